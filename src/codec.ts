@@ -1,0 +1,154 @@
+// The UTF-8 fallback must be on the global object before @msgpack/msgpack's module runs: keep this import first.
+import './text-codec';
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import { ProtocolErrorCode, UsageErrorCode } from './codes';
+import { MultisocketError, ProtocolError, UsageError } from './errors';
+import { type CodecLimits, resolveLimits, StreamScanner } from './limits';
+import { type Frame, validateFrame } from './protocol';
+
+/** What a socket hands the runtime: binary as an ArrayBuffer (or a view, from Node), or text. */
+export type WireData = ArrayBuffer | ArrayBufferView | string;
+
+/**
+ * Encodes frames to msgpack and decodes WebSocket messages into validated frames. One instance per channel (or per
+ * server connection) reuses one msgpack Encoder and Decoder, so the hot path allocates only its output.
+ */
+export class FrameCodec {
+  /** The resolved limits, shared by both directions so this side never sends what the peer would refuse. */
+  readonly limits: Readonly<CodecLimits>;
+  private readonly encoder: Encoder;
+  private readonly decoder: Decoder;
+  private readonly scanner: StreamScanner;
+
+  /** @throws {RangeError} when a limit is not a positive integer. */
+  constructor(limits: Readonly<Partial<CodecLimits>> = {}) {
+    this.limits = resolveLimits(limits);
+    this.encoder = new Encoder({ ignoreUndefined: true, maxDepth: this.limits.maxDepth });
+    this.decoder = new Decoder({
+      maxStrLength: this.limits.maxStringBytes,
+      maxBinLength: this.limits.maxBinaryBytes,
+      maxArrayLength: this.limits.maxArrayLength,
+      maxMapLength: this.limits.maxMapLength,
+      maxExtLength: this.limits.maxExtBytes,
+    });
+    this.scanner = new StreamScanner(this.limits);
+  }
+
+  /**
+   * Encodes one frame into the codec's shared buffer. The returned view is valid only until the next call: copy it
+   * (a {@link MessageBuilder} does) before encoding again.
+   * @throws {UsageError} `payload_too_large` over `maxFrameBytes`, `unencodable` for values msgpack cannot carry.
+   */
+  encodeShared(frame: Frame): Uint8Array {
+    let bytes: Uint8Array;
+    try {
+      bytes = this.encoder.encodeSharedRef(frame);
+    } catch (err) {
+      throw new UsageError(
+        UsageErrorCode.Unencodable,
+        `cannot encode the frame's payload: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    if (bytes.byteLength > this.limits.maxFrameBytes) {
+      throw new UsageError(
+        UsageErrorCode.PayloadTooLarge,
+        `encoded frame is ${bytes.byteLength} bytes, over maxFrameBytes ${this.limits.maxFrameBytes}`,
+      );
+    }
+    return bytes;
+  }
+
+  /**
+   * Encodes frames back to back into one ArrayBuffer whose byteLength is exactly the encoded length.
+   * @throws {UsageError} as {@link encodeShared}, or `payload_too_large` when the whole exceeds `maxFrameBytes`.
+   */
+  encode(...frames: Frame[]): ArrayBuffer {
+    if (frames.length === 1) return this.encodeShared(frames[0] as Frame).slice().buffer;
+    const builder = new MessageBuilder(this.limits.maxFrameBytes);
+    for (const frame of frames) {
+      if (!builder.add(this.encodeShared(frame))) {
+        throw new UsageError(UsageErrorCode.PayloadTooLarge, `frames exceed maxFrameBytes ${this.limits.maxFrameBytes}`);
+      }
+    }
+    return builder.take();
+  }
+
+  /**
+   * Decodes one WebSocket message into its frames, all or nothing: if any frame is bad none is returned, so a message
+   * cut or corrupted in the middle of a batch never delivers a partial frame.
+   * @throws {ProtocolError} with a stable `code` for text, oversized, malformed, over-limit or invalid frames.
+   */
+  decode(data: WireData): Frame[] {
+    if (typeof data === 'string') {
+      throw new ProtocolError(ProtocolErrorCode.TextMessage, 'text messages are not part of the protocol; send binary');
+    }
+    const bytes = toBytes(data);
+    if (bytes.byteLength > this.limits.maxFrameBytes) {
+      throw new ProtocolError(
+        ProtocolErrorCode.FrameTooLarge,
+        `message of ${bytes.byteLength} bytes exceeds maxFrameBytes ${this.limits.maxFrameBytes}`,
+      );
+    }
+    if (bytes.byteLength === 0) throw new ProtocolError(ProtocolErrorCode.Malformed, 'empty message');
+    const count = this.scanner.scan(bytes);
+    try {
+      if (count === 1) return [validateFrame(this.decoder.decode(bytes))];
+      const frames: Frame[] = [];
+      for (const value of this.decoder.decodeMulti(bytes)) frames.push(validateFrame(value));
+      return frames;
+    } catch (err) {
+      if (err instanceof MultisocketError) throw err;
+      throw new ProtocolError(ProtocolErrorCode.Malformed, `undecodable msgpack: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
+}
+
+/**
+ * Collects encoded frames into one WebSocket message (frames back to back) up to a byte budget, reusing one
+ * growing scratch buffer; `take()` returns an exact-length ArrayBuffer and starts over.
+ */
+export class MessageBuilder {
+  private scratch: Uint8Array;
+  private length = 0;
+  private frames = 0;
+
+  constructor(private readonly maxBytes: number, initialBytes = 4096) {
+    this.scratch = new Uint8Array(Math.min(initialBytes, maxBytes));
+  }
+
+  /** Appends one encoded frame; returns false (and appends nothing) when it would exceed the budget. */
+  add(frame: Uint8Array): boolean {
+    const next = this.length + frame.byteLength;
+    if (next > this.maxBytes) return false;
+    if (next > this.scratch.byteLength) {
+      const grown = new Uint8Array(Math.min(this.maxBytes, Math.max(next, this.scratch.byteLength * 2)));
+      grown.set(this.scratch.subarray(0, this.length));
+      this.scratch = grown;
+    }
+    this.scratch.set(frame, this.length);
+    this.length = next;
+    this.frames++;
+    return true;
+  }
+
+  get byteLength(): number {
+    return this.length;
+  }
+
+  get frameCount(): number {
+    return this.frames;
+  }
+
+  /** The message so far as an ArrayBuffer of exactly its length; the builder is empty afterwards. */
+  take(): ArrayBuffer {
+    const out = this.scratch.slice(0, this.length).buffer;
+    this.length = 0;
+    this.frames = 0;
+    return out;
+  }
+}

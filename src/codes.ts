@@ -1,0 +1,82 @@
+/**
+ * Every stable code the runtime and the reference server use, in one place: WebSocket close / BYE codes and the
+ * `code` of each error class. These values are part of the public API and of PROTOCOL.md; never renumber them.
+ */
+
+/** Close and BYE codes (PROTOCOL.md, "Close codes"). */
+export const CloseCode = {
+  /** Normal closure: the side that closes is done. */
+  Normal: 1000,
+  /** First retryable application code: 4000–4099 ask the client to come back (with backoff). */
+  RetryableMin: 4000,
+  /** The server is restarting or shedding load; retry. */
+  ServerRestart: 4000,
+  /** The client stayed silent past its heartbeat deadline (or never sent HELLO in time). */
+  HeartbeatTimeout: 4001,
+  /** The client sent more than the server's rate or byte limits allow; retry later. */
+  RateLimited: 4002,
+  RetryableMax: 4099,
+  /** First terminal code: 4100–4199 tell the client not to reconnect. */
+  TerminalMin: 4100,
+  /** The token was refused (or expired and could not be renewed). */
+  Unauthorized: 4101,
+  /** The server removed this client on purpose. */
+  Kicked: 4102,
+  /** HELLO asked for a protocol version the server does not speak. */
+  UnsupportedVersion: 4103,
+  TerminalMax: 4199,
+  /** The peer broke the protocol (malformed frame, limit exceeded, unexpected frame). */
+  ProtocolError: 4400,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** True for the codes that tell a client never to reconnect on its own. */
+export function isTerminalCloseCode(code: number): boolean {
+  return code >= CloseCode.TerminalMin && code <= CloseCode.TerminalMax;
+}
+
+/** Codes carried by {@link ProtocolError}. */
+export const ProtocolErrorCode = {
+  /** A text WebSocket message; the protocol is binary only. */
+  TextMessage: 'text_message',
+  /** Bytes that are not valid msgpack, or a frame cut short. */
+  Malformed: 'malformed',
+  /** The message is larger than `maxFrameBytes`. */
+  FrameTooLarge: 'frame_too_large',
+  /** A string, binary, array, map or ext length, or the nesting depth, is over its limit. */
+  LimitExceeded: 'limit_exceeded',
+  /** A frame that is not an array, or whose first element is not a known opcode. */
+  UnknownOp: 'unknown_op',
+  /** A frame of a known opcode with a wrong element count or a field of the wrong type. */
+  BadFrame: 'bad_frame',
+  /** A well-formed frame that this side must never receive now (a WELCOME at the server, a PUSH before HELLO). */
+  UnexpectedFrame: 'unexpected_frame',
+  /** The peer answered HELLO with a protocol version this side does not speak. */
+  UnsupportedVersion: 'unsupported_version',
+} as const;
+export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
+
+/** Codes carried by {@link UsageError}: the caller passed something the runtime cannot accept. */
+export const UsageErrorCode = {
+  InvalidOption: 'invalid_option',
+  InvalidArgument: 'invalid_argument',
+  InsecureUrl: 'insecure_url',
+  ForbiddenHeader: 'forbidden_header',
+  InvalidCloseCode: 'invalid_close_code',
+  PayloadTooLarge: 'payload_too_large',
+  Unencodable: 'unencodable',
+} as const;
+export type UsageErrorCode = (typeof UsageErrorCode)[keyof typeof UsageErrorCode];
+
+/** Codes carried by {@link TransportError}: the platform or the socket refused or failed. */
+export const TransportErrorCode = {
+  /** `connectSocket` refused the call (domain list, bad URL, too many sockets). */
+  ConnectRefused: 'connect_refused',
+  /** The platform's concurrent SocketTask limit (5 on WeChat) was hit. */
+  SocketLimit: 'socket_limit',
+  /** The socket reported an error (connect failure, network loss). */
+  SocketError: 'socket_error',
+  /** `send` failed (not connected, suspended, closed). */
+  SendFailed: 'send_failed',
+} as const;
+export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];

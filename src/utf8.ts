@@ -1,0 +1,172 @@
+/**
+ * A WHATWG-exact UTF-8 `TextEncoder` / `TextDecoder` in plain JavaScript, for hosts that have none (every WeChat
+ * device: devtools has them, which hides the bug). Lone surrogates encode as U+FFFD and invalid input decodes with
+ * the standard's "maximal subpart" replacement, so output is byte-for-byte what a host codec produces.
+ */
+
+/** Result of {@link Utf8Encoder.encodeInto}, as in the Encoding standard. */
+export interface EncodeIntoResult {
+  read: number;
+  written: number;
+}
+
+/** Bytes `str` occupies in UTF-8, counting a lone surrogate as U+FFFD (3 bytes). */
+export function utf8Length(str: string): number {
+  let bytes = 0;
+  for (let i = 0; i < str.length; i++) {
+    const unit = str.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < str.length && isLowSurrogate(str.charCodeAt(i + 1))) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+/** Drop-in `TextEncoder` (UTF-8 only). */
+export class Utf8Encoder {
+  readonly encoding = 'utf-8';
+
+  encode(input = ''): Uint8Array {
+    const str = String(input);
+    const out = new Uint8Array(utf8Length(str));
+    this.encodeInto(str, out);
+    return out;
+  }
+
+  encodeInto(input: string, dest: Uint8Array): EncodeIntoResult {
+    const str = String(input);
+    const cap = dest.length;
+    let read = 0;
+    let written = 0;
+    while (read < str.length) {
+      let cp = str.charCodeAt(read);
+      let units = 1;
+      if (cp >= 0xd800 && cp <= 0xdfff) {
+        const next = read + 1 < str.length ? str.charCodeAt(read + 1) : 0;
+        if (cp <= 0xdbff && isLowSurrogate(next)) {
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (next - 0xdc00);
+          units = 2;
+        } else {
+          cp = 0xfffd;
+        }
+      }
+      if (cp < 0x80) {
+        if (written + 1 > cap) break;
+        dest[written++] = cp;
+      } else if (cp < 0x800) {
+        if (written + 2 > cap) break;
+        dest[written++] = 0xc0 | (cp >> 6);
+        dest[written++] = 0x80 | (cp & 0x3f);
+      } else if (cp < 0x10000) {
+        if (written + 3 > cap) break;
+        dest[written++] = 0xe0 | (cp >> 12);
+        dest[written++] = 0x80 | ((cp >> 6) & 0x3f);
+        dest[written++] = 0x80 | (cp & 0x3f);
+      } else {
+        if (written + 4 > cap) break;
+        dest[written++] = 0xf0 | (cp >> 18);
+        dest[written++] = 0x80 | ((cp >> 12) & 0x3f);
+        dest[written++] = 0x80 | ((cp >> 6) & 0x3f);
+        dest[written++] = 0x80 | (cp & 0x3f);
+      }
+      read += units;
+    }
+    return { read, written };
+  }
+}
+
+const CHUNK = 4096;
+
+/** Drop-in `TextDecoder` (UTF-8 only, non-fatal, BOM stripped as the standard's default does). */
+export class Utf8Decoder {
+  readonly encoding = 'utf-8';
+  readonly fatal = false;
+  readonly ignoreBOM = false;
+
+  constructor(label = 'utf-8') {
+    const name = String(label).trim().toLowerCase();
+    if (name !== 'utf-8' && name !== 'utf8' && name !== 'unicode-1-1-utf-8') {
+      throw new RangeError(`The encoding label provided ('${label}') is not supported by the UTF-8 fallback`);
+    }
+  }
+
+  decode(input?: ArrayBuffer | ArrayBufferView): string {
+    if (input === undefined) return '';
+    const bytes = ArrayBuffer.isView(input)
+      ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
+      : new Uint8Array(input);
+    return decodeUtf8(bytes, 0, bytes.length);
+  }
+}
+
+/** WHATWG UTF-8 decode of `bytes[start, end)`, replacing each maximal invalid subpart with U+FFFD. */
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  let i = start;
+  // A leading BOM is stripped, as TextDecoder does unless ignoreBOM is set.
+  if (end - i >= 3 && bytes[i] === 0xef && bytes[i + 1] === 0xbb && bytes[i + 2] === 0xbf) i += 3;
+  const units: number[] = [];
+  let result = '';
+  let needed = 0;
+  let cp = 0;
+  let lower = 0x80;
+  let upper = 0xbf;
+  while (i < end) {
+    const byte = bytes[i] as number;
+    if (needed === 0) {
+      i++;
+      if (byte <= 0x7f) {
+        units.push(byte);
+      } else if (byte >= 0xc2 && byte <= 0xdf) {
+        needed = 1;
+        cp = byte & 0x1f;
+      } else if (byte >= 0xe0 && byte <= 0xef) {
+        if (byte === 0xe0) lower = 0xa0;
+        if (byte === 0xed) upper = 0x9f;
+        needed = 2;
+        cp = byte & 0x0f;
+      } else if (byte >= 0xf0 && byte <= 0xf4) {
+        if (byte === 0xf0) lower = 0x90;
+        if (byte === 0xf4) upper = 0x8f;
+        needed = 3;
+        cp = byte & 0x07;
+      } else {
+        units.push(0xfffd);
+      }
+    } else if (byte < lower || byte > upper) {
+      // Not a continuation: the sequence so far is one error, and this byte is processed again from scratch.
+      needed = 0;
+      cp = 0;
+      lower = 0x80;
+      upper = 0xbf;
+      units.push(0xfffd);
+    } else {
+      i++;
+      lower = 0x80;
+      upper = 0xbf;
+      cp = (cp << 6) | (byte & 0x3f);
+      if (--needed === 0) {
+        if (cp > 0xffff) {
+          cp -= 0x10000;
+          units.push(0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff));
+        } else {
+          units.push(cp);
+        }
+        cp = 0;
+      }
+    }
+    if (units.length >= CHUNK) {
+      result += String.fromCharCode.apply(null, units);
+      units.length = 0;
+    }
+  }
+  if (needed !== 0) units.push(0xfffd);
+  if (units.length > 0) result += String.fromCharCode.apply(null, units);
+  return result;
+}
