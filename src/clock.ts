@@ -17,7 +17,7 @@ export type TimerHandle = unknown;
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, delayMs) => setTimeout(fn, delayMs),
-  clearTimeout: (handle) => clearTimeout(handle),
+  clearTimeout: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
 };
 
 /**

@@ -63,6 +63,11 @@ export const UsageErrorCode = {
   InsecureUrl: 'insecure_url',
   ForbiddenHeader: 'forbidden_header',
   InvalidCloseCode: 'invalid_close_code',
+  /** `manager.open` past `maxSockets`, or a name already in use. */
+  TooManyChannels: 'too_many_channels',
+  DuplicateChannel: 'duplicate_channel',
+  /** A call on a channel or manager that is closed for good. */
+  Closed: 'closed',
   PayloadTooLarge: 'payload_too_large',
   Unencodable: 'unencodable',
 } as const;
@@ -80,3 +85,14 @@ export const TransportErrorCode = {
   SendFailed: 'send_failed',
 } as const;
 export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
+
+/** Codes carried by {@link DisconnectedError}. */
+export const DisconnectedErrorCode = {
+  /** The connection dropped while the request was in flight: it may or may not have been processed. */
+  Disconnected: 'disconnected',
+  /** The channel was closed (by the application, or for good by a terminal code). */
+  Closed: 'closed',
+  /** The channel is not open and its policy refuses to wait (`drop`, or requests set not to queue). */
+  NotOpen: 'not_open',
+} as const;
+export type DisconnectedErrorCode = (typeof DisconnectedErrorCode)[keyof typeof DisconnectedErrorCode];

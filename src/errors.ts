@@ -1,4 +1,4 @@
-import type { ProtocolErrorCode, TransportErrorCode, UsageErrorCode } from './codes';
+import type { DisconnectedErrorCode, ProtocolErrorCode, TransportErrorCode, UsageErrorCode } from './codes';
 
 /** Base class of every error the runtime raises or emits; `code` is stable and safe to switch on. */
 export class MultisocketError extends Error {
@@ -28,5 +28,46 @@ export class UsageError extends MultisocketError {
 export class TransportError extends MultisocketError {
   constructor(override readonly code: TransportErrorCode, message: string, readonly errMsg?: string) {
     super(code, message);
+  }
+}
+
+/** A deadline passed: a request without an answer, a `waitFor` without a match, a connect that never finished. */
+export class TimeoutError extends MultisocketError {
+  constructor(message: string, readonly timeoutMs: number) {
+    super('timeout', message);
+  }
+}
+
+/** The connection is gone (or never came): what depended on it is released with this error. */
+export class DisconnectedError extends MultisocketError {
+  constructor(
+    override readonly code: DisconnectedErrorCode,
+    message: string,
+    /** The close or BYE code that ended the connection, when there was one. */
+    readonly closeCode?: number,
+    readonly closeReason?: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/** A bounded buffer (outbox, unacknowledged reliable messages) is full and refused the message. */
+export class QueueFullError extends MultisocketError {
+  constructor(message: string) {
+    super('queue_full', message);
+  }
+}
+
+/** The peer answered a REQUEST with FAIL; `code` and `message` are the peer's own. */
+export class RemoteError extends MultisocketError {
+  constructor(code: string, message: string, readonly topic: string) {
+    super(code, message);
+  }
+}
+
+/** A subscriber threw (or its Promise rejected); the others still ran. `cause` is what it threw. */
+export class SubscriberError extends MultisocketError {
+  constructor(readonly topic: string, readonly cause: unknown) {
+    super('subscriber_failed', `a subscriber of "${topic}" failed: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }

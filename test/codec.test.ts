@@ -164,7 +164,7 @@ describe('malformed input gives a ProtocolError with a stable code', () => {
 
   it('a constructor key stays an own property', () => {
     const [frame] = codec.decode(raw([Op.Push, 't', { constructor: 'x' }]));
-    const payload = (frame as unknown[])[2] as Record<string, unknown>;
+    const payload = (frame as unknown as unknown[])[2] as Record<string, unknown>;
     expect(Object.prototype.hasOwnProperty.call(payload, 'constructor')).toBe(true);
     expect(Object.getPrototypeOf(payload)).toBe(Object.prototype);
   });

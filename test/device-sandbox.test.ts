@@ -55,8 +55,8 @@ describe('the built runtime on a device without TextEncoder, globalThis, Buffer,
       const copy = sandbox.run<(b: number[]) => ArrayBuffer>('(function (b) { return new Uint8Array(b).buffer; })')(
         Array.from(new Uint8Array(bytes)),
       );
-      const [decoded] = device.decode(copy) as unknown[][];
-      expect((decoded as unknown[])[2]).toBe((host.decode(bytes)[0] as unknown[])[2]);
+      const [decoded] = device.decode(copy) as unknown as unknown[][];
+      expect((decoded as unknown[])[2]).toBe((host.decode(bytes)[0] as unknown as unknown[])[2]);
     }
   });
 
@@ -70,11 +70,11 @@ describe('the built runtime on a device without TextEncoder, globalThis, Buffer,
     body[11] = 0xbd;
     body[100] = 0xff;
     const message = Buffer.concat([Buffer.from([0x93, 0x04, 0xa1, 0x74, 0xd9, 250]), body]);
-    const hostText = (host.decode(message)[0] as unknown[])[2];
+    const hostText = (host.decode(message)[0] as unknown as unknown[])[2];
     const copy = sandbox.run<(b: number[]) => ArrayBuffer>('(function (b) { return new Uint8Array(b).buffer; })')(
       Array.from(message),
     );
-    expect((device.decode(copy)[0] as unknown[])[2]).toBe(hostText);
+    expect((device.decode(copy)[0] as unknown as unknown[])[2]).toBe(hostText);
   });
 });
 

@@ -4,6 +4,10 @@
  * There is no `off*` and no `readyState`, as on the platform: callers guard each callback with a generation number.
  */
 
+import { UsageErrorCode } from '../codes';
+import { UsageError } from '../errors';
+import { utf8Length } from '../utf8';
+
 /** The platform's callback result for `send`, `close` and `onError`. */
 export interface SocketCallbackResult {
   errMsg: string;
@@ -68,4 +72,131 @@ export interface Transport {
   readonly name: string;
   /** @throws {UsageError} for options the platform would refuse outright (an insecure URL, a `Referer` header). */
   connect(options: TransportConnectOptions): SocketLike;
+}
+
+/*
+ * Rules and plumbing both transports share: the close-code rule, the "only exact ArrayBuffers" send rule, and a
+ * listener set that never lets a listener's exception reach the platform.
+ */
+
+/** Longest close `reason` the WebSocket protocol (and the platform) accepts, in UTF-8 bytes. */
+export const MAX_CLOSE_REASON_BYTES = 123;
+
+/** The close code a socket reports when the connection ended without a close frame (or never opened). */
+export const ABNORMAL_CLOSE_CODE = 1006;
+
+/**
+ * Checks a close request against the rule browsers and Android enforce: code 1000 or 3000–4999, reason at most 123
+ * UTF-8 bytes.
+ * @throws {UsageError} `invalid_close_code`, naming the bad code or reason.
+ */
+export function checkCloseOption(option: Readonly<SocketCloseOption>): void {
+  const { code, reason } = option;
+  if (code !== undefined && !(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
+    throw new UsageError(UsageErrorCode.InvalidCloseCode, `close code ${String(code)} is not 1000 or 3000–4999`);
+  }
+  if (reason !== undefined && utf8Length(reason) > MAX_CLOSE_REASON_BYTES) {
+    throw new UsageError(
+      UsageErrorCode.InvalidCloseCode,
+      `close reason is ${utf8Length(reason)} UTF-8 bytes, over ${MAX_CLOSE_REASON_BYTES}: ${JSON.stringify(reason.slice(0, 40))}…`,
+    );
+  }
+}
+
+/** True for an ArrayBuffer from any realm (a jest sandbox, an iframe, Node's core), where `instanceof` may lie. */
+export function isArrayBuffer(value: unknown): value is ArrayBuffer {
+  return Object.prototype.toString.call(value) === '[object ArrayBuffer]';
+}
+
+/**
+ * What may be handed to a platform's `send`: a string or an ArrayBuffer as is, and a view (Uint8Array, Buffer,
+ * DataView) copied into a fresh ArrayBuffer of exactly its bytes, because devices reject views and sending
+ * `view.buffer` would send the whole underlying buffer.
+ * @throws {UsageError} `invalid_argument` for anything else.
+ */
+export function toSendable(data: unknown): string | ArrayBuffer {
+  if (typeof data === 'string' || isArrayBuffer(data)) return data;
+  if (ArrayBuffer.isView(data)) {
+    const copy = new ArrayBuffer(data.byteLength);
+    new Uint8Array(copy).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return copy;
+  }
+  throw new UsageError(
+    UsageErrorCode.InvalidArgument,
+    `socket data must be a string or an ArrayBuffer, got ${describeValue(data)}`,
+  );
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return Object.prototype.toString.call(value).slice(8, -1);
+}
+
+/** The text of anything thrown, for an `errMsg`. */
+export function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs `fn` after the current call returns (a microtask), so no event reaches a caller before it could listen. */
+export function defer(fn: () => void): void {
+  Promise.resolve()
+    .then(fn)
+    .catch((err: unknown) => console.warn('multisocket: deferred socket callback threw', err));
+}
+
+/** The events of a {@link SocketLike}, each with its one context argument. */
+export interface SocketEventMap {
+  open: SocketOpenResult;
+  message: SocketMessageResult;
+  error: SocketCallbackResult;
+  close: SocketCloseResult;
+}
+
+type ListenerLists = { [K in keyof SocketEventMap]: Array<(result: SocketEventMap[K]) => void> };
+
+/**
+ * The listeners of one adapted socket. `close` is delivered at most once and is the last `open`/`message`/`close`
+ * event; errors may still follow it. A listener that throws is reported to the error listeners (an error listener
+ * that throws, to `console.warn`), never to the platform that called us.
+ */
+export class SocketListeners {
+  private readonly lists: ListenerLists = { open: [], message: [], error: [], close: [] };
+  private closed = false;
+
+  /** Whether `close` has been delivered. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Adds a listener; like the platform's, it can never be removed. */
+  add<K extends keyof SocketEventMap>(kind: K, listener: (result: SocketEventMap[K]) => void): void {
+    (this.lists[kind] as Array<(result: SocketEventMap[K]) => void>).push(listener);
+  }
+
+  /** Delivers an event to every listener of its kind, unless the socket has already reported its close. */
+  emit<K extends keyof SocketEventMap>(kind: K, result: SocketEventMap[K]): void {
+    if (this.closed && kind !== 'error') return;
+    if (kind === 'close') this.closed = true;
+    for (const listener of [...(this.lists[kind] as Array<(result: SocketEventMap[K]) => void>)]) {
+      try {
+        listener(result);
+      } catch (err) {
+        if (kind === 'error') console.warn('multisocket: a socket error listener threw', err);
+        else this.emit('error', { errMsg: `a socket ${kind} listener threw: ${describeError(err)}` });
+      }
+    }
+  }
+
+  /** Wraps a caller's callback so its exception becomes an error event instead of reaching the platform. */
+  protect<T>(callback: ((result: T) => void) | undefined): ((result: T) => void) | undefined {
+    if (!callback) return undefined;
+    return (result) => {
+      try {
+        callback(result);
+      } catch (err) {
+        this.emit('error', { errMsg: `a socket callback threw: ${describeError(err)}` });
+      }
+    };
+  }
 }

@@ -1,0 +1,24 @@
+/** Reconnect policy: full-jitter exponential backoff. */
+export interface BackoffOptions {
+  /** The delay cap of the first reconnect, ms. Default 500. */
+  baseMs: number;
+  /** Growth of the cap per attempt. Default 2. */
+  factor: number;
+  /** The largest cap, ms; applied before the jitter, so a fleet never retries in lock-step. Default 30,000. */
+  maxMs: number;
+}
+
+/** Defaults of {@link BackoffOptions}. */
+export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ baseMs: 500, factor: 2, maxMs: 30_000 });
+
+/**
+ * The delay before reconnect `attempt` (0 for the first reconnect after a drop):
+ * `random() * min(maxMs, baseMs * factor^attempt)`. Pure: the same attempt and random value give the same delay.
+ */
+export function backoffDelay(attempt: number, options: Readonly<BackoffOptions>, random: () => number): number {
+  const cap = Math.min(options.maxMs, options.baseMs * Math.pow(options.factor, Math.max(0, attempt)));
+  const r = random();
+  // A random source outside [0, 1) must not produce a negative or over-cap delay.
+  const jitter = r >= 0 && r < 1 ? r : 0.5;
+  return Math.floor(jitter * (Number.isFinite(cap) ? cap : options.maxMs));
+}

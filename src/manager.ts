@@ -1,0 +1,189 @@
+import { Channel, type ChannelStats } from './channel';
+import type { ChannelOptions } from './channel-options';
+import { type Clock, systemClock, Timer } from './clock';
+import { UsageErrorCode } from './codes';
+import { UsageError } from './errors';
+import type { Lifecycle } from './lifecycle';
+import type { Subscriber } from './router';
+import { ChannelState, StateReason } from './state';
+import type { Transport } from './transport/types';
+
+/** Options of a {@link ConnectionManager}. */
+export interface ManagerOptions {
+  /** How channels open sockets: `wxTransport(wx)`, `webSocketTransport(WebSocket)`. Required. */
+  transport: Transport;
+  /** Foreground/background and network signals: `wxLifecycle(wx)`. Default: none (always foreground, online). */
+  lifecycle: Lifecycle | undefined;
+  clock: Clock;
+  /** Random source in [0, 1) for backoff jitter and the show stagger. Default Math.random. */
+  random: () => number;
+  /** Most channels (sockets) at once: WeChat allows 5 SocketTasks. Default 5. */
+  maxSockets: number;
+  /** After the app is hidden, wait this long before closing sockets (the platform cuts them at about 5 s). Default 3,000. */
+  hideGraceMs: number;
+  /** On show, suspended channels reconnect within a random delay up to this, so they do not all start at once. Default 250. */
+  showStaggerMs: number;
+}
+
+export const DEFAULT_MANAGER_OPTIONS = Object.freeze({ maxSockets: 5, hideGraceMs: 3_000, showStaggerMs: 250 });
+
+/** Per-channel options given to `open`; the manager supplies transport, clock and random unless overridden. */
+export type OpenOptions = Readonly<Partial<ChannelOptions>> & { url: string };
+
+/**
+ * Runs several channels side by side, each with its own socket and policies, within the platform's socket limit,
+ * and suspends and resumes them as the app goes to the background and the network comes and goes.
+ */
+export class ConnectionManager {
+  private readonly channels = new Map<string, Channel>();
+  private readonly options: Readonly<ManagerOptions>;
+  private readonly undo: (() => void)[] = [];
+  private readonly hideTimer: Timer;
+  private hidden = false;
+  private suspendedByHide = false;
+  private online = true;
+  private closed = false;
+
+  /** @throws {UsageError} `invalid_option` without a transport or with a bad number. */
+  constructor(options: Readonly<Partial<ManagerOptions>> & { transport: Transport }) {
+    if (!options || !options.transport || typeof options.transport.connect !== 'function') {
+      throw new UsageError(UsageErrorCode.InvalidOption, 'ConnectionManager needs a transport, e.g. wxTransport(wx)');
+    }
+    this.options = {
+      transport: options.transport,
+      lifecycle: options.lifecycle,
+      clock: options.clock ?? systemClock,
+      random: options.random ?? Math.random,
+      maxSockets: options.maxSockets ?? DEFAULT_MANAGER_OPTIONS.maxSockets,
+      hideGraceMs: options.hideGraceMs ?? DEFAULT_MANAGER_OPTIONS.hideGraceMs,
+      showStaggerMs: options.showStaggerMs ?? DEFAULT_MANAGER_OPTIONS.showStaggerMs,
+    };
+    for (const name of ['maxSockets', 'hideGraceMs', 'showStaggerMs'] as const) {
+      const value = this.options[name];
+      if (typeof value !== 'number' || !(value >= 0) || (name === 'maxSockets' && !(value >= 1))) {
+        throw new UsageError(UsageErrorCode.InvalidOption, `option ${name} must be a ${name === 'maxSockets' ? 'number >= 1' : 'number >= 0'}, got ${JSON.stringify(value)}`);
+      }
+    }
+    this.hideTimer = new Timer(this.options.clock, () => this.suspendAll(StateReason.Hidden));
+    const lifecycle = this.options.lifecycle;
+    if (lifecycle) {
+      this.undo.push(lifecycle.onHide(() => this.appHidden()));
+      this.undo.push(lifecycle.onShow(() => this.appShown()));
+      this.undo.push(lifecycle.onNetworkChange((online) => this.networkChanged(online)));
+    }
+  }
+
+  /**
+   * Opens a channel (it starts connecting at once) and returns it.
+   * @throws {UsageError} `duplicate_channel` if the name is taken, `too_many_channels` past `maxSockets` (naming the
+   * open channels), `invalid_option` for bad options, `closed` after `close()`.
+   */
+  open(name: string, options: OpenOptions): Channel {
+    if (this.closed) throw new UsageError(UsageErrorCode.Closed, 'this ConnectionManager is closed');
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new UsageError(UsageErrorCode.InvalidArgument, `a channel name must be a non-empty string, got ${JSON.stringify(name)}`);
+    }
+    if (this.channels.has(name)) {
+      throw new UsageError(UsageErrorCode.DuplicateChannel, `a channel named "${name}" is already open`);
+    }
+    if (this.channels.size >= this.options.maxSockets) {
+      throw new UsageError(
+        UsageErrorCode.TooManyChannels,
+        `cannot open "${name}": ${this.channels.size} of maxSockets ${this.options.maxSockets} are in use by ${[...this.channels.keys()].map((n) => `"${n}"`).join(', ')}; close one first`,
+      );
+    }
+    const channel = new Channel(name, {
+      transport: this.options.transport,
+      clock: this.options.clock,
+      random: this.options.random,
+      ...options,
+    });
+    this.channels.set(name, channel);
+    // A channel closed for good (by the app, a terminal code or giving up) frees its name and its socket slot.
+    channel.on('state', ({ next }) => {
+      if (next === ChannelState.Closed && this.channels.get(name) === channel) this.channels.delete(name);
+    });
+    if (this.suspendedByHide || !this.online) {
+      channel.suspend(this.online ? StateReason.Hidden : StateReason.Offline);
+    } else {
+      channel.connect();
+      if (this.hidden) channel.pauseHeartbeat();
+    }
+    return channel;
+  }
+
+  get(name: string): Channel | undefined {
+    return this.channels.get(name);
+  }
+
+  /** Names of the channels that hold a slot. */
+  get names(): string[] {
+    return [...this.channels.keys()];
+  }
+
+  /** Subscribes on one channel by name: `manager.subscribe('chat', 'room/+/message', fn)`. */
+  subscribe<P = unknown>(channelName: string, pattern: string, fn: Subscriber<P>): () => void {
+    const channel = this.channels.get(channelName);
+    if (!channel) {
+      throw new UsageError(UsageErrorCode.InvalidArgument, `no channel named "${channelName}" (open: ${this.names.join(', ') || 'none'})`);
+    }
+    return channel.subscribe(pattern, fn);
+  }
+
+  /** Closes one channel by name, or, with no name, every channel and the manager itself (releasing its listeners). */
+  close(name?: string): void {
+    if (name !== undefined) {
+      this.channels.get(name)?.close();
+      return;
+    }
+    this.closed = true;
+    this.hideTimer.cancel();
+    for (const undo of this.undo.splice(0)) undo();
+    for (const channel of [...this.channels.values()]) channel.close();
+  }
+
+  stats(): ChannelStats[] {
+    return [...this.channels.values()].map((c) => c.stats());
+  }
+
+  private appHidden(): void {
+    if (this.hidden) return;
+    this.hidden = true;
+    for (const channel of this.channels.values()) channel.pauseHeartbeat();
+    this.hideTimer.schedule(this.options.hideGraceMs);
+  }
+
+  private appShown(): void {
+    if (!this.hidden) return;
+    this.hidden = false;
+    this.hideTimer.cancel();
+    if (this.suspendedByHide) {
+      this.suspendedByHide = false;
+      if (this.online) this.resumeAll(StateReason.Shown, this.options.showStaggerMs);
+      return;
+    }
+    // Back within the grace period: the sockets may have died meanwhile, so ask each at once.
+    for (const channel of this.channels.values()) channel.resumeHeartbeat();
+  }
+
+  private networkChanged(online: boolean): void {
+    if (online === this.online) return;
+    this.online = online;
+    if (!online) {
+      this.suspendAll(StateReason.Offline);
+      return;
+    }
+    if (!this.suspendedByHide) this.resumeAll(StateReason.Online, 0);
+  }
+
+  private suspendAll(reason: string): void {
+    if (reason === StateReason.Hidden) this.suspendedByHide = true;
+    for (const channel of this.channels.values()) channel.suspend(reason);
+  }
+
+  private resumeAll(reason: string, staggerMs: number): void {
+    for (const channel of this.channels.values()) {
+      channel.resume(reason, staggerMs > 0 ? Math.floor(this.options.random() * staggerMs) : 0);
+    }
+  }
+}
