@@ -1,0 +1,59 @@
+import { format } from 'node:util';
+import { CloseCode } from '../src/codes';
+import { createServer } from './index';
+
+/*
+ * `npm run serve`: the reference server with a few demo handlers, for trying a client by hand.
+ * PORT (default 8787) and HOST (default 127.0.0.1) come from the environment.
+ */
+
+// Through the streams rather than `console`: src/host.d.ts narrows the global console type to `warn` alone.
+const log = (...args: unknown[]): void => void process.stdout.write(`${format(...args)}\n`);
+const logError = (...args: unknown[]): void => void process.stderr.write(`${format(...args)}\n`);
+
+function portFromEnv(value: string | undefined): number {
+  if (value === undefined || value === '') return 8787;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer 0–65535, got "${value}"`);
+  return port;
+}
+
+async function main(): Promise<void> {
+  const server = createServer({ host: process.env.HOST || '127.0.0.1', port: portFromEnv(process.env.PORT) });
+
+  server.handle('echo', (payload) => payload);
+  server.handle('time', () => Date.now());
+  server.on('echo', (payload, ctx) => {
+    ctx.connection.push('echo', payload);
+  });
+
+  server.events.on('connection', ({ connection }) => log(`+ ${connection.id} ${connection.remoteAddress} channel "${connection.channel}"`));
+  server.events.on('disconnect', ({ connection, code, reason }) => log(`- ${connection.id} ${code} ${reason}`));
+  server.events.on('protocolError', ({ connection, error, closeCode }) => logError(`! ${connection.id} ${closeCode} ${error.code}: ${error.message}`));
+  server.events.on('error', ({ error, connection }) => logError(`! ${connection?.id ?? 'server'}`, error));
+
+  const { url } = await server.listen();
+  log(`multisocket reference server listening on ${url}`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: closing`);
+    // 4000 rather than 1000: clients should come back once the server is restarted.
+    server.close({ code: CloseCode.ServerRestart, reason: 'server restarting' }).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logError(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  logError(err);
+  process.exit(1);
+});

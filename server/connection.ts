@@ -1,0 +1,333 @@
+import { inspect } from 'node:util';
+import type { RawData, WebSocket } from 'ws';
+import { Timer } from '../src/clock';
+import { FrameCodec } from '../src/codec';
+import { CloseCode, ProtocolErrorCode } from '../src/codes';
+import { ProtocolError } from '../src/errors';
+import { type Frame, type Hello, Op } from '../src/protocol';
+import { validateTopic } from '../src/topics';
+import { admit, wsRefusal } from './admission';
+import { checkCloseCode, clampReason } from './close-reason';
+import { Deadline } from './deadline';
+import { ServerError, ServerErrorCode } from './errors';
+import type { Emitter, ServerEventMap } from './events';
+import { type AuthOutcome, newSessionId, runAuthenticate, versionError, welcomeFor } from './handshake';
+import { checkDuration, type ResolvedServerOptions } from './options';
+import { Outbox } from './outbox';
+import { PendingRequests } from './pending';
+import type { RequestOutcome, Router } from './router';
+import { ConnectionState, type RequestOptions, type ServerConnection } from './types';
+
+/** What a connection needs from the server that owns it. */
+export interface ConnectionHost {
+  readonly options: ResolvedServerOptions;
+  readonly router: Router;
+  readonly events: Emitter<ServerEventMap>;
+  /** The handshake succeeded and WELCOME is queued. */
+  opened(connection: Connection): void;
+  /** The socket is gone; `welcomed` says whether `opened` was called for it. */
+  closed(connection: Connection, code: number, reason: string, welcomed: boolean): void;
+}
+
+/**
+ * One client socket and its protocol state machine (the transition table is on {@link ConnectionState}): the
+ * handshake, heartbeat deadline, routing of inbound frames, server-to-client requests, and the BYE-then-close exit.
+ * Every socket callback is guarded so that nothing a client sends can throw out of it.
+ */
+export class Connection implements ServerConnection {
+  channel = '';
+  session = '';
+  user: object | undefined;
+  /** Settles once the socket is closed and everything this connection held is released. */
+  readonly whenClosed: Promise<void>;
+  private current: ConnectionState = ConnectionState.AwaitingHello;
+  private welcomed = false;
+  private closeCode = 1006;
+  private closeReason = '';
+  private closedByServer = false;
+  private markClosed!: () => void;
+  private readonly options: ResolvedServerOptions;
+  private readonly codec: FrameCodec;
+  private readonly outbox: Outbox;
+  private readonly pending: PendingRequests;
+  private readonly handshakeDeadline: Deadline;
+  private readonly heartbeatDeadline: Deadline;
+  private readonly killTimer: Timer;
+  private readonly outcome: RequestOutcome;
+  private readonly authOutcome: AuthOutcome;
+
+  constructor(private readonly ws: WebSocket, readonly id: string, readonly remoteAddress: string, private readonly host: ConnectionHost) {
+    const options = (this.options = host.options);
+    this.whenClosed = new Promise((resolve) => (this.markClosed = resolve));
+    this.codec = new FrameCodec(options.limits);
+    this.outbox = new Outbox(options.limits.maxFrameBytes, (message) => ws.send(message));
+    this.pending = new PendingRequests(options.clock);
+    this.handshakeDeadline = new Deadline(options.clock, () =>
+      this.shutdown(CloseCode.HeartbeatTimeout, this.current === ConnectionState.AwaitingHello ? 'no HELLO in time' : 'handshake timed out'),
+    );
+    this.heartbeatDeadline = new Deadline(options.clock, () => this.shutdown(CloseCode.HeartbeatTimeout, 'heartbeat timeout'));
+    // A peer that never answers our close frame would hold the socket until ws's own 30 s timer.
+    this.killTimer = new Timer(options.clock, () => ws.terminate());
+    this.outcome = {
+      reply: (requestId, value) => this.answer([Op.Reply, requestId, value]),
+      fail: (requestId, code, message) => this.answer([Op.Fail, requestId, code, message]),
+      error: (error) => this.reportError(error),
+    };
+    this.authOutcome = { accept: (user) => this.guard(() => this.accept(user)), refuse: (threw) => this.guard(() => this.refuse(threw)) };
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data, isBinary) => this.guard(() => this.receive(data, isBinary)));
+    ws.on('error', (err) => this.guard(() => this.socketError(err)));
+    ws.on('close', (code, reason) => this.guard(() => this.socketClosed(code, reason.toString())));
+    this.handshakeDeadline.setIn(options.helloTimeoutMs);
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  push(topic: string, payload: unknown): boolean {
+    validateTopic(topic);
+    if (this.current !== ConnectionState.Open) return false;
+    this.send([Op.Push, topic, payload]);
+    return true;
+  }
+
+  /** Queues a frame another codec already encoded (a broadcast encodes once for everyone); false unless open. */
+  pushEncoded(frame: Uint8Array): boolean {
+    if (this.current !== ConnectionState.Open) return false;
+    this.outbox.add(frame);
+    return true;
+  }
+
+  /** @throws {UsageError} for a bad topic, timeout or payload; a closed connection rejects with `not_open` instead. */
+  request(topic: string, payload: unknown, options: RequestOptions = {}): Promise<unknown> {
+    validateTopic(topic);
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    checkDuration('timeoutMs', timeoutMs, 1);
+    if (this.current !== ConnectionState.Open) {
+      return Promise.reject(new ServerError(ServerErrorCode.NotOpen, `connection ${this.id} is ${this.current}`));
+    }
+    const { id, promise } = this.pending.open(timeoutMs, topic);
+    try {
+      this.send([Op.Request, id, topic, payload]);
+    } catch (err) {
+      this.pending.discard(id);
+      throw err;
+    }
+    return promise;
+  }
+
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    checkCloseCode(code);
+    this.shutdown(code, clampReason(String(reason)));
+  }
+
+  /** Sends BYE `code` (after anything still queued) and closes; a no-op once closing. `reason` must already fit. */
+  shutdown(code: number, reason: string): void {
+    if (!this.beginClose(code, reason)) return;
+    this.send([Op.Bye, code, reason]);
+    this.outbox.flush();
+    this.ws.close(code, reason);
+  }
+
+  /** A summary without the codec's buffers: they may still hold the HELLO bytes, token included. */
+  toJSON(): Record<string, string> {
+    return { id: this.id, channel: this.channel, session: this.session, remoteAddress: this.remoteAddress, state: this.current };
+  }
+
+  [inspect.custom](): string {
+    return `Connection ${JSON.stringify(this.toJSON())}`;
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    if (this.ending()) return;
+    let frames: Frame[];
+    try {
+      if (!isBinary) throw new ProtocolError(ProtocolErrorCode.TextMessage, 'text messages are not part of the protocol; send binary');
+      frames = this.codec.decode(Array.isArray(data) ? Buffer.concat(data) : data);
+      admit(this.current, frames);
+    } catch (err) {
+      this.protocolError(asProtocolError(err), CloseCode.ProtocolError);
+      return;
+    }
+    if (this.current === ConnectionState.Open) this.extendHeartbeat();
+    for (const frame of frames) {
+      if (this.ending()) break;
+      this.handle(frame);
+    }
+    // Answers produced synchronously (PONG, sync replies) leave now, together, in one message.
+    if (this.current === ConnectionState.Open) this.outbox.flush();
+  }
+
+  private handle(frame: Frame): void {
+    switch (frame[0]) {
+      case Op.Hello:
+        this.hello(frame[1]);
+        break;
+      case Op.Ping:
+        this.send([Op.Pong, frame[1], this.now()]);
+        break;
+      case Op.Push:
+        this.host.router.dispatchPush(frame[2], { connection: this, topic: frame[1] }, (error) => this.reportError(error));
+        break;
+      case Op.Request:
+        this.host.router.dispatchRequest(frame[1], frame[3], { connection: this, topic: frame[2] }, this.outcome);
+        break;
+      case Op.Reply:
+        this.pending.reply(frame[1], frame[2]);
+        break;
+      case Op.Fail:
+        this.pending.fail(frame[1], frame[2], frame[3]);
+        break;
+      case Op.Reliable:
+        this.hook(() => this.options.onReliable({ connection: this, seq: frame[1], topic: frame[2], payload: frame[3] }));
+        break;
+      case Op.Ack:
+        this.hook(() => this.options.onAck({ connection: this, seq: frame[1] }));
+        break;
+      default:
+        // admit() lets no other opcode through.
+        break;
+    }
+  }
+
+  private hello(hello: Readonly<Hello>): void {
+    const unsupported = versionError(hello);
+    if (unsupported) {
+      this.protocolError(unsupported, CloseCode.UnsupportedVersion);
+      return;
+    }
+    this.channel = hello.channel;
+    this.setState(ConnectionState.Authenticating);
+    runAuthenticate(this.options.authenticate, hello, this.authOutcome);
+  }
+
+  private accept(user: object | undefined): void {
+    // The socket may have closed, or the handshake deadline passed, while an async hook ran.
+    if (this.current !== ConnectionState.Authenticating) return;
+    this.user = user;
+    this.session = newSessionId();
+    this.handshakeDeadline.cancel();
+    this.setState(ConnectionState.Open);
+    this.welcomed = true;
+    this.send([Op.Welcome, welcomeFor(this.session, this.options.heartbeatMs, this.now())]);
+    this.extendHeartbeat();
+    this.host.opened(this);
+  }
+
+  private refuse(threw: boolean): void {
+    if (this.current !== ConnectionState.Authenticating) return;
+    if (threw) {
+      // Deliberately without `cause`: what the hook threw may quote the token.
+      this.reportError(new ServerError(ServerErrorCode.AuthenticateFailed, 'the authenticate hook threw; the client was refused'));
+    }
+    this.shutdown(CloseCode.Unauthorized, 'unauthorized');
+  }
+
+  /** Sends a REPLY or FAIL, unless the connection stopped being open while the handler ran. */
+  private answer(frame: Frame): void {
+    if (this.current === ConnectionState.Open) this.send(frame);
+  }
+
+  private send(frame: Frame): void {
+    this.outbox.add(this.codec.encodeShared(frame));
+  }
+
+  private extendHeartbeat(): void {
+    this.heartbeatDeadline.setIn(this.options.heartbeatMs + this.options.heartbeatGraceMs);
+  }
+
+  private protocolError(error: ProtocolError, closeCode: number): void {
+    this.shutdown(closeCode, clampReason(error.message));
+    this.host.events.emit('protocolError', { error, connection: this, closeCode });
+  }
+
+  /** Moves to closing and releases timers and pending requests; false when already closing or closed. */
+  private beginClose(code: number, reason: string): boolean {
+    if (this.ending()) return false;
+    this.setState(ConnectionState.Closing);
+    this.closedByServer = true;
+    this.closeCode = code;
+    this.closeReason = reason;
+    this.release();
+    this.killTimer.schedule(this.options.closeTimeoutMs);
+    return true;
+  }
+
+  private socketError(err: Error): void {
+    const refusal = wsRefusal(err);
+    if (!refusal) {
+      this.reportError(err);
+      return;
+    }
+    // ws has already sent its own close frame for what it refused: there is no room left for a BYE.
+    this.beginClose(refusal.closeCode, clampReason(err.message));
+    this.host.events.emit('protocolError', { connection: this, ...refusal });
+  }
+
+  private socketClosed(code: number, reason: string): void {
+    if (this.current === ConnectionState.Closed) return;
+    if (!this.closedByServer) {
+      this.closeCode = code;
+      this.closeReason = reason;
+    }
+    this.setState(ConnectionState.Closed);
+    this.release();
+    this.killTimer.cancel();
+    this.outbox.discard();
+    this.host.closed(this, this.closeCode, this.closeReason, this.welcomed);
+    this.markClosed();
+  }
+
+  private release(): void {
+    this.handshakeDeadline.cancel();
+    this.heartbeatDeadline.cancel();
+    if (this.pending.size > 0) {
+      this.pending.rejectAll(new ServerError(ServerErrorCode.Disconnected, `connection ${this.id} closed before the reply`));
+    }
+  }
+
+  private hook(run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      this.reportError(new ServerError(ServerErrorCode.HandlerFailed, `a hook threw: ${asError(err).message}`, err));
+    }
+  }
+
+  private reportError(error: Error): void {
+    this.host.events.emit('error', { error, connection: this });
+  }
+
+  /** Runs a socket callback so that nothing escapes into ws (which would crash the process). */
+  private guard(run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      this.reportError(asError(err));
+    }
+  }
+
+  /** True once closing or closed: a method, so that the compiler does not narrow it across a handler call. */
+  private ending(): boolean {
+    return this.current === ConnectionState.Closing || this.current === ConnectionState.Closed;
+  }
+
+  /** The one place the state changes; the allowed transitions are documented on {@link ConnectionState}. */
+  private setState(next: ConnectionState): void {
+    this.current = next;
+  }
+
+  /** Clock time as a msgpack uint: the client's validator refuses a fraction. */
+  private now(): number {
+    return Math.floor(this.options.clock.now());
+  }
+}
+
+function asProtocolError(err: unknown): ProtocolError {
+  return err instanceof ProtocolError ? err : new ProtocolError(ProtocolErrorCode.Malformed, asError(err).message);
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,48 @@
+import { MultisocketError } from '../src/errors';
+
+/**
+ * Codes the reference server puts in FAIL frames and in the errors it rejects or emits. They belong with the others
+ * in src/codes.ts; they live here only until src/ takes them (the client needs `not_found` and `internal` too).
+ */
+export const ServerErrorCode = {
+  /** FAIL: no handler matches the REQUEST's topic. */
+  NotFound: 'not_found',
+  /** FAIL: the handler threw something without a string `code`. */
+  Internal: 'internal',
+  /** A server-to-client REQUEST got no REPLY or FAIL in time. */
+  Timeout: 'timeout',
+  /** The connection closed while a server-to-client REQUEST was pending. */
+  Disconnected: 'disconnected',
+  /** A REQUEST was made on a connection that is not open. */
+  NotOpen: 'not_open',
+  /** The `authenticate` hook threw; what it threw is withheld because it may quote the token. */
+  AuthenticateFailed: 'authenticate_failed',
+  /** A handler, hook or listener threw; `cause` holds what it threw. */
+  HandlerFailed: 'handler_failed',
+} as const;
+export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
+
+/** An error the reference server raises itself; `code` is one of {@link ServerErrorCode}. */
+export class ServerError extends MultisocketError {
+  constructor(override readonly code: ServerErrorCode, message: string, readonly cause?: unknown) {
+    super(code, message);
+  }
+}
+
+/** A FAIL the client answered to a server-to-client REQUEST; `code` and `message` are the client's own. */
+export class RemoteError extends MultisocketError {
+  constructor(code: string, message: string, readonly topic: string) {
+    super(code, message);
+  }
+}
+
+/**
+ * The FAIL a thrown value becomes: its `code` property when that is a non-empty string, else `internal`.
+ * `internal` marks a likely bug, which the caller also reports as an `error` event.
+ */
+export function failureOf(thrown: unknown): { code: string; message: string; internal: boolean } {
+  const code = typeof thrown === 'object' && thrown !== null ? (thrown as { code?: unknown }).code : undefined;
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  if (typeof code === 'string' && code.length > 0) return { code, message, internal: false };
+  return { code: ServerErrorCode.Internal, message, internal: true };
+}

@@ -1,0 +1,89 @@
+import { EventEmitter } from 'eventemitter3';
+import type { ProtocolError } from '../src/errors';
+import type { ServerConnection } from './types';
+
+/** A connection finished its handshake (WELCOME was sent); it is in `server.connections` from now on. */
+export interface ConnectionEvent {
+  readonly connection: ServerConnection;
+}
+
+/** A connection that had its `connection` event closed; `code` and `reason` are the BYE sent, or the client's close. */
+export interface DisconnectEvent {
+  readonly connection: ServerConnection;
+  readonly code: number;
+  readonly reason: string;
+}
+
+/**
+ * Something failed that nobody else will hear of: a PUSH handler or hook threw, a handler threw without a string
+ * `code` (its FAIL says `internal`), a reply could not be encoded, a socket failed. Never carries a HELLO's token.
+ */
+export interface ErrorEvent {
+  readonly error: Error;
+  readonly connection?: ServerConnection;
+}
+
+/** A client broke the protocol; the server sent BYE `closeCode` (4400 or 4103) or `ws` closed it (1009, 1002, 1007). */
+export interface ProtocolErrorEvent {
+  readonly error: ProtocolError;
+  readonly connection: ServerConnection;
+  readonly closeCode: number;
+}
+
+/** The server's events: each listener gets one context object. */
+export interface ServerEventMap {
+  connection: ConnectionEvent;
+  disconnect: DisconnectEvent;
+  error: ErrorEvent;
+  protocolError: ProtocolErrorEvent;
+}
+
+/** The subscribing half of an emitter: every subscription returns the function that undoes it. */
+export interface EventSource<M extends object> {
+  on<K extends keyof M & string>(name: K, listener: (event: M[K]) => void): () => void;
+  once<K extends keyof M & string>(name: K, listener: (event: M[K]) => void): () => void;
+  listenerCount(name: keyof M & string): number;
+}
+
+/**
+ * A typed eventemitter3 whose `emit` never throws: a listener that throws is reported to `onListenerError` and the
+ * remaining listeners still run, so a bad listener can never unwind into a socket callback.
+ */
+export class Emitter<M extends object> implements EventSource<M> {
+  private readonly emitter = new EventEmitter();
+
+  constructor(private readonly onListenerError: (name: keyof M & string, error: unknown) => void) {}
+
+  on<K extends keyof M & string>(name: K, listener: (event: M[K]) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => {
+      this.emitter.off(name, listener);
+    };
+  }
+
+  once<K extends keyof M & string>(name: K, listener: (event: M[K]) => void): () => void {
+    const off = this.on(name, (event) => {
+      off();
+      listener(event);
+    });
+    return off;
+  }
+
+  listenerCount(name: keyof M & string): number {
+    return this.emitter.listenerCount(name);
+  }
+
+  emit<K extends keyof M & string>(name: K, event: M[K]): void {
+    for (const listener of this.emitter.listeners(name)) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.onListenerError(name, err);
+      }
+    }
+  }
+
+  removeAllListeners(): void {
+    this.emitter.removeAllListeners();
+  }
+}

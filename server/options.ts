@@ -1,0 +1,113 @@
+import { type Clock, systemClock } from '../src/clock';
+import { UsageErrorCode } from '../src/codes';
+import { UsageError } from '../src/errors';
+import { type CodecLimits, resolveLimits } from '../src/limits';
+import type { Hello } from '../src/protocol';
+import type { ServerConnection } from './types';
+
+/** What `authenticate` may return: truthy accepts (an object becomes `connection.user`), falsy refuses. */
+export type AuthResult = object | boolean | null | undefined;
+
+/** Decides whether a HELLO may open a connection; may be async. Throwing refuses, like returning false. */
+export type Authenticate = (token: string | undefined, hello: Readonly<Hello>) => AuthResult | PromiseLike<AuthResult>;
+
+/** A RELIABLE frame a client sent, for the session layer that a later revision adds. */
+export interface ReliableEvent {
+  readonly connection: ServerConnection;
+  readonly seq: number;
+  readonly topic: string;
+  readonly payload: unknown;
+}
+
+/** An ACK frame a client sent, for the session layer that a later revision adds. */
+export interface AckEvent {
+  readonly connection: ServerConnection;
+  readonly seq: number;
+}
+
+/** Options of {@link createServer}; every field is optional and its default is given here. */
+export interface ServerOptions {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host: string;
+  /** Port to listen on; 0 picks a free one. Default 8787. */
+  port: number;
+  /** Heartbeat interval advertised in WELCOME, ms. Default 15,000. */
+  heartbeatMs: number;
+  /** How long past `heartbeatMs` a silent client is tolerated before BYE 4001, ms. Default: `heartbeatMs`. */
+  heartbeatGraceMs: number;
+  /** How long a new socket may take to send HELLO and be accepted before BYE 4001, ms. Default 10,000. */
+  helloTimeoutMs: number;
+  /** Default timeout of a server-to-client REQUEST, ms. Default 10,000. */
+  requestTimeoutMs: number;
+  /** How long a closing socket may take to finish the close handshake before it is destroyed, ms. Default 5,000. */
+  closeTimeoutMs: number;
+  /** Decode limits, as the client's; one FrameCodec per connection. Default: `DEFAULT_CODEC_LIMITS`. */
+  limits: Partial<CodecLimits>;
+  /** Largest WebSocket message `ws` accepts before closing with 1009, bytes. Default: `limits.maxFrameBytes`. */
+  maxPayload: number;
+  /** Time source for every deadline and for WELCOME/PONG times. Default: `systemClock`. */
+  clock: Clock;
+  /** Accepts or refuses each HELLO. Default: accept every client. */
+  authenticate: Authenticate;
+  /** Receives RELIABLE frames. Default: ignores them (sessions and acks come with a later revision). */
+  onReliable: (event: ReliableEvent) => void;
+  /** Receives ACK frames. Default: ignores them. */
+  onAck: (event: AckEvent) => void;
+}
+
+/** {@link ServerOptions} with every default filled in, once, when the server is created. */
+export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'limits'>> {
+  readonly limits: Readonly<CodecLimits>;
+}
+
+const noop = (): void => undefined;
+
+/**
+ * Fills in the defaults and checks every value.
+ * @throws {UsageError} `invalid_option` naming the option; {@link RangeError} for a bad codec limit.
+ */
+export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> = {}): ResolvedServerOptions {
+  const limits = resolveLimits(options.limits ?? {});
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const resolved: ResolvedServerOptions = {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 8787,
+    heartbeatMs,
+    heartbeatGraceMs: options.heartbeatGraceMs ?? heartbeatMs,
+    helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
+    limits,
+    maxPayload: options.maxPayload ?? limits.maxFrameBytes,
+    clock: options.clock ?? systemClock,
+    authenticate: options.authenticate ?? (() => true),
+    onReliable: options.onReliable ?? noop,
+    onAck: options.onAck ?? noop,
+  };
+  if (typeof resolved.host !== 'string' || resolved.host.length === 0) invalid('host', resolved.host);
+  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) invalid('port', resolved.port);
+  checkDuration('heartbeatMs', resolved.heartbeatMs, 1);
+  checkDuration('heartbeatGraceMs', resolved.heartbeatGraceMs, 0);
+  checkDuration('helloTimeoutMs', resolved.helloTimeoutMs, 1);
+  checkDuration('requestTimeoutMs', resolved.requestTimeoutMs, 1);
+  checkDuration('closeTimeoutMs', resolved.closeTimeoutMs, 1);
+  if (!Number.isSafeInteger(resolved.maxPayload) || resolved.maxPayload <= 0) invalid('maxPayload', resolved.maxPayload);
+  for (const name of ['authenticate', 'onReliable', 'onAck'] as const) {
+    if (typeof resolved[name] !== 'function') invalid(name, resolved[name]);
+  }
+  const clock = resolved.clock;
+  if (!clock || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
+    invalid('clock', clock);
+  }
+  return Object.freeze(resolved);
+}
+
+/** @throws {UsageError} `invalid_option` naming the option unless `value` is an integer ≥ `min`. */
+export function checkDuration(name: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) invalid(name, value);
+}
+
+function invalid(name: string, value: unknown): never {
+  const shown = typeof value === 'function' || typeof value === 'object' ? typeof value : String(value);
+  throw new UsageError(UsageErrorCode.InvalidOption, `option ${name} is invalid: ${shown}`);
+}
