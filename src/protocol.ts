@@ -95,6 +95,11 @@ function checkString(op: number, value: unknown, field: string): void {
   if (typeof value !== 'string') throw bad(op, `${field} must be a string, got ${describe(value)}`);
 }
 
+function checkTopic(op: number, value: unknown): void {
+  checkString(op, value, 'topic');
+  if ((value as string).length === 0) throw bad(op, 'topic must not be empty');
+}
+
 /** A short, safe description of a value for error messages (never the value itself: it may hold a secret). */
 export function describe(value: unknown): string {
   if (value === null) return 'nil';
@@ -151,12 +156,12 @@ export function validateFrame(value: unknown): Frame {
       checkUint(op, value[2], 'serverTime');
       break;
     case Op.Push:
-      checkString(op, value[1], 'topic');
+      checkTopic(op, value[1]);
       break;
     case Op.Request:
     case Op.Reliable:
       checkUint(op, value[1], op === Op.Request ? 'id' : 'seq');
-      checkString(op, value[2], 'topic');
+      checkTopic(op, value[2]);
       break;
     case Op.Reply:
       checkUint(op, value[1], 'id');

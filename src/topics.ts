@@ -78,6 +78,8 @@ export class TopicIndex<T> {
   private readonly exact = new Map<string, Entry<T>[]>();
   private readonly root = new TrieNode<T>();
   private nextId = 0;
+  /** Bumped by clear(): an undo from before it must not touch what was added after. */
+  private epoch = 0;
   private wildcards = 0;
   private count = 0;
 
@@ -103,8 +105,9 @@ export class TopicIndex<T> {
       this.insert(pattern, entry);
     }
     let removed = false;
+    const epoch = this.epoch;
     return () => {
-      if (removed) return;
+      if (removed || epoch !== this.epoch) return;
       removed = true;
       this.count--;
       if (!isWildcard(pattern)) {
@@ -138,6 +141,7 @@ export class TopicIndex<T> {
   }
 
   clear(): void {
+    this.epoch++;
     this.exact.clear();
     this.root.children.clear();
     this.root.plus = undefined;

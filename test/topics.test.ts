@@ -61,6 +61,20 @@ describe('TopicIndex', () => {
     expect(index.size).toBe(1);
   });
 
+  it('an undo from before clear() does not touch what was added after', () => {
+    const index = new TopicIndex<string>();
+    const stale = index.add('a/+', 'old');
+    const staleExact = index.add('a/b', 'old');
+    index.clear();
+    index.add('b/+', 'new');
+    index.add('a/b', 'new');
+    stale();
+    staleExact();
+    expect(index.size).toBe(2);
+    expect(index.match('b/x')).toEqual(['new']);
+    expect(index.match('a/b')).toEqual(['new']);
+  });
+
   it('agrees with the reference matcher on 3,000 random patterns and topics', () => {
     const rand = seededRandom(42);
     const words = ['room', '1', '2', 'msg', ''];
