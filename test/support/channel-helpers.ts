@@ -1,0 +1,30 @@
+import type { Channel, ChannelEvents } from '../../src/channel';
+import type { ChannelState } from '../../src/state';
+
+/** Resolves with the next event of `channel` named `event` whose context passes `test`. */
+export function next<K extends keyof ChannelEvents & string>(
+  channel: Channel,
+  event: K,
+  test: (context: ChannelEvents[K]) => boolean = () => true,
+): Promise<ChannelEvents[K]> {
+  return new Promise((resolve) => {
+    const undo = channel.on(event, (context) => {
+      if (!test(context)) return;
+      undo();
+      resolve(context);
+    });
+  });
+}
+
+/** Resolves once the channel is in `state` (at once if it already is). */
+export function reach(channel: Channel, state: ChannelState): Promise<void> {
+  if (channel.state === state) return Promise.resolve();
+  return next(channel, 'state', (s) => s.next === state).then(() => undefined);
+}
+
+/** Records every state transition of a channel, for assertions on the sequence. */
+export function recordStates(channel: Channel): string[] {
+  const seen: string[] = [];
+  channel.on('state', ({ next: to, reason }) => seen.push(`${to}:${reason}`));
+  return seen;
+}
