@@ -6,7 +6,7 @@ import type { Transport } from '../../src/transport/types';
 import { webSocketTransport } from '../../src/transport/websocket';
 import { wxTransport } from '../../src/transport/wx';
 import { ManualClock } from './manual-clock';
-import { createWxEmulator, type WxEmulator } from './wx-emulator';
+import { createWxEmulator, type WxEmulator, type WxEmulatorOptions } from './wx-emulator';
 
 /** The two ways the runtime reaches a socket; every integration test runs on both. */
 export type TransportKind = 'wx' | 'websocket';
@@ -74,12 +74,16 @@ export interface Harness {
 }
 
 /** Starts a server (port 0) and a transport of `kind`; `close()` releases both. */
-export async function startHarness(kind: TransportKind, serverOptions: Readonly<Partial<ServerOptions>> = {}): Promise<Harness> {
+export async function startHarness(
+  kind: TransportKind,
+  serverOptions: Readonly<Partial<ServerOptions>> = {},
+  emulatorOptions: Readonly<Partial<WxEmulatorOptions>> = {},
+): Promise<Harness> {
   const clock = new ManualClock();
   const server = createServer({ port: 0, ...serverOptions });
   const address = await server.listen();
   if (kind === 'wx') {
-    const emulator = createWxEmulator({ clock });
+    const emulator = createWxEmulator({ clock, ...emulatorOptions });
     return {
       kind,
       server,
