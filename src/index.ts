@@ -4,12 +4,23 @@ import './text-codec';
 export { type Clock, type TimerHandle, systemClock, Timer } from './clock';
 export {
   CloseCode,
+  DisconnectedErrorCode,
   isTerminalCloseCode,
   ProtocolErrorCode,
   TransportErrorCode,
   UsageErrorCode,
 } from './codes';
-export { MultisocketError, ProtocolError, TransportError, UsageError } from './errors';
+export {
+  DisconnectedError,
+  MultisocketError,
+  ProtocolError,
+  QueueFullError,
+  RemoteError,
+  SubscriberError,
+  TimeoutError,
+  TransportError,
+  UsageError,
+} from './errors';
 export { FrameCodec, MessageBuilder, type WireData } from './codec';
 export { type CodecLimits, DEFAULT_CODEC_LIMITS } from './limits';
 export {
@@ -46,3 +57,39 @@ export type {
   Transport,
   TransportConnectOptions,
 } from './transport/types';
+export { ConnectionManager, DEFAULT_MANAGER_OPTIONS, type ManagerOptions, type OpenOptions } from './manager';
+export { Channel, type ChannelEvents, type ChannelStats, type SendOptions } from './channel';
+export {
+  type ChannelOptions,
+  DEFAULT_CHANNEL_OPTIONS,
+  MAX_CONNECT_TIMEOUT_MS,
+  type ReconnectInfo,
+  type ReconnectOptions,
+  type RequestOptions,
+} from './channel-options';
+export { ALLOWED_TRANSITIONS, ChannelState, StateReason } from './state';
+export { type MessageKind, type MessageMeta, Router, type Subscriber, type WaitForOptions } from './router';
+export { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from './backoff';
+export { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from './heartbeat';
+export { DEFAULT_OUTBOX, type DropReason, type OutboxOptions, type OutboxPolicy, type OverflowPolicy } from './outbox';
+export { type Lifecycle, wxLifecycle, type WxLifecycleApi } from './lifecycle';
+export { Emitter } from './emitter';
+export { isSocketLimitError } from './transport/errors';
+export {
+  WX_MAX_CONNECT_TIMEOUT_MS,
+  wxErrorCode,
+  type WxConnectSocketOption,
+  type WxSocketApi,
+  type WxSocketCloseResult,
+  type WxSocketTask,
+  wxTransport,
+  type WxTransportOptions,
+} from './transport/wx';
+export {
+  type WebSocketEventLike,
+  type WebSocketLike,
+  type WebSocketLikeCtor,
+  webSocketTransport,
+  type WebSocketTransportOptions,
+} from './transport/websocket';
+export { checkCloseOption, MAX_CLOSE_REASON_BYTES, toSendable } from './transport/types';

@@ -1,0 +1,40 @@
+import { execFileSync } from 'child_process';
+import { join } from 'path';
+
+// What a user of the published package gets: these run the BUILT dist/ (npm test builds first) in a fresh Node.
+const root = join(__dirname, '..');
+
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 20_000 });
+}
+
+describe('the built package', () => {
+  it("require('multisocket') gives the runtime and require('multisocket/server') the server", () => {
+    const out = node([
+      '-e',
+      `const ms = require('multisocket'); const srv = require('multisocket/server');
+       console.log([typeof ms.ConnectionManager, typeof ms.Channel, typeof ms.wxTransport, typeof ms.webSocketTransport,
+         typeof ms.wxLifecycle, typeof ms.FrameCodec, typeof ms.ProtocolError, typeof srv.createServer].join(' '));`,
+    ]);
+    expect(out.trim()).toBe('function function function function function function function function');
+  });
+
+  it('the runtime entry does not load Node built-ins or the server', () => {
+    const out = node([
+      '-e',
+      `const Module = require('module'); const seen = [];
+       const load = Module._load; Module._load = function (req, ...rest) { seen.push(req); return load.call(this, req, ...rest); };
+       require('multisocket');
+       console.log(JSON.stringify(seen.filter((r) => Module.builtinModules.includes(r.replace(/^node:/, '')) || /ws$|server/.test(r))));`,
+    ]);
+    expect(JSON.parse(out)).toEqual([]);
+  });
+
+  it('npm start (the scripted session) exchanges a push and a request/reply each way and exits 0', () => {
+    const out = node(['dist/scripts/start.js']);
+    expect(out).toMatch(/server -> client PUSH room\/42\/message \{"from":"server","echo":\{"text":"你好 👋"\}\}/);
+    expect(out).toMatch(/client REQUEST room\/join -> REPLY\s+\{"joined":42,"members":3\}/);
+    expect(out).toMatch(/server REQUEST server\/ask -> REPLY\s+\{"answer":42/);
+    expect(out).toMatch(/closing -> closed/);
+  });
+});
