@@ -142,14 +142,16 @@ export class Connection implements ServerConnection {
   private receive(data: RawData, isBinary: boolean): void {
     if (this.ending()) return;
     let frames: Frame[];
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : data;
     try {
       if (!isBinary) throw new ProtocolError(ProtocolErrorCode.TextMessage, 'text messages are not part of the protocol; send binary');
-      frames = this.codec.decode(Array.isArray(data) ? Buffer.concat(data) : data);
+      frames = this.codec.decode(bytes);
       admit(this.current, frames);
     } catch (err) {
       this.protocolError(asProtocolError(err), CloseCode.ProtocolError);
       return;
     }
+    if (this.welcomed) this.host.events.emit('message', { connection: this, frames: frames.length, bytes: bytes.byteLength });
     if (this.current === ConnectionState.Open) this.extendHeartbeat();
     for (const frame of frames) {
       if (this.ending()) break;

@@ -7,6 +7,13 @@ export interface ConnectionEvent {
   readonly connection: ServerConnection;
 }
 
+/** One valid WebSocket message arrived: how many frames it carried and its size (for metrics and tests). */
+export interface MessageEvent {
+  readonly connection: ServerConnection;
+  readonly frames: number;
+  readonly bytes: number;
+}
+
 /** A connection that had its `connection` event closed; `code` and `reason` are the BYE sent, or the client's close. */
 export interface DisconnectEvent {
   readonly connection: ServerConnection;
@@ -33,6 +40,7 @@ export interface ProtocolErrorEvent {
 /** The server's events: each listener gets one context object. */
 export interface ServerEventMap {
   connection: ConnectionEvent;
+  message: MessageEvent;
   disconnect: DisconnectEvent;
   error: ErrorEvent;
   protocolError: ProtocolErrorEvent;

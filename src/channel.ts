@@ -30,7 +30,7 @@ import { isThenable, type MessageMeta, Router, type Subscriber, type WaitForOpti
 import { ChannelState, StateReason } from './state';
 import { validateTopic } from './topics';
 import { isSocketLimitError } from './transport/errors';
-import type { SocketLike } from './transport/types';
+import { checkCloseOption, type SocketLike } from './transport/types';
 
 /** Events of a channel; each listener gets one context argument. */
 export interface ChannelEvents {
@@ -291,8 +291,10 @@ export class Channel {
   /**
    * Closes the channel for good, in any state. Before the socket has opened the close is remembered and done the
    * moment it opens (the platform ignores a close before open). Nothing reconnects afterwards.
+   * @throws {UsageError} `invalid_close_code` unless `code` is 1000 or 3000–4999 and `reason` fits 123 UTF-8 bytes.
    */
   close(code: number = CloseCode.Normal, reason = 'client closed'): void {
+    checkCloseOption({ code, reason });
     if (this.current === ChannelState.Closed || this.current === ChannelState.Closing) return;
     this.stopTimers();
     const socket = this.socket;
@@ -643,8 +645,9 @@ export class Channel {
     this.requests.rejectInFlight(
       () => new DisconnectedError(DisconnectedErrorCode.Disconnected, `channel "${this.name}" lost its connection (${reason}) with the request in flight`),
     );
-    if (socket && wasOpen) safeClose(socket, code, reason.slice(0, 100));
-    // A socket that has not opened yet is closed by its own onOpen (generation check) the moment it opens.
+    // Not yet open: a browser socket aborts now, and wxTransport remembers the close and carries it out on open (the
+    // platform ignores a close before open); the generation check in onOpen is the last line of defence.
+    if (socket) safeClose(socket, code, wasOpen ? reason.slice(0, 100) : 'abandoned');
   }
 
   private terminate(code: number, reason: string): void {
