@@ -16,7 +16,7 @@ export class Batcher {
     maxFrameBytes: number,
     private readonly maxBatchBytes: number,
     private readonly flushMs: number,
-    private readonly transmit: (data: ArrayBuffer, frames: number) => void,
+    private readonly transmit: (data: ArrayBuffer, frames: number, topics: readonly string[]) => void,
   ) {
     // The builder's budget is the largest message the peer accepts: one frame bigger than a batch still goes, alone.
     this.builder = new MessageBuilder(maxFrameBytes);
@@ -45,8 +45,9 @@ export class Batcher {
     this.timer.cancel();
     if (this.builder.frameCount === 0) return;
     const frames = this.builder.frameCount;
-    this.topics.length = 0;
-    this.transmit(this.builder.take(), frames);
+    const topics = this.topics;
+    this.topics = [];
+    this.transmit(this.builder.take(), frames, topics);
   }
 
   /** Throws away what is batched (the connection dropped); returns the topics of the frames that never left. */

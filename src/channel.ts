@@ -1,6 +1,6 @@
 import { backoffDelay } from './backoff';
 import { Batcher } from './batcher';
-import { type ChannelOptions, resolveChannelOptions, type ResolvedChannelOptions } from './channel-options';
+import { type ChannelOptions, type ReconnectInfo, resolveChannelOptions, type ResolvedChannelOptions } from './channel-options';
 import { type Clock, Timer } from './clock';
 import { FrameCodec, type WireData } from './codec';
 import {
@@ -15,6 +15,7 @@ import { Emitter } from './emitter';
 import {
   DisconnectedError,
   MultisocketError,
+  ListenerError,
   ProtocolError,
   QueueFullError,
   TimeoutError,
@@ -39,7 +40,7 @@ export interface ChannelEvents {
   open: { session: string; resumed: boolean; welcome: Welcome };
   /** Something went wrong that the channel handled (it never throws from a socket callback). */
   error: MultisocketError;
-  reconnecting: { attempt: number; delayMs: number; reason: string };
+  reconnecting: { attempt: number; delayMs: number; reason: string; code?: number; closeReason?: string };
   /** A 4100–4199 close or BYE: the channel is closed for good. */
   terminal: { code: number; reason: string };
   /** A message left without being sent, and why. Counted in `stats().dropped`. */
@@ -85,7 +86,8 @@ const NOOP = () => undefined;
  * `ConnectionManager.open`, or directly with a `transport` in the options.
  */
 export class Channel {
-  private readonly events = new Emitter<ChannelEvents>();
+  // A listener that throws is reported and skipped: an application bug must never look like a broken connection.
+  private readonly events = new Emitter<ChannelEvents>((event, error) => this.listenerFailed(event, error));
   readonly options: ResolvedChannelOptions;
   private readonly clock: Clock;
   private readonly codec: FrameCodec;
@@ -102,6 +104,8 @@ export class Channel {
   private resumeReason = '';
 
   private current: ChannelState = ChannelState.Idle;
+  /** True while the outbox is being flushed after WELCOME: sends made meanwhile go straight out, in order. */
+  private draining = false;
   /** Bumped for every socket: a callback from an older socket sees a different number and does nothing. */
   private generation = 0;
   private socket: SocketLike | undefined;
@@ -144,8 +148,8 @@ export class Channel {
           error: new TimeoutError(`no sign of life for ${silentForMs} ms after a PING: the connection is dead`, this.options.heartbeat.timeoutMs),
         }),
     });
-    this.batcher = new Batcher(this.clock, this.codec.limits.maxFrameBytes, this.options.maxBatchBytes, this.options.flushMs, (data, frames) =>
-      this.transmit(data, frames),
+    this.batcher = new Batcher(this.clock, this.codec.limits.maxFrameBytes, this.options.maxBatchBytes, this.options.flushMs, (data, frames, topics) =>
+      this.transmit(data, frames, topics),
     );
     this.connectTimer = new Timer(this.clock, () =>
       this.connectionLost(StateReason.ConnectTimeout, {
@@ -205,10 +209,15 @@ export class Channel {
     validateTopic(topic);
     this.assertUsable();
     const frame: Frame = [Op.Push, topic, payload];
-    if (this.current === ChannelState.Open) {
-      if (!this.heartbeat.check()) return this.send(topic, payload, options);
+    if (this.isLive() && this.heartbeat.check()) {
       this.sendFrame(frame, topic);
       return true;
+    }
+    if (this.ended) {
+      // The deadline check just found the connection dead and the channel gave up.
+      this.codec.encodeShared(frame);
+      this.reportDrop(topic, 'closed');
+      return false;
     }
     const policy = options.policy ?? this.options.outbox.policy;
     if (policy === 'drop') {
@@ -238,12 +247,16 @@ export class Channel {
     } catch (error) {
       return Promise.reject(error);
     }
-    const open = this.current === ChannelState.Open;
+    const timeoutMs = options.timeoutMs ?? this.options.requests.timeoutMs;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+      return Promise.reject(new UsageError(UsageErrorCode.InvalidArgument, `timeoutMs must be a number > 0 (Infinity for none), got ${String(timeoutMs)}`));
+    }
+    const open = this.isLive();
     if (!open && this.options.requests.whileDisconnected === 'reject') {
       return Promise.reject(new DisconnectedError(DisconnectedErrorCode.NotOpen, `channel "${this.name}" is ${this.current}; request "${topic}" not sent`));
     }
     let queued: OutboxEntry | undefined;
-    const { id, promise } = this.requests.create(topic, options.timeoutMs ?? this.options.requests.timeoutMs, () => {
+    const { id, promise } = this.requests.create(topic, timeoutMs, () => {
       if (queued) this.outbox.withdraw(queued);
     });
     let bytes: Uint8Array;
@@ -277,13 +290,16 @@ export class Channel {
 
   /** Calls `fn` for each PUSH (and REQUEST: the first subscriber answers it) whose topic matches `pattern`. */
   subscribe<P = unknown>(pattern: string, fn: Subscriber<P>): () => void {
+    this.assertUsable();
     return this.router.subscribe(pattern, fn);
   }
 
   once<P = unknown>(pattern: string, fn: Subscriber<P>): () => void {
+    this.assertUsable();
     return this.router.once(pattern, fn);
   }
 
+  /** Resolves with the next matching payload; rejects at once with `closed` on a closed channel. */
   waitFor<P = unknown>(pattern: string, options?: WaitForOptions<P>): Promise<P> {
     return this.router.waitFor(pattern, options);
   }
@@ -312,9 +328,15 @@ export class Channel {
 
   /** Hidden past the grace period, or offline: drop the socket and wait, without spending reconnect attempts. */
   suspend(reason: string): void {
-    if (this.current === ChannelState.Closed || this.current === ChannelState.Closing || this.current === ChannelState.Suspended) return;
-    this.detach(CloseCode.Normal, 'suspended');
+    if (this.ended) return;
+    if (this.current === ChannelState.Suspended) {
+      // Suspended again (offline during the show stagger, say): the pending resume no longer holds.
+      this.resumeTimer.cancel();
+      return;
+    }
     this.backoffTimer.cancel();
+    this.detach(CloseCode.Normal, 'suspended');
+    if (this.ended) return;
     this.setState(ChannelState.Suspended, reason);
   }
 
@@ -363,6 +385,8 @@ export class Channel {
   private startAttempt(reason: string): void {
     const gen = ++this.generation;
     this.setState(ChannelState.Connecting, reason);
+    // A state listener may have closed or suspended the channel.
+    if (gen !== this.generation || this.current !== ChannelState.Connecting) return;
     this.connectTimer.schedule(this.options.connectTimeoutMs);
     let token: unknown;
     try {
@@ -393,6 +417,7 @@ export class Channel {
   }
 
   private openSocket(gen: number, token: unknown): void {
+    if (gen !== this.generation || this.current !== ChannelState.Connecting) return;
     if (token !== undefined && token !== null && typeof token !== 'string') {
       this.tokenFailed(new TypeError(`getToken must return a string, got ${typeof token}`));
       return;
@@ -409,8 +434,8 @@ export class Channel {
     } catch (error) {
       if (error instanceof UsageError) {
         // A configuration the platform refuses outright will be refused on every attempt: stop here.
-        this.events.emit('error', error);
         this.stopTimers();
+        this.events.emit('error', error);
         this.finalize(StateReason.InvalidConfig);
         return;
       }
@@ -433,6 +458,7 @@ export class Channel {
         return;
       }
       this.setState(ChannelState.Handshaking, StateReason.SocketOpen);
+      if (gen !== this.generation || this.current !== ChannelState.Handshaking) return;
       this.sendFrame([Op.Hello, hello]);
       this.batcher.flush();
     });
@@ -468,9 +494,9 @@ export class Channel {
     } catch (error) {
       this.counters.protocolErrors++;
       const err = error instanceof MultisocketError ? error : new ProtocolError(ProtocolErrorCode.Malformed, String(error));
-      this.events.emit('error', err);
       // Messages stand alone, so one bad message does not spoil the stream, except during the handshake.
       if (this.current === ChannelState.Handshaking) this.connectionLost(StateReason.ProtocolError, { error: err });
+      else this.events.emit('error', err);
       return;
     }
     this.counters.messagesReceived++;
@@ -526,8 +552,8 @@ export class Channel {
   private unexpected(frame: Frame, fatal: boolean): void {
     this.counters.protocolErrors++;
     const error = new ProtocolError(ProtocolErrorCode.UnexpectedFrame, `${opName(frame[0])} is not expected in state ${this.current}`);
-    this.events.emit('error', error);
     if (fatal) this.connectionLost(StateReason.ProtocolError, { error });
+    else this.events.emit('error', error);
   }
 
   private welcome(welcome: Welcome): void {
@@ -542,12 +568,21 @@ export class Channel {
     this.everOpened = true;
     this.stableTimer.schedule(this.options.reconnect.minStableMs);
     this.heartbeat.start();
-    // What waited in the outbox leaves first, in order, before anything sent from the listeners below.
-    for (const entry of this.outbox.drain(this.clock.now())) {
-      this.batcher.add(entry.bytes, entry.topic);
-      entry.onSent?.();
+    // What waited in the outbox leaves first, in order, before anything sent from the listeners below; a send made by
+    // a `dropped` listener during the drain goes straight out too (draining counts as live).
+    const gen = this.generation;
+    this.draining = true;
+    try {
+      for (const entry of this.outbox.drain(this.clock.now())) {
+        this.batcher.add(entry.bytes, entry.topic);
+        entry.onSent?.();
+      }
+    } finally {
+      this.draining = false;
     }
+    if (gen !== this.generation) return;
     this.setState(ChannelState.Open, StateReason.Welcome);
+    if (gen !== this.generation || this.current !== ChannelState.Open) return;
     this.events.emit('open', { session: welcome.session, resumed: welcome.resumed, welcome });
   }
 
@@ -589,9 +624,12 @@ export class Channel {
     this.batcher.add(this.codec.encodeShared(frame), topic);
   }
 
-  private transmit(data: ArrayBuffer, frames: number): void {
+  private transmit(data: ArrayBuffer, frames: number, topics: readonly string[]): void {
     const socket = this.socket;
-    if (!socket || !this.socketOpen) return;
+    if (!socket || !this.socketOpen) {
+      for (const topic of topics) this.reportDrop(topic, 'disconnected');
+      return;
+    }
     const gen = this.generation;
     this.counters.messagesSent++;
     this.counters.framesSent += frames;
@@ -608,26 +646,42 @@ export class Channel {
   // --- losing the connection -------------------------------------------------------------------------------------
 
   private connectionLost(reason: string, info: { code?: number; closeReason?: string; error?: Error }): void {
-    if (this.current === ChannelState.Closed || this.current === ChannelState.Closing || this.current === ChannelState.Suspended) return;
-    if (info.error) this.events.emit('error', info.error as MultisocketError);
-    if (info.code !== undefined && isTerminalCloseCode(info.code)) {
-      this.terminate(info.code, info.closeReason ?? '');
+    if (this.down()) return;
+    const { code, closeReason } = info;
+    let error = info.error;
+    if (!error && code === CloseCode.ProtocolError) {
+      error = new ProtocolError(ProtocolErrorCode.PeerRejected, `the server closed the connection with ${code}: ${closeReason ?? ''}`);
+    }
+    if (code !== undefined && isTerminalCloseCode(code)) {
+      if (error) this.events.emit('error', error as MultisocketError);
+      this.terminate(code, closeReason ?? '');
       return;
     }
     this.detach(CloseCode.Normal, reason);
-    const { maxAttempts } = this.options.reconnect;
-    const allowed =
-      this.attempt < maxAttempts &&
-      (this.options.shouldReconnect?.({ attempt: this.attempt, reason, code: info.code, error: info.error }) ?? true);
-    if (!allowed) {
+    if (error) this.events.emit('error', error as MultisocketError);
+    // Any listener above may have closed or suspended the channel.
+    if (this.down()) return;
+    if (!this.mayReconnect({ attempt: this.attempt, reason, code, error })) {
       this.finalize(StateReason.GaveUp);
       return;
     }
     const delayMs = backoffDelay(this.attempt, this.options.reconnect, this.options.random);
     const attempt = ++this.attempt;
     this.setState(ChannelState.Reconnecting, reason);
-    this.events.emit('reconnecting', { attempt, delayMs, reason });
+    if (this.current !== ChannelState.Reconnecting) return;
+    this.events.emit('reconnecting', { attempt, delayMs, reason, code, closeReason });
     if (this.current === ChannelState.Reconnecting) this.backoffTimer.schedule(delayMs);
+  }
+
+  private mayReconnect(info: ReconnectInfo): boolean {
+    if (this.attempt >= this.options.reconnect.maxAttempts) return false;
+    if (!this.options.shouldReconnect) return true;
+    try {
+      return this.options.shouldReconnect(info) !== false;
+    } catch (error) {
+      this.events.emit('error', new ListenerError('shouldReconnect', error));
+      return false;
+    }
   }
 
   /** Abandons the current socket: later callbacks from it are ignored, in-flight requests fail. */
@@ -677,7 +731,10 @@ export class Channel {
     this.closingTimer.cancel();
     this.batcher.discard();
     this.generation++;
+    const socket = this.socket;
     this.socket = undefined;
+    this.socketOpen = false;
+    if (socket) safeClose(socket, CloseCode.Normal, 'closed');
     this.releasePending(`channel "${this.name}" closed`);
     this.router.close(`channel "${this.name}" closed`);
     this.setState(ChannelState.Closed, reason);
@@ -694,6 +751,28 @@ export class Channel {
   private reportDrop(topic: string, reason: DropReason): void {
     this.counters.dropped++;
     this.events.emit('dropped', { topic, reason });
+  }
+
+  /** Closed, closing or suspended: a lost connection changes nothing. (A method, so TypeScript does not narrow.) */
+  private down(): boolean {
+    return this.ended || this.current === ChannelState.Suspended;
+  }
+
+  private get ended(): boolean {
+    return this.current === ChannelState.Closed || this.current === ChannelState.Closing;
+  }
+
+  /** Frames can go out now: open (or flushing the outbox right after WELCOME) with a socket that is open. */
+  private isLive(): boolean {
+    return this.socketOpen && (this.current === ChannelState.Open || this.draining);
+  }
+
+  private listenerFailed(event: string, error: unknown): void {
+    if (event === 'error') {
+      console.warn(`multisocket: an "error" listener of channel "${this.name}" threw`, error);
+      return;
+    }
+    this.events.emit('error', new ListenerError(event, error));
   }
 
   private assertUsable(): void {

@@ -10,6 +10,9 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/** The longest delay host timers accept; a longer one fires at once (Node warns, browsers stay silent). */
+export const MAX_TIMER_DELAY_MS = 0x7fffffff;
+
 /** Opaque handle returned by {@link Clock.setTimeout}. */
 export type TimerHandle = unknown;
 
@@ -26,16 +29,32 @@ export const systemClock: Clock = {
  */
 export class Timer {
   private handle: TimerHandle | undefined;
+  private dueAt = 0;
 
   constructor(private readonly clock: Clock, private readonly fn: () => void) {}
 
-  /** Arms the timer `delayMs` from now, replacing any earlier schedule. */
+  /**
+   * Arms the timer `delayMs` from now, replacing any earlier schedule. `Infinity` means never; delays past what host
+   * timers accept (2^31 - 1 ms, which they would fire at once) are reached in steps.
+   */
   schedule(delayMs: number): void {
     this.cancel();
+    if (!(delayMs < Infinity)) return;
+    this.dueAt = this.clock.now() + Math.max(0, delayMs);
+    this.arm(Math.max(0, delayMs));
+  }
+
+  private arm(delayMs: number): void {
+    const step = Math.min(delayMs, MAX_TIMER_DELAY_MS);
     this.handle = this.clock.setTimeout(() => {
       this.handle = undefined;
+      const left = this.dueAt - this.clock.now();
+      if (step < delayMs && left > 0) {
+        this.arm(left);
+        return;
+      }
       this.fn();
-    }, Math.max(0, delayMs));
+    }, step);
   }
 
   cancel(): void {

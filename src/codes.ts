@@ -51,6 +51,8 @@ export const ProtocolErrorCode = {
   BadFrame: 'bad_frame',
   /** A well-formed frame that this side must never receive now (a WELCOME at the server, a PUSH before HELLO). */
   UnexpectedFrame: 'unexpected_frame',
+  /** The peer closed the connection with BYE / close 4400: it found a protocol error in what this side sent. */
+  PeerRejected: 'peer_rejected',
   /** The peer answered HELLO with a protocol version this side does not speak. */
   UnsupportedVersion: 'unsupported_version',
 } as const;

@@ -71,3 +71,10 @@ export class SubscriberError extends MultisocketError {
     super('subscriber_failed', `a subscriber of "${topic}" failed: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
+
+/** An event listener threw; the runtime carried on. `cause` is what it threw. */
+export class ListenerError extends MultisocketError {
+  constructor(readonly event: string, readonly cause: unknown) {
+    super('listener_failed', `a "${event}" listener failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}

@@ -35,6 +35,8 @@ export class Heartbeat {
   private lastPingAt = 0;
   /** When the outstanding PING was sent, or undefined when none is outstanding. */
   private pingSentAt: number | undefined;
+  /** A frozen-looking deadline earns one fresh probe; if that one expires too, the verdict stands. */
+  private reprobed = false;
   private dueAt = 0;
 
   constructor(
@@ -52,6 +54,7 @@ export class Heartbeat {
     this.lastInboundAt = now;
     this.lastPingAt = now;
     this.pingSentAt = undefined;
+    this.reprobed = false;
     this.arm(now + this.options.intervalMs);
   }
 
@@ -68,7 +71,10 @@ export class Heartbeat {
   /** Any inbound frame is a sign of life. */
   received(): void {
     this.lastInboundAt = this.clock.now();
-    if (this.pingSentAt !== undefined && this.lastInboundAt >= this.pingSentAt) this.pingSentAt = undefined;
+    if (this.pingSentAt !== undefined && this.lastInboundAt >= this.pingSentAt) {
+      this.pingSentAt = undefined;
+      this.reprobed = false;
+    }
   }
 
   /** Sends a PING now (after the app returns to the foreground, say) and judges by it. */
@@ -83,12 +89,8 @@ export class Heartbeat {
    */
   check(): boolean {
     if (!this.running || this.pingSentAt === undefined) return true;
-    const now = this.clock.now();
-    if (now - this.pingSentAt >= this.options.timeoutMs && now - this.dueAt < FROZEN_SLACK_MS) {
-      this.declareDead(now);
-      return false;
-    }
-    return true;
+    if (this.clock.now() - this.pingSentAt < this.options.timeoutMs) return true;
+    return this.judge(this.clock.now());
   }
 
   private sendPing(now: number): void {
@@ -109,9 +111,7 @@ export class Heartbeat {
     const frozen = now - this.dueAt > FROZEN_SLACK_MS;
     if (this.pingSentAt !== undefined && this.lastInboundAt < this.pingSentAt) {
       if (now - this.pingSentAt >= this.options.timeoutMs) {
-        // Late by more than the slack: we, not the peer, were silent. Ask again and give it a full timeout.
-        if (frozen) this.sendPing(now);
-        else this.declareDead(now);
+        this.judge(now);
         return;
       }
       this.arm(this.pingSentAt + this.options.timeoutMs);
@@ -119,6 +119,21 @@ export class Heartbeat {
     }
     if (frozen || now - this.lastPingAt >= this.options.intervalMs) this.sendPing(now);
     else this.arm(this.lastPingAt + this.options.intervalMs);
+  }
+
+  /**
+   * The outstanding PING's deadline has passed. If our timer ran late by more than the slack, we (not the peer) may
+   * have been frozen: ask once more with a full timeout. A second expiry is final, so throttled timers that are always
+   * late cannot hide a dead connection forever. Returns false when the connection was declared dead.
+   */
+  private judge(now: number): boolean {
+    if (now - this.dueAt > FROZEN_SLACK_MS && !this.reprobed) {
+      this.reprobed = true;
+      this.sendPing(now);
+      return true;
+    }
+    this.declareDead(now);
+    return false;
   }
 
   private declareDead(now: number): void {

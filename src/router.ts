@@ -48,6 +48,7 @@ export type RequestOutcome = { handled: false } | { handled: true; result: unkno
 export class Router {
   private readonly index = new TopicIndex<Subscription>();
   private readonly waiters = new Set<(error: Error) => void>();
+  private closedReason: string | undefined;
 
   constructor(
     private readonly channel: string,
@@ -78,6 +79,9 @@ export class Router {
    * @throws {TimeoutError} (rejection) after `timeoutMs`; {DisconnectedError} `closed` if the router closes first.
    */
   waitFor<P = unknown>(pattern: string, options: WaitForOptions<P> = {}): Promise<P> {
+    if (this.closedReason !== undefined) {
+      return Promise.reject(new DisconnectedError(DisconnectedErrorCode.Closed, this.closedReason));
+    }
     return new Promise<P>((resolve, reject) => {
       let undo: () => void = () => undefined;
       const timer = new Timer(this.clock, () => {
@@ -137,6 +141,7 @@ export class Router {
 
   /** Drops every subscription and rejects every pending `waitFor` with `closed`. */
   close(reason = 'the channel closed'): void {
+    this.closedReason = reason;
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const abort of waiters) abort(new DisconnectedError(DisconnectedErrorCode.Closed, reason));
@@ -144,6 +149,7 @@ export class Router {
   }
 
   private add(pattern: string, fn: Subscriber, once: boolean): () => void {
+    if (this.closedReason !== undefined) throw new UsageError(UsageErrorCode.Closed, `cannot subscribe: ${this.closedReason}`);
     if (typeof fn !== 'function') {
       throw new UsageError(UsageErrorCode.InvalidArgument, `subscriber for "${pattern}" must be a function, got ${typeof fn}`);
     }

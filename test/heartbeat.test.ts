@@ -66,6 +66,18 @@ describe('Heartbeat', () => {
     expect(deaths).toHaveLength(1);
   });
 
+  it('timers that are always late (throttled) cannot hide a dead connection: one re-probe, then the verdict', () => {
+    const { clock, pings, deaths, hb } = setup();
+    hb.start();
+    // Every timer fires 1.5 s late, forever: a throttled background tab.
+    for (let i = 0; i < 10 && deaths.length === 0; i++) {
+      const due = clock.nextAt as number;
+      clock.jump(due - clock.now() + 1500);
+    }
+    expect(deaths).toHaveLength(1);
+    expect(pings.length).toBeLessThanOrEqual(3);
+  });
+
   it('check() judges the deadline on demand (timers may be throttled) but not across a freeze', () => {
     const { clock, deaths, hb } = setup();
     hb.start();
