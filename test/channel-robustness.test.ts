@@ -90,7 +90,9 @@ describe.each(TRANSPORT_KINDS)('channel robustness over %s', (kind) => {
       expect(channel.stats().reconnects).toBe(1);
       expect(new Set(failures)).toEqual(new Set(['state', 'open', 'reconnecting']));
       expect(warn).toHaveBeenCalled(); // the throwing error listener has nowhere else to go
+      const closed = reach(channel, 'closed');
       channel.close();
+      await closed;
     } finally {
       warn.mockRestore();
     }
