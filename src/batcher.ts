@@ -8,6 +8,7 @@ import { MessageBuilder } from './codec';
 export class Batcher {
   private readonly builder: MessageBuilder;
   private readonly timer: Timer;
+  /** Topics of the batched frames whose loss must be reported; control and RELIABLE frames (kept for retransmission) have none. */
   private topics: string[] = [];
   private microtaskPending = false;
 
@@ -28,11 +29,11 @@ export class Batcher {
     return this.timer.armed || this.microtaskPending;
   }
 
-  /** Adds one encoded frame (copied); flushes first if it would overflow the batch. */
-  add(frame: Uint8Array, topic: string): void {
+  /** Adds one encoded frame (copied); flushes first if it would overflow the batch. `topic` is reported if it is lost. */
+  add(frame: Uint8Array, topic: string | undefined): void {
     if (this.builder.byteLength > 0 && this.builder.byteLength + frame.byteLength > this.maxBatchBytes) this.flush();
     this.builder.add(frame);
-    this.topics.push(topic);
+    if (topic !== undefined) this.topics.push(topic);
     if (this.builder.byteLength >= this.maxBatchBytes) {
       this.flush();
       return;
@@ -50,7 +51,7 @@ export class Batcher {
     this.transmit(this.builder.take(), frames, topics);
   }
 
-  /** Throws away what is batched (the connection dropped); returns the topics of the frames that never left. */
+  /** Throws away what is batched (the connection dropped); returns the topics of the reportable frames that never left. */
   discard(): string[] {
     this.timer.cancel();
     const topics = this.topics;

@@ -4,6 +4,7 @@ import { UsageErrorCode } from './codes';
 import { UsageError } from './errors';
 import { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat';
 import type { CodecLimits } from './limits';
+import { DEFAULT_RELIABLE, type ReliableOptions } from './reliable';
 import { DEFAULT_OUTBOX, type OutboxOptions } from './outbox';
 import type { Transport } from './transport/types';
 
@@ -57,6 +58,8 @@ export interface ChannelOptions {
   flushMs: number;
   /** Decode limits (and the largest message this channel sends). */
   limits: Readonly<Partial<CodecLimits>>;
+  /** Reliable delivery: unacknowledged buffer bounds and how often to ACK (PROTOCOL.md section 5). */
+  reliable: Readonly<Partial<ReliableOptions>>;
   transport: Transport;
   clock: Clock;
   /** Random source in [0, 1) for the backoff jitter. Default Math.random. */
@@ -65,7 +68,8 @@ export interface ChannelOptions {
 
 /** Options as resolved once in the constructor. */
 export interface ResolvedChannelOptions
-  extends Omit<ChannelOptions, 'heartbeat' | 'reconnect' | 'outbox' | 'requests'> {
+  extends Omit<ChannelOptions, 'heartbeat' | 'reconnect' | 'outbox' | 'requests' | 'reliable'> {
+  reliable: Readonly<ReliableOptions>;
   heartbeat: Readonly<HeartbeatOptions>;
   reconnect: Readonly<ReconnectOptions>;
   outbox: Readonly<OutboxOptions>;
@@ -110,6 +114,7 @@ export function resolveChannelOptions(
   const reconnect = { ...DEFAULT_CHANNEL_OPTIONS.reconnect, ...defined(partial.reconnect) };
   const outbox = { ...DEFAULT_OUTBOX, ...defined(partial.outbox) };
   const requests = { ...DEFAULT_CHANNEL_OPTIONS.requests, ...defined(partial.requests) };
+  const reliable = { ...DEFAULT_RELIABLE, ...defined(partial.reliable) };
   const resolved: ResolvedChannelOptions = {
     url,
     header: partial.header ?? {},
@@ -124,6 +129,7 @@ export function resolveChannelOptions(
     maxBatchBytes: partial.maxBatchBytes ?? DEFAULT_CHANNEL_OPTIONS.maxBatchBytes,
     flushMs: partial.flushMs ?? DEFAULT_CHANNEL_OPTIONS.flushMs,
     limits: partial.limits ?? {},
+    reliable,
     transport,
     clock: partial.clock ?? inherited.clock ?? systemClock,
     random: partial.random ?? inherited.random ?? Math.random,
@@ -147,6 +153,10 @@ export function resolveChannelOptions(
   if (!['queue', 'reject'].includes(requests.whileDisconnected)) {
     throw invalid('requests.whileDisconnected', requests.whileDisconnected, "'queue' or 'reject'");
   }
+  positive('reliable.maxUnacked', reliable.maxUnacked);
+  positive('reliable.maxUnackedBytes', reliable.maxUnackedBytes);
+  positive('reliable.ackEvery', reliable.ackEvery);
+  positive('reliable.ackDelayMs', reliable.ackDelayMs, true);
   positive('maxBatchBytes', resolved.maxBatchBytes);
   positive('flushMs', resolved.flushMs, true);
   if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') throw invalid('getToken', typeof resolved.getToken, 'a function');

@@ -27,6 +27,7 @@ import { Heartbeat } from './heartbeat';
 import { type DropReason, Outbox, type OutboxEntry, type OutboxPolicy } from './outbox';
 import { type Frame, type Hello, Op, opName, PROTOCOL_VERSION, type Welcome } from './protocol';
 import { PendingRequests } from './requests';
+import { type ReceiveVerdict, ReliableReceiver, ReliableSender } from './reliable';
 import { isThenable, type MessageMeta, Router, type Subscriber, type WaitForOptions } from './router';
 import { ChannelState, StateReason } from './state';
 import { validateTopic } from './topics';
@@ -46,6 +47,12 @@ export interface ChannelEvents {
   /** A message left without being sent, and why. Counted in `stats().dropped`. */
   dropped: { topic: string; reason: DropReason };
   pong: { rtt: number; offset: number };
+  /**
+   * The server no longer held this channel's session (the resume window passed, or it restarted): RELIABLE messages it
+   * had sent but this side had not acknowledged are lost to the protocol, so reload what was missed. Unacknowledged
+   * outgoing RELIABLE messages are sent again, first, in the new session.
+   */
+  resync: { previousSession: string; session: string };
 }
 
 /** Per-send options. */
@@ -77,6 +84,11 @@ export interface ChannelStats {
   dropped: number;
   pendingRequests: number;
   protocolErrors: number;
+  /** RELIABLE messages sent and not yet acknowledged, and their bytes. */
+  unacked: number;
+  unackedBytes: number;
+  /** The last RELIABLE seq delivered from the server in this session. */
+  recv: number;
 }
 
 const NOOP = () => undefined;
@@ -96,6 +108,8 @@ export class Channel {
   private readonly requests: PendingRequests;
   private readonly heartbeat: Heartbeat;
   private readonly batcher: Batcher;
+  private readonly reliableOut: ReliableSender;
+  private readonly reliableIn: ReliableReceiver;
   private readonly connectTimer: Timer;
   private readonly backoffTimer: Timer;
   private readonly stableTimer: Timer;
@@ -151,6 +165,11 @@ export class Channel {
     this.batcher = new Batcher(this.clock, this.codec.limits.maxFrameBytes, this.options.maxBatchBytes, this.options.flushMs, (data, frames, topics) =>
       this.transmit(data, frames, topics),
     );
+    this.reliableOut = new ReliableSender(this.options.reliable);
+    this.reliableIn = new ReliableReceiver(this.clock, this.options.reliable, (recv) => {
+      // Only on a live connection: otherwise `recv` travels in the next HELLO.
+      if (this.isLive()) this.sendFrame([Op.Ack, recv]);
+    });
     this.connectTimer = new Timer(this.clock, () =>
       this.connectionLost(StateReason.ConnectTimeout, {
         error: new TimeoutError(`no WELCOME within connectTimeoutMs ${this.options.connectTimeoutMs}`, this.options.connectTimeoutMs),
@@ -288,6 +307,36 @@ export class Channel {
     return promise as Promise<R>;
   }
 
+  /**
+   * Sends a RELIABLE message: numbered, kept until the server acknowledges it, retransmitted after a reconnect that
+   * resumes the session and sent again in a new session if it does not, so it is delivered once and in order
+   * (PROTOCOL.md section 5). Sent at once when open, otherwise on the next connection. Resolves when acknowledged.
+   * @throws {UsageError} (synchronously) for a bad topic or payload, or a closed channel.
+   * @throws (rejects) {QueueFullError} when `reliable.maxUnacked` / `maxUnackedBytes` are reached (nothing is dropped),
+   * {DisconnectedError} `closed` if the channel closes before the acknowledgement.
+   */
+  sendReliable(topic: string, payload?: unknown): Promise<void> {
+    validateTopic(topic);
+    this.assertUsable();
+    const bytes = this.codec.encodeShared([Op.Reliable, this.reliableOut.nextSeq, topic, payload]).slice();
+    return new Promise<void>((resolve, reject) => {
+      try {
+        this.reliableOut.reserve(bytes.byteLength);
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
+      this.reliableRejects.add(reject);
+      this.reliableOut.commit(topic, payload, bytes, () => {
+        this.reliableRejects.delete(reject);
+        resolve();
+      });
+      if (this.isLive()) this.batcher.add(bytes, undefined);
+    });
+  }
+
+  private readonly reliableRejects = new Set<(error: Error) => void>();
+
   /** Calls `fn` for each PUSH (and REQUEST: the first subscriber answers it) whose topic matches `pattern`. */
   subscribe<P = unknown>(pattern: string, fn: Subscriber<P>): () => void {
     this.assertUsable();
@@ -318,7 +367,10 @@ export class Channel {
       this.finalize(StateReason.CloseRequested);
       return;
     }
-    if (this.socketOpen) this.batcher.flush();
+    if (this.socketOpen) {
+      this.reliableIn.flushAck();
+      this.batcher.flush();
+    }
     this.setState(ChannelState.Closing, StateReason.CloseRequested);
     this.releasePending(`channel "${this.name}" closed`);
     this.closingTimer.schedule(this.options.connectTimeoutMs);
@@ -348,6 +400,16 @@ export class Channel {
     else this.startAttempt(reason);
   }
 
+  /**
+   * Sends a PING now, when open; its PONG updates `rtt` and the clock offset (a `pong` event) and it is judged by the
+   * heartbeat's deadline like any PING. Returns false when not open.
+   */
+  probe(): boolean {
+    if (!this.isLive()) return false;
+    this.heartbeat.probe();
+    return true;
+  }
+
   /** The app went to the background: stop the heartbeat (timers freeze there anyway). */
   pauseHeartbeat(): void {
     this.heartbeat.stop();
@@ -371,6 +433,9 @@ export class Channel {
       queued: this.outbox.count,
       queuedBytes: this.outbox.byteLength,
       pendingRequests: this.requests.size,
+      unacked: this.reliableOut.unacked,
+      unackedBytes: this.reliableOut.unackedBytes,
+      recv: this.reliableIn.recv,
     };
   }
 
@@ -446,6 +511,10 @@ export class Channel {
     this.socketOpen = false;
     const hello: Hello = { v: PROTOCOL_VERSION, channel: this.name };
     if (typeof token === 'string') hello.token = token;
+    if (this.sessionId !== undefined) {
+      hello.session = this.sessionId;
+      hello.recv = this.reliableIn.recv;
+    }
     socket.onOpen(() => {
       if (gen !== this.generation) {
         // An abandoned socket (timed out, suspended) that opened late: closing now is the only way to release it.
@@ -537,6 +606,22 @@ export class Channel {
       case Op.Fail:
         this.requests.fail(frame[1], frame[2], frame[3]);
         return;
+      case Op.Reliable: {
+        let verdict: ReceiveVerdict;
+        try {
+          verdict = this.reliableIn.accept(frame[1]);
+        } catch (error) {
+          this.counters.protocolErrors++;
+          // A gap: the stream cannot be trusted. Reconnecting resumes from `recv`, which repairs it.
+          this.connectionLost(StateReason.ProtocolError, { error: error as ProtocolError });
+          return;
+        }
+        if (verdict === 'deliver') this.router.dispatch(frame[2], frame[3], { topic: frame[2], kind: 'reliable', channel: this.name, seq: frame[1] });
+        return;
+      }
+      case Op.Ack:
+        this.reliableOut.ack(frame[1]);
+        return;
       case Op.Bye:
         this.bye(frame[1], frame[2]);
         return;
@@ -563,7 +648,23 @@ export class Channel {
       return;
     }
     this.connectTimer.cancel();
+    const previousSession = this.sessionId;
+    const resumed = welcome.resumed && welcome.session === previousSession;
     this.sessionId = welcome.session;
+    if (resumed) {
+      // The server's recv acknowledges; what it lacks goes again, in order, before anything new.
+      this.reliableOut.ack(welcome.recv);
+      for (const message of this.reliableOut.after(welcome.recv)) this.batcher.add(message.frame, undefined);
+    } else {
+      this.reliableIn.reset();
+      // A new session numbers from 1: what the old one never acknowledged is sent again, first, renumbered.
+      for (const message of this.reliableOut.reset()) {
+        const seq = this.reliableOut.reserve(0);
+        const frame = this.codec.encodeShared([Op.Reliable, seq, message.topic, message.payload]).slice();
+        this.reliableOut.commit(message.topic, message.payload, frame, message.onAcked);
+        this.batcher.add(frame, undefined);
+      }
+    }
     if (this.everOpened) this.counters.reconnects++;
     this.everOpened = true;
     this.stableTimer.schedule(this.options.reconnect.minStableMs);
@@ -583,7 +684,10 @@ export class Channel {
     if (gen !== this.generation) return;
     this.setState(ChannelState.Open, StateReason.Welcome);
     if (gen !== this.generation || this.current !== ChannelState.Open) return;
-    this.events.emit('open', { session: welcome.session, resumed: welcome.resumed, welcome });
+    this.events.emit('open', { session: welcome.session, resumed, welcome });
+    if (previousSession !== undefined && !resumed && gen === this.generation) {
+      this.events.emit('resync', { previousSession, session: welcome.session });
+    }
   }
 
   private bye(code: number, reason: string): void {
@@ -620,7 +724,8 @@ export class Channel {
 
   // --- sending ---------------------------------------------------------------------------------------------------
 
-  private sendFrame(frame: Frame, topic = opName(frame[0])): void {
+  /** `topic` names a frame whose loss is reported as `dropped`; control frames pass none. */
+  private sendFrame(frame: Frame, topic?: string): void {
     this.batcher.add(this.codec.encodeShared(frame), topic);
   }
 
@@ -696,6 +801,7 @@ export class Channel {
     this.stableTimer.cancel();
     this.resumeTimer.cancel();
     for (const topic of this.batcher.discard()) this.reportDrop(topic, 'disconnected');
+    this.reliableIn.pause();
     this.requests.rejectInFlight(
       () => new DisconnectedError(DisconnectedErrorCode.Disconnected, `channel "${this.name}" lost its connection (${reason}) with the request in flight`),
     );
@@ -722,6 +828,11 @@ export class Channel {
 
   private releasePending(message: string, closeCode?: number, closeReason?: string): void {
     this.requests.rejectAll(() => new DisconnectedError(DisconnectedErrorCode.Closed, message, closeCode, closeReason));
+    const rejects = [...this.reliableRejects];
+    this.reliableRejects.clear();
+    for (const reject of rejects) {
+      reject(new DisconnectedError(DisconnectedErrorCode.Closed, `${message}: the RELIABLE message was not acknowledged`, closeCode, closeReason));
+    }
     this.outbox.clear('closed');
   }
 
@@ -729,6 +840,7 @@ export class Channel {
     if (this.current === ChannelState.Closed) return;
     this.stopTimers();
     this.closingTimer.cancel();
+    this.reliableIn.pause();
     this.batcher.discard();
     this.generation++;
     const socket = this.socket;

@@ -29,6 +29,8 @@ export interface UnackedMessage {
   readonly payload: unknown;
   /** The encoded RELIABLE frame, sent again as is when a session resumes. */
   readonly frame: Uint8Array;
+  /** Called once when an ACK covers this message. */
+  readonly onAcked?: () => void;
 }
 
 /**
@@ -71,8 +73,8 @@ export class ReliableSender {
   }
 
   /** Keeps the message numbered by the last {@link reserve}. */
-  commit(topic: string, payload: unknown, frame: Uint8Array): UnackedMessage {
-    const message: UnackedMessage = { seq: this.next++, topic, payload, frame };
+  commit(topic: string, payload: unknown, frame: Uint8Array, onAcked?: () => void): UnackedMessage {
+    const message: UnackedMessage = { seq: this.next++, topic, payload, frame, onAcked };
     this.queue.push(message);
     this.bytes += frame.byteLength;
     return message;
@@ -81,16 +83,21 @@ export class ReliableSender {
   /** A cumulative ACK: forgets every message with `seq <= upTo`. Returns how many were released. */
   ack(upTo: number): number {
     let released = 0;
+    const done: UnackedMessage[] = [];
     while (this.head < this.queue.length && (this.queue[this.head] as UnackedMessage).seq <= upTo) {
-      this.bytes -= (this.queue[this.head] as UnackedMessage).frame.byteLength;
+      const message = this.queue[this.head] as UnackedMessage;
+      this.bytes -= message.frame.byteLength;
+      this.queue[this.head] = undefined as unknown as UnackedMessage;
       this.head++;
       released++;
+      if (message.onAcked) done.push(message);
     }
     // Compact now and then so the array does not grow without bound.
     if (this.head > 64 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
+    for (const message of done) message.onAcked?.();
     return released;
   }
 
