@@ -24,72 +24,19 @@ import {
   type SubscriberError,
 } from './errors';
 import { Heartbeat } from './heartbeat';
-import { type DropReason, Outbox, type OutboxEntry, type OutboxPolicy } from './outbox';
+import { type DropReason, Outbox, type OutboxEntry } from './outbox';
 import { type Frame, type Hello, Op, opName, PROTOCOL_VERSION, type Welcome } from './protocol';
 import { PendingRequests } from './requests';
-import { type ReceiveVerdict, ReliableReceiver, ReliableSender } from './reliable';
+import type { ReceiveVerdict } from './reliable';
+import { ClientSession } from './session';
+import type { ChannelEvents, ChannelStats, SendOptions } from './channel-types';
+
+export type { ChannelEvents, ChannelStats, SendOptions } from './channel-types';
 import { isThenable, type MessageMeta, Router, type Subscriber, type WaitForOptions } from './router';
 import { ChannelState, StateReason } from './state';
 import { validateTopic } from './topics';
 import { isSocketLimitError } from './transport/errors';
 import { checkCloseOption, type SocketLike } from './transport/types';
-
-/** Events of a channel; each listener gets one context argument. */
-export interface ChannelEvents {
-  state: { previous: ChannelState; next: ChannelState; reason: string };
-  /** WELCOME arrived: the channel is open. */
-  open: { session: string; resumed: boolean; welcome: Welcome };
-  /** Something went wrong that the channel handled (it never throws from a socket callback). */
-  error: MultisocketError;
-  reconnecting: { attempt: number; delayMs: number; reason: string; code?: number; closeReason?: string };
-  /** A 4100–4199 close or BYE: the channel is closed for good. */
-  terminal: { code: number; reason: string };
-  /** A message left without being sent, and why. Counted in `stats().dropped`. */
-  dropped: { topic: string; reason: DropReason };
-  pong: { rtt: number; offset: number };
-  /**
-   * The server no longer held this channel's session (the resume window passed, or it restarted): RELIABLE messages it
-   * had sent but this side had not acknowledged are lost to the protocol, so reload what was missed. Unacknowledged
-   * outgoing RELIABLE messages are sent again, first, in the new session.
-   */
-  resync: { previousSession: string; session: string };
-}
-
-/** Per-send options. */
-export interface SendOptions {
-  /** Overrides the channel's outbox policy for this message. */
-  policy?: OutboxPolicy;
-  /** While waiting in the outbox, the message goes stale after this long and is dropped, ms. */
-  ttlMs?: number;
-}
-
-/** A snapshot of a channel's counters. */
-export interface ChannelStats {
-  name: string;
-  state: ChannelState;
-  rtt: number | undefined;
-  clockOffset: number | undefined;
-  /** Times a connection was established again after the first. */
-  reconnects: number;
-  /** Reconnect attempts since the connection was last stable. */
-  attempt: number;
-  framesSent: number;
-  framesReceived: number;
-  messagesSent: number;
-  messagesReceived: number;
-  bytesSent: number;
-  bytesReceived: number;
-  queued: number;
-  queuedBytes: number;
-  dropped: number;
-  pendingRequests: number;
-  protocolErrors: number;
-  /** RELIABLE messages sent and not yet acknowledged, and their bytes. */
-  unacked: number;
-  unackedBytes: number;
-  /** The last RELIABLE seq delivered from the server in this session. */
-  recv: number;
-}
 
 const NOOP = () => undefined;
 
@@ -108,8 +55,7 @@ export class Channel {
   private readonly requests: PendingRequests;
   private readonly heartbeat: Heartbeat;
   private readonly batcher: Batcher;
-  private readonly reliableOut: ReliableSender;
-  private readonly reliableIn: ReliableReceiver;
+  private readonly sessionState: ClientSession;
   private readonly connectTimer: Timer;
   private readonly backoffTimer: Timer;
   private readonly stableTimer: Timer;
@@ -126,7 +72,6 @@ export class Channel {
   private socketOpen = false;
   private attempt = 0;
   private everOpened = false;
-  private sessionId: string | undefined;
   private lastRtt: number | undefined;
   private offset: number | undefined;
   private readonly counters = {
@@ -165,10 +110,10 @@ export class Channel {
     this.batcher = new Batcher(this.clock, this.codec.limits.maxFrameBytes, this.options.maxBatchBytes, this.options.flushMs, (data, frames, topics) =>
       this.transmit(data, frames, topics),
     );
-    this.reliableOut = new ReliableSender(this.options.reliable);
-    this.reliableIn = new ReliableReceiver(this.clock, this.options.reliable, (recv) => {
-      // Only on a live connection: otherwise `recv` travels in the next HELLO.
-      if (this.isLive()) this.sendFrame([Op.Ack, recv]);
+    this.sessionState = new ClientSession(this.clock, this.options.reliable, this.codec, (frame) => {
+      if (!this.isLive()) return false;
+      this.batcher.add(frame, undefined);
+      return true;
     });
     this.connectTimer = new Timer(this.clock, () =>
       this.connectionLost(StateReason.ConnectTimeout, {
@@ -206,7 +151,7 @@ export class Channel {
 
   /** The session id from the last WELCOME. */
   get session(): string | undefined {
-    return this.sessionId;
+    return this.sessionState.sessionId;
   }
 
   /** The server's clock as estimated from the last PONG (or this clock before any). */
@@ -318,24 +263,8 @@ export class Channel {
   sendReliable(topic: string, payload?: unknown): Promise<void> {
     validateTopic(topic);
     this.assertUsable();
-    const bytes = this.codec.encodeShared([Op.Reliable, this.reliableOut.nextSeq, topic, payload]).slice();
-    return new Promise<void>((resolve, reject) => {
-      try {
-        this.reliableOut.reserve(bytes.byteLength);
-      } catch (error) {
-        reject(error as Error);
-        return;
-      }
-      this.reliableRejects.add(reject);
-      this.reliableOut.commit(topic, payload, bytes, () => {
-        this.reliableRejects.delete(reject);
-        resolve();
-      });
-      if (this.isLive()) this.batcher.add(bytes, undefined);
-    });
+    return this.sessionState.send(topic, payload);
   }
-
-  private readonly reliableRejects = new Set<(error: Error) => void>();
 
   /** Calls `fn` for each PUSH (and REQUEST: the first subscriber answers it) whose topic matches `pattern`. */
   subscribe<P = unknown>(pattern: string, fn: Subscriber<P>): () => void {
@@ -368,7 +297,7 @@ export class Channel {
       return;
     }
     if (this.socketOpen) {
-      this.reliableIn.flushAck();
+      this.sessionState.flushAck();
       this.batcher.flush();
     }
     this.setState(ChannelState.Closing, StateReason.CloseRequested);
@@ -433,9 +362,7 @@ export class Channel {
       queued: this.outbox.count,
       queuedBytes: this.outbox.byteLength,
       pendingRequests: this.requests.size,
-      unacked: this.reliableOut.unacked,
-      unackedBytes: this.reliableOut.unackedBytes,
-      recv: this.reliableIn.recv,
+      ...this.sessionState.stats,
     };
   }
 
@@ -511,10 +438,7 @@ export class Channel {
     this.socketOpen = false;
     const hello: Hello = { v: PROTOCOL_VERSION, channel: this.name };
     if (typeof token === 'string') hello.token = token;
-    if (this.sessionId !== undefined) {
-      hello.session = this.sessionId;
-      hello.recv = this.reliableIn.recv;
-    }
+    Object.assign(hello, this.sessionState.helloFields());
     socket.onOpen(() => {
       if (gen !== this.generation) {
         // An abandoned socket (timed out, suspended) that opened late: closing now is the only way to release it.
@@ -609,7 +533,7 @@ export class Channel {
       case Op.Reliable: {
         let verdict: ReceiveVerdict;
         try {
-          verdict = this.reliableIn.accept(frame[1]);
+          verdict = this.sessionState.receive(frame[1]);
         } catch (error) {
           this.counters.protocolErrors++;
           // A gap: the stream cannot be trusted. Reconnecting resumes from `recv`, which repairs it.
@@ -620,7 +544,7 @@ export class Channel {
         return;
       }
       case Op.Ack:
-        this.reliableOut.ack(frame[1]);
+        this.sessionState.acknowledged(frame[1]);
         return;
       case Op.Bye:
         this.bye(frame[1], frame[2]);
@@ -648,23 +572,7 @@ export class Channel {
       return;
     }
     this.connectTimer.cancel();
-    const previousSession = this.sessionId;
-    const resumed = welcome.resumed && welcome.session === previousSession;
-    this.sessionId = welcome.session;
-    if (resumed) {
-      // The server's recv acknowledges; what it lacks goes again, in order, before anything new.
-      this.reliableOut.ack(welcome.recv);
-      for (const message of this.reliableOut.after(welcome.recv)) this.batcher.add(message.frame, undefined);
-    } else {
-      this.reliableIn.reset();
-      // A new session numbers from 1: what the old one never acknowledged is sent again, first, renumbered.
-      for (const message of this.reliableOut.reset()) {
-        const seq = this.reliableOut.reserve(0);
-        const frame = this.codec.encodeShared([Op.Reliable, seq, message.topic, message.payload]).slice();
-        this.reliableOut.commit(message.topic, message.payload, frame, message.onAcked);
-        this.batcher.add(frame, undefined);
-      }
-    }
+    const { resumed, lostSession } = this.sessionState.welcome(welcome);
     if (this.everOpened) this.counters.reconnects++;
     this.everOpened = true;
     this.stableTimer.schedule(this.options.reconnect.minStableMs);
@@ -685,8 +593,8 @@ export class Channel {
     this.setState(ChannelState.Open, StateReason.Welcome);
     if (gen !== this.generation || this.current !== ChannelState.Open) return;
     this.events.emit('open', { session: welcome.session, resumed, welcome });
-    if (previousSession !== undefined && !resumed && gen === this.generation) {
-      this.events.emit('resync', { previousSession, session: welcome.session });
+    if (lostSession !== undefined && gen === this.generation) {
+      this.events.emit('resync', { previousSession: lostSession, session: welcome.session });
     }
   }
 
@@ -801,7 +709,7 @@ export class Channel {
     this.stableTimer.cancel();
     this.resumeTimer.cancel();
     for (const topic of this.batcher.discard()) this.reportDrop(topic, 'disconnected');
-    this.reliableIn.pause();
+    this.sessionState.pause();
     this.requests.rejectInFlight(
       () => new DisconnectedError(DisconnectedErrorCode.Disconnected, `channel "${this.name}" lost its connection (${reason}) with the request in flight`),
     );
@@ -828,11 +736,9 @@ export class Channel {
 
   private releasePending(message: string, closeCode?: number, closeReason?: string): void {
     this.requests.rejectAll(() => new DisconnectedError(DisconnectedErrorCode.Closed, message, closeCode, closeReason));
-    const rejects = [...this.reliableRejects];
-    this.reliableRejects.clear();
-    for (const reject of rejects) {
-      reject(new DisconnectedError(DisconnectedErrorCode.Closed, `${message}: the RELIABLE message was not acknowledged`, closeCode, closeReason));
-    }
+    this.sessionState.close(
+      () => new DisconnectedError(DisconnectedErrorCode.Closed, `${message}: the RELIABLE message was not acknowledged`, closeCode, closeReason),
+    );
     this.outbox.clear('closed');
   }
 
@@ -840,7 +746,7 @@ export class Channel {
     if (this.current === ChannelState.Closed) return;
     this.stopTimers();
     this.closingTimer.cancel();
-    this.reliableIn.pause();
+    this.sessionState.pause();
     this.batcher.discard();
     this.generation++;
     const socket = this.socket;
