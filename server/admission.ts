@@ -31,6 +31,24 @@ export function admit(state: ConnectionState, frames: readonly Frame[]): void {
 }
 
 /**
+ * Checks the RELIABLE and ACK frames of a whole message against the session before any frame runs (so a gap in the
+ * middle of a batch has no partial effect): each RELIABLE `seq` is a duplicate (`<=` what was delivered) or the next
+ * one, and no ACK acknowledges more than the server has sent.
+ * @throws {ProtocolError} `bad_frame` naming the offending seq.
+ */
+export function admitSequenced(frames: readonly Frame[], recv: number, sent: number): void {
+  let next = recv + 1;
+  for (const frame of frames) {
+    if (frame[0] === Op.Reliable) {
+      if (frame[1] === next) next++;
+      else if (frame[1] > next) throw new ProtocolError(ProtocolErrorCode.BadFrame, `RELIABLE seq ${frame[1]} skips ahead of ${next}`);
+    } else if (frame[0] === Op.Ack && frame[1] > sent) {
+      throw new ProtocolError(ProtocolErrorCode.BadFrame, `ACK ${frame[1]} acknowledges more than the ${sent} RELIABLE sent`);
+    }
+  }
+}
+
+/**
  * The protocol error and close code for an error `ws` raised while reading (it has already sent its own close
  * frame: 1009 for a message over `maxPayload`, 1007 for invalid UTF-8 in a text frame, 1002 otherwise), or
  * undefined for any other socket error.

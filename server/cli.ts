@@ -1,10 +1,10 @@
 import { format } from 'node:util';
 import { CloseCode } from '../src/codes';
-import { createServer } from './index';
+import { createServer, installChat, installGame } from './index';
 
 /*
- * `npm run serve`: the reference server with a few demo handlers, for trying a client by hand.
- * PORT (default 8787) and HOST (default 127.0.0.1) come from the environment.
+ * `npm run serve`: the reference server with the chat and game modules and a few demo handlers, for trying a client
+ * by hand. PORT (default 8787) and HOST (default 127.0.0.1) come from the environment.
  */
 
 // Through the streams rather than `console`: src/host.d.ts narrows the global console type to `warn` alone.
@@ -21,13 +21,18 @@ function portFromEnv(value: string | undefined): number {
 async function main(): Promise<void> {
   const server = createServer({ host: process.env.HOST || '127.0.0.1', port: portFromEnv(process.env.PORT) });
 
+  installChat(server);
+  installGame(server);
   server.handle('echo', (payload) => payload);
   server.handle('time', () => Date.now());
   server.on('echo', (payload, ctx) => {
     ctx.connection.push('echo', payload);
   });
 
-  server.events.on('connection', ({ connection }) => log(`+ ${connection.id} ${connection.remoteAddress} channel "${connection.channel}"`));
+  server.events.on('connection', ({ connection, session, resumed }) =>
+    log(`+ ${connection.id} ${connection.remoteAddress} channel "${connection.channel}" ${resumed ? 'resumed' : 'new'} session ${session.publicId}`),
+  );
+  server.events.on('sessionEnd', ({ session, reason }) => log(`x session ${session.publicId} ${reason}`));
   server.events.on('disconnect', ({ connection, code, reason }) => log(`- ${connection.id} ${code} ${reason}`));
   server.events.on('protocolError', ({ connection, error, closeCode }) => logError(`! ${connection.id} ${closeCode} ${error.code}: ${error.message}`));
   server.events.on('error', ({ error, connection }) => logError(`! ${connection?.id ?? 'server'}`, error));

@@ -6,25 +6,28 @@ import { CloseCode, ProtocolErrorCode } from '../src/codes';
 import { ProtocolError } from '../src/errors';
 import { type Frame, type Hello, Op } from '../src/protocol';
 import { validateTopic } from '../src/topics';
-import { admit, wsRefusal } from './admission';
+import { admit, admitSequenced, wsRefusal } from './admission';
 import { checkCloseCode, clampReason } from './close-reason';
 import { Deadline } from './deadline';
 import { ServerError, ServerErrorCode } from './errors';
 import type { Emitter, ServerEventMap } from './events';
-import { type AuthOutcome, newSessionId, runAuthenticate, versionError, welcomeFor } from './handshake';
+import { type AuthOutcome, runAuthenticate, versionError, welcomeFor } from './handshake';
 import { checkDuration, type ResolvedServerOptions } from './options';
 import { Outbox } from './outbox';
 import { PendingRequests } from './pending';
 import type { RequestOutcome, Router } from './router';
-import { ConnectionState, type RequestOptions, type ServerConnection } from './types';
+import type { Session, SessionLink } from './session';
+import type { ResumeRequest, Sessions } from './sessions';
+import { ConnectionState, type MessageKind, type RequestOptions, type SendReliableOptions } from './types';
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionHost {
   readonly options: ResolvedServerOptions;
   readonly router: Router;
   readonly events: Emitter<ServerEventMap>;
-  /** The handshake succeeded and WELCOME is queued. */
-  opened(connection: Connection): void;
+  readonly sessions: Sessions;
+  /** The handshake succeeded and WELCOME (with any retransmitted frames after it) is queued. */
+  opened(connection: Connection, session: Session, resumed: boolean): void;
   /** The socket is gone; `welcomed` says whether `opened` was called for it. */
   closed(connection: Connection, code: number, reason: string, welcomed: boolean): void;
 }
@@ -32,12 +35,15 @@ export interface ConnectionHost {
 /**
  * One client socket and its protocol state machine (the transition table is on {@link ConnectionState}): the
  * handshake, heartbeat deadline, routing of inbound frames, server-to-client requests, and the BYE-then-close exit.
- * Every socket callback is guarded so that nothing a client sends can throw out of it.
+ * Reliable delivery belongs to its session, which outlives it. Every socket callback is guarded so that nothing a
+ * client sends can throw out of it.
  */
-export class Connection implements ServerConnection {
+export class Connection implements SessionLink {
   channel = '';
   session = '';
   user: object | undefined;
+  private sessionRef: Session | undefined;
+  private resumeAsk: ResumeRequest | undefined;
   /** Settles once the socket is closed and everything this connection held is released. */
   readonly whenClosed: Promise<void>;
   private current: ConnectionState = ConnectionState.AwaitingHello;
@@ -99,6 +105,15 @@ export class Connection implements ServerConnection {
     return true;
   }
 
+  sendReliable(topic: string, payload: unknown, options?: SendReliableOptions): boolean {
+    validateTopic(topic);
+    return this.sessionRef ? this.sessionRef.sendReliable(topic, payload, options) : false;
+  }
+
+  sendAck(recv: number): void {
+    if (this.current === ConnectionState.Open) this.send([Op.Ack, recv]);
+  }
+
   /** @throws {UsageError} for a bad topic, timeout or payload; a closed connection rejects with `not_open` instead. */
   request(topic: string, payload: unknown, options: RequestOptions = {}): Promise<unknown> {
     validateTopic(topic);
@@ -147,6 +162,7 @@ export class Connection implements ServerConnection {
       if (!isBinary) throw new ProtocolError(ProtocolErrorCode.TextMessage, 'text messages are not part of the protocol; send binary');
       frames = this.codec.decode(bytes);
       admit(this.current, frames);
+      if (this.sessionRef) admitSequenced(frames, this.sessionRef.recv, this.sessionRef.sent);
     } catch (err) {
       this.protocolError(asProtocolError(err), CloseCode.ProtocolError);
       return;
@@ -170,10 +186,10 @@ export class Connection implements ServerConnection {
         this.send([Op.Pong, frame[1], this.now()]);
         break;
       case Op.Push:
-        this.host.router.dispatchPush(frame[2], { connection: this, topic: frame[1] }, (error) => this.reportError(error));
+        this.dispatch(frame[1], frame[2], 'push');
         break;
       case Op.Request:
-        this.host.router.dispatchRequest(frame[1], frame[3], { connection: this, topic: frame[2] }, this.outcome);
+        this.host.router.dispatchRequest(frame[1], frame[3], { connection: this, session: this.welcomedSession(), topic: frame[2], kind: 'request' }, this.outcome);
         break;
       case Op.Reply:
         this.pending.reply(frame[1], frame[2]);
@@ -182,10 +198,11 @@ export class Connection implements ServerConnection {
         this.pending.fail(frame[1], frame[2], frame[3]);
         break;
       case Op.Reliable:
-        this.hook(() => this.options.onReliable({ connection: this, seq: frame[1], topic: frame[2], payload: frame[3] }));
+        // A duplicate is dropped (and acknowledged again); admitSequenced() already refused a gap.
+        if (this.welcomedSession().receive(frame[1])) this.dispatch(frame[2], frame[3], 'reliable', frame[1]);
         break;
       case Op.Ack:
-        this.hook(() => this.options.onAck({ connection: this, seq: frame[1] }));
+        this.welcomedSession().acknowledge(frame[1]);
         break;
       default:
         // admit() lets no other opcode through.
@@ -200,6 +217,7 @@ export class Connection implements ServerConnection {
       return;
     }
     this.channel = hello.channel;
+    if (hello.session !== undefined && hello.recv !== undefined) this.resumeAsk = { session: hello.session, recv: hello.recv };
     this.setState(ConnectionState.Authenticating);
     runAuthenticate(this.options.authenticate, hello, this.authOutcome);
   }
@@ -208,13 +226,18 @@ export class Connection implements ServerConnection {
     // The socket may have closed, or the handshake deadline passed, while an async hook ran.
     if (this.current !== ConnectionState.Authenticating) return;
     this.user = user;
-    this.session = newSessionId();
+    const { session, resumed, missing } = this.host.sessions.open(this, this.channel, this.resumeAsk, user);
+    this.resumeAsk = undefined;
+    this.sessionRef = session;
+    this.session = session.id;
     this.handshakeDeadline.cancel();
     this.setState(ConnectionState.Open);
     this.welcomed = true;
-    this.send([Op.Welcome, welcomeFor(this.session, this.options.heartbeatMs, this.now())]);
+    this.send([Op.Welcome, welcomeFor(session.id, this.options.heartbeatMs, this.now(), resumed, session.recv)]);
+    // What the client lacks goes right after WELCOME, in order, before anything new can be queued.
+    for (const message of missing) this.outbox.add(message.frame);
     this.extendHeartbeat();
-    this.host.opened(this);
+    this.host.opened(this, session, resumed);
   }
 
   private refuse(threw: boolean): void {
@@ -224,6 +247,16 @@ export class Connection implements ServerConnection {
       this.reportError(new ServerError(ServerErrorCode.AuthenticateFailed, 'the authenticate hook threw; the client was refused'));
     }
     this.shutdown(CloseCode.Unauthorized, 'unauthorized');
+  }
+
+  private dispatch(topic: string, payload: unknown, kind: MessageKind, seq?: number): void {
+    const ctx = { connection: this, session: this.welcomedSession(), topic, kind, seq };
+    this.host.router.dispatchPush(payload, ctx, (error) => this.reportError(error));
+  }
+
+  /** The session of a welcomed connection (application frames are admitted only once it has one). */
+  private welcomedSession(): Session {
+    return this.sessionRef as Session;
   }
 
   /** Sends a REPLY or FAIL, unless the connection stopped being open while the handler ran. */
@@ -277,6 +310,7 @@ export class Connection implements ServerConnection {
     this.release();
     this.killTimer.cancel();
     this.outbox.discard();
+    if (this.sessionRef) this.host.sessions.detach(this.sessionRef, this);
     this.host.closed(this, this.closeCode, this.closeReason, this.welcomed);
     this.markClosed();
   }
@@ -286,14 +320,6 @@ export class Connection implements ServerConnection {
     this.heartbeatDeadline.cancel();
     if (this.pending.size > 0) {
       this.pending.rejectAll(new ServerError(ServerErrorCode.Disconnected, `connection ${this.id} closed before the reply`));
-    }
-  }
-
-  private hook(run: () => void): void {
-    try {
-      run();
-    } catch (err) {
-      this.reportError(new ServerError(ServerErrorCode.HandlerFailed, `a hook threw: ${asError(err).message}`, err));
     }
   }
 

@@ -46,3 +46,23 @@ export function failureOf(thrown: unknown): { code: string; message: string; int
   if (typeof code === 'string' && code.length > 0) return { code, message, internal: false };
   return { code: ServerErrorCode.Internal, message, internal: true };
 }
+
+/** FAIL codes of the chat module's REQUESTs, and the `error.code` of a refused `chat/say` (in `chat/said`). */
+export const ChatErrorCode = {
+  /** The payload is not what the topic takes (a missing or bad `room`, `mid`, `before` or `limit`). */
+  BadRequest: 'bad_request',
+  /** The session has not joined the room. */
+  NotMember: 'not_member',
+  /** The session is in `maxRoomsPerSession` rooms already. */
+  TooManyRooms: 'too_many_rooms',
+  /** The message body encodes to more than `maxBodyBytes`. */
+  TooLarge: 'too_large',
+} as const;
+export type ChatErrorCode = (typeof ChatErrorCode)[keyof typeof ChatErrorCode];
+
+/** A chat request the module refuses; the router turns it into FAIL `code`. */
+export class ChatError extends MultisocketError {
+  constructor(override readonly code: ChatErrorCode, message: string) {
+    super(code, message);
+  }
+}

@@ -1,10 +1,14 @@
 import { EventEmitter } from 'eventemitter3';
 import type { ProtocolError } from '../src/errors';
-import type { ServerConnection } from './types';
+import type { ServerConnection, ServerSession, SessionEndReason } from './types';
 
 /** A connection finished its handshake (WELCOME was sent); it is in `server.connections` from now on. */
 export interface ConnectionEvent {
   readonly connection: ServerConnection;
+  /** Its session: a new one, or the one it resumed. */
+  readonly session: ServerSession;
+  /** True when the client resumed a session the server still held (WELCOME `resumed`). */
+  readonly resumed: boolean;
 }
 
 /** One valid WebSocket message arrived: how many frames it carried and its size (for metrics and tests). */
@@ -37,6 +41,18 @@ export interface ProtocolErrorEvent {
   readonly closeCode: number;
 }
 
+/** A session was freed (the session layer's own memory returns to zero); state kept per session should go with it. */
+export interface SessionEndEvent {
+  readonly session: ServerSession;
+  readonly reason: SessionEndReason;
+}
+
+/** `close()` was called: modules installed on the server stop their timers. Sockets and sessions close after it. */
+export interface ServerCloseEvent {
+  readonly code: number;
+  readonly reason: string;
+}
+
 /** The server's events: each listener gets one context object. */
 export interface ServerEventMap {
   connection: ConnectionEvent;
@@ -44,6 +60,8 @@ export interface ServerEventMap {
   disconnect: DisconnectEvent;
   error: ErrorEvent;
   protocolError: ProtocolErrorEvent;
+  sessionEnd: SessionEndEvent;
+  close: ServerCloseEvent;
 }
 
 /** The subscribing half of an emitter: every subscription returns the function that undoes it. */

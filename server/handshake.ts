@@ -56,7 +56,7 @@ export function newSessionId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-/** The WELCOME body of a new (not resumed) session. */
-export function welcomeFor(session: string, heartbeatMs: number, time: number): Welcome {
-  return { v: PROTOCOL_VERSION, session, heartbeatMs, time, resumed: false, recv: 0 };
+/** The WELCOME body: `resumed` and `recv` are 0 and false for a new session. */
+export function welcomeFor(session: string, heartbeatMs: number, time: number, resumed: boolean, recv: number): Welcome {
+  return { v: PROTOCOL_VERSION, session, heartbeatMs, time, resumed, recv };
 }

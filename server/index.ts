@@ -1,12 +1,39 @@
 /**
  * The Node reference server (`multisocket/server`): protocol v1 over the `ws` package, for tests, demos and as the
- * executable description of what a conforming server does.
+ * executable description of what a conforming server does. `installChat` and `installGame` add the modules the
+ * client's chat and game presets talk to.
  */
 export { createServer, ReferenceServer } from './server';
 export type { CloseOptions, ListenAddress } from './server';
-export type { AckEvent, Authenticate, AuthResult, ReliableEvent, ServerOptions } from './options';
+export type { Authenticate, AuthResult, ServerOptions } from './options';
 export { ConnectionState } from './types';
-export type { HandlerContext, PushHandler, RequestHandler, RequestOptions, ServerConnection } from './types';
-export type { ConnectionEvent, DisconnectEvent, MessageEvent, ErrorEvent, EventSource, ProtocolErrorEvent, ServerEventMap } from './events';
-export { RemoteError, ServerError, ServerErrorCode } from './errors';
+export type {
+  HandlerContext,
+  MessageKind,
+  PushHandler,
+  RequestHandler,
+  RequestOptions,
+  SendReliableOptions,
+  ServerConnection,
+  ServerSession,
+  SessionEndReason,
+} from './types';
+export type { SessionView } from './sessions';
+export type {
+  ConnectionEvent,
+  DisconnectEvent,
+  ErrorEvent,
+  EventSource,
+  MessageEvent,
+  ProtocolErrorEvent,
+  ServerCloseEvent,
+  ServerEventMap,
+  SessionEndEvent,
+} from './events';
+export { ChatError, ChatErrorCode, RemoteError, ServerError, ServerErrorCode } from './errors';
 export { MAX_REASON_BYTES } from './close-reason';
+export { installChat } from './chat';
+export type { Chat, ChatOptions, ChatSaid } from './chat';
+export type { ChatMessage } from './chat-room';
+export { installGame } from './game';
+export type { Game, GameOptions, GameState, PlayerPosition } from './game';

@@ -3,27 +3,13 @@ import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
 import { type CodecLimits, resolveLimits } from '../src/limits';
 import type { Hello } from '../src/protocol';
-import type { ServerConnection } from './types';
+import { DEFAULT_RELIABLE, type ReliableOptions } from '../src/reliable';
 
 /** What `authenticate` may return: truthy accepts (an object becomes `connection.user`), falsy refuses. */
 export type AuthResult = object | boolean | null | undefined;
 
 /** Decides whether a HELLO may open a connection; may be async. Throwing refuses, like returning false. */
 export type Authenticate = (token: string | undefined, hello: Readonly<Hello>) => AuthResult | PromiseLike<AuthResult>;
-
-/** A RELIABLE frame a client sent, for the session layer that a later revision adds. */
-export interface ReliableEvent {
-  readonly connection: ServerConnection;
-  readonly seq: number;
-  readonly topic: string;
-  readonly payload: unknown;
-}
-
-/** An ACK frame a client sent, for the session layer that a later revision adds. */
-export interface AckEvent {
-  readonly connection: ServerConnection;
-  readonly seq: number;
-}
 
 /** Options of {@link createServer}; every field is optional and its default is given here. */
 export interface ServerOptions {
@@ -49,18 +35,24 @@ export interface ServerOptions {
   clock: Clock;
   /** Accepts or refuses each HELLO. Default: accept every client. */
   authenticate: Authenticate;
-  /** Receives RELIABLE frames. Default: ignores them (sessions and acks come with a later revision). */
-  onReliable: (event: ReliableEvent) => void;
-  /** Receives ACK frames. Default: ignores them. */
-  onAck: (event: AckEvent) => void;
+  /**
+   * How long a session is kept after its client disconnects, for the client to resume it (PROTOCOL.md section 5), ms.
+   * 0 frees it at once. Default 120,000.
+   */
+  resumeWindowMs: number;
+  /**
+   * Reliable delivery limits of every session: how many unacknowledged messages (and bytes) the server keeps for one
+   * client, and how often it acknowledges the client's. Default: `DEFAULT_RELIABLE` (1,000 messages, 1 MiB, an ACK
+   * every 32 messages or 200 ms).
+   */
+  reliable: Partial<ReliableOptions>;
 }
 
 /** {@link ServerOptions} with every default filled in, once, when the server is created. */
-export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'limits'>> {
+export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'limits' | 'reliable'>> {
   readonly limits: Readonly<CodecLimits>;
+  readonly reliable: Readonly<ReliableOptions>;
 }
-
-const noop = (): void => undefined;
 
 /**
  * Fills in the defaults and checks every value.
@@ -81,8 +73,8 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
     maxPayload: options.maxPayload ?? limits.maxFrameBytes,
     clock: options.clock ?? systemClock,
     authenticate: options.authenticate ?? (() => true),
-    onReliable: options.onReliable ?? noop,
-    onAck: options.onAck ?? noop,
+    resumeWindowMs: options.resumeWindowMs ?? 120_000,
+    reliable: resolveReliable(options.reliable),
   };
   if (typeof resolved.host !== 'string' || resolved.host.length === 0) invalid('host', resolved.host);
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) invalid('port', resolved.port);
@@ -91,15 +83,25 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
   checkDuration('helloTimeoutMs', resolved.helloTimeoutMs, 1);
   checkDuration('requestTimeoutMs', resolved.requestTimeoutMs, 1);
   checkDuration('closeTimeoutMs', resolved.closeTimeoutMs, 1);
+  checkDuration('resumeWindowMs', resolved.resumeWindowMs, 0);
   if (!Number.isSafeInteger(resolved.maxPayload) || resolved.maxPayload <= 0) invalid('maxPayload', resolved.maxPayload);
-  for (const name of ['authenticate', 'onReliable', 'onAck'] as const) {
-    if (typeof resolved[name] !== 'function') invalid(name, resolved[name]);
-  }
+  if (typeof resolved.authenticate !== 'function') invalid('authenticate', resolved.authenticate);
   const clock = resolved.clock;
   if (!clock || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
     invalid('clock', clock);
   }
   return Object.freeze(resolved);
+}
+
+function resolveReliable(partial: Partial<ReliableOptions> | undefined): Readonly<ReliableOptions> {
+  if (partial !== undefined && (typeof partial !== 'object' || partial === null)) invalid('reliable', partial);
+  const reliable: ReliableOptions = { ...DEFAULT_RELIABLE };
+  for (const key of Object.keys(DEFAULT_RELIABLE) as (keyof ReliableOptions)[]) {
+    const value = partial?.[key];
+    if (value !== undefined) reliable[key] = value;
+    checkDuration(`reliable.${key}`, reliable[key], key === 'ackDelayMs' ? 0 : 1);
+  }
+  return Object.freeze(reliable);
 }
 
 /** @throws {UsageError} `invalid_option` naming the option unless `value` is an integer ≥ `min`. */

@@ -2,9 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { Clock } from '../src/clock';
 import { FrameCodec } from '../src/codec';
 import { CloseCode, UsageErrorCode } from '../src/codes';
-import { UsageError } from '../src/errors';
+import { QueueFullError, UsageError } from '../src/errors';
 import { Op } from '../src/protocol';
 import { validateTopic } from '../src/topics';
 import { checkCloseCode, clampReason } from './close-reason';
@@ -12,8 +13,11 @@ import { Connection, type ConnectionHost } from './connection';
 import { ServerError, ServerErrorCode } from './errors';
 import { Emitter, type EventSource, type ServerEventMap } from './events';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './options';
+import { ReliableFrame } from './reliable-frame';
 import { Router } from './router';
-import type { PushHandler, RequestHandler, RequestOptions, ServerConnection } from './types';
+import { Session } from './session';
+import { Sessions, type SessionView } from './sessions';
+import type { PushHandler, RequestHandler, RequestOptions, SendReliableOptions, ServerConnection, ServerSession } from './types';
 
 /** Where a listening server can be reached. */
 export interface ListenAddress {
@@ -32,11 +36,15 @@ export interface CloseOptions {
 }
 
 /**
- * The Node reference server for protocol v1: handshake, heartbeat deadlines, topic routing of PUSH and REQUEST in
- * both directions, and BYE-then-close on every exit. Build it with {@link createServer}.
+ * The Node reference server for protocol v1: handshake, heartbeat deadlines, topic routing of PUSH, REQUEST and
+ * RELIABLE, sessions that survive reconnects (reliable delivery both ways, resume), and BYE-then-close on every exit.
+ * Build it with {@link createServer}; add the chat and game modules with `installChat` and `installGame`.
  */
 export class ReferenceServer {
-  /** Typed server events (`connection`, `disconnect`, `error`, `protocolError`); `on` returns its undo. */
+  /**
+   * Typed server events (`connection`, `message`, `disconnect`, `error`, `protocolError`, `sessionEnd`, `close`);
+   * `on` returns its undo.
+   */
   readonly events: EventSource<ServerEventMap>;
   private readonly options: ResolvedServerOptions;
   private readonly emitter: Emitter<ServerEventMap>;
@@ -46,6 +54,7 @@ export class ReferenceServer {
   private readonly open = new Map<string, Connection>();
   private readonly broadcastCodec: FrameCodec;
   private readonly host: ConnectionHost;
+  private readonly registry: Sessions;
   private wss: WebSocketServer | undefined;
   private listening: ListenAddress | undefined;
   private closing: Promise<void> | undefined;
@@ -66,13 +75,15 @@ export class ReferenceServer {
     });
     this.events = this.emitter;
     this.broadcastCodec = new FrameCodec(this.options.limits);
+    this.registry = new Sessions(this.options, this.emitter);
     this.host = {
       options: this.options,
       router: this.router,
       events: this.emitter,
-      opened: (connection) => {
+      sessions: this.registry,
+      opened: (connection, session, resumed) => {
         this.open.set(connection.id, connection);
-        this.emitter.emit('connection', { connection });
+        this.emitter.emit('connection', { connection, session, resumed });
       },
       closed: (connection, code, reason, welcomed) => {
         this.sockets.delete(connection);
@@ -86,6 +97,16 @@ export class ReferenceServer {
   /** The connections that completed the handshake and are not yet closed, by id. */
   get connections(): ReadonlyMap<string, ServerConnection> {
     return this.open;
+  }
+
+  /** The sessions held, by id: those attached to a connection and those waiting `resumeWindowMs` for their client. */
+  get sessions(): SessionView {
+    return this.registry;
+  }
+
+  /** The clock every deadline of the server runs on (the `clock` option); installed modules schedule on it too. */
+  get clock(): Clock {
+    return this.options.clock;
   }
 
   /** Where the server listens, once `listen()` resolved. */
@@ -136,8 +157,12 @@ export class ReferenceServer {
     const wss = this.wss;
     const listenerClosed = new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
     const sockets = [...this.sockets];
-    for (const connection of sockets) connection.shutdown(code, reason);
+    // Before any listener runs, so that one calling close() again gets this same promise.
     this.closing = Promise.all([listenerClosed, ...sockets.map((c) => c.whenClosed)]).then(() => undefined);
+    this.emitter.emit('close', { code, reason });
+    // Sessions waiting for a resume end now; attached ones end as their connections close.
+    this.registry.close();
+    for (const connection of sockets) connection.shutdown(code, reason);
     return this.closing;
   }
 
@@ -198,6 +223,58 @@ export class ReferenceServer {
       return Promise.reject(new ServerError(ServerErrorCode.NotOpen, `no open connection ${id}`));
     }
     return connection.request(topic, payload, options);
+  }
+
+  /**
+   * Sends a RELIABLE message in a session (by id, by the session, or by one of its connections, even a closed one):
+   * sent now if its client is connected, else kept and sent when the client resumes. False when the session is
+   * unknown or has ended.
+   * @throws {QueueFullError} when the session's buffer is full and its client is connected (see {@link SendReliableOptions}).
+   * @throws {UsageError} for a bad topic or target, or a payload that cannot be encoded within `maxFrameBytes` or
+   * `reliable.maxUnackedBytes`.
+   */
+  sendReliable(target: ServerSession | ServerConnection | string, topic: string, payload: unknown, options?: SendReliableOptions): boolean {
+    validateTopic(topic);
+    const session = this.sessionOf(target);
+    return session ? session.sendReliable(topic, payload, options) : false;
+  }
+
+  /**
+   * Sends one RELIABLE message to each of `targets` (sessions, their ids or connections), encoded once; returns to how
+   * many. A session whose buffer is full is ended instead (its client resyncs): one slow member never fails the rest.
+   * @throws {UsageError} (before sending anything) for a bad topic or target, or a payload that cannot be encoded.
+   */
+  broadcastReliable(targets: Iterable<ServerSession | ServerConnection | string>, topic: string, payload: unknown): number {
+    validateTopic(topic);
+    const sessions: Session[] = [];
+    for (const target of targets) {
+      const session = this.sessionOf(target);
+      if (session) sessions.push(session);
+    }
+    if (sessions.length === 0) return 0;
+    const frame = new ReliableFrame(this.registry.codec, topic, payload, this.options.reliable.maxUnackedBytes);
+    const overflowed: Session[] = [];
+    let sent = 0;
+    for (const session of sessions) {
+      try {
+        if (session.enqueue(frame)) sent++;
+      } catch (err) {
+        if (!(err instanceof QueueFullError)) throw err;
+        overflowed.push(session);
+      }
+    }
+    // Ended after the loop, so that no `sessionEnd` listener (which may leave rooms) runs in the middle of the fan-out.
+    for (const session of overflowed) this.registry.end(session, 'overflow');
+    return sent;
+  }
+
+  private sessionOf(target: ServerSession | ServerConnection | string): Session | undefined {
+    if (typeof target === 'string') return this.registry.get(target);
+    // Identity, not just the id: a session of another server instance is not ours.
+    if (target instanceof Session) return this.registry.get(target.id) === target ? target : undefined;
+    // A connection stands for its session wherever that is attached now (a resume moves it to a new connection).
+    if (target instanceof Connection) return this.registry.get(target.session);
+    throw new UsageError(UsageErrorCode.InvalidArgument, `expected a session, a connection or a session id, got ${typeof target}`);
   }
 
   private find(connectionOrId: ServerConnection | string): Connection | undefined {

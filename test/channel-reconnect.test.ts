@@ -27,7 +27,7 @@ describe.each(TRANSPORT_KINDS)('heartbeat, reconnect and terminal codes over %s'
     await h.close();
   });
 
-  it('finds a half-open socket (server alive but silent) within intervalMs + timeoutMs, then reconnects', async () => {
+  it('finds a half-open socket (server alive but silent) within intervalMs + timeoutMs, then reconnects and resumes', async () => {
     const channel = make();
     channel.connect();
     await reach(channel, 'open');
@@ -40,8 +40,10 @@ describe.each(TRANSPORT_KINDS)('heartbeat, reconnect and terminal codes over %s'
     await expect(lost).resolves.toEqual({ attempt: 1, delayMs: 250, reason: 'heartbeat_timeout' });
     const reopened = next(channel, 'open');
     h.clock.advance(250);
-    await reopened;
-    expect(channel.session).not.toBe(firstSession);
+    const { resumed } = await reopened;
+    // The server still holds the session, so HELLO's session + recv resume it (PROTOCOL.md section 5).
+    expect(resumed).toBe(true);
+    expect(channel.session).toBe(firstSession);
     expect(channel.stats().reconnects).toBe(1);
   });
 

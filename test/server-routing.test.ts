@@ -227,7 +227,8 @@ test('a server-to-client request resolves with the REPLY and rejects with the FA
 
 test('a server-to-client request times out on the clock, ignores a late REPLY, and is rejected on disconnect', async () => {
   const clock = new ManualClock();
-  const srv = await start({ clock, requestTimeoutMs: 5_000 });
+  // resumeWindowMs 0: the session is freed with its connection, so no expiry timer is left to count.
+  const srv = await start({ clock, requestTimeoutMs: 5_000, resumeWindowMs: 0 });
   srv.handle('sync', () => 'synced');
   const { client, connection } = await connected();
 

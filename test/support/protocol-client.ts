@@ -97,6 +97,14 @@ export class ProtocolClient {
     return frame as FrameOf<O>;
   }
 
+  /** The next frame that `match` accepts; the frames before it are passed over (they stay in `received`). */
+  async nextMatching(match: (frame: Frame) => boolean): Promise<Frame> {
+    for (;;) {
+      const frame = await this.next();
+      if (match(frame)) return frame;
+    }
+  }
+
   /** Sends REQUEST `id` and resolves with the REPLY or FAIL that answers it (the next frame must be that answer). */
   async call(id: number, topic: string, payload: unknown): Promise<FrameOf<typeof Op.Reply> | FrameOf<typeof Op.Fail>> {
     this.send([Op.Request, id, topic, payload]);

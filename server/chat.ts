@@ -1,0 +1,228 @@
+import { Encoder } from '@msgpack/msgpack';
+import { UsageErrorCode } from '../src/codes';
+import { UsageError } from '../src/errors';
+import { type ChatMessage, ChatRoom } from './chat-room';
+import { ChatError, ChatErrorCode } from './errors';
+import type { ReferenceServer } from './server';
+import type { ServerSession } from './types';
+
+/*
+ * The chat module: rooms over reliable delivery, built from the server's public API. Its wire contract (topics and
+ * payloads) is documented on `installChat`; the client's chat preset is written against it.
+ */
+
+/** Options of {@link installChat}; every field is optional and its default is given here. */
+export interface ChatOptions {
+  /** Messages each room keeps for `chat/history`. Default 1,000. */
+  historySize: number;
+  /** Recent `mid`s each room remembers, so that a message sent again is answered, not repeated. Default 1,000. */
+  dedupeSize: number;
+  /** Messages a `chat/history` returns when it gives no `limit`. Default 50. */
+  historyLimit: number;
+  /** Most messages one `chat/history` returns; a larger `limit` is cut to it. Default 500. */
+  maxHistoryLimit: number;
+  /** Rooms one session may be in at once. Default 100. */
+  maxRoomsPerSession: number;
+  /** Largest message `body`, msgpack-encoded, bytes. Default 8,192. */
+  maxBodyBytes: number;
+  /** The `from` of a session's messages. Default: `session.publicId` (never the session id, which is a secret). */
+  from: (session: ServerSession) => unknown;
+}
+
+/** A chat module installed on a server. */
+export interface Chat {
+  /** Rooms held now; a room is freed with its history when its last member leaves (or its session ends). */
+  readonly rooms: number;
+  /** Removes the chat's handlers and listeners from the server and frees every room. */
+  close(): void;
+}
+
+/** What `chat/said` answers to `chat/say`: the id the message got, or why it was refused. */
+export type ChatSaid =
+  | { mid: string; room: unknown; id: number; ts: number }
+  | { mid: string | null; room: unknown; error: { code: ChatErrorCode; message: string } };
+
+const ROOM_MAX_LENGTH = 64;
+const MID_MAX_LENGTH = 128;
+
+/**
+ * Installs chat rooms on `server`:
+ *
+ * - REQUEST `chat/join` `{room}` → `{room, lastId}`: the session joins (membership survives a resume);
+ * - REQUEST `chat/leave` `{room}` → `{room}`;
+ * - RELIABLE (or PUSH) `chat/say` `{room, mid, body}`: every member session gets RELIABLE `room/<room>/message`
+ *   `{id, ts, from, body, mid}` (the sender too; an absent member when it resumes), then the sender gets RELIABLE
+ *   `chat/said` `{mid, room, id, ts}`, or `{mid, room, error: {code, message}}`. A `mid` the room remembers is
+ *   answered with its first `chat/said` again and not broadcast again;
+ * - REQUEST `chat/history` `{room, before?, limit?}` → `{messages}`, oldest first, ids below `before`.
+ *
+ * A room is a string of 1–64 characters without `/`, `+` or `#`, or a non-negative integer; `42` and `'42'` are the
+ * same room. Request failures are FAIL `bad_request`, `not_member` or `too_many_rooms`.
+ * @throws {UsageError} `invalid_option` naming a bad option.
+ */
+export function installChat(server: ReferenceServer, options: Readonly<Partial<ChatOptions>> = {}): Chat {
+  const o = resolveChatOptions(options);
+  const rooms = new Map<string, ChatRoom>();
+  const joined = new Map<ServerSession, Set<ChatRoom>>();
+  const sizer = new Encoder({ ignoreUndefined: true });
+  let nextId = 1;
+
+  const memberRoom = (payload: unknown, session: ServerSession): ChatRoom => {
+    const room = rooms.get(keyOf(field(payload, 'room')));
+    if (!room || !room.members.has(session)) throw new ChatError(ChatErrorCode.NotMember, 'join the room first');
+    return room;
+  };
+
+  const leave = (session: ServerSession, room: ChatRoom): void => {
+    room.members.delete(session);
+    if (room.members.size === 0) rooms.delete(room.key);
+    const mine = joined.get(session);
+    mine?.delete(room);
+    if (mine?.size === 0) joined.delete(session);
+  };
+
+  const answer = (session: ServerSession, said: ChatSaid): void => {
+    // One slow client must not fail the handler: its session ends and it resyncs.
+    session.sendReliable('chat/said', said, { ifFull: 'end-session' });
+  };
+
+  const say = (payload: unknown, session: ServerSession): void => {
+    const room = field(payload, 'room');
+    const mid = field(payload, 'mid');
+    const refuse = (code: ChatErrorCode, message: string): void =>
+      answer(session, { mid: typeof mid === 'string' ? mid : null, room: room ?? null, error: { code, message } });
+    if (typeof mid !== 'string' || mid.length === 0 || mid.length > MID_MAX_LENGTH) {
+      refuse(ChatErrorCode.BadRequest, `mid must be a string of 1–${MID_MAX_LENGTH} characters`);
+      return;
+    }
+    const key = roomKey(room);
+    const body = field(payload, 'body');
+    if (key === undefined || body === undefined) {
+      refuse(ChatErrorCode.BadRequest, key === undefined ? badRoom : 'body is missing');
+      return;
+    }
+    const target = rooms.get(key);
+    const earlier = target?.said(mid);
+    if (earlier) {
+      answer(session, { mid, room, id: earlier.id, ts: earlier.ts });
+      return;
+    }
+    if (!target || !target.members.has(session)) {
+      refuse(ChatErrorCode.NotMember, 'join the room first');
+      return;
+    }
+    if (sizer.encodeSharedRef(body).byteLength > o.maxBodyBytes) {
+      refuse(ChatErrorCode.TooLarge, `body is over ${o.maxBodyBytes} bytes`);
+      return;
+    }
+    const message: ChatMessage = { id: nextId++, ts: Math.floor(server.clock.now()), from: o.from(session), body, mid };
+    try {
+      server.broadcastReliable(target.members, target.topic, message);
+    } catch (err) {
+      // Only a frame over maxFrameBytes gets here, and nothing was sent: the sender must still hear of it.
+      if (!(err instanceof UsageError)) throw err;
+      refuse(ChatErrorCode.TooLarge, err.message);
+      return;
+    }
+    target.add(message);
+    answer(session, { mid, room, id: message.id, ts: message.ts });
+  };
+
+  const undo = [
+    server.handle('chat/join', (payload, { session }) => {
+      const room = field(payload, 'room');
+      const key = keyOf(room);
+      let target = rooms.get(key);
+      if (target?.members.has(session)) return { room, lastId: target.lastId };
+      const mine = joined.get(session) ?? new Set<ChatRoom>();
+      if (mine.size >= o.maxRoomsPerSession) throw new ChatError(ChatErrorCode.TooManyRooms, `at most ${o.maxRoomsPerSession} rooms per session`);
+      if (!target) {
+        target = new ChatRoom(key, o);
+        rooms.set(key, target);
+      }
+      target.members.add(session);
+      mine.add(target);
+      joined.set(session, mine);
+      return { room, lastId: target.lastId };
+    }),
+    server.handle('chat/leave', (payload, { session }) => {
+      const room = field(payload, 'room');
+      const target = rooms.get(keyOf(room));
+      if (target?.members.has(session)) leave(session, target);
+      return { room };
+    }),
+    server.handle('chat/history', (payload, { session }) => {
+      const room = memberRoom(payload, session);
+      const before = field(payload, 'before') ?? Infinity;
+      const limit = field(payload, 'limit') ?? o.historyLimit;
+      if (before !== Infinity && !isUint(before)) throw new ChatError(ChatErrorCode.BadRequest, 'before must be a message id');
+      if (!isUint(limit) || limit < 1) throw new ChatError(ChatErrorCode.BadRequest, 'limit must be a positive integer');
+      return { messages: room.page(before as number, Math.min(limit, o.maxHistoryLimit)) };
+    }),
+    server.on('chat/say', (payload, { session }) => say(payload, session)),
+    server.events.on('sessionEnd', ({ session }) => {
+      for (const room of [...(joined.get(session) ?? [])]) leave(session, room);
+    }),
+  ];
+
+  return {
+    get rooms() {
+      return rooms.size;
+    },
+    close() {
+      for (const off of undo.splice(0)) off();
+      rooms.clear();
+      joined.clear();
+    },
+  };
+}
+
+const badRoom = `room must be a string of 1–${ROOM_MAX_LENGTH} characters without "/", "+" or "#", or a non-negative integer`;
+
+/** The key of a valid room id (its topic segment), or undefined. */
+function roomKey(room: unknown): string | undefined {
+  if (typeof room === 'number') return Number.isSafeInteger(room) && room >= 0 ? String(room) : undefined;
+  if (typeof room !== 'string' || room.length === 0 || room.length > ROOM_MAX_LENGTH || /[/+#]/.test(room)) return undefined;
+  return room;
+}
+
+/** @throws {ChatError} `bad_request` for an invalid room. */
+function keyOf(room: unknown): string {
+  const key = roomKey(room);
+  if (key === undefined) throw new ChatError(ChatErrorCode.BadRequest, badRoom);
+  return key;
+}
+
+/** A key of a map payload; undefined when the payload is not a map or lacks it. */
+function field(payload: unknown, key: string): unknown {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload) || payload instanceof Uint8Array) return undefined;
+  return Object.prototype.hasOwnProperty.call(payload, key) ? (payload as Record<string, unknown>)[key] : undefined;
+}
+
+function isUint(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function resolveChatOptions(options: Readonly<Partial<ChatOptions>>): Readonly<ChatOptions> {
+  const resolved: ChatOptions = {
+    historySize: options.historySize ?? 1000,
+    dedupeSize: options.dedupeSize ?? 1000,
+    historyLimit: options.historyLimit ?? 50,
+    maxHistoryLimit: options.maxHistoryLimit ?? 500,
+    maxRoomsPerSession: options.maxRoomsPerSession ?? 100,
+    maxBodyBytes: options.maxBodyBytes ?? 8192,
+    from: options.from ?? ((session) => session.publicId),
+  };
+  for (const name of ['historySize', 'dedupeSize'] as const) check(name, resolved[name], 0);
+  for (const name of ['historyLimit', 'maxHistoryLimit', 'maxRoomsPerSession', 'maxBodyBytes'] as const) check(name, resolved[name], 1);
+  if (typeof resolved.from !== 'function') invalid('from', typeof resolved.from);
+  return Object.freeze(resolved);
+}
+
+function check(name: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) invalid(name, String(value));
+}
+
+function invalid(name: string, shown: string): never {
+  throw new UsageError(UsageErrorCode.InvalidOption, `chat option ${name} is invalid: ${shown}`);
+}

@@ -1,0 +1,171 @@
+import { inspect } from 'node:util';
+import type { Clock } from '../src/clock';
+import type { FrameCodec } from '../src/codec';
+import { QueueFullError } from '../src/errors';
+import { type ReliableOptions, ReliableReceiver, ReliableSender, type UnackedMessage } from '../src/reliable';
+import { validateTopic } from '../src/topics';
+import { Deadline } from './deadline';
+import { ReliableFrame } from './reliable-frame';
+import type { SendReliableOptions, ServerConnection, ServerSession, SessionEndReason } from './types';
+
+/** What a session needs from the connection it is attached to (the server's `Connection` is one). */
+export interface SessionLink extends ServerConnection {
+  /** Queues an encoded frame; false (and nothing sent) unless the connection is open. */
+  pushEncoded(frame: Uint8Array): boolean;
+  /** Sends `ACK [9, recv]` if the connection is open. */
+  sendAck(recv: number): void;
+  /** Sends BYE and closes; a no-op once closing. `reason` must already fit 123 bytes. */
+  shutdown(code: number, reason: string): void;
+}
+
+/** What a session needs from the registry that owns it. */
+export interface SessionOwner {
+  readonly clock: Clock;
+  readonly reliable: Readonly<ReliableOptions>;
+  /** Encodes single sends; its shared buffer is copied before the next call. */
+  readonly codec: FrameCodec;
+  /** Frees the session: out of the store, timers released, `sessionEnd` emitted. */
+  end(session: Session, reason: SessionEndReason): void;
+}
+
+/**
+ * One client's session (PROTOCOL.md section 5): the server-to-client half of reliable delivery (a ReliableSender),
+ * the client-to-server half (a ReliableReceiver, whose `recv` WELCOME reports), and the connection it is attached to
+ * while the client is there. Between connections it waits for a resume until its expiry deadline.
+ */
+export class Session implements ServerSession {
+  user: object | undefined;
+  private link: SessionLink | undefined;
+  private isEnded = false;
+  private detachedAt = 0;
+  private readonly sender: ReliableSender;
+  private readonly receiver: ReliableReceiver;
+  private readonly expiry: Deadline;
+
+  constructor(
+    readonly id: string,
+    readonly publicId: string,
+    readonly channel: string,
+    user: object | undefined,
+    private readonly owner: SessionOwner,
+  ) {
+    this.user = user;
+    this.sender = new ReliableSender(owner.reliable);
+    // ACKs go to whichever connection the session is attached to when the timer fires.
+    this.receiver = new ReliableReceiver(owner.clock, owner.reliable, (recv) => this.link?.sendAck(recv));
+    this.expiry = new Deadline(owner.clock, () => owner.end(this, 'expired'));
+  }
+
+  get connection(): SessionLink | undefined {
+    return this.link;
+  }
+
+  get ended(): boolean {
+    return this.isEnded;
+  }
+
+  get recv(): number {
+    return this.receiver.recv;
+  }
+
+  /** The last `seq` sent to the client (0 before the first): an ACK or HELLO `recv` above it is bogus. */
+  get sent(): number {
+    return this.sender.nextSeq - 1;
+  }
+
+  get unacked(): number {
+    return this.sender.unacked;
+  }
+
+  get unackedBytes(): number {
+    return this.sender.unackedBytes;
+  }
+
+  /** True while attached, or while `now` is before the end of the resume window. */
+  resumable(now: number, windowMs: number): boolean {
+    return !this.isEnded && (this.link !== undefined || now < this.detachedAt + windowMs);
+  }
+
+  /** Attaches `link`; the caller has detached (and is closing) any previous connection. */
+  attach(link: SessionLink): void {
+    this.expiry.cancel();
+    this.link = link;
+  }
+
+  /** The connection is gone (or replaced): stop acknowledging on it; a resume carries `recv` instead. */
+  detach(): void {
+    this.receiver.pause();
+    this.link = undefined;
+    this.detachedAt = this.owner.clock.now();
+  }
+
+  /** Ends the session at the clock time `at` unless a connection attaches first. */
+  expireAt(at: number): void {
+    this.expiry.set(at);
+  }
+
+  /** A resume's HELLO `recv`, taken as a cumulative ACK; returns what the client lacks, in order, to send again. */
+  resume(recv: number): readonly UnackedMessage[] {
+    this.sender.ack(recv);
+    return this.sender.after(recv);
+  }
+
+  /**
+   * Judges a RELIABLE from the client: true to deliver it, false for a duplicate (re-acknowledged, not delivered).
+   * @throws {ProtocolError} `bad_frame` for a gap (the connection's admission check refuses a gap before this runs).
+   */
+  receive(seq: number): boolean {
+    return this.receiver.accept(seq) === 'deliver';
+  }
+
+  /** A cumulative ACK from the client. */
+  acknowledge(seq: number): void {
+    this.sender.ack(seq);
+  }
+
+  sendReliable(topic: string, payload: unknown, options: SendReliableOptions = {}): boolean {
+    validateTopic(topic);
+    if (this.isEnded) return false;
+    const frame = new ReliableFrame(this.owner.codec, topic, payload, this.owner.reliable.maxUnackedBytes);
+    try {
+      return this.enqueue(frame);
+    } catch (err) {
+      if (!(err instanceof QueueFullError) || (this.link && options.ifFull !== 'end-session')) throw err;
+      this.owner.end(this, 'overflow');
+      return false;
+    }
+  }
+
+  /**
+   * Numbers `frame` for this session, keeps it until acknowledged and sends it if attached; false once ended.
+   * @throws {QueueFullError} when the buffer has no room (nothing was kept).
+   */
+  enqueue(frame: ReliableFrame): boolean {
+    if (this.isEnded) return false;
+    const seq = this.sender.reserve(frame.sizeFor(this.sender.nextSeq));
+    const bytes = frame.numbered(seq);
+    this.sender.commit(frame.topic, frame.payload, bytes);
+    this.link?.pushEncoded(bytes);
+    return true;
+  }
+
+  /** Frees the buffers and timers for good; returns the connection it was attached to, if any. */
+  release(): SessionLink | undefined {
+    this.isEnded = true;
+    this.expiry.cancel();
+    this.receiver.reset();
+    this.sender.reset();
+    const link = this.link;
+    this.link = undefined;
+    return link;
+  }
+
+  toJSON(): Record<string, unknown> {
+    // Never the id: it is what resumes the session.
+    return { publicId: this.publicId, channel: this.channel, attached: this.link !== undefined, ended: this.isEnded, recv: this.recv, unacked: this.unacked };
+  }
+
+  [inspect.custom](): string {
+    return `Session ${JSON.stringify(this.toJSON())}`;
+  }
+}

@@ -1,0 +1,139 @@
+import type { Clock } from '../src/clock';
+import { FrameCodec } from '../src/codec';
+import { CloseCode } from '../src/codes';
+import type { ReliableOptions, UnackedMessage } from '../src/reliable';
+import type { Emitter, ServerEventMap } from './events';
+import { newSessionId } from './handshake';
+import type { ResolvedServerOptions } from './options';
+import { Session, type SessionLink, type SessionOwner } from './session';
+import type { ServerSession, SessionEndReason } from './types';
+
+/**
+ * Where sessions are kept, by id. A `Map` is one: the in-memory default. A shared store (Redis, so that a client may
+ * resume on another process) would keep each session's `recv`, unacknowledged frames and user there, and needs the
+ * HELLO lookup to be async (the handshake already waits on an async `authenticate`) plus a way to refill a
+ * ReliableSender from stored frames, which src/reliable.ts does not offer yet.
+ */
+export interface SessionStore {
+  get(id: string): Session | undefined;
+  set(id: string, session: Session): unknown;
+  delete(id: string): boolean;
+  readonly size: number;
+  values(): IterableIterator<Session>;
+}
+
+/** The read-only view of the sessions a server holds (`server.sessions`): attached ones and those awaiting a resume. */
+export interface SessionView {
+  get(id: string): ServerSession | undefined;
+  readonly size: number;
+  values(): IterableIterator<ServerSession>;
+}
+
+/** What a HELLO asks to resume: both keys must be present. */
+export interface ResumeRequest {
+  readonly session: string;
+  readonly recv: number;
+}
+
+/** The session a welcomed connection gets, and what WELCOME and the frames after it say. */
+export interface OpenedSession {
+  readonly session: Session;
+  readonly resumed: boolean;
+  /** Frames the client lacks (seq above its HELLO `recv`), to send in order right after WELCOME. */
+  readonly missing: readonly UnackedMessage[];
+}
+
+/**
+ * The server's sessions: creates one per new client, resumes it for a HELLO that names it within the resume window,
+ * keeps it that long after each disconnect and then frees it, so that memory returns to zero when clients leave.
+ */
+export class Sessions implements SessionOwner, SessionView {
+  readonly clock: Clock;
+  readonly reliable: Readonly<ReliableOptions>;
+  readonly codec: FrameCodec;
+  private readonly resumeWindowMs: number;
+  private closing = false;
+  private nextPublicId = 1;
+
+  constructor(options: ResolvedServerOptions, private readonly events: Emitter<ServerEventMap>, private readonly store: SessionStore = new Map()) {
+    this.clock = options.clock;
+    this.reliable = options.reliable;
+    this.resumeWindowMs = options.resumeWindowMs;
+    this.codec = new FrameCodec(options.limits);
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  get(id: string): Session | undefined {
+    return this.store.get(id);
+  }
+
+  values(): IterableIterator<Session> {
+    return this.store.values();
+  }
+
+  /**
+   * The session for a connection that was just accepted: the one `ask` names when it can be resumed (same channel,
+   * within the window, a `recv` it did send), else a new one. A previous connection of a resumed session is detached
+   * and closed with BYE 4000.
+   */
+  open(link: SessionLink, channel: string, ask: ResumeRequest | undefined, user: object | undefined): OpenedSession {
+    const found = ask && this.resumable(ask, channel);
+    if (ask && found) {
+      const previous = found.connection;
+      if (previous) {
+        found.detach();
+        previous.shutdown(CloseCode.ServerRestart, 'session resumed elsewhere');
+      }
+      found.user = user;
+      found.attach(link);
+      return { session: found, resumed: true, missing: found.resume(ask.recv) };
+    }
+    const session = new Session(newSessionId(), `p${this.nextPublicId++}`, channel, user, this);
+    this.store.set(session.id, session);
+    session.attach(link);
+    return { session, resumed: false, missing: [] };
+  }
+
+  /** `link` closed: its session, if still attached to it, waits for a resume until the window ends. */
+  detach(session: Session, link: SessionLink): void {
+    if (session.ended || session.connection !== link) return;
+    if (this.closing || this.resumeWindowMs === 0) {
+      this.end(session, this.closing ? 'server_closed' : 'expired');
+      return;
+    }
+    session.detach();
+    session.expireAt(this.clock.now() + this.resumeWindowMs);
+  }
+
+  end(session: Session, reason: SessionEndReason): void {
+    if (session.ended) return;
+    if (this.store.get(session.id) === session) this.store.delete(session.id);
+    const link = session.release();
+    // Only an overflow ends a session whose client is still connected: make it come back and resync.
+    if (reason === 'overflow') link?.shutdown(CloseCode.ServerRestart, 'session dropped: reliable buffer full');
+    this.events.emit('sessionEnd', { session, reason });
+  }
+
+  /** The server is closing: detached sessions end now, attached ones as their connections close. */
+  close(): void {
+    this.closing = true;
+    for (const session of [...this.store.values()]) {
+      if (!session.connection) this.end(session, 'server_closed');
+    }
+  }
+
+  private resumable(ask: ResumeRequest, channel: string): Session | undefined {
+    const session = this.store.get(ask.session);
+    if (!session || session.channel !== channel) return undefined;
+    if (!session.resumable(this.clock.now(), this.resumeWindowMs)) {
+      // Its expiry timer has not run yet (a frozen event loop); the deadline is what counts.
+      this.end(session, 'expired');
+      return undefined;
+    }
+    // A client claiming what was never sent is not this session's client (or is broken): start it afresh.
+    return ask.recv <= session.sent ? session : undefined;
+  }
+}

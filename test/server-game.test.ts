@@ -1,0 +1,158 @@
+import { type ConnectionEvent, createServer, type Game, type GameOptions, installGame, type ReferenceServer, type ServerOptions } from '../server';
+import { type Hello, Op, type Welcome } from '../src/protocol';
+import { ManualClock } from './support/manual-clock';
+import { nextEvent, ProtocolClient } from './support/protocol-client';
+
+const T0 = 1_700_000_000_000;
+let server: ReferenceServer | undefined;
+let clock: ManualClock;
+let url = '';
+const clients: ProtocolClient[] = [];
+
+async function start(gameOptions: Partial<GameOptions> = {}, options: Partial<ServerOptions> = {}): Promise<{ srv: ReferenceServer; game: Game }> {
+  clock = new ManualClock(T0);
+  server = createServer({ port: 0, clock, ...options });
+  const game = installGame(server, gameOptions);
+  url = (await server.listen()).url;
+  return { srv: server, game };
+}
+
+interface Player extends ConnectionEvent {
+  client: ProtocolClient;
+  welcome: Welcome;
+  id: string;
+}
+
+async function player(hello: Partial<Hello> = {}): Promise<Player> {
+  if (!server) throw new Error('start a server first');
+  const opened = nextEvent(server.events, 'connection');
+  const client = await ProtocolClient.connect(url);
+  clients.push(client);
+  const welcome = await client.hello({ channel: 'game', ...hello });
+  const event = await opened;
+  return { client, welcome, id: event.session.publicId, ...event };
+}
+
+let requestId = 1;
+
+/** `game/join`: idempotent, so it also serves to wait until every input sent before it was applied. */
+async function join(p: Player): Promise<unknown> {
+  const id = requestId++;
+  const answer = await p.client.call(id, 'game/join', null);
+  expect(answer[0]).toBe(Op.Reply);
+  return answer[2];
+}
+
+function input(p: Player, seq: number, dx?: number, dy?: number): void {
+  p.client.send([Op.Push, 'game/input', { seq, dx, dy }]);
+}
+
+async function state(p: Player): Promise<unknown> {
+  const [, topic, payload] = await p.client.expect(Op.Push);
+  expect(topic).toBe('game/state');
+  return payload;
+}
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await server?.close();
+  server = undefined;
+});
+
+test('every tick each player gets game/state with every connected player and its own lastInput', async () => {
+  await start();
+  const alice = await player();
+  const bob = await player();
+  expect(await join(alice)).toEqual({ id: alice.id, x: 0, y: 0, tickHz: 20 });
+
+  input(alice, 1, 3, -2);
+  input(alice, 2, 1);
+  // Bob never joined: his first input makes him a player.
+  input(bob, 7, -1, 4);
+  expect(await join(alice)).toEqual({ id: alice.id, x: 4, y: -2, tickHz: 20 });
+  expect(await join(bob)).toEqual({ id: bob.id, x: -1, y: 4, tickHz: 20 });
+
+  clock.advance(49);
+  expect(alice.client.queued + bob.client.queued).toBe(0);
+  clock.advance(1);
+  const players = { [alice.id]: { x: 4, y: -2 }, [bob.id]: { x: -1, y: 4 } };
+  expect(await state(alice)).toEqual({ tick: 1, serverTime: T0 + 50, players, lastInput: 2 });
+  expect(await state(bob)).toEqual({ tick: 1, serverTime: T0 + 50, players, lastInput: 7 });
+
+  input(bob, 8, 0, 1);
+  await join(bob);
+  clock.advance(50);
+  const moved = { [alice.id]: { x: 4, y: -2 }, [bob.id]: { x: -1, y: 5 } };
+  expect(await state(alice)).toEqual({ tick: 2, serverTime: T0 + 100, players: moved, lastInput: 2 });
+  expect(await state(bob)).toEqual({ tick: 2, serverTime: T0 + 100, players: moved, lastInput: 8 });
+});
+
+test('a stale or malformed input is ignored; a step is cut to maxStep', async () => {
+  await start({ maxStep: 5, tickHz: 10 });
+  const alice = await player();
+
+  input(alice, 3, 100, -100);
+  input(alice, 2, 1, 1);
+  input(alice, 3, 1, 1);
+  alice.client.send([Op.Push, 'game/input', { seq: -1, dx: 1 }], [Op.Push, 'game/input', 'garbage'], [Op.Push, 'game/input', { seq: 4, dx: 'far', dy: Infinity }]);
+  expect(await join(alice)).toEqual({ id: alice.id, x: 5, y: -5, tickHz: 10 });
+
+  clock.advance(100);
+  expect(await state(alice)).toEqual({ tick: 1, serverTime: T0 + 100, players: { [alice.id]: { x: 5, y: -5 } }, lastInput: 4 });
+});
+
+test('a player away is left out of players until it resumes, and removed when its session ends', async () => {
+  const { game } = await start({}, { resumeWindowMs: 1_000 });
+  const alice = await player();
+  const bob = await player();
+  await join(alice);
+  await join(bob);
+  const gone = nextEvent((server as ReferenceServer).events, 'disconnect');
+  await bob.client.close();
+  await gone;
+
+  clock.advance(50);
+  expect(await state(alice)).toEqual({ tick: 1, serverTime: T0 + 50, players: { [alice.id]: { x: 0, y: 0 } }, lastInput: 0 });
+
+  const back = await player({ session: bob.welcome.session, recv: 0 });
+  expect(back.id).toBe(bob.id);
+  clock.advance(50);
+  const both = { [alice.id]: { x: 0, y: 0 }, [bob.id]: { x: 0, y: 0 } };
+  expect(await state(alice)).toEqual({ tick: 2, serverTime: T0 + 100, players: both, lastInput: 0 });
+  expect(await state(back)).toEqual({ tick: 2, serverTime: T0 + 100, players: both, lastInput: 0 });
+  expect(game.players).toBe(2);
+
+  const goneAgain = nextEvent((server as ReferenceServer).events, 'disconnect');
+  await back.client.close();
+  await goneAgain;
+  clock.advance(1_000);
+  expect(game.players).toBe(1);
+});
+
+test('the loop runs only while there are players, skips the ticks a late timer missed, and stops on close', async () => {
+  const { srv, game } = await start();
+  const alice = await player();
+  clock.advance(500);
+  expect(game.tick).toBe(0);
+
+  await join(alice);
+  clock.advance(100);
+  expect(game.tick).toBe(2);
+  clock.jump(1_000);
+  expect(game.tick).toBe(3);
+  clock.advance(50);
+  expect(game.tick).toBe(4);
+  expect(await Promise.all([1, 2, 3, 4].map(() => state(alice)))).toMatchObject([{ tick: 1 }, { tick: 2 }, { tick: 3 }, { tick: 4 }]);
+
+  expect((await alice.client.call(requestId++, 'game/leave', null))[2]).toBeNull();
+  clock.advance(500);
+  expect(game.tick).toBe(4);
+
+  await join(alice);
+  clock.advance(50);
+  expect(game.tick).toBe(5);
+  await srv.close();
+  expect(game.players).toBe(0);
+  expect(clock.pending).toBe(0);
+  expect(() => installGame(srv, { tickHz: 0 })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+});
