@@ -105,6 +105,8 @@ export function chatChannel(options: ChatOptions): ChatChannel {
   /** Rooms catching up from history: live messages wait here so order holds. */
   const catchingUp = new Map<string, ChatMessage[]>();
   const pendingSays = new Map<string, PendingSay>();
+  /** Rooms being re-joined after a lost session: a say refused there as `not_member` waits for the re-join. */
+  const rejoining = new Set<string>();
   const midPrefix = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
   let midCounter = 0;
 
@@ -137,6 +139,8 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     const said = payload as { mid: string; room: RoomId; id?: number; ts?: number; error?: { code: string; message: string } };
     const pending = pendingSays.get(said.mid);
     if (!pending) return; // an answer repeated after a resync, already settled
+    // Re-sent by the runtime in the new session before the room was re-joined: it goes again after the re-join.
+    if (said.error?.code === 'not_member' && rejoining.has(key(pending.room))) return;
     pendingSays.delete(said.mid);
     if (said.error) pending.reject(new RemoteError(said.error.code, said.error.message, 'chat/say'));
     else pending.resolve({ room: said.room, id: said.id as number, ts: said.ts as number, mid: said.mid });
@@ -179,14 +183,22 @@ export function chatChannel(options: ChatOptions): ChatChannel {
 
   channel.on('resync', () => {
     const joined = [...rooms];
-    // Says whose RELIABLE frame was acknowledged in the lost session may have lost their answer: ask again (the
-    // server recognises the mid and answers with the original id).
-    for (const [mid, pending] of pendingSays) {
-      channel.sendReliable('chat/say', { room: pending.room, mid, body: pending.body }).catch(() => undefined);
-    }
+    for (const room of joined) rejoining.add(key(room));
     void Promise.all(
       joined.map(async (room) => {
-        await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
+        try {
+          await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
+        } finally {
+          rejoining.delete(key(room));
+        }
+        // Says still unanswered may have been refused before the re-join, or acknowledged in the lost session with
+        // their answer lost: send them again. The server recognises each mid and answers with the original id.
+        for (const [mid, pending] of pendingSays) {
+          if (key(pending.room) !== key(room)) continue;
+          channel.sendReliable('chat/say', { room, mid, body: pending.body }).catch((error: Error) => {
+            if (pendingSays.delete(mid)) pending.reject(error);
+          });
+        }
         await catchUp(room);
       }),
     ).then(

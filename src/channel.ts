@@ -572,16 +572,18 @@ export class Channel {
       return;
     }
     this.connectTimer.cancel();
-    const { resumed, lostSession } = this.sessionState.welcome(welcome);
     if (this.everOpened) this.counters.reconnects++;
     this.everOpened = true;
     this.stableTimer.schedule(this.options.reconnect.minStableMs);
     this.heartbeat.start();
-    // What waited in the outbox leaves first, in order, before anything sent from the listeners below; a send made by
-    // a `dropped` listener during the drain goes straight out too (draining counts as live).
+    // First what the session owes the server (RELIABLE frames it lacks), then what waited in the outbox, in order,
+    // before anything sent from the listeners below. A send made meanwhile (by a `dropped` listener, say) goes straight
+    // out too: draining counts as live.
     const gen = this.generation;
     this.draining = true;
+    let outcome: { resumed: boolean; lostSession: string | undefined };
     try {
+      outcome = this.sessionState.welcome(welcome);
       for (const entry of this.outbox.drain(this.clock.now())) {
         this.batcher.add(entry.bytes, entry.topic);
         entry.onSent?.();
@@ -589,6 +591,7 @@ export class Channel {
     } finally {
       this.draining = false;
     }
+    const { resumed, lostSession } = outcome;
     if (gen !== this.generation) return;
     this.setState(ChannelState.Open, StateReason.Welcome);
     if (gen !== this.generation || this.current !== ChannelState.Open) return;
