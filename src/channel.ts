@@ -101,7 +101,12 @@ export class Channel {
     this.outbox = new Outbox(this.options.outbox, (entry, reason) => this.reportDrop(entry.topic, reason));
     this.requests = new PendingRequests(this.clock);
     this.heartbeat = new Heartbeat(this.clock, this.options.heartbeat, {
-      ping: (clientTime) => this.sendFrame([Op.Ping, clientTime]),
+      ping: (clientTime) => {
+        // A PING leaves at once, never held for a tick: time spent in the batch would count as network delay on one
+        // leg only, skewing both rtt and the clock offset by half of it.
+        this.sendFrame([Op.Ping, clientTime]);
+        this.batcher.flush();
+      },
       dead: (silentForMs) =>
         this.connectionLost(StateReason.HeartbeatTimeout, {
           error: new TimeoutError(`no sign of life for ${silentForMs} ms after a PING: the connection is dead`, this.options.heartbeat.timeoutMs),
