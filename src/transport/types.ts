@@ -200,3 +200,24 @@ export class SocketListeners {
     };
   }
 }
+
+/** The listener half every adapted socket shares: `on*` register with one {@link SocketListeners}. */
+export abstract class ListenedSocket {
+  protected readonly events = new SocketListeners();
+
+  onOpen(listener: (result: SocketOpenResult) => void): void {
+    this.events.add('open', listener);
+  }
+
+  onMessage(listener: (result: SocketMessageResult) => void): void {
+    this.events.add('message', listener);
+  }
+
+  onError(listener: (result: SocketCallbackResult) => void): void {
+    this.events.add('error', listener);
+  }
+
+  onClose(listener: (result: SocketCloseResult) => void): void {
+    this.events.add('close', listener);
+  }
+}

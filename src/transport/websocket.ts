@@ -12,14 +12,10 @@ import {
   defer,
   describeError,
   isArrayBuffer,
-  SocketListeners,
+  ListenedSocket,
   toSendable,
-  type SocketCallbackResult,
   type SocketCloseOption,
-  type SocketCloseResult,
   type SocketLike,
-  type SocketMessageResult,
-  type SocketOpenResult,
   type SocketSendOption,
   type Transport,
   type TransportConnectOptions,
@@ -78,11 +74,11 @@ function toMessageData(data: unknown): string | ArrayBuffer | undefined {
   return undefined;
 }
 
-class StandardSocket implements SocketLike {
-  private readonly events = new SocketListeners();
+class StandardSocket extends ListenedSocket implements SocketLike {
   private readonly socket: WebSocketLike | undefined;
 
   constructor(WebSocketCtor: WebSocketLikeCtor, options: TransportConnectOptions) {
+    super();
     const protocols = options.protocols ? [...options.protocols] : [];
     try {
       this.socket = options.header
@@ -147,21 +143,6 @@ class StandardSocket implements SocketLike {
     });
   }
 
-  onOpen(listener: (result: SocketOpenResult) => void): void {
-    this.events.add('open', listener);
-  }
-
-  onMessage(listener: (result: SocketMessageResult) => void): void {
-    this.events.add('message', listener);
-  }
-
-  onError(listener: (result: SocketCallbackResult) => void): void {
-    this.events.add('error', listener);
-  }
-
-  onClose(listener: (result: SocketCloseResult) => void): void {
-    this.events.add('close', listener);
-  }
 
   private listen(socket: WebSocketLike): void {
     socket.addEventListener('open', () => this.events.emit('open', {}));

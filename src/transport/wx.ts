@@ -19,11 +19,10 @@ import {
   checkCloseOption,
   defer,
   describeError,
-  SocketListeners,
+  ListenedSocket,
   toSendable,
   type SocketCallbackResult,
   type SocketCloseOption,
-  type SocketCloseResult,
   type SocketLike,
   type SocketMessageResult,
   type SocketOpenResult,
@@ -136,8 +135,7 @@ function closeCodeOf(code: number | string | undefined): number {
   return typeof value === 'number' && Number.isInteger(value) ? value : ABNORMAL_CLOSE_CODE;
 }
 
-class WxSocket implements SocketLike {
-  private readonly events = new SocketListeners();
+class WxSocket extends ListenedSocket implements SocketLike {
   private readonly task: WxSocketTask | undefined;
   private opened = false;
   /** A close asked for before `onOpen`, which the platform ignores: replayed right after it opens. */
@@ -146,6 +144,7 @@ class WxSocket implements SocketLike {
   private refusal: string | undefined;
 
   constructor(api: WxSocketApi, option: WxConnectSocketOption) {
+    super();
     let task: WxSocketTask | undefined;
     try {
       task = api.connectSocket({
@@ -199,21 +198,6 @@ class WxSocket implements SocketLike {
     this.closeTask(task, option);
   }
 
-  onOpen(listener: (result: SocketOpenResult) => void): void {
-    this.events.add('open', listener);
-  }
-
-  onMessage(listener: (result: SocketMessageResult) => void): void {
-    this.events.add('message', listener);
-  }
-
-  onError(listener: (result: SocketCallbackResult) => void): void {
-    this.events.add('error', listener);
-  }
-
-  onClose(listener: (result: SocketCloseResult) => void): void {
-    this.events.add('close', listener);
-  }
 
   private listen(task: WxSocketTask): void {
     task.onOpen((result) => this.guard(() => this.handleOpen(task, result)));
