@@ -66,6 +66,8 @@ interface PendingSay {
   reject(error: Error): void;
   room: RoomId;
   body: unknown;
+  /** Refused as `not_member` while its room's join was in flight: to be sent again once it is through. */
+  refused: boolean;
 }
 
 /** A chat channel: rooms, reliable messages, history, and recovery after a lost session. */
@@ -102,15 +104,18 @@ export function chatChannel(options: ChatOptions): ChatChannel {
   const handlers = new Map<string, Set<(message: ChatMessage) => void>>();
   /** Highest id delivered per room: anything at or below it is a duplicate. */
   const lastId = new Map<string, number>();
-  /** Rooms catching up from history: live messages wait here so order holds. */
-  const catchingUp = new Map<string, ChatMessage[]>();
+  /** Rooms recovering after a lost session: live messages wait here (bounded) so order holds; value: the gap's start. */
+  const recovering = new Map<string, { since: number; buffer: ChatMessage[] }>();
+  /** Rooms whose recovery failed (the connection dropped again, say): retried on the next open. */
+  const retry = new Set<RoomId>();
+  /** Rooms with a join in flight: a say refused meanwhile as `not_member` waits for it. */
+  const joining = new Set<string>();
   const pendingSays = new Map<string, PendingSay>();
-  /** Rooms being re-joined after a lost session: a say refused there as `not_member` waits for the re-join. */
-  const rejoining = new Set<string>();
   const midPrefix = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
   let midCounter = 0;
 
   const key = (room: RoomId) => String(room);
+  const MAX_BUFFERED = 10_000;
 
   const deliver = (message: ChatMessage) => {
     const k = key(message.room);
@@ -130,81 +135,118 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     const room = meta.topic.slice('room/'.length, -'/message'.length);
     const roomId = [...rooms].find((r) => key(r) === room) ?? room;
     const message: ChatMessage = { ...raw, room: roomId };
-    const waiting = catchingUp.get(key(roomId));
-    if (waiting) waiting.push(message);
+    const pending = recovering.get(key(roomId));
+    if (pending && pending.buffer.length < MAX_BUFFERED) pending.buffer.push(message);
     else deliver(message);
   });
+
+  /** Sends (again) a pending say; a failure settles it instead of poisoning whatever loop called this. */
+  const sendSay = (mid: string, pending: PendingSay) => {
+    pending.refused = false;
+    try {
+      channel.sendReliable('chat/say', { room: pending.room, mid, body: pending.body }).catch((error: Error) => {
+        if (pendingSays.delete(mid)) pending.reject(error);
+      });
+    } catch (error) {
+      if (pendingSays.delete(mid)) pending.reject(error as Error);
+    }
+  };
+
+  /** After a join: says refused before it (or, after a lost session, every unanswered one) go again. */
+  const resendSays = (room: RoomId, all: boolean) => {
+    for (const [mid, pending] of [...pendingSays]) {
+      if (key(pending.room) === key(room) && (all || pending.refused)) sendSay(mid, pending);
+    }
+  };
 
   channel.subscribe('chat/said', (payload) => {
     const said = payload as { mid: string; room: RoomId; id?: number; ts?: number; error?: { code: string; message: string } };
     const pending = pendingSays.get(said.mid);
     if (!pending) return; // an answer repeated after a resync, already settled
-    // Re-sent by the runtime in the new session before the room was re-joined: it goes again after the re-join.
-    if (said.error?.code === 'not_member' && rejoining.has(key(pending.room))) return;
+    const k = key(pending.room);
+    // Sent before its room's join reached the server (a join in flight, or a re-join after a lost session, which the
+    // runtime's re-sends overtake): it goes again once the join is through.
+    if (said.error?.code === 'not_member' && (joining.has(k) || recovering.has(k))) {
+      pending.refused = true;
+      return;
+    }
     pendingSays.delete(said.mid);
     if (said.error) pending.reject(new RemoteError(said.error.code, said.error.message, 'chat/say'));
     else pending.resolve({ room: said.room, id: said.id as number, ts: said.ts as number, mid: said.mid });
   });
 
-  const fetchHistory = async (room: RoomId, page: { before?: number; limit?: number }): Promise<ChatMessage[]> => {
+  const fetchHistory = async (room: RoomId, page: { before?: number; limit?: number }) => {
     const reply = (await channel.request('chat/history', { room, ...page }, { timeoutMs: requestTimeoutMs })) as {
       messages: Omit<ChatMessage, 'room'>[];
+      evictedUpTo?: number;
     };
-    return reply.messages.map((m) => ({ ...m, room }));
+    return { messages: reply.messages.map((m) => ({ ...m, room })), evictedUpTo: reply.evictedUpTo ?? 0 };
   };
 
-  /** Fetches everything after the last delivered id, page by page backwards, then delivers it in order. */
-  const catchUp = async (room: RoomId) => {
+  /** Everything after `since`, page by page backwards; reports what the history no longer holds. */
+  const catchUp = async (room: RoomId, since: number): Promise<ChatMessage[]> => {
+    const found: ChatMessage[] = [];
+    let before: number | undefined;
+    let evictedUpTo = 0;
+    for (;;) {
+      const page = await fetchHistory(room, { before, limit: historyPageSize });
+      evictedUpTo = Math.max(evictedUpTo, page.evictedUpTo);
+      const fresh = page.messages.filter((m) => m.id > since);
+      found.unshift(...fresh);
+      // Stop at an empty page (the start of the history) or at one that reaches back to what was already delivered.
+      if (page.messages.length === 0 || fresh.length < page.messages.length) break;
+      before = (page.messages[0] as ChatMessage).id;
+    }
+    if (evictedUpTo > since) events.emit('missed', { room, afterId: since, beforeId: found[0]?.id ?? evictedUpTo + 1 });
+    return found;
+  };
+
+  /** Re-joins `room` and fetches what was missed since the gap began; on failure it is retried at the next open. */
+  const recover = async (room: RoomId, resendAll: boolean) => {
     const k = key(room);
-    catchingUp.set(k, catchingUp.get(k) ?? []);
+    const state = recovering.get(k) as { since: number; buffer: ChatMessage[] };
     try {
-      const since = lastId.get(k) ?? 0;
-      const found: ChatMessage[] = [];
-      let before: number | undefined;
-      for (;;) {
-        const page = await fetchHistory(room, { before, limit: historyPageSize });
-        found.unshift(...page.filter((m) => m.id > since));
-        const oldest = page[0];
-        if (!oldest || oldest.id <= since + 1 || page.length < historyPageSize) {
-          if (since > 0 && oldest && oldest.id > since + 1 && page.length < historyPageSize) {
-            events.emit('missed', { room, afterId: since, beforeId: oldest.id });
-          }
-          break;
-        }
-        before = oldest.id;
+      joining.add(k);
+      try {
+        await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
+      } finally {
+        joining.delete(k);
       }
-      for (const message of found) deliver(message);
-    } finally {
-      const waiting = catchingUp.get(k) ?? [];
-      catchingUp.delete(k);
-      for (const message of waiting) deliver(message);
+      if (!rooms.has(room)) {
+        // Left while the re-join was in flight: leave again on the server.
+        recovering.delete(k);
+        await channel.request('chat/leave', { room }, { timeoutMs: requestTimeoutMs }).catch(() => undefined);
+        return;
+      }
+      resendSays(room, resendAll);
+      const missed = await catchUp(room, state.since);
+      recovering.delete(k);
+      retry.delete(room);
+      for (const message of missed) deliver(message);
+      for (const message of state.buffer) deliver(message);
+    } catch (error) {
+      // Keep buffering (bounded) and try again when the channel is next open.
+      retry.add(room);
+      throw error;
     }
   };
 
-  channel.on('resync', () => {
-    const joined = [...rooms];
-    for (const room of joined) rejoining.add(key(room));
-    void Promise.all(
-      joined.map(async (room) => {
-        try {
-          await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
-        } finally {
-          rejoining.delete(key(room));
-        }
-        // Says still unanswered may have been refused before the re-join, or acknowledged in the lost session with
-        // their answer lost: send them again. The server recognises each mid and answers with the original id.
-        for (const [mid, pending] of pendingSays) {
-          if (key(pending.room) !== key(room)) continue;
-          channel.sendReliable('chat/say', { room, mid, body: pending.body }).catch((error: Error) => {
-            if (pendingSays.delete(mid)) pending.reject(error);
-          });
-        }
-        await catchUp(room);
-      }),
-    ).then(
-      () => events.emit('resynced', { rooms: joined }),
+  const recoverAll = (roomList: RoomId[], resendAll: boolean) => {
+    // The gap's start and the live-message buffer are fixed now, before any reply can deliver a newer message.
+    for (const room of roomList) {
+      const k = key(room);
+      if (!recovering.has(k)) recovering.set(k, { since: lastId.get(k) ?? 0, buffer: [] });
+    }
+    void Promise.all(roomList.map((room) => recover(room, resendAll))).then(
+      () => events.emit('resynced', { rooms: roomList }),
       (error: unknown) => events.emit('error', error as Error),
     );
+  };
+
+  channel.on('resync', () => recoverAll([...rooms], true));
+  channel.on('open', ({ resumed }) => {
+    // A recovery that failed earlier is retried on any later connection (a resync starts its own).
+    if (resumed && retry.size > 0) recoverAll([...retry].filter((r) => rooms.has(r)), true);
   });
 
   channel.on('state', ({ next }) => {
@@ -217,25 +259,38 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     channel,
     rooms,
     async join(room) {
-      const reply = await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
+      const k = key(room);
+      joining.add(k);
+      let reply: unknown;
+      try {
+        reply = await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
+      } finally {
+        joining.delete(k);
+      }
       rooms.add(room);
       // Messages from before the join are history, not missed: start counting from the room's newest id.
       const newest = (reply as { lastId?: unknown } | null)?.lastId;
-      if (typeof newest === 'number' && !lastId.has(key(room))) lastId.set(key(room), newest);
+      if (typeof newest === 'number' && !lastId.has(k)) lastId.set(k, newest);
+      resendSays(room, false);
       return reply;
     },
     async leave(room) {
-      const reply = await channel.request('chat/leave', { room }, { timeoutMs: requestTimeoutMs });
+      // Forgotten at once, so a resync during the leave does not re-join it.
       rooms.delete(room);
-      return reply;
+      retry.delete(room);
+      try {
+        return await channel.request('chat/leave', { room }, { timeoutMs: requestTimeoutMs });
+      } catch (error) {
+        if (error instanceof RemoteError && error.code === 'not_member') return { room };
+        throw error;
+      }
     },
     say(room, body) {
       const mid = `${midPrefix}-${++midCounter}`;
       return new Promise<Said>((resolve, reject) => {
-        pendingSays.set(mid, { resolve, reject, room, body });
-        channel.sendReliable('chat/say', { room, mid, body }).catch((error: Error) => {
-          if (pendingSays.delete(mid)) reject(error);
-        });
+        const pending: PendingSay = { resolve, reject, room, body, refused: false };
+        pendingSays.set(mid, pending);
+        sendSay(mid, pending);
       });
     },
     onMessage<B>(room: RoomId, fn: (message: ChatMessage<B>) => void) {
@@ -247,7 +302,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
         set?.delete(fn as (message: ChatMessage) => void);
       };
     },
-    history: (room, page = {}) => fetchHistory(room, page),
+    history: async (room, page = {}) => (await fetchHistory(room, page)).messages,
     on: (event, fn) => events.on(event, fn),
     close: () => channel.close(),
   };

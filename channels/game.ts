@@ -126,6 +126,10 @@ export function gameChannel(options: GameOptions): GameChannel {
     if (probesLeft-- > 0 && channel.probe()) prober.schedule(probeEveryMs);
   });
   channel.on('open', () => {
+    // A new connection may reach another server instance, or follow a correction of this device's clock: old samples
+    // must not outvote new ones. serverNow() keeps the last estimate until the probes refill the filter.
+    samples.length = 0;
+    announced = undefined;
     probesLeft = probes;
     prober.schedule(0);
   });
@@ -133,18 +137,20 @@ export function gameChannel(options: GameOptions): GameChannel {
     if (next !== 'open') prober.cancel();
   });
 
+  const serverNow = () => (estimate ? clock.now() + estimate.offset : channel.serverNow());
+
   return {
     channel,
     sendInput(input) {
       const seq = ++inputSeq;
-      channel.send('game/input', { ...input, seq, t: Math.round(this.serverNow()) }, { policy: 'queue', ttlMs: inputTtlMs });
+      channel.send('game/input', { ...input, seq, t: Math.round(serverNow()) }, { policy: 'queue', ttlMs: inputTtlMs });
       return seq;
     },
     send: (topic, payload) => channel.send(topic, payload, { policy: 'latest' }),
     onState<S>(fn: (state: GameState<S>) => void) {
       return channel.subscribe('game/state', (payload) => fn(payload as GameState<S>));
     },
-    serverNow: () => (estimate ? clock.now() + estimate.offset : channel.serverNow()),
+    serverNow,
     get clock() {
       return estimate ? { ...estimate } : undefined;
     },

@@ -34,6 +34,7 @@ export class ChatRoom {
   private start = 0;
   private readonly mids = new Map<string, ChatMessage>();
   private last = 0;
+  private evicted = 0;
 
   constructor(readonly key: string, private readonly limits: RoomLimits) {
     this.topic = `room/${key}/message`;
@@ -44,6 +45,11 @@ export class ChatRoom {
     return this.last;
   }
 
+  /** The id of the newest message that fell out of the history (0 while none has): older ones cannot be fetched. */
+  get evictedUpTo(): number {
+    return this.evicted;
+  }
+
   /** The message an earlier `chat/say` with this `mid` produced, while it is remembered. */
   said(mid: string): ChatMessage | undefined {
     return this.mids.get(mid);
@@ -52,10 +58,12 @@ export class ChatRoom {
   add(message: ChatMessage): void {
     this.last = message.id;
     const { historySize, dedupeSize } = this.limits;
+    if (historySize === 0) this.evicted = message.id;
     if (historySize > 0) {
       if (this.ring.length < historySize) {
         this.ring.push(message);
       } else {
+        this.evicted = (this.ring[this.start] as ChatMessage).id;
         this.ring[this.start] = message;
         this.start = (this.start + 1) % historySize;
       }

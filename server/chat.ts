@@ -54,7 +54,8 @@ const MID_MAX_LENGTH = 128;
  *   `{id, ts, from, body, mid}` (the sender too; an absent member when it resumes), then the sender gets RELIABLE
  *   `chat/said` `{mid, room, id, ts}`, or `{mid, room, error: {code, message}}`. A `mid` the room remembers is
  *   answered with its first `chat/said` again and not broadcast again;
- * - REQUEST `chat/history` `{room, before?, limit?}` → `{messages}`, oldest first, ids below `before`.
+ * - REQUEST `chat/history` `{room, before?, limit?}` → `{messages, evictedUpTo}`, oldest first, ids below `before`;
+ *   `evictedUpTo` is the newest id no longer kept (0 if none), so a client knows what it can no longer recover.
  *
  * A room is a string of 1–64 characters without `/`, `+` or `#`, or a non-negative integer; `42` and `'42'` are the
  * same room. Request failures are FAIL `bad_request`, `not_member` or `too_many_rooms`.
@@ -157,7 +158,8 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
       const limit = field(payload, 'limit') ?? o.historyLimit;
       if (before !== Infinity && !isUint(before)) throw new ChatError(ChatErrorCode.BadRequest, 'before must be a message id');
       if (!isUint(limit) || limit < 1) throw new ChatError(ChatErrorCode.BadRequest, 'limit must be a positive integer');
-      return { messages: room.page(before as number, Math.min(limit, o.maxHistoryLimit)) };
+      // evictedUpTo lets a client catching up tell "nothing older" from "older messages are gone".
+      return { messages: room.page(before as number, Math.min(limit, o.maxHistoryLimit)), evictedUpTo: room.evictedUpTo };
     }),
     server.on('chat/say', (payload, { session }) => say(payload, session)),
     server.events.on('sessionEnd', ({ session }) => {

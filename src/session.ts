@@ -65,8 +65,10 @@ export class ClientSession {
     }
     this.in.reset();
     for (const message of this.out.reset()) {
-      const frame = this.codec.encodeShared([Op.Reliable, this.out.reserve(0), message.topic, message.payload]).slice();
-      this.out.commit(message.topic, message.payload, frame, message.onAcked);
+      // Renumbered from the bytes first sent, not from the payload object, which the application may have changed.
+      const [sent] = this.codec.decode(message.frame) as unknown as [readonly [number, number, string, unknown]];
+      const frame = this.codec.encodeShared([Op.Reliable, this.out.reserve(0), sent[2], sent[3]]).slice();
+      this.out.commit(message.topic, undefined, frame, message.onAcked);
       this.transmit(frame);
     }
     return { resumed, lostSession: previous };
@@ -86,7 +88,8 @@ export class ClientSession {
         return;
       }
       this.waiting.add(reject);
-      this.out.commit(topic, payload, frame, () => {
+      // The frame's bytes are what is kept (and re-sent): not the application's payload object.
+      this.out.commit(topic, undefined, frame, () => {
         this.waiting.delete(reject);
         resolve();
       });

@@ -96,7 +96,7 @@ test('join, say: every member gets room/<room>/message, then the sender gets cha
     ['chat/said', { mid: 'a-1', room: 'lobby', id: 1, ts: T0 + 5 }],
   ]);
   expect(await reliables(bob, 1, 0)).toEqual([['room/lobby/message', message]]);
-  expect(await call(bob, 'chat/history', { room: 'lobby' })).toEqual({ messages: [message] });
+  expect(await call(bob, 'chat/history', { room: 'lobby' })).toEqual({ messages: [message], evictedUpTo: 0 });
   expect(await call(bob, 'chat/join', { room: 'lobby' })).toEqual({ room: 'lobby', lastId: 1 });
   expect(message.from).not.toBe(alice.welcome.session);
 });
@@ -177,6 +177,8 @@ test('history: oldest first, ids below before, limit defaulted and capped; only 
   expect(await ids({ room: 9, before: 5, limit: 10 })).toEqual([3, 4]);
   expect(await ids({ room: 9, limit: 10 })).toEqual([5, 6, 7]);
   expect(await ids({ room: 9, before: 3 })).toEqual([]);
+  // Seven messages in a history of five: ids 1 and 2 are gone, and the reply says so.
+  expect(await call(alice, 'chat/history', { room: 9, before: 3 })).toEqual({ messages: [], evictedUpTo: 2 });
   expect(await ids({ room: 9, limit: 0 })).toEqual({ fail: 'bad_request' });
   expect(await ids({ room: 9, before: -1 })).toEqual({ fail: 'bad_request' });
   expect(await ids({ room: '' })).toEqual({ fail: 'bad_request' });

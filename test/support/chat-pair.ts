@@ -38,12 +38,12 @@ export interface ChatPair {
   close(): Promise<void>;
 }
 
-export async function startChatPair(room: number): Promise<ChatPair> {
+export async function startChatPair(room: number, historySize = 1000): Promise<ChatPair> {
   const clockA = new ManualClock();
   const clockB = new ManualClock();
   const serverClock = new ManualClock();
   const server = createServer({ port: 0, clock: serverClock });
-  installChat(server, { historySize: 1000 });
+  installChat(server, { historySize });
   const { port } = await server.listen();
   const emulator = createWxEmulator({ clock: clockA });
   const sockets: WebSocket[] = [];
