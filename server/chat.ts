@@ -33,7 +33,10 @@ export interface ChatOptions {
 export interface Chat {
   /** Rooms held now; a room is freed with its history when its last member leaves (or its session ends). */
   readonly rooms: number;
-  /** Removes the chat's handlers and listeners from the server and frees every room. */
+  /**
+   * Removes the chat's handlers and listeners from the server and frees every room, unless the rooms live in a state
+   * that outlives the server (`createServer({ state })`): a chat installed on the next server takes them over.
+   */
   close(): void;
 }
 
@@ -63,10 +66,10 @@ const MID_MAX_LENGTH = 128;
  */
 export function installChat(server: ReferenceServer, options: Readonly<Partial<ChatOptions>> = {}): Chat {
   const o = resolveChatOptions(options);
-  const rooms = new Map<string, ChatRoom>();
-  const joined = new Map<ServerSession, Set<ChatRoom>>();
+  // Kept in the server's state, so that rooms, history, membership and mid dedupe outlive a server built on a shared one.
+  const state = server.state;
+  const { rooms, joined } = state.chat;
   const sizer = new Encoder({ ignoreUndefined: true });
-  let nextId = 1;
 
   const memberRoom = (payload: unknown, session: ServerSession): ChatRoom => {
     const room = rooms.get(keyOf(field(payload, 'room')));
@@ -116,7 +119,7 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
       refuse(ChatErrorCode.TooLarge, `body is over ${o.maxBodyBytes} bytes`);
       return;
     }
-    const message: ChatMessage = { id: nextId++, ts: Math.floor(server.clock.now()), from: o.from(session), body, mid };
+    const message: ChatMessage = { id: state.chat.nextId++, ts: Math.floor(server.clock.now()), from: o.from(session), body, mid };
     try {
       server.broadcastReliable(target.members, target.topic, message);
     } catch (err) {
@@ -173,6 +176,7 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
     },
     close() {
       for (const off of undo.splice(0)) off();
+      if (state.shared) return;
       rooms.clear();
       joined.clear();
     },

@@ -19,6 +19,8 @@ export type {
   SessionEndReason,
 } from './types';
 export type { SessionView } from './sessions';
+export { createMemoryState } from './state';
+export type { ServerState } from './state';
 export type {
   ConnectionEvent,
   DisconnectEvent,

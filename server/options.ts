@@ -4,6 +4,7 @@ import { UsageError } from '../src/errors';
 import { type CodecLimits, resolveLimits } from '../src/limits';
 import type { Hello } from '../src/protocol';
 import { DEFAULT_RELIABLE, type ReliableOptions } from '../src/reliable';
+import { ServerState } from './state';
 
 /** What `authenticate` may return: truthy accepts (an object becomes `connection.user`), falsy refuses. */
 export type AuthResult = object | boolean | null | undefined;
@@ -46,6 +47,12 @@ export interface ServerOptions {
    * every 32 messages or 200 ms).
    */
   reliable: Partial<ReliableOptions>;
+  /**
+   * Where sessions and chat rooms are kept. A state from `createMemoryState()` outlives the server: a new server built
+   * with it (once this one's `close()` resolved) lets clients resume, and `close()` keeps them by default. Default: a
+   * fresh state of the server's own, ended with it.
+   */
+  state: ServerState;
 }
 
 /** {@link ServerOptions} with every default filled in, once, when the server is created. */
@@ -75,6 +82,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
     authenticate: options.authenticate ?? (() => true),
     resumeWindowMs: options.resumeWindowMs ?? 120_000,
     reliable: resolveReliable(options.reliable),
+    state: options.state ?? new ServerState(false),
   };
   if (typeof resolved.host !== 'string' || resolved.host.length === 0) invalid('host', resolved.host);
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) invalid('port', resolved.port);
@@ -85,6 +93,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
   checkDuration('closeTimeoutMs', resolved.closeTimeoutMs, 1);
   checkDuration('resumeWindowMs', resolved.resumeWindowMs, 0);
   if (!Number.isSafeInteger(resolved.maxPayload) || resolved.maxPayload <= 0) invalid('maxPayload', resolved.maxPayload);
+  if (!(resolved.state instanceof ServerState)) invalid('state', resolved.state);
   if (typeof resolved.authenticate !== 'function') invalid('authenticate', resolved.authenticate);
   const clock = resolved.clock;
   if (!clock || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {

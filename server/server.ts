@@ -17,6 +17,7 @@ import { ReliableFrame } from './reliable-frame';
 import { Router } from './router';
 import { Session } from './session';
 import { Sessions, type SessionView } from './sessions';
+import type { ServerState } from './state';
 import type { PushHandler, RequestHandler, RequestOptions, SendReliableOptions, ServerConnection, ServerSession } from './types';
 
 /** Where a listening server can be reached. */
@@ -33,6 +34,12 @@ export interface CloseOptions {
   code?: number;
   /** BYE and close reason, cut to 123 UTF-8 bytes. Default `server closing`. */
   reason?: string;
+  /**
+   * Keep every session (and so its chat rooms) in the server's state for the next server built with it, instead of
+   * ending them with reason `server_closed`; pair it with code 4000 so that clients come back and resume. Default: true
+   * when the server was given a `state` (from `createMemoryState()`), false otherwise.
+   */
+  keepSessions?: boolean;
 }
 
 /**
@@ -75,6 +82,8 @@ export class ReferenceServer {
     });
     this.events = this.emitter;
     this.broadcastCodec = new FrameCodec(this.options.limits);
+    // Claimed before anything is adopted from it: two live servers must never share sessions.
+    this.options.state.claim(this);
     this.registry = new Sessions(this.options, this.emitter);
     this.host = {
       options: this.options,
@@ -102,6 +111,11 @@ export class ReferenceServer {
   /** The sessions held, by id: those attached to a connection and those waiting `resumeWindowMs` for their client. */
   get sessions(): SessionView {
     return this.registry;
+  }
+
+  /** Where sessions and chat rooms are kept (the `state` option); installed modules keep theirs there too. */
+  get state(): ServerState {
+    return this.options.state;
   }
 
   /** The clock every deadline of the server runs on (the `clock` option); installed modules schedule on it too. */
@@ -146,7 +160,8 @@ export class ReferenceServer {
 
   /**
    * Stops accepting, sends every client BYE `code` and waits until each socket and the listener are closed; every
-   * timer the server holds is released by then. Idempotent: later calls return the same promise.
+   * timer the server holds is released by then, and its state may be given to a new server. Idempotent: later calls
+   * return the same promise.
    * @throws {UsageError} `invalid_close_code` (synchronously) for a code other than 1000 or 3000–4999.
    */
   close(options: CloseOptions = {}): Promise<void> {
@@ -157,11 +172,13 @@ export class ReferenceServer {
     const wss = this.wss;
     const listenerClosed = new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
     const sockets = [...this.sockets];
+    const state = this.options.state;
+    const keep = options.keepSessions ?? state.shared;
     // Before any listener runs, so that one calling close() again gets this same promise.
-    this.closing = Promise.all([listenerClosed, ...sockets.map((c) => c.whenClosed)]).then(() => undefined);
+    this.closing = Promise.all([listenerClosed, ...sockets.map((c) => c.whenClosed)]).then(() => state.release(this));
     this.emitter.emit('close', { code, reason });
-    // Sessions waiting for a resume end now; attached ones end as their connections close.
-    this.registry.close();
+    // Sessions waiting for a resume end (or are kept) now; attached ones as their connections close.
+    this.registry.close(keep);
     for (const connection of sockets) connection.shutdown(code, reason);
     return this.closing;
   }

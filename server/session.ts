@@ -47,13 +47,20 @@ export class Session implements ServerSession {
     readonly publicId: string,
     readonly channel: string,
     user: object | undefined,
-    private readonly owner: SessionOwner,
+    private owner: SessionOwner,
   ) {
     this.user = user;
     this.sender = new ReliableSender(owner.reliable);
+    // Timers run on the current owner's clock, so that a session kept across a server restart follows the new server.
+    // No timer is armed while the session changes owner (see park), so no handle crosses from one clock to another.
+    const clock: Clock = {
+      now: () => this.owner.clock.now(),
+      setTimeout: (fn, delayMs) => this.owner.clock.setTimeout(fn, delayMs),
+      clearTimeout: (handle) => this.owner.clock.clearTimeout(handle),
+    };
     // ACKs go to whichever connection the session is attached to when the timer fires.
-    this.receiver = new ReliableReceiver(owner.clock, owner.reliable, (recv) => this.link?.sendAck(recv));
-    this.expiry = new Deadline(owner.clock, () => owner.end(this, 'expired'));
+    this.receiver = new ReliableReceiver(clock, owner.reliable, (recv) => this.link?.sendAck(recv));
+    this.expiry = new Deadline(clock, () => this.owner.end(this, 'expired'));
   }
 
   get connection(): SessionLink | undefined {
@@ -97,6 +104,23 @@ export class Session implements ServerSession {
     this.receiver.pause();
     this.link = undefined;
     this.detachedAt = this.owner.clock.now();
+  }
+
+  /**
+   * Its server closed and keeps it (in a state that outlives the server): no timer runs until a new server adopts it.
+   * The caller has detached it.
+   */
+  park(): void {
+    this.expiry.cancel();
+  }
+
+  /**
+   * A new server took the state this parked session is kept in: its timers, `sessionEnd` and encoding are the new
+   * server's from now on, and it waits for its client until `windowMs` after it was detached.
+   */
+  adopt(owner: SessionOwner, windowMs: number): void {
+    this.owner = owner;
+    if (!this.link && !this.isEnded) this.expireAt(this.detachedAt + windowMs);
   }
 
   /** Ends the session at the clock time `at` unless a connection attaches first. */

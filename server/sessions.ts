@@ -6,11 +6,12 @@ import type { Emitter, ServerEventMap } from './events';
 import { newSessionId } from './handshake';
 import type { ResolvedServerOptions } from './options';
 import { Session, type SessionLink, type SessionOwner } from './session';
+import type { ServerState } from './state';
 import type { ServerSession, SessionEndReason } from './types';
 
 /**
- * Where sessions are kept, by id. A `Map` is one: the in-memory default. A shared store (Redis, so that a client may
- * resume on another process) would keep each session's `recv`, unacknowledged frames and user there, and needs the
+ * Where sessions are kept, by id: a `Map` inside the server's {@link ServerState}. A shared store (Redis, so that a
+ * client may resume on another process) would keep each session's `recv`, unacknowledged frames and user there, and needs the
  * HELLO lookup to be async (the handshake already waits on an async `authenticate`) plus a way to refill a
  * ReliableSender from stored frames, which src/reliable.ts does not offer yet.
  */
@@ -46,20 +47,28 @@ export interface OpenedSession {
 /**
  * The server's sessions: creates one per new client, resumes it for a HELLO that names it within the resume window,
  * keeps it that long after each disconnect and then frees it, so that memory returns to zero when clients leave.
+ * They are kept in the server's {@link ServerState}: sessions a previous server left there are adopted, and this
+ * server leaves its own there when it closes keeping them.
  */
 export class Sessions implements SessionOwner, SessionView {
   readonly clock: Clock;
   readonly reliable: Readonly<ReliableOptions>;
   readonly codec: FrameCodec;
   private readonly resumeWindowMs: number;
+  private readonly store: SessionStore;
+  private readonly state: ServerState;
   private closing = false;
-  private nextPublicId = 1;
+  private keeping = false;
 
-  constructor(options: ResolvedServerOptions, private readonly events: Emitter<ServerEventMap>, private readonly store: SessionStore = new Map()) {
+  constructor(options: ResolvedServerOptions, private readonly events: Emitter<ServerEventMap>) {
     this.clock = options.clock;
     this.reliable = options.reliable;
     this.resumeWindowMs = options.resumeWindowMs;
     this.codec = new FrameCodec(options.limits);
+    this.state = options.state;
+    this.store = options.state.sessions;
+    // One whose window ran out while no server held it ends on its (past) deadline, once the caller's listeners exist.
+    for (const session of this.store.values()) session.adopt(this, this.resumeWindowMs);
   }
 
   get size(): number {
@@ -91,7 +100,7 @@ export class Sessions implements SessionOwner, SessionView {
       found.attach(link);
       return { session: found, resumed: true, missing: found.resume(ask.recv) };
     }
-    const session = new Session(newSessionId(), `p${this.nextPublicId++}`, channel, user, this);
+    const session = new Session(newSessionId(), `p${this.state.nextPublicId++}`, channel, user, this);
     this.store.set(session.id, session);
     session.attach(link);
     return { session, resumed: false, missing: [] };
@@ -100,6 +109,10 @@ export class Sessions implements SessionOwner, SessionView {
   /** `link` closed: its session, if still attached to it, waits for a resume until the window ends. */
   detach(session: Session, link: SessionLink): void {
     if (session.ended || session.connection !== link) return;
+    if (this.closing && this.keeping) {
+      session.detach();
+      return;
+    }
     if (this.closing || this.resumeWindowMs === 0) {
       this.end(session, this.closing ? 'server_closed' : 'expired');
       return;
@@ -117,11 +130,17 @@ export class Sessions implements SessionOwner, SessionView {
     this.events.emit('sessionEnd', { session, reason });
   }
 
-  /** The server is closing: detached sessions end now, attached ones as their connections close. */
-  close(): void {
+  /**
+   * The server is closing: detached sessions end now, attached ones as their connections close; or, with `keep`, they
+   * all stay in the state, without a timer, for the next server to adopt.
+   */
+  close(keep: boolean): void {
     this.closing = true;
+    this.keeping = keep;
     for (const session of [...this.store.values()]) {
-      if (!session.connection) this.end(session, 'server_closed');
+      if (session.connection) continue;
+      if (keep) session.park();
+      else this.end(session, 'server_closed');
     }
   }
 
