@@ -73,6 +73,10 @@ describe.each(TRANSPORT_KINDS)('heartbeat, reconnect and terminal codes over %s'
     expect(pong.rtt).toBeGreaterThanOrEqual(0);
     expect(Math.abs(pong.offset - offsetMs)).toBeLessThan(50);
     expect(Math.abs(channel.serverNow() - (Date.now() + offsetMs))).toBeLessThan(50);
+    // On the real clock, wait for the close to complete so no closing deadline outlives the test.
+    const closed = reach(channel, 'closed');
+    channel.close();
+    await closed;
   });
 
   it('backs off with full jitter within its bounds while the server is away', async () => {

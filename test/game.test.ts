@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { createServer, installChat, installGame, type ReferenceServer } from '../server';
-import { type Clock, ConnectionManager, systemClock, webSocketTransport, wxTransport } from '../src';
+import { type Channel, type Clock, ConnectionManager, systemClock, webSocketTransport, wxTransport } from '../src';
 import { chatChannel, gameChannel, type GameState } from '../channels';
 import { createWxEmulator, type WxEmulator } from './support/wx-emulator';
 import { reach } from './support/channel-helpers';
@@ -24,7 +24,10 @@ describe('the game preset against the real server', () => {
   };
 
   afterEach(async () => {
+    // These run on the real clock: wait for each close to complete, or its closing deadline outlives the test.
+    const closed = (manager?.names ?? []).map((name) => reach(manager.get(name) as Channel, 'closed'));
     manager?.close();
+    await Promise.all(closed);
     await emulator?.dispose();
     await server?.close();
   });
@@ -87,7 +90,9 @@ describe('the game preset against the real server', () => {
       expect(game.channel.state).toBe('open');
       expect(game.channel.stats()).toMatchObject({ reconnects: 0, dropped: 0 });
     } finally {
+      const closed = flooder.names.map((name) => reach(flooder.get(name) as Channel, 'closed'));
       flooder.close();
+      await Promise.all(closed);
     }
   });
 
