@@ -226,14 +226,14 @@ export class Connection implements SessionLink {
     // The socket may have closed, or the handshake deadline passed, while an async hook ran.
     if (this.current !== ConnectionState.Authenticating) return;
     this.user = user;
-    const { session, resumed, missing } = this.host.sessions.open(this, this.channel, this.resumeAsk, user);
+    const { session, resumed, missing, previousRecv } = this.host.sessions.open(this, this.channel, this.resumeAsk, user);
     this.resumeAsk = undefined;
     this.sessionRef = session;
     this.session = session.id;
     this.handshakeDeadline.cancel();
     this.setState(ConnectionState.Open);
     this.welcomed = true;
-    this.send([Op.Welcome, welcomeFor(session.id, this.options.heartbeatMs, this.now(), resumed, session.recv)]);
+    this.send([Op.Welcome, welcomeFor(session.id, this.options.heartbeatMs, this.now(), resumed, session.recv, previousRecv)]);
     // What the client lacks goes right after WELCOME, in order, before anything new can be queued.
     for (const message of missing) this.outbox.add(message.frame);
     this.extendHeartbeat();

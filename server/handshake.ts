@@ -57,6 +57,8 @@ export function newSessionId(): string {
 }
 
 /** The WELCOME body: `resumed` and `recv` are 0 and false for a new session. */
-export function welcomeFor(session: string, heartbeatMs: number, time: number, resumed: boolean, recv: number): Welcome {
-  return { v: PROTOCOL_VERSION, session, heartbeatMs, time, resumed, recv };
+export function welcomeFor(session: string, heartbeatMs: number, time: number, resumed: boolean, recv: number, previousRecv?: number): Welcome {
+  const welcome: Welcome = { v: PROTOCOL_VERSION, session, heartbeatMs, time, resumed, recv };
+  if (previousRecv !== undefined) welcome.previousRecv = previousRecv;
+  return welcome;
 }

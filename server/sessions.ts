@@ -42,7 +42,13 @@ export interface OpenedSession {
   readonly resumed: boolean;
   /** Frames the client lacks (seq above its HELLO `recv`), to send in order right after WELCOME. */
   readonly missing: readonly UnackedMessage[];
+  /** Not resumed, but the session asked for ended recently: the last of its client's RELIABLE seqs applied. */
+  readonly previousRecv?: number;
 }
+
+/** How long, and for how many sessions, the applied `recv` of an ended session is remembered. */
+export const LOST_SESSION_MEMORY_MS = 10 * 60_000;
+export const LOST_SESSION_MEMORY_COUNT = 10_000;
 
 /**
  * The server's sessions: creates one per new client, resumes it for a HELLO that names it within the resume window,
@@ -103,7 +109,8 @@ export class Sessions implements SessionOwner, SessionView {
     const session = new Session(newSessionId(), `p${this.state.nextPublicId++}`, channel, user, this);
     this.store.set(session.id, session);
     session.attach(link);
-    return { session, resumed: false, missing: [] };
+    const previousRecv = ask ? this.recall(ask.session, channel) : undefined;
+    return previousRecv === undefined ? { session, resumed: false, missing: [] } : { session, resumed: false, missing: [], previousRecv };
   }
 
   /** `link` closed: its session, if still attached to it, waits for a resume until the window ends. */
@@ -124,6 +131,7 @@ export class Sessions implements SessionOwner, SessionView {
   end(session: Session, reason: SessionEndReason): void {
     if (session.ended) return;
     if (this.store.get(session.id) === session) this.store.delete(session.id);
+    if (reason !== 'server_closed') this.remember(session);
     const link = session.release();
     // Only an overflow ends a session whose client is still connected: make it come back and resync.
     if (reason === 'overflow') link?.shutdown(CloseCode.ServerRestart, 'session dropped: reliable buffer full');
@@ -142,6 +150,27 @@ export class Sessions implements SessionOwner, SessionView {
       if (keep) session.park();
       else this.end(session, 'server_closed');
     }
+  }
+
+  /** Keeps an ended session's applied `recv` for a while (bounded in count and time). */
+  private remember(session: Session): void {
+    const lost = this.state.lost;
+    const now = this.clock.now();
+    lost.delete(session.id);
+    lost.set(session.id, { channel: session.channel, recv: session.recv, at: now });
+    for (const [id, entry] of lost) {
+      if (lost.size <= LOST_SESSION_MEMORY_COUNT && now - entry.at <= LOST_SESSION_MEMORY_MS) break;
+      lost.delete(id);
+    }
+  }
+
+  /** What an ended session had applied, once: the client that asked for it drops those messages instead of re-sending. */
+  private recall(id: string, channel: string): number | undefined {
+    const entry = this.state.lost.get(id);
+    if (!entry) return undefined;
+    this.state.lost.delete(id);
+    if (entry.channel !== channel || this.clock.now() - entry.at > LOST_SESSION_MEMORY_MS) return undefined;
+    return entry.recv;
   }
 
   private resumable(ask: ResumeRequest, channel: string): Session | undefined {

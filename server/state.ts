@@ -21,6 +21,11 @@ export interface ChatState {
 export class ServerState {
   readonly sessions: SessionStore = new Map();
   readonly chat: ChatState = { rooms: new Map(), joined: new Map(), nextId: 1 };
+  /**
+   * Sessions that ended (expired, overflowed): how much of each client's RELIABLE stream was applied, by session id,
+   * oldest first, so a client that comes back too late is told what not to send again (WELCOME `previousRecv`).
+   */
+  readonly lost = new Map<string, { channel: string; recv: number; at: number }>();
   /** Next `publicId` number, so that a new server never reuses one a kept session has. */
   nextPublicId = 1;
   private holder: object | undefined;

@@ -44,6 +44,11 @@ export interface Welcome {
   time: number;
   resumed: boolean;
   recv: number;
+  /**
+   * Only with `resumed: false`, when the session asked for ended recently: the last of the client's RELIABLE seqs the
+   * server applied in it. The client treats it as an ACK of the old session and re-sends only what follows.
+   */
+  previousRecv?: number;
 }
 
 // Frames are the wire arrays themselves: encoding needs no conversion and decoding only validates in place.
@@ -145,6 +150,7 @@ export function validateFrame(value: unknown): Frame {
       checkUint(op, body.time, 'time');
       if (typeof body.resumed !== 'boolean') throw bad(op, `resumed must be a boolean, got ${describe(body.resumed)}`);
       checkUint(op, body.recv, 'recv');
+      if (body.previousRecv !== undefined) checkUint(op, body.previousRecv, 'previousRecv');
       break;
     }
     case Op.Ping:

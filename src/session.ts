@@ -64,6 +64,8 @@ export class ClientSession {
       return { resumed, lostSession: undefined };
     }
     this.in.reset();
+    // What the lost session's server had applied is acknowledged, not sent again (WELCOME previousRecv).
+    if (previous !== undefined && welcome.previousRecv !== undefined) this.out.ack(welcome.previousRecv);
     for (const message of this.out.reset()) {
       // Renumbered from the bytes first sent, not from the payload object, which the application may have changed.
       const [sent] = this.codec.decode(message.frame) as unknown as [readonly [number, number, string, unknown]];
