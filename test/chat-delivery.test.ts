@@ -48,7 +48,7 @@ describe('chat delivery across cuts (a: wx emulator, b: ws)', () => {
     await pair.close();
   });
 
-  it('5,000 messages each way, 20 cuts within the resume window: every message exactly once, in order', async () => {
+  it('5,000 messages each way, 20 cuts within the resume window (drops, half-open, app hidden, server restarts): every message exactly once, in order', async () => {
     const rand = seededRandom(20261126);
     const windows = 50;
     const cutWindows = new Set<number>();
@@ -60,13 +60,17 @@ describe('chat delivery across cuts (a: wx emulator, b: ws)', () => {
       () => pair.a.silence(),
       () => pair.b.silence(),
       () => pair.a.hideAndShow(),
+      () => pair.restart(),
     ];
     let cuts = 0;
+    let resyncs = 0;
+    for (const client of [pair.a, pair.b]) client.chat.channel.on('resync', () => resyncs++);
     await exchange(pair, 5000, 100, (w) => {
       if (!cutWindows.has(w)) return undefined;
       return kinds[cuts++ % kinds.length];
     });
     expect(cuts).toBe(20);
+    expect(resyncs).toBe(0); // every cut, restarts included, resumed its session
     checkDelivery(pair.a, 5000);
     checkDelivery(pair.b, 5000);
     expect(pair.a.chat.channel.stats().reconnects + pair.b.chat.channel.stats().reconnects).toBeGreaterThanOrEqual(20);

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { createServer, installChat, type ReferenceServer } from '../../server';
+import { createMemoryState, createServer, installChat, type ReferenceServer } from '../../server';
 import { ConnectionManager, webSocketTransport, wxLifecycle, wxTransport } from '../../src';
 import { type ChatChannel, chatChannel, type ChatMessage } from '../../channels';
 import { ManualClock } from './manual-clock';
@@ -35,6 +35,8 @@ export interface ChatPair {
   readonly emulator: WxEmulator;
   readonly a: ChatClient & { hideAndShow(): Promise<void> };
   readonly b: ChatClient;
+  /** The server process restarts within the resume window: closed (BYE 4000), a new one on the same port and state. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,9 +44,16 @@ export async function startChatPair(room: number, historySize = 1000): Promise<C
   const clockA = new ManualClock();
   const clockB = new ManualClock();
   const serverClock = new ManualClock();
-  const server = createServer({ port: 0, clock: serverClock });
-  installChat(server, { historySize });
-  const { port } = await server.listen();
+  // The server's state lives outside the server, as in an external store, so a restart keeps sessions and rooms.
+  const state = createMemoryState();
+  const startServer = async (listenPort: number): Promise<ReferenceServer> => {
+    const instance = createServer({ port: listenPort, clock: serverClock, state });
+    installChat(instance, { historySize });
+    await instance.listen();
+    return instance;
+  };
+  let server = await startServer(0);
+  const port = (server.address as { port: number }).port;
   const emulator = createWxEmulator({ clock: clockA });
   const sockets: WebSocket[] = [];
   class TrackedWebSocket extends WebSocket {
@@ -107,7 +116,9 @@ export async function startChatPair(room: number, historySize = 1000): Promise<C
   const a = await client('a', managerA, clockA, () => emulator.dropConnection(), () => emulator.blackhole());
   const b = await client('b', managerB, clockB, () => sockets.forEach((s) => s.terminate()), () => sockets.forEach((s) => s.pause()));
   return {
-    server,
+    get server() {
+      return server;
+    },
     serverClock,
     emulator,
     a: {
@@ -123,6 +134,13 @@ export async function startChatPair(room: number, historySize = 1000): Promise<C
       },
     },
     b,
+    restart: async () => {
+      const lost = [next(a.chat.channel, 'reconnecting'), next(b.chat.channel, 'reconnecting')];
+      await server.close({ code: 4000, reason: 'restarting' });
+      server = await startServer(port);
+      await Promise.all(lost);
+      await Promise.all([a.recover(), b.recover()]);
+    },
     close: async () => {
       managerA.close();
       managerB.close();
