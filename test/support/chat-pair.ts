@@ -79,7 +79,13 @@ export async function startChatPair(room: number, historySize = 1000): Promise<C
     }
   };
 
-  const client = async (name: string, manager: ConnectionManager, clock: ManualClock, cut: () => void, silence: () => void): Promise<ChatClient> => {
+  const client = async (
+    name: string,
+    manager: ConnectionManager,
+    clock: ManualClock,
+    cut: () => void,
+    silence: () => () => void,
+  ): Promise<ChatClient> => {
     // Short backoff: a cut costs a few hundred ms of manual time, never tens of seconds.
     const chat = chatChannel({ manager, url: `${name === 'a' ? 'wss' : 'ws'}://127.0.0.1:${port}/chat`, reconnect: { baseMs: 100, maxMs: 1000 } });
     const received: ChatMessage[] = [];
@@ -101,20 +107,30 @@ export async function startChatPair(room: number, historySize = 1000): Promise<C
       },
       silence: async () => {
         const lost = next(chat.channel, 'reconnecting');
-        silence();
+        const release = silence();
         const { intervalMs, timeoutMs } = chat.channel.options.heartbeat;
         clock.advance(intervalMs);
         clock.advance(timeoutMs);
         await lost;
         await recover(chat, clock);
+        // The abandoned half-open connection is finally torn down, as the OS does with a dead TCP connection.
+        release();
       },
     };
   };
 
   const managerA = new ConnectionManager({ transport: wxTransport(emulator), lifecycle: wxLifecycle(emulator), clock: clockA, random: () => 0.5 });
   const managerB = new ConnectionManager({ transport: webSocketTransport(TrackedWebSocket), lifecycle: new ManualLifecycle(), clock: clockB, random: () => 0.5 });
-  const a = await client('a', managerA, clockA, () => emulator.dropConnection(), () => emulator.blackhole());
-  const b = await client('b', managerB, clockB, () => sockets.forEach((s) => s.terminate()), () => sockets.forEach((s) => s.pause()));
+  const a = await client('a', managerA, clockA, () => emulator.dropConnection(), () => {
+    const tasks = [...emulator.tasks];
+    emulator.blackhole();
+    return () => tasks.forEach((task) => emulator.dropConnection(task));
+  });
+  const b = await client('b', managerB, clockB, () => sockets.forEach((s) => s.terminate()), () => {
+    const paused = [...sockets];
+    paused.forEach((s) => s.pause());
+    return () => paused.forEach((s) => s.terminate());
+  });
   return {
     get server() {
       return server;
@@ -136,7 +152,10 @@ export async function startChatPair(room: number, historySize = 1000): Promise<C
     b,
     restart: async () => {
       const lost = [next(a.chat.channel, 'reconnecting'), next(b.chat.channel, 'reconnecting')];
-      await server.close({ code: 4000, reason: 'restarting' });
+      const closing = server.close({ code: 4000, reason: 'restarting' });
+      // The server's close deadline runs on its (manual) clock: let it pass, so no slow peer holds the restart up.
+      serverClock.advance(5000);
+      await closing;
       server = await startServer(port);
       await Promise.all(lost);
       await Promise.all([a.recover(), b.recover()]);
