@@ -576,6 +576,13 @@ export class Channel {
       this.terminate(CloseCode.UnsupportedVersion, 'unsupported protocol version');
       return;
     }
+    const problem = this.sessionState.resumeProblem(welcome);
+    if (problem) {
+      // Resuming would leave a gap this side cannot fill: start a new session instead (it will report this one lost).
+      this.sessionState.forget();
+      this.connectionLost(StateReason.ProtocolError, { error: new ProtocolError(ProtocolErrorCode.InconsistentResume, problem) });
+      return;
+    }
     this.connectTimer.cancel();
     if (this.everOpened) this.counters.reconnects++;
     this.everOpened = true;

@@ -53,6 +53,8 @@ export const ProtocolErrorCode = {
   UnexpectedFrame: 'unexpected_frame',
   /** The peer closed the connection with BYE / close 4400: it found a protocol error in what this side sent. */
   PeerRejected: 'peer_rejected',
+  /** A WELCOME claimed to resume but contradicts what the server had already acknowledged. */
+  InconsistentResume: 'inconsistent_resume',
   /** The peer answered HELLO with a protocol version this side does not speak. */
   UnsupportedVersion: 'unsupported_version',
 } as const;

@@ -42,8 +42,14 @@ export class ReliableSender {
   private head = 0;
   private bytes = 0;
   private next = 1;
+  private released = 0;
 
   constructor(private readonly options: Readonly<ReliableOptions>) {}
+
+  /** The highest seq an ACK has released (0 before any): the peer is known to hold everything up to it. */
+  get acknowledged(): number {
+    return this.released;
+  }
 
   /** The seq the next message will get. */
   get nextSeq(): number {
@@ -90,6 +96,7 @@ export class ReliableSender {
       this.queue[this.head] = undefined as unknown as UnackedMessage;
       this.head++;
       released++;
+      this.released = message.seq;
       if (message.onAcked) done.push(message);
     }
     // Compact now and then so the array does not grow without bound.
@@ -118,6 +125,7 @@ export class ReliableSender {
     this.head = 0;
     this.bytes = 0;
     this.next = 1;
+    this.released = 0;
     return left;
   }
 }

@@ -21,6 +21,8 @@ export class ClientSession {
   private readonly out: ReliableSender;
   private readonly in: ReliableReceiver;
   private readonly waiting = new Set<(error: Error) => void>();
+  /** A session given up on (see {@link forget}): the next WELCOME reports it as lost. */
+  private forgotten: string | undefined;
 
   constructor(
     clock: Clock,
@@ -55,7 +57,8 @@ export class ClientSession {
    * resumed: numbering restarts and every unacknowledged message is sent again, renumbered, before anything new.
    */
   welcome(welcome: Welcome): WelcomeOutcome {
-    const previous = this.id;
+    const previous = this.id ?? this.forgotten;
+    this.forgotten = undefined;
     const resumed = welcome.resumed && welcome.session === previous;
     this.id = welcome.session;
     if (resumed) {
@@ -74,6 +77,21 @@ export class ClientSession {
       this.transmit(frame);
     }
     return { resumed, lostSession: previous };
+  }
+
+  /**
+   * Why a WELCOME that claims to resume cannot be trusted, or undefined when it can: its `recv` is below what the
+   * server already acknowledged, so the frames in between are gone from this side and cannot be sent again.
+   */
+  resumeProblem(welcome: Welcome): string | undefined {
+    if (!welcome.resumed || welcome.session !== this.id || welcome.recv >= this.out.acknowledged) return undefined;
+    return `WELCOME resumed with recv ${welcome.recv}, below seq ${this.out.acknowledged} the server had acknowledged`;
+  }
+
+  /** Gives up on the current session: the next HELLO starts a new one, and its WELCOME reports this one as lost. */
+  forget(): void {
+    if (this.id !== undefined) this.forgotten = this.id;
+    this.id = undefined;
   }
 
   /**
