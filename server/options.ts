@@ -3,6 +3,7 @@ import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
 import { type CodecLimits, resolveLimits } from '../src/limits';
 import type { Hello } from '../src/protocol';
+import { withDefaults } from '../src/defaults';
 import { DEFAULT_RELIABLE, type ReliableOptions } from '../src/reliable';
 import { ServerState } from './state';
 
@@ -104,10 +105,8 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
 
 function resolveReliable(partial: Partial<ReliableOptions> | undefined): Readonly<ReliableOptions> {
   if (partial !== undefined && (typeof partial !== 'object' || partial === null)) invalid('reliable', partial);
-  const reliable: ReliableOptions = { ...DEFAULT_RELIABLE };
+  const reliable = withDefaults(DEFAULT_RELIABLE, partial);
   for (const key of Object.keys(DEFAULT_RELIABLE) as (keyof ReliableOptions)[]) {
-    const value = partial?.[key];
-    if (value !== undefined) reliable[key] = value;
     checkDuration(`reliable.${key}`, reliable[key], key === 'ackDelayMs' ? 0 : 1);
   }
   return Object.freeze(reliable);

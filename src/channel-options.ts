@@ -1,6 +1,7 @@
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff';
 import { type Clock, systemClock } from './clock';
 import { UsageErrorCode } from './codes';
+import { withDefaults } from './defaults';
 import { UsageError } from './errors';
 import { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat';
 import type { CodecLimits } from './limits';
@@ -110,11 +111,11 @@ export function resolveChannelOptions(
   if (typeof url !== 'string' || !/^wss?:\/\/./i.test(url)) throw invalid('url', url, 'a ws:// or wss:// URL');
   const transport = partial.transport ?? inherited.transport;
   if (!transport || typeof transport.connect !== 'function') throw invalid('transport', typeof transport, 'a Transport');
-  const heartbeat = { ...DEFAULT_HEARTBEAT, ...defined(partial.heartbeat) };
-  const reconnect = { ...DEFAULT_CHANNEL_OPTIONS.reconnect, ...defined(partial.reconnect) };
-  const outbox = { ...DEFAULT_OUTBOX, ...defined(partial.outbox) };
-  const requests = { ...DEFAULT_CHANNEL_OPTIONS.requests, ...defined(partial.requests) };
-  const reliable = { ...DEFAULT_RELIABLE, ...defined(partial.reliable) };
+  const heartbeat = withDefaults(DEFAULT_HEARTBEAT, partial.heartbeat);
+  const reconnect = withDefaults<ReconnectOptions>(DEFAULT_CHANNEL_OPTIONS.reconnect, partial.reconnect);
+  const outbox = withDefaults(DEFAULT_OUTBOX, partial.outbox);
+  const requests = withDefaults<RequestOptions>(DEFAULT_CHANNEL_OPTIONS.requests, partial.requests);
+  const reliable = withDefaults(DEFAULT_RELIABLE, partial.reliable);
   const resolved: ResolvedChannelOptions = {
     url,
     header: partial.header ?? {},
@@ -161,10 +162,4 @@ export function resolveChannelOptions(
   positive('flushMs', resolved.flushMs, true);
   if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') throw invalid('getToken', typeof resolved.getToken, 'a function');
   return resolved;
-}
-
-function defined<T extends object>(obj: T | undefined): Partial<T> {
-  const out: Partial<T> = {};
-  if (obj) for (const key of Object.keys(obj) as (keyof T)[]) if (obj[key] !== undefined) out[key] = obj[key];
-  return out;
 }

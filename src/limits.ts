@@ -1,4 +1,5 @@
 import { ProtocolErrorCode } from './codes';
+import { withDefaults } from './defaults';
 import { ProtocolError } from './errors';
 
 /** Decode limits. Every length is checked before anything is allocated, so a small message cannot make a large value. */
@@ -37,19 +38,13 @@ export const DEFAULT_CODEC_LIMITS: Readonly<CodecLimits> = Object.freeze({
  * @throws {RangeError} naming the limit when one is not a positive integer.
  */
 export function resolveLimits(partial: Readonly<Partial<CodecLimits>> = {}): Readonly<CodecLimits> {
-  const limits = { ...DEFAULT_CODEC_LIMITS, ...stripUndefined(partial) };
+  const limits = withDefaults(DEFAULT_CODEC_LIMITS, partial);
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value <= 0) {
       throw new RangeError(`codec limit ${name} must be a positive integer, got ${String(value)}`);
     }
   }
   return Object.freeze(limits);
-}
-
-function stripUndefined<T extends object>(obj: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const key of Object.keys(obj) as (keyof T)[]) if (obj[key] !== undefined) out[key] = obj[key];
-  return out;
 }
 
 function truncated(at: number): ProtocolError {
