@@ -1,19 +1,7 @@
-import type { ChatMessage } from '../channels';
-import { type ChatClient, type ChatPair, startChatPair } from './support/chat-pair';
+import { type ChatPair, checkDelivery, startChatPair } from './support/chat-pair';
 import { seededRandom } from './support/random';
 
 const ROOM = 7;
-
-/** Each client must see every message of both senders exactly once, in each sender's order. */
-function checkDelivery(client: ChatClient, perSender: number): void {
-  const ids = client.received.map((m) => m.id);
-  expect(new Set(ids).size).toBe(ids.length); // no duplicate
-  for (let i = 1; i < ids.length; i++) expect(ids[i] as number).toBeGreaterThan(ids[i - 1] as number); // room order
-  for (const sender of ['a', 'b']) {
-    const seq = client.received.map((m: ChatMessage) => m.body as { from: string; n: number }).filter((b) => b.from === sender).map((b) => b.n);
-    expect(seq).toEqual(Array.from({ length: perSender }, (_, n) => n));
-  }
-}
 
 /** Both clients say `perSender` messages in windows of `window`, cutting connections between windows as told. */
 async function exchange(pair: ChatPair, perSender: number, window: number, cutAt: (w: number) => (() => Promise<void>) | undefined): Promise<void> {
@@ -79,23 +67,7 @@ describe('chat delivery across cuts (a: wx emulator, b: ws)', () => {
   it('a cut longer than the resume window: resync from history, still nothing missing or duplicated', async () => {
     let resyncs = 0;
     pair.a.chat.channel.on('resync', () => resyncs++);
-    const longCut = async () => {
-      // a is gone past the server's resume window: its session, and its membership, end. The server's clock may only
-      // move once the server itself has seen the connection go (the client may notice first, from a failed send).
-      const lost = new Promise<void>((resolve) => pair.a.chat.channel.on('reconnecting', () => resolve()));
-      const serverSawIt = new Promise<void>((resolve) => pair.server.events.on('disconnect', ({ connection }) => connection.channel === 'chat' && connection.remoteAddress && resolve()));
-      pair.emulator.dropConnection();
-      await Promise.all([lost, serverSawIt]);
-      // Two minutes of server time also leave b silent past its server-side heartbeat deadline: the server sends b
-      // BYE 4001 (retryable), and b comes back and resumes its session, which is still within the window.
-      const bKicked = new Promise<void>((resolve) => pair.b.chat.channel.on('reconnecting', () => resolve()));
-      pair.serverClock.advance(120_001);
-      const resynced = new Promise<void>((resolve) => pair.a.chat.on('resynced', () => resolve()));
-      await pair.a.recover();
-      await bKicked;
-      await pair.b.recover();
-      await resynced;
-    };
+    const longCut = () => pair.loseSessionOfA();
     await exchange(pair, 600, 100, (w) => (w === 1 || w === 3 ? longCut : undefined));
     expect(resyncs).toBe(2);
     checkDelivery(pair.a, 600);

@@ -2,22 +2,6 @@ import { type ChatPair, startChatPair } from './support/chat-pair';
 
 const ROOM = 3;
 
-/** Cuts a past the server's resume window (so its session is lost) and brings it back; resolves once resynced. */
-async function loseSession(pair: ChatPair, whileAway: () => Promise<unknown> = async () => undefined): Promise<void> {
-  const lost = new Promise<void>((resolve) => pair.a.chat.channel.on('reconnecting', () => resolve()));
-  const serverSawIt = new Promise<void>((resolve) => pair.server.events.on('disconnect', () => resolve()));
-  pair.emulator.dropConnection();
-  await Promise.all([lost, serverSawIt]);
-  await whileAway();
-  const bKicked = new Promise<void>((resolve) => pair.b.chat.channel.on('reconnecting', () => resolve()));
-  pair.serverClock.advance(120_001);
-  const resynced = new Promise<void>((resolve) => pair.a.chat.on('resynced', () => resolve()));
-  await pair.a.recover();
-  await bKicked;
-  await pair.b.recover();
-  await resynced;
-}
-
 const bodies = (pair: ChatPair) => pair.a.received.map((m) => m.body);
 
 describe('chat preset edge cases (review regressions)', () => {
@@ -30,7 +14,7 @@ describe('chat preset edge cases (review regressions)', () => {
     pair = await startChatPair(ROOM);
     await pair.a.chat.say(ROOM, 'before');
     pair.a.chat.channel.on('resync', () => void pair.a.chat.say(ROOM, 'from-resync-listener'));
-    await loseSession(pair, async () => {
+    await pair.loseSessionOfA(async () => {
       for (let i = 0; i < 3; i++) await pair.b.chat.say(ROOM, `missed-${i}`);
     });
     while (!bodies(pair).includes('from-resync-listener')) await pair.a.chat.channel.waitFor(`room/${ROOM}/message`);
@@ -42,7 +26,7 @@ describe('chat preset edge cases (review regressions)', () => {
     await pair.a.chat.say(ROOM, 'seen');
     const missed: unknown[] = [];
     pair.a.chat.on('missed', (m) => missed.push(m));
-    await loseSession(pair, async () => {
+    await pair.loseSessionOfA(async () => {
       for (let i = 0; i < 8; i++) await pair.b.chat.say(ROOM, `b-${i}`);
     });
     expect(missed).toHaveLength(1);
@@ -61,7 +45,7 @@ describe('chat preset edge cases (review regressions)', () => {
 
   it('leave() during an outage that ends in a resync stays left', async () => {
     pair = await startChatPair(ROOM);
-    await loseSession(pair, async () => {
+    await pair.loseSessionOfA(async () => {
       void pair.a.chat.leave(ROOM).catch(() => undefined);
     });
     await pair.b.chat.say(ROOM, 'after-leave');
@@ -73,7 +57,7 @@ describe('chat preset edge cases (review regressions)', () => {
   it('a say that cannot be sent is rejected at once and does not break a later resync', async () => {
     pair = await startChatPair(ROOM);
     await expect(pair.a.chat.say(ROOM, 'x'.repeat(2 * 1024 * 1024))).rejects.toMatchObject({ code: 'payload_too_large' });
-    await loseSession(pair, () => pair.b.chat.say(ROOM, 'while-away'));
+    await pair.loseSessionOfA(() => pair.b.chat.say(ROOM, 'while-away'));
     while (!bodies(pair).includes('while-away')) await pair.a.chat.channel.waitFor(`room/${ROOM}/message`);
     expect(bodies(pair)).toEqual(['while-away']);
   });

@@ -1,25 +1,13 @@
-import type { ChatMessage } from '../channels';
 import { createMemoryState, createServer, installChat } from '../server';
 import { ManualClock } from './support/manual-clock';
-import { type RestartClient, type RestartPair, startRestartPair } from './support/restart-pair';
+import { type ChatPair, checkDelivery, startChatPair } from './support/chat-pair';
 
 const ROOM = 7;
 
-/** Each client must see every message of both senders exactly once, in each sender's order. */
-function checkDelivery(client: RestartClient, perSender: number): void {
-  const ids = client.received.map((m) => m.id);
-  expect(new Set(ids).size).toBe(ids.length);
-  for (let i = 1; i < ids.length; i++) expect(ids[i] as number).toBeGreaterThan(ids[i - 1] as number);
-  for (const sender of ['a', 'b']) {
-    const seq = client.received.map((m: ChatMessage) => m.body as { from: string; n: number }).filter((b) => b.from === sender).map((b) => b.n);
-    expect(seq).toEqual(Array.from({ length: perSender }, (_, n) => n));
-  }
-}
-
 describe('chat across server restarts (sessions and rooms kept in a shared state)', () => {
-  let pair: RestartPair;
+  let pair: ChatPair;
   beforeEach(async () => {
-    pair = await startRestartPair(ROOM);
+    pair = await startChatPair(ROOM);
   });
   afterEach(async () => {
     await pair.close();
@@ -84,7 +72,7 @@ describe('server state', () => {
   });
 
   it('ends, on the new server, a kept session whose resume window ran out while no server held it', async () => {
-    const pair = await startRestartPair(ROOM);
+    const pair = await startChatPair(ROOM);
     try {
       await pair.server.close({ code: 4000 });
       expect(pair.state.sessions.size).toBe(2);

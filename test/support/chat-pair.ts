@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { createMemoryState, createServer, installChat, type ReferenceServer } from '../../server';
+import { createMemoryState, createServer, installChat, type ReferenceServer, type ServerState } from '../../server';
 import { ConnectionManager, webSocketTransport, wxLifecycle, wxTransport } from '../../src';
 import { type ChatChannel, chatChannel, type ChatMessage } from '../../channels';
 import { ManualClock } from './manual-clock';
@@ -14,6 +14,10 @@ export interface ChatClient {
   readonly chat: ChatChannel;
   /** Every message delivered to `onMessage`, in order. */
   readonly received: ChatMessage[];
+  /** `resumed` of every reopen after the first open, in order. */
+  readonly reopened: boolean[];
+  /** How many times the channel resynced (its session was lost). */
+  readonly resyncs: number;
   /** This client's runtime clock (each client has its own, so one client's time jumps never touch the other). */
   readonly clock: ManualClock;
   /** Cuts without a close frame, then drives the runtime's clock until the channel is open again. */
@@ -31,12 +35,19 @@ export interface ChatClient {
  */
 export interface ChatPair {
   readonly server: ReferenceServer;
+  /** Sessions and rooms, kept outside the server as an external store would keep them. */
+  readonly state: ServerState;
   readonly serverClock: ManualClock;
   readonly emulator: WxEmulator;
   readonly a: ChatClient & { hideAndShow(): Promise<void> };
   readonly b: ChatClient;
   /** The server process restarts within the resume window: closed (BYE 4000), a new one on the same port and state. */
   restart(): Promise<void>;
+  /**
+   * a is cut and stays away past the server's resume window, so its session ends (`whileAway` runs meanwhile); then a
+   * comes back, gets a new session and resyncs. Resolves once a has resynced.
+   */
+  loseSessionOfA(whileAway?: () => Promise<unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,11 +103,19 @@ export async function startChatPair(room: number, historySize = 1000): Promise<C
     chat.onMessage(room, (m) => received.push(m));
     await reach(chat.channel, 'open');
     await chat.join(room);
+    const reopened: boolean[] = [];
+    let resyncs = 0;
+    chat.channel.on('open', ({ resumed }) => reopened.push(resumed));
+    chat.channel.on('resync', () => resyncs++);
     return {
       name,
       manager,
       chat,
       received,
+      reopened,
+      get resyncs() {
+        return resyncs;
+      },
       clock,
       recover: () => recover(chat, clock),
       drop: async () => {
@@ -135,10 +154,11 @@ export async function startChatPair(room: number, historySize = 1000): Promise<C
     get server() {
       return server;
     },
+    state,
     serverClock,
     emulator,
-    a: {
-      ...a,
+    // Object.assign, not a spread: a spread would freeze the client's getters (resyncs).
+    a: Object.assign(a, {
       hideAndShow: async () => {
         const suspended = reach(a.chat.channel, 'suspended');
         emulator.hide();
@@ -148,7 +168,7 @@ export async function startChatPair(room: number, historySize = 1000): Promise<C
         emulator.show();
         await recover(a.chat, clockA);
       },
-    },
+    }),
     b,
     restart: async () => {
       const lost = [next(a.chat.channel, 'reconnecting'), next(b.chat.channel, 'reconnecting')];
@@ -160,6 +180,24 @@ export async function startChatPair(room: number, historySize = 1000): Promise<C
       await Promise.all(lost);
       await Promise.all([a.recover(), b.recover()]);
     },
+    loseSessionOfA: async (whileAway = async () => undefined) => {
+      // The server's clock may only move once the server itself has seen the connection go (the client may notice
+      // first, from a failed send).
+      const lost = next(a.chat.channel, 'reconnecting');
+      const serverSawIt = new Promise<void>((resolve) => server.events.on('disconnect', () => resolve()));
+      emulator.dropConnection();
+      await Promise.all([lost, serverSawIt]);
+      await whileAway();
+      // Two minutes of server time also leave b silent past its server-side heartbeat deadline: the server sends b
+      // BYE 4001 (retryable), and b comes back and resumes its session, which is still within the window.
+      const bKicked = next(b.chat.channel, 'reconnecting');
+      serverClock.advance(120_001);
+      const resynced = new Promise<void>((resolve) => a.chat.on('resynced', () => resolve()));
+      await a.recover();
+      await bKicked;
+      await b.recover();
+      await resynced;
+    },
     close: async () => {
       managerA.close();
       managerB.close();
@@ -168,4 +206,15 @@ export async function startChatPair(room: number, historySize = 1000): Promise<C
       await server.close();
     },
   };
+}
+
+/** Each client must see every message of both senders (bodies `{from, n}`) exactly once, in each sender's order. */
+export function checkDelivery(client: ChatClient, perSender: number): void {
+  const ids = client.received.map((m) => m.id);
+  expect(new Set(ids).size).toBe(ids.length); // no duplicate
+  for (let i = 1; i < ids.length; i++) expect(ids[i] as number).toBeGreaterThan(ids[i - 1] as number); // room order
+  for (const sender of ['a', 'b']) {
+    const seq = client.received.map((m: ChatMessage) => m.body as { from: string; n: number }).filter((b) => b.from === sender).map((b) => b.n);
+    expect(seq).toEqual(Array.from({ length: perSender }, (_, n) => n));
+  }
 }
