@@ -29,12 +29,8 @@ export class ServerError extends MultisocketError {
   }
 }
 
-/** A FAIL the client answered to a server-to-client REQUEST; `code` and `message` are the client's own. */
-export class RemoteError extends MultisocketError {
-  constructor(code: string, message: string, readonly topic: string) {
-    super(code, message);
-  }
-}
+/** A client's FAIL answer to a server REQUEST: the runtime's own class (`code` and `message` are the client's). */
+export { RemoteError } from '../src/errors';
 
 /**
  * The FAIL a thrown value becomes: its `code` property when that is a non-empty string, else `internal`.

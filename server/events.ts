@@ -1,4 +1,3 @@
-import { EventEmitter } from 'eventemitter3';
 import type { ProtocolError } from '../src/errors';
 import type { ServerConnection, ServerSession, SessionEndReason } from './types';
 
@@ -72,44 +71,7 @@ export interface EventSource<M extends object> {
 }
 
 /**
- * A typed eventemitter3 whose `emit` never throws: a listener that throws is reported to `onListenerError` and the
- * remaining listeners still run, so a bad listener can never unwind into a socket callback.
+ * The runtime's typed emitter: `emit` never throws (a listener that throws is reported to `onListenerError` and the
+ * others still run), so a bad listener can never unwind into a socket callback.
  */
-export class Emitter<M extends object> implements EventSource<M> {
-  private readonly emitter = new EventEmitter();
-
-  constructor(private readonly onListenerError: (name: keyof M & string, error: unknown) => void) {}
-
-  on<K extends keyof M & string>(name: K, listener: (event: M[K]) => void): () => void {
-    this.emitter.on(name, listener);
-    return () => {
-      this.emitter.off(name, listener);
-    };
-  }
-
-  once<K extends keyof M & string>(name: K, listener: (event: M[K]) => void): () => void {
-    const off = this.on(name, (event) => {
-      off();
-      listener(event);
-    });
-    return off;
-  }
-
-  listenerCount(name: keyof M & string): number {
-    return this.emitter.listenerCount(name);
-  }
-
-  emit<K extends keyof M & string>(name: K, event: M[K]): void {
-    for (const listener of this.emitter.listeners(name)) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.onListenerError(name, err);
-      }
-    }
-  }
-
-  removeAllListeners(): void {
-    this.emitter.removeAllListeners();
-  }
-}
+export { Emitter } from '../src/emitter';
