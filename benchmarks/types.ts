@@ -1,0 +1,43 @@
+/*
+ * The shape every benchmark suite returns, so `run.ts` can print one table, write one JSON file and draw one chart.
+ * Absolute figures are reported, never asserted; the ratios are what is tracked over time.
+ */
+
+/** Options every suite accepts. */
+export interface SuiteOptions {
+  /** Fewer rounds and smaller workloads, for `npm run bench -- --quick` (the whole run under 60 s). */
+  readonly quick: boolean;
+}
+
+/** One measured figure: the median of the rounds, with their spread. */
+export interface SuiteRow {
+  /** What was measured, e.g. "multisocket channel, 1 msg per ws message". */
+  readonly label: string;
+  /** Median over the rounds. */
+  readonly value: number;
+  /** Unit of `value`, e.g. "msg/s", "ms", "MiB", "ns/dispatch". */
+  readonly unit: string;
+  /** Smallest and largest value over the rounds, when there were several. */
+  readonly min?: number;
+  readonly max?: number;
+  /** Anything a reader needs to read the row right (e.g. "reference row", "client CPU 3.1 us/msg"). */
+  readonly note?: string;
+}
+
+/** What a suite returns. */
+export interface SuiteResult {
+  /** Stable key, e.g. "codec". */
+  readonly name: string;
+  /** Heading for the table. */
+  readonly title: string;
+  readonly rows: readonly SuiteRow[];
+  /** The tracked ratios, e.g. `{ codecVsFloor: 0.95 }`. */
+  readonly ratios: Readonly<Record<string, number>>;
+  /** The goal of each ratio, as text and as a check, e.g. `{ codecVsFloor: { text: '>= 0.9', met: true } }`. */
+  readonly goals: Readonly<Record<string, { readonly text: string; readonly met: boolean }>>;
+  /** Number of measured rounds (after warm-up). */
+  readonly rounds: number;
+}
+
+/** A suite: runs its rounds and resolves with its result. */
+export type Suite = (options: SuiteOptions) => Promise<SuiteResult>;
