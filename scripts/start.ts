@@ -1,67 +1,54 @@
 /*
- * `npm start`: the reference server on 127.0.0.1 and one scripted client through the runtime, exchanging a push and
- * a request/reply each way, printing what happens. Exits 0 when every step worked, 1 otherwise.
+ * `npm start`: the demo. Reference servers on 127.0.0.1 and a handful of simulated players (mini-games on the wx
+ * emulator, each with a game and a chat channel), a live view, injected faults, and a summary. Exit code: 0 when no
+ * chat line was lost, duplicated or reordered, 1 otherwise (or on a crash), 2 for a bad option. See scripts/demo/.
  */
-import WebSocket from 'ws';
-import { createServer } from '../server';
-import { ConnectionManager, webSocketTransport } from '../src';
+import { LIVE_EXTRA_LINES } from './demo/display';
+import { OptionError, parseOptions, USAGE } from './demo/options';
+import { runDemo } from './demo/run';
+import { exitCodeFor, formatSummary } from './demo/summary';
 
-function log(step: string, detail: unknown = ''): void {
-  const text = typeof detail === 'string' ? detail : JSON.stringify(detail);
-  process.stdout.write(`  ${step.padEnd(34)} ${text}\n`);
-}
+/** After the run, everything it started is closed and Node exits by itself; this only reports (and ends) a leak. */
+const LEAK_GRACE_MS = 5000;
 
-async function main(): Promise<void> {
-  const server = createServer({ host: '127.0.0.1', port: 0 });
-  server.handle('room/join', (payload) => ({ joined: (payload as { room: number }).room, members: 3 }));
-  server.on('chat/say', (payload, ctx) => {
-    ctx.connection.push('room/42/message', { from: 'server', echo: payload });
+async function main(argv: readonly string[]): Promise<number> {
+  let options;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    if (!(error instanceof OptionError)) throw error;
+    process.stderr.write(`multisocket demo: ${error.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  // Redrawing in place needs the whole frame on screen (the table is 78 columns wide); a smaller terminal gets lines.
+  const { rows = 0, columns = 0 } = process.stdout;
+  const live = !options.json && process.stdout.isTTY === true && rows > options.players * 2 + LIVE_EXTRA_LINES && columns >= 80;
+  const showCursor = () => process.stdout.write('\u001b[?25h');
+  // Ctrl-C during the live view: give the cursor back before leaving.
+  if (live) process.once('SIGINT', () => (showCursor(), process.exit(130)));
+  const summary = await runDemo(options, {
+    mode: options.json ? 'quiet' : live ? 'live' : 'lines',
+    write: (text) => void process.stdout.write(text),
+    columns,
   });
-  const { url } = await server.listen();
-  process.stdout.write(`multisocket: reference server listening on ${url}\n`);
-
-  const manager = new ConnectionManager({ transport: webSocketTransport(WebSocket) });
-  // A short heartbeat so the demo shows a measured round trip within its few seconds.
-  const chat = manager.open('chat', { url, getToken: () => 'demo-token', heartbeat: { intervalMs: 200, timeoutMs: 1000 } });
-  log('manager.open("chat")', `state ${chat.state}`);
-  chat.on('state', ({ previous, next, reason }) => log('state', `${previous} -> ${next} (${reason})`));
-  chat.subscribe('server/ask', (payload) => ({ answer: 42, question: payload }));
-
-  await new Promise<void>((resolve) => chat.on('open', () => resolve()));
-  log('opened, session', chat.session ?? '');
-
-  const pushed = chat.waitFor('room/42/message', { timeoutMs: 5000 });
-  chat.send('chat/say', { text: '你好 👋' });
-  log('client -> server PUSH chat/say', { text: '你好 👋' });
-  log('server -> client PUSH room/42/message', await pushed);
-
-  const reply = await chat.request('room/join', { room: 42 }, { timeoutMs: 5000 });
-  log('client REQUEST room/join -> REPLY', reply);
-
-  const connection = [...server.connections.values()][0];
-  if (!connection) throw new Error('the server has no connection');
-  const answer = await connection.request('server/ask', 'meaning of life?', { timeoutMs: 5000 });
-  log('server REQUEST server/ask -> REPLY', answer);
-
-  const pong = await new Promise<{ rtt: number; offset: number }>((resolve) => chat.on('pong', resolve));
-  log('heartbeat PING -> PONG', `rtt ${pong.rtt} ms, server clock offset ${Math.round(pong.offset)} ms`);
-
-  const closed = new Promise<void>((resolve) =>
-    chat.on('state', ({ next }) => {
-      if (next === 'closed') resolve();
-    }),
-  );
-  manager.close();
-  await closed;
-  await server.close();
-  const s = chat.stats();
-  process.stdout.write(`multisocket: done. frames sent ${s.framesSent} in ${s.messagesSent} messages, received ${s.framesReceived}; dropped ${s.dropped}\n`);
+  process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `\n${formatSummary(summary)}`);
+  return exitCodeFor(summary);
 }
 
-main().then(
-  () => process.exit(0),
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    setTimeout(() => {
+      process.stderr.write('multisocket demo: something was left open after the run; exiting anyway\n');
+      process.exit(code);
+    }, LEAK_GRACE_MS).unref();
+  },
   (error: unknown) => {
-    process.stderr.write(`multisocket: the scripted session failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(`multisocket demo: failed: ${error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(1);
   },
 );
