@@ -1,0 +1,148 @@
+/*
+ * The second half of `npm run build`, after tsc has written the CommonJS + .d.ts build (run as dist/scripts/bundle.js):
+ *
+ * - dist/multisocket.min.js: the runtime (src/) and the presets (channels/) with @msgpack/msgpack and eventemitter3
+ *   in one minified CommonJS file, which a mini-game copies into its project and `require`s.
+ * - dist/miniprogram/: that same file as index.js (and channels.js), the folder package.json's `miniprogram` field
+ *   names, which WeChat DevTools' "build npm" copies as is into miniprogram_npm/multisocket/.
+ * - dist/esm/: the runtime and the presets as ES modules, one file per source file, for `import` in Node and for
+ *   bundlers (H5 builds); dist/esm/package.json marks them as modules.
+ */
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { join, relative, resolve } from 'path';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { packageRoot } from './package-root';
+
+/**
+ * The syntax level of the single-file bundle. ES2017 keeps async/await (iOS 11+, every Android WebView WeChat
+ * still supports) and lowers what older base libraries and JavaScriptCore builds reject: object spread/rest (2018),
+ * optional catch binding (2019), `?.` and `??` (2020), class fields (2022). A dropped-in file is not recompiled by
+ * DevTools' "ES6 to ES5" when it is excluded or minified code is skipped, so it must run as shipped.
+ */
+export const BUNDLE_TARGET = 'es2017';
+
+/** The syntax level of dist/esm: the CommonJS build's (tsconfig.base.json); a bundler lowers it further if needed. */
+export const ESM_TARGET = 'es2019';
+
+/** Where the bundle lands, relative to the package root. */
+export const BUNDLE_FILE = join('dist', 'multisocket.min.js');
+
+/** What would need code generation from strings, which devices forbid. */
+const CODEGEN = /\beval\s*\(|\bFunction\s*\(/g;
+
+/** The places in `code` that would generate code from strings (`eval(`, `Function(` / `new Function(`). */
+export function findCodegen(code: string): string[] {
+  return [...code.matchAll(CODEGEN)].map((m) => code.slice(Math.max(0, m.index - 30), m.index + 30));
+}
+
+/** esbuild options of the single-file bundle; `write: false` and a metafile let scripts/size.ts analyse it. */
+export function singleFileOptions(root: string): BuildOptions {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; license: string };
+  return {
+    stdin: {
+      // Everything a mini-game needs from one require: the runtime, then the presets (built only from its exports).
+      contents: "export * from './src/index';\nexport * from './channels/index';\n",
+      resolveDir: root,
+      sourcefile: 'multisocket-bundle.ts',
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'cjs',
+    platform: 'neutral',
+    // ESM builds of the dependencies first: @msgpack/msgpack's tree-shakes better than its CommonJS one.
+    mainFields: ['module', 'main'],
+    target: BUNDLE_TARGET,
+    minify: true,
+    // Non-ASCII as \u escapes: the file reads the same whatever encoding a tool assumes.
+    charset: 'ascii',
+    banner: {
+      js: `/*! multisocket ${pkg.version} | ${pkg.license} | includes @msgpack/msgpack (ISC) and eventemitter3 (MIT) */`,
+    },
+    legalComments: 'none',
+    outfile: join(root, BUNDLE_FILE),
+    logLevel: 'warning',
+  };
+}
+
+/**
+ * Writes dist/multisocket.min.js and dist/miniprogram/.
+ * @throws {Error} when the output would generate code from strings.
+ */
+export async function buildSingleFile(root: string): Promise<Metafile | undefined> {
+  const result = await build({ ...singleFileOptions(root), metafile: true });
+  const file = join(root, BUNDLE_FILE);
+  const codegen = findCodegen(readFileSync(file, 'utf8'));
+  if (codegen.length > 0) throw new Error(`${BUNDLE_FILE} would generate code from strings: ${codegen.join(' | ')}`);
+  const mini = join(root, 'dist', 'miniprogram');
+  mkdirSync(mini, { recursive: true });
+  copyFileSync(file, join(mini, 'index.js'));
+  // require('multisocket/channels') resolves to this file in miniprogram_npm; the presets are in index.js already.
+  writeFileSync(join(mini, 'channels.js'), "module.exports = require('./index.js');\n");
+  return result.metafile;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
+    .map((name) => join(dir, name));
+}
+
+/**
+ * Keeps every relative import as an import of the sibling output file, with the `.js` extension Node's ES module
+ * loader requires (`./codec` becomes `./codec.js`, `../src` becomes `../src/index.js`). Each file stays its own module,
+ * so import order, and with it "the UTF-8 fallback loads before @msgpack/msgpack", holds as in the source.
+ */
+function relativeImportsAsFiles(): Plugin {
+  return {
+    name: 'relative-imports-as-files',
+    setup(builder) {
+      builder.onResolve({ filter: /^\.\.?(\/|$)/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const base = resolve(args.resolveDir, args.path);
+        for (const [candidate, suffix] of [[`${base}.ts`, '.js'], [join(base, 'index.ts'), '/index.js']] as const) {
+          try {
+            readFileSync(candidate);
+          } catch {
+            continue;
+          }
+          const path = args.path.replace(/\/$/, '') + suffix;
+          return { path, external: true };
+        }
+        return { errors: [{ text: `cannot resolve ${args.path} from ${relative(process.cwd(), args.importer)}` }] };
+      });
+    },
+  };
+}
+
+/** Writes dist/esm/{src,channels}/**.js and the `"type": "module"` marker. */
+export async function buildEsm(root: string): Promise<void> {
+  const outdir = join(root, 'dist', 'esm');
+  await build({
+    entryPoints: [...sourceFiles(join(root, 'src')), ...sourceFiles(join(root, 'channels'))],
+    outbase: root,
+    outdir,
+    bundle: true,
+    packages: 'external',
+    plugins: [relativeImportsAsFiles()],
+    format: 'esm',
+    platform: 'neutral',
+    target: ESM_TARGET,
+    logLevel: 'warning',
+  });
+  writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
+}
+
+async function main(): Promise<void> {
+  const root = packageRoot();
+  await buildSingleFile(root);
+  await buildEsm(root);
+  const bytes = readFileSync(join(root, BUNDLE_FILE)).byteLength;
+  process.stdout.write(`bundle: dist/multisocket.min.js (${bytes} bytes), dist/miniprogram/, dist/esm/\n`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

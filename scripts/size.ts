@@ -1,0 +1,87 @@
+/*
+ * `npm run size`: the minified and min+gzip sizes of dist/multisocket.min.js next to the single-file builds of the
+ * clients a mini-game would otherwise ship (socket.io-client, mqtt), and the budget verdict. `--why` adds the
+ * bundle's biggest inputs (from esbuild's metafile). Exits 1 over budget; test/bundle-size.test.ts asserts the same.
+ */
+import { readFileSync } from 'fs';
+import { dirname, join } from 'path';
+import { gzipSync } from 'zlib';
+import { build } from 'esbuild';
+import { BUNDLE_FILE, singleFileOptions } from './bundle';
+import { packageRoot } from './package-root';
+
+/** The most dist/multisocket.min.js may weigh minified and gzipped (level 9), bytes: 16 KB (issue 7). */
+export const BUNDLE_BUDGET_GZIP_BYTES = 16 * 1024;
+
+/** One row of the size table. */
+export interface SizeRow {
+  readonly name: string;
+  /** Path relative to the package root. */
+  readonly file: string;
+  readonly minBytes: number;
+  /** gzip -9 of the minified file. */
+  readonly gzipBytes: number;
+}
+
+/** The minified and gzip -9 sizes of one file. */
+export function measure(path: string): { minBytes: number; gzipBytes: number } {
+  const bytes = readFileSync(path);
+  return { minBytes: bytes.byteLength, gzipBytes: gzipSync(bytes, { level: 9 }).byteLength };
+}
+
+/** The references: each package's own minified single-file browser build, as installed (devDependencies). */
+const REFERENCES: ReadonlyArray<{ name: string; pkg: string; file: string }> = [
+  { name: 'socket.io-client (JSON parser)', pkg: 'socket.io-client', file: 'dist/socket.io.min.js' },
+  { name: 'socket.io-client (msgpack parser)', pkg: 'socket.io-client', file: 'dist/socket.io.msgpack.min.js' },
+  { name: 'mqtt', pkg: 'mqtt', file: 'dist/mqtt.min.js' },
+];
+
+/** Our bundle first, then the references. @throws {Error} when the bundle is not built or a reference is missing. */
+export function sizeTable(root: string = packageRoot()): SizeRow[] {
+  const rows: SizeRow[] = [{ name: 'multisocket (runtime + presets + msgpack)', file: BUNDLE_FILE, ...measure(join(root, BUNDLE_FILE)) }];
+  for (const ref of REFERENCES) {
+    const dir = dirname(require.resolve(`${ref.pkg}/package.json`, { paths: [root] }));
+    rows.push({ name: ref.name, file: `node_modules/${ref.pkg}/${ref.file}`, ...measure(join(dir, ref.file)) });
+  }
+  return rows;
+}
+
+/** The bundle's inputs by bytes in the output, biggest first (rebuilt in memory with a metafile). */
+export async function bundleInputs(root: string = packageRoot()): Promise<Array<{ input: string; bytes: number }>> {
+  const result = await build({ ...singleFileOptions(root), write: false, metafile: true });
+  const output = Object.values(result.metafile.outputs)[0];
+  if (!output) throw new Error('esbuild wrote no output');
+  return Object.entries(output.inputs)
+    .map(([input, { bytesInOutput }]) => ({ input, bytes: bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+async function main(): Promise<void> {
+  const rows = sizeTable();
+  const width = Math.max(...rows.map((r) => r.name.length));
+  process.stdout.write(`${'bundle'.padEnd(width)}  ${'min'.padStart(9)}  ${'min+gzip'.padStart(9)}\n`);
+  for (const row of rows) {
+    process.stdout.write(`${row.name.padEnd(width)}  ${kb(row.minBytes).padStart(9)}  ${kb(row.gzipBytes).padStart(9)}\n`);
+  }
+  const ours = rows[0] as SizeRow;
+  const within = ours.gzipBytes < BUNDLE_BUDGET_GZIP_BYTES;
+  process.stdout.write(
+    `budget: ${kb(ours.gzipBytes)} min+gzip of ${kb(BUNDLE_BUDGET_GZIP_BYTES)}: ${within ? 'within' : 'OVER'} budget\n`,
+  );
+  if (process.argv.includes('--why')) {
+    process.stdout.write('\nbiggest inputs (minified bytes in the bundle):\n');
+    for (const { input, bytes } of (await bundleInputs()).slice(0, 20)) {
+      process.stdout.write(`${String(bytes).padStart(8)}  ${input}\n`);
+    }
+  }
+  if (!within) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
