@@ -6,6 +6,7 @@ import { CloseCode, ProtocolErrorCode } from '../src/codes';
 import { ProtocolError } from '../src/errors';
 import { type Frame, type Hello, Op } from '../src/protocol';
 import { validateTopic } from '../src/topics';
+import { FloodGuard, type LimitName } from './abuse';
 import { admit, admitSequenced, wsRefusal } from './admission';
 import { checkCloseCode, clampReason } from './close-reason';
 import { Deadline } from './deadline';
@@ -53,12 +54,14 @@ export class Connection implements SessionLink {
   private closedByServer = false;
   private markClosed!: () => void;
   private readonly options: ResolvedServerOptions;
-  private readonly codec: FrameCodec;
+  /** Replaced once HELLO is read: msgpack's decoder keeps a view of its last input, and that one holds the token. */
+  private codec: FrameCodec;
   private readonly outbox: Outbox;
   private readonly pending: PendingRequests;
   private readonly handshakeDeadline: Deadline;
   private readonly heartbeatDeadline: Deadline;
   private readonly killTimer: Timer;
+  private readonly flood: FloodGuard | undefined;
   private readonly outcome: RequestOutcome;
   private readonly authOutcome: AuthOutcome;
 
@@ -74,6 +77,7 @@ export class Connection implements SessionLink {
     this.heartbeatDeadline = new Deadline(options.clock, () => this.shutdown(CloseCode.HeartbeatTimeout, 'heartbeat timeout'));
     // A peer that never answers our close frame would hold the socket until ws's own 30 s timer.
     this.killTimer = new Timer(options.clock, () => ws.terminate());
+    this.flood = options.rateLimit ? new FloodGuard(options.rateLimit, options.clock) : undefined;
     this.outcome = {
       reply: (requestId, value) => this.answer([Op.Reply, requestId, value]),
       fail: (requestId, code, message) => this.answer([Op.Fail, requestId, code, message]),
@@ -158,6 +162,11 @@ export class Connection implements SessionLink {
     if (this.ending()) return;
     let frames: Frame[];
     const bytes = Array.isArray(data) ? Buffer.concat(data) : data;
+    const over = this.flood?.admit(bytes.byteLength);
+    if (over) {
+      this.limitExceeded(over);
+      return;
+    }
     try {
       if (!isBinary) throw new ProtocolError(ProtocolErrorCode.TextMessage, 'text messages are not part of the protocol; send binary');
       frames = this.codec.decode(bytes);
@@ -211,6 +220,7 @@ export class Connection implements SessionLink {
   }
 
   private hello(hello: Readonly<Hello>): void {
+    this.codec = new FrameCodec(this.options.limits);
     const unsupported = versionError(hello);
     if (unsupported) {
       this.protocolError(unsupported, CloseCode.UnsupportedVersion);
@@ -275,6 +285,11 @@ export class Connection implements SessionLink {
   private protocolError(error: ProtocolError, closeCode: number): void {
     this.shutdown(closeCode, clampReason(error.message));
     this.host.events.emit('protocolError', { error, connection: this, closeCode });
+  }
+
+  private limitExceeded(limit: LimitName): void {
+    this.shutdown(CloseCode.RateLimited, `rate limit: ${limit}`);
+    this.host.events.emit('limited', { limit, remoteAddress: this.remoteAddress, connection: this });
   }
 
   /** Moves to closing and releases timers and pending requests; false when already closing or closed. */

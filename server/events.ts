@@ -1,4 +1,5 @@
 import type { ProtocolError } from '../src/errors';
+import type { LimitName } from './abuse';
 import type { ServerConnection, ServerSession, SessionEndReason } from './types';
 
 /** A connection finished its handshake (WELCOME was sent); it is in `server.connections` from now on. */
@@ -40,6 +41,16 @@ export interface ProtocolErrorEvent {
   readonly closeCode: number;
 }
 
+/**
+ * A client went over an abuse limit: a connection over its message or byte rate got BYE 4002, or a socket over
+ * `maxConnectionsPerAddress` was refused at the upgrade with HTTP 429 (then there is no `connection`).
+ */
+export interface LimitedEvent {
+  readonly limit: LimitName;
+  readonly remoteAddress: string;
+  readonly connection?: ServerConnection;
+}
+
 /** A session was freed (the session layer's own memory returns to zero); state kept per session should go with it. */
 export interface SessionEndEvent {
   readonly session: ServerSession;
@@ -59,6 +70,7 @@ export interface ServerEventMap {
   disconnect: DisconnectEvent;
   error: ErrorEvent;
   protocolError: ProtocolErrorEvent;
+  limited: LimitedEvent;
   sessionEnd: SessionEndEvent;
   close: ServerCloseEvent;
 }

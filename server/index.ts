@@ -6,6 +6,7 @@
 export { createServer, ReferenceServer } from './server';
 export type { CloseOptions, ListenAddress } from './server';
 export type { Authenticate, AuthResult, ServerOptions } from './options';
+export type { LimitName, RateLimitOptions } from './abuse';
 export { ConnectionState } from './types';
 export type {
   HandlerContext,
@@ -26,6 +27,7 @@ export type {
   DisconnectEvent,
   ErrorEvent,
   EventSource,
+  LimitedEvent,
   MessageEvent,
   ProtocolErrorEvent,
   ServerCloseEvent,

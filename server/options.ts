@@ -6,6 +6,7 @@ import type { Hello } from '../src/protocol';
 import { withDefaults } from '../src/defaults';
 import { DEFAULT_RELIABLE, type ReliableOptions } from '../src/reliable';
 import { ServerState } from './state';
+import { defaultRateLimit, type RateLimitOptions } from './abuse';
 
 /** What `authenticate` may return: truthy accepts (an object becomes `connection.user`), falsy refuses. */
 export type AuthResult = object | boolean | null | undefined;
@@ -33,6 +34,18 @@ export interface ServerOptions {
   limits: Partial<CodecLimits>;
   /** Largest WebSocket message `ws` accepts before closing with 1009, bytes. Default: `limits.maxFrameBytes`. */
   maxPayload: number;
+  /**
+   * Per-connection flood limits, as token buckets on `clock`: a client that sends more messages or bytes than they
+   * allow gets BYE 4002 and the `limited` event fires. Default: 1,000 messages a second (bursts of 2,000) and
+   * 4 MiB a second (bursts of 4 × `maxPayload`); `false` turns them off (a benchmark measuring the server's ceiling).
+   */
+  rateLimit: Partial<RateLimitOptions> | false;
+  /**
+   * Most sockets one remote address may hold at once; one more is refused at the upgrade with HTTP 429 (and the
+   * `limited` event). Behind a reverse proxy every client shares the proxy's address: raise it, or pass `Infinity`.
+   * Default 1,000.
+   */
+  maxConnectionsPerAddress: number;
   /** Time source for every deadline and for WELCOME/PONG times. Default: `systemClock`. */
   clock: Clock;
   /** Accepts or refuses each HELLO. Default: accept every client. */
@@ -57,9 +70,10 @@ export interface ServerOptions {
 }
 
 /** {@link ServerOptions} with every default filled in, once, when the server is created. */
-export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'limits' | 'reliable'>> {
+export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'limits' | 'reliable' | 'rateLimit'>> {
   readonly limits: Readonly<CodecLimits>;
   readonly reliable: Readonly<ReliableOptions>;
+  readonly rateLimit: Readonly<RateLimitOptions> | false;
 }
 
 /**
@@ -69,6 +83,7 @@ export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'lim
 export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> = {}): ResolvedServerOptions {
   const limits = resolveLimits(options.limits ?? {});
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const maxPayload = options.maxPayload ?? limits.maxFrameBytes;
   const resolved: ResolvedServerOptions = {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8787,
@@ -78,7 +93,9 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
     limits,
-    maxPayload: options.maxPayload ?? limits.maxFrameBytes,
+    maxPayload,
+    rateLimit: resolveRateLimit(options.rateLimit, maxPayload),
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 1_000,
     clock: options.clock ?? systemClock,
     authenticate: options.authenticate ?? (() => true),
     resumeWindowMs: options.resumeWindowMs ?? 120_000,
@@ -94,6 +111,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
   checkDuration('closeTimeoutMs', resolved.closeTimeoutMs, 1);
   checkDuration('resumeWindowMs', resolved.resumeWindowMs, 0);
   if (!Number.isSafeInteger(resolved.maxPayload) || resolved.maxPayload <= 0) invalid('maxPayload', resolved.maxPayload);
+  if (resolved.maxConnectionsPerAddress !== Infinity) checkDuration('maxConnectionsPerAddress', resolved.maxConnectionsPerAddress, 1);
   if (!(resolved.state instanceof ServerState)) invalid('state', resolved.state);
   if (typeof resolved.authenticate !== 'function') invalid('authenticate', resolved.authenticate);
   const clock = resolved.clock;
@@ -110,6 +128,17 @@ function resolveReliable(partial: Partial<ReliableOptions> | undefined): Readonl
     checkDuration(`reliable.${key}`, reliable[key], key === 'ackDelayMs' ? 0 : 1);
   }
   return Object.freeze(reliable);
+}
+
+function resolveRateLimit(partial: Partial<RateLimitOptions> | false | undefined, maxPayload: number): Readonly<RateLimitOptions> | false {
+  if (partial === false) return false;
+  if (partial !== undefined && (typeof partial !== 'object' || partial === null)) invalid('rateLimit', partial);
+  const defaults = defaultRateLimit(maxPayload);
+  const rateLimit = withDefaults<RateLimitOptions>(defaults, partial);
+  for (const key of Object.keys(defaults) as (keyof RateLimitOptions)[]) checkDuration(`rateLimit.${key}`, rateLimit[key], 1);
+  // A bucket smaller than one allowed message would refuse that message however slowly it came.
+  if (rateLimit.byteBurst < maxPayload) invalid('rateLimit.byteBurst', `${rateLimit.byteBurst} (below maxPayload ${maxPayload})`);
+  return Object.freeze(rateLimit);
 }
 
 /** @throws {UsageError} `invalid_option` naming the option unless `value` is an integer ≥ `min`. */

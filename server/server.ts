@@ -8,6 +8,7 @@ import { CloseCode, UsageErrorCode } from '../src/codes';
 import { QueueFullError, UsageError } from '../src/errors';
 import { Op } from '../src/protocol';
 import { validateTopic } from '../src/topics';
+import { AddressLimiter } from './abuse';
 import { checkCloseCode, clampReason } from './close-reason';
 import { Connection, type ConnectionHost } from './connection';
 import { ServerError, ServerErrorCode } from './errors';
@@ -49,8 +50,8 @@ export interface CloseOptions {
  */
 export class ReferenceServer {
   /**
-   * Typed server events (`connection`, `message`, `disconnect`, `error`, `protocolError`, `sessionEnd`, `close`);
-   * `on` returns its undo.
+   * Typed server events (`connection`, `message`, `disconnect`, `error`, `protocolError`, `limited`, `sessionEnd`,
+   * `close`); `on` returns its undo.
    */
   readonly events: EventSource<ServerEventMap>;
   private readonly options: ResolvedServerOptions;
@@ -62,6 +63,7 @@ export class ReferenceServer {
   private readonly broadcastCodec: FrameCodec;
   private readonly host: ConnectionHost;
   private readonly registry: Sessions;
+  private readonly perAddress: AddressLimiter;
   private wss: WebSocketServer | undefined;
   private listening: ListenAddress | undefined;
   private closing: Promise<void> | undefined;
@@ -82,6 +84,7 @@ export class ReferenceServer {
     });
     this.events = this.emitter;
     this.broadcastCodec = new FrameCodec(this.options.limits);
+    this.perAddress = new AddressLimiter(this.options.maxConnectionsPerAddress);
     // Claimed before anything is adopted from it: two live servers must never share sessions.
     this.options.state.claim(this);
     this.registry = new Sessions(this.options, this.emitter);
@@ -138,7 +141,15 @@ export class ReferenceServer {
     }
     const { host, port, maxPayload } = this.options;
     return new Promise((resolve, reject) => {
-      const wss = new WebSocketServer({ host, port, maxPayload, clientTracking: false, perMessageDeflate: false });
+      const wss = new WebSocketServer({
+        host,
+        port,
+        maxPayload,
+        clientTracking: false,
+        perMessageDeflate: false,
+        // Refused before the upgrade, so a client over its address's share costs no WebSocket state at all.
+        verifyClient: (info, done) => done(this.admitAddress(info.req), 429, 'Too Many Connections'),
+      });
       this.wss = wss;
       const failed = (err: Error): void => {
         this.wss = undefined;
@@ -302,6 +313,13 @@ export class ReferenceServer {
     const connection = this.open.get(connectionOrId.id);
     // Identity, not just the id: a connection of another server instance may share it.
     return connection === connectionOrId ? connection : undefined;
+  }
+
+  private admitAddress(req: IncomingMessage): boolean {
+    const remoteAddress = req.socket.remoteAddress ?? '';
+    if (this.perAddress.admit(remoteAddress, req.socket)) return true;
+    this.emitter.emit('limited', { limit: 'maxConnectionsPerAddress', remoteAddress });
+    return false;
   }
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
