@@ -42,7 +42,11 @@ export interface Said {
 
 /** Events of the chat preset. */
 export interface ChatEvents {
-  /** Messages in `room` between `afterId` and `beforeId` could not be recovered (older than the server's history). */
+  /**
+   * Messages in `room` between `afterId` and `beforeId` could not be recovered (older than the server's history).
+   * `beforeId` is Infinity when the room's history started again (a new server without the old one's state): ids
+   * start afresh there, and whatever the old server held after `afterId` that had not arrived is lost.
+   */
   missed: { room: RoomId; afterId: number; beforeId: number };
   /** A resync finished: every joined room was re-joined and caught up from history. */
   resynced: { rooms: RoomId[] };
@@ -88,7 +92,8 @@ export interface ChatChannel {
 }
 
 /**
- * Opens a chat channel on `manager`: outbox `queue`, heartbeat 15 s / 10 s, reconnect defaults from the runtime.
+ * Opens a chat channel on `manager`: outbox `queue`, heartbeat 15 s / 10 s, received frames handled at most 1 ms per
+ * turn (`receiveTurnMs`), reconnect defaults from the runtime.
  * @throws {UsageError} as `manager.open`.
  */
 export function chatChannel(options: ChatOptions): ChatChannel {
@@ -96,6 +101,9 @@ export function chatChannel(options: ChatOptions): ChatChannel {
   const channel = manager.open(name, {
     outbox: { policy: 'queue' },
     heartbeat: { intervalMs: 15_000, timeoutMs: 10_000 },
+    // A burst of chat (a busy room, a catch-up from history) is handled 1 ms per turn, so the game channel's messages
+    // are not held up behind it.
+    receiveTurnMs: 1,
     ...channelOptions,
     url: options.url,
   });
@@ -207,10 +215,20 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     const state = recovering.get(k) as { since: number; buffer: ChatMessage[] };
     try {
       joining.add(k);
+      let joined: unknown;
       try {
-        await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
+        joined = await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
       } finally {
         joining.delete(k);
+      }
+      const newest = (joined as { lastId?: unknown } | null)?.lastId;
+      if (typeof newest === 'number' && newest < state.since) {
+        // The room's ids went back: a new server that did not keep the old one's state (a process restarted without an
+        // external store). Its ids start afresh, so everything it holds is new here; what the old one held after
+        // `since` and never arrived is gone, and said so rather than silently skipped.
+        events.emit('missed', { room, afterId: state.since, beforeId: Infinity });
+        state.since = 0;
+        lastId.delete(k);
       }
       if (!rooms.has(room)) {
         // Left while the re-join was in flight: leave again on the server.

@@ -143,6 +143,8 @@ export class ClientSession {
   /** The channel closed: every message still waiting for its acknowledgement is rejected with `error`. */
   close(error: () => Error): void {
     this.in.pause();
+    // Nothing can be sent any more: the kept frames are released with their promises.
+    this.out.reset();
     const waiting = [...this.waiting];
     this.waiting.clear();
     for (const reject of waiting) reject(error());
