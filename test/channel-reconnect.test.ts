@@ -1,3 +1,4 @@
+import { backoffDelay, DEFAULT_BACKOFF } from '../src/backoff';
 import { Channel } from '../src/channel';
 import { DisconnectedError, TimeoutError } from '../src/errors';
 import { type Harness, startHarness, TRANSPORT_KINDS } from './support/harness';
@@ -37,9 +38,10 @@ describe.each(TRANSPORT_KINDS)('heartbeat, reconnect and terminal codes over %s'
     expect(channel.state).toBe('open');
     const lost = next(channel, 'reconnecting');
     h.clock.advance(4000);
-    await expect(lost).resolves.toEqual({ attempt: 1, delayMs: 250, reason: 'heartbeat_timeout' });
+    const delayMs = backoffDelay(0, DEFAULT_BACKOFF, () => 0.5);
+    await expect(lost).resolves.toEqual({ attempt: 1, delayMs, reason: 'heartbeat_timeout' });
     const reopened = next(channel, 'open');
-    h.clock.advance(250);
+    h.clock.advance(delayMs);
     const { resumed } = await reopened;
     // The server still holds the session, so HELLO's session + recv resume it (PROTOCOL.md section 5).
     expect(resumed).toBe(true);

@@ -1,3 +1,4 @@
+import { backoffDelay, DEFAULT_BACKOFF } from '../src/backoff';
 import { ConnectionManager } from '../src/manager';
 import type { Channel } from '../src/channel';
 import { TransportError, UsageError } from '../src/errors';
@@ -168,7 +169,7 @@ describe('the platform refusing a socket (wx)', () => {
       expect(errors[0]).toBeInstanceOf(TransportError);
       expect(errors[0]?.code).toBe('socket_limit');
       expect(errors[0]?.message).toMatch(/at most 5 at once/);
-      expect(delays).toEqual([250, 500, 1000, 2000]);
+      expect(delays).toEqual([0, 1, 2, 3].map((attempt) => backoffDelay(attempt, DEFAULT_BACKOFF, () => 0.5)));
       // One platform call per attempt: 1 for "first"; for "second" its first attempt and the 4 retries above.
       expect(h.emulator?.connectCalls.length).toBe(1 + 1 + 4);
     } finally {
