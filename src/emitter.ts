@@ -1,11 +1,10 @@
-import EventEmitter from 'eventemitter3';
-
 /**
- * A typed event emitter: `Events` maps each event name to its single context argument. Built on eventemitter3
- * (no dependency on Node's `events`, so it runs in a mini-game). `on` returns the function that undoes it.
+ * A typed event emitter: `Events` maps each event name to its single context argument. Self-contained (no Node
+ * `events`, no dependency), so it runs in a mini-game and adds next to nothing to the bundle. `on` returns the
+ * function that undoes it.
  */
 export class Emitter<Events extends object> {
-  private readonly ee = new EventEmitter();
+  private readonly listeners = new Map<string, ((context: never) => void)[]>();
 
   /**
    * @param onListenerError told when a listener throws; the other listeners still run, and nothing reaches the
@@ -13,11 +12,18 @@ export class Emitter<Events extends object> {
    */
   constructor(private readonly onListenerError: (event: string, error: unknown) => void = () => undefined) {}
 
-  /** Listens to `event`; returns the function that stops listening. */
+  /** Listens to `event`; returns the function that stops listening (calling it twice is harmless). */
   on<K extends keyof Events & string>(event: K, listener: (context: Events[K]) => void): () => void {
-    this.ee.on(event, listener);
+    // A fresh array on every change: an emit in progress keeps iterating the snapshot it started with.
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
     return () => {
-      this.ee.off(event, listener);
+      const current = this.listeners.get(event);
+      if (!current) return;
+      const at = current.indexOf(listener);
+      if (at < 0) return;
+      const rest = current.filter((_, i) => i !== at);
+      if (rest.length === 0) this.listeners.delete(event);
+      else this.listeners.set(event, rest);
     };
   }
 
@@ -32,15 +38,19 @@ export class Emitter<Events extends object> {
 
   /** Number of listeners of `event` (or of every event), for leak checks. */
   listenerCount(event?: keyof Events & string): number {
-    if (event !== undefined) return this.ee.listenerCount(event);
-    return this.ee.eventNames().reduce((n, name) => n + this.ee.listenerCount(name), 0);
+    if (event !== undefined) return this.listeners.get(event)?.length ?? 0;
+    let n = 0;
+    for (const list of this.listeners.values()) n += list.length;
+    return n;
   }
 
+  /** Calls every listener of `event` that was registered when the emit began, in registration order. */
   emit<K extends keyof Events & string>(event: K, context: Events[K]): void {
-    const listeners = this.ee.listeners(event);
+    const listeners = this.listeners.get(event) as ((context: Events[K]) => void)[] | undefined;
+    if (!listeners) return;
     for (const listener of listeners) {
       try {
-        (listener as (context: Events[K]) => void)(context);
+        listener(context);
       } catch (error) {
         try {
           this.onListenerError(event, error);
@@ -52,6 +62,6 @@ export class Emitter<Events extends object> {
   }
 
   removeAllListeners(): void {
-    this.ee.removeAllListeners();
+    this.listeners.clear();
   }
 }
