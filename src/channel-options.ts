@@ -57,6 +57,12 @@ export interface ChannelOptions {
   maxBatchBytes: number;
   /** Frames sent within this many ms leave in one message; 0 = at the end of the current turn. Default 0. */
   flushMs: number;
+  /**
+   * Longest one turn spends handling received frames, ms (judged on `clock.now()` after each frame); the rest wait for
+   * the next turns (`clock.setTimeout(0)`), so that a burst on this channel does not hold up the other channels'
+   * messages, which arrive on the same JavaScript thread. Default Infinity (every frame at once); the chat preset uses 1.
+   */
+  receiveTurnMs: number;
   /** Decode limits (and the largest message this channel sends). */
   limits: Readonly<Partial<CodecLimits>>;
   /** Reliable delivery: unacknowledged buffer bounds and how often to ACK (PROTOCOL.md section 5). */
@@ -84,6 +90,7 @@ export const DEFAULT_CHANNEL_OPTIONS = Object.freeze({
   connectTimeoutMs: 10_000,
   maxBatchBytes: 64 * 1024,
   flushMs: 0,
+  receiveTurnMs: Infinity,
   reconnect: Object.freeze({ ...DEFAULT_BACKOFF, maxAttempts: Infinity, minStableMs: 5_000 }),
   requests: Object.freeze({ timeoutMs: 10_000, whileDisconnected: 'queue' as const }),
 });
@@ -97,6 +104,12 @@ function positive(name: string, value: number, allowZero = false): number {
     throw invalid(name, value, allowZero ? 'a number >= 0' : 'a number > 0');
   }
   return value;
+}
+
+/** 64 KiB, or less when the frame limit is smaller (a bad limit is left for the codec to name). */
+function defaultBatchBytes(maxFrameBytes: number | undefined): number {
+  const fallback = DEFAULT_CHANNEL_OPTIONS.maxBatchBytes;
+  return typeof maxFrameBytes === 'number' && Number.isSafeInteger(maxFrameBytes) && maxFrameBytes > 0 ? Math.min(fallback, maxFrameBytes) : fallback;
 }
 
 /**
@@ -127,8 +140,9 @@ export function resolveChannelOptions(
     shouldReconnect: partial.shouldReconnect,
     outbox,
     requests,
-    maxBatchBytes: partial.maxBatchBytes ?? DEFAULT_CHANNEL_OPTIONS.maxBatchBytes,
+    maxBatchBytes: partial.maxBatchBytes ?? defaultBatchBytes(partial.limits?.maxFrameBytes),
     flushMs: partial.flushMs ?? DEFAULT_CHANNEL_OPTIONS.flushMs,
+    receiveTurnMs: partial.receiveTurnMs ?? DEFAULT_CHANNEL_OPTIONS.receiveTurnMs,
     limits: partial.limits ?? {},
     reliable,
     transport,
@@ -160,6 +174,7 @@ export function resolveChannelOptions(
   positive('reliable.ackDelayMs', reliable.ackDelayMs, true);
   positive('maxBatchBytes', resolved.maxBatchBytes);
   positive('flushMs', resolved.flushMs, true);
+  positive('receiveTurnMs', resolved.receiveTurnMs);
   if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') throw invalid('getToken', typeof resolved.getToken, 'a function');
   return resolved;
 }

@@ -2,7 +2,7 @@ import { backoffDelay } from './backoff';
 import { Batcher } from './batcher';
 import { type ChannelOptions, type ReconnectInfo, resolveChannelOptions, type ResolvedChannelOptions } from './channel-options';
 import { type Clock, Timer } from './clock';
-import { FrameCodec, type WireData } from './codec';
+import { encodeOnce, FrameCodec, type WireData } from './codec';
 import {
   CloseCode,
   DisconnectedErrorCode,
@@ -24,6 +24,7 @@ import {
   type SubscriberError,
 } from './errors';
 import { Heartbeat } from './heartbeat';
+import { Inbox } from './inbox';
 import { type DropReason, Outbox, type OutboxEntry } from './outbox';
 import { type Frame, type Hello, Op, opName, PROTOCOL_VERSION, type Welcome } from './protocol';
 import { PendingRequests } from './requests';
@@ -55,6 +56,7 @@ export class Channel {
   private readonly requests: PendingRequests;
   private readonly heartbeat: Heartbeat;
   private readonly batcher: Batcher;
+  private readonly inbox: Inbox;
   private readonly sessionState: ClientSession;
   private readonly connectTimer: Timer;
   private readonly backoffTimer: Timer;
@@ -115,6 +117,7 @@ export class Channel {
     this.batcher = new Batcher(this.clock, this.codec.limits.maxFrameBytes, this.options.maxBatchBytes, this.options.flushMs, (data, frames, topics) =>
       this.transmit(data, frames, topics),
     );
+    this.inbox = new Inbox(this.clock, this.options.receiveTurnMs, (frame) => this.handle(frame));
     this.sessionState = new ClientSession(this.clock, this.options.reliable, this.codec, (frame) => {
       if (!this.isLive()) return false;
       this.batcher.add(frame, undefined);
@@ -374,7 +377,7 @@ export class Channel {
   /** Number of timers this channel has armed: 0 once it is closed. */
   get activeTimers(): number {
     return [this.connectTimer, this.backoffTimer, this.stableTimer, this.closingTimer, this.resumeTimer]
-      .filter((t) => t.armed).length + (this.heartbeat.active ? 1 : 0) + (this.batcher.armed ? 1 : 0);
+      .filter((t) => t.armed).length + (this.heartbeat.active ? 1 : 0) + (this.batcher.armed ? 1 : 0) + (this.inbox.armed ? 1 : 0);
   }
 
   // --- connection attempts ---------------------------------------------------------------------------------------
@@ -457,13 +460,16 @@ export class Channel {
       }
       this.setState(ChannelState.Handshaking, StateReason.SocketOpen);
       if (gen !== this.generation || this.current !== ChannelState.Handshaking) return;
-      this.sendFrame([Op.Hello, hello]);
-      this.batcher.flush();
+      // Straight out, never through the shared encoder or the batch buffer: nothing the channel keeps holds the token.
+      this.transmit(encodeOnce([Op.Hello, hello], this.codec.limits), 1, []);
     });
     socket.onMessage(({ data }) => {
       if (gen === this.generation) this.receive(data);
     });
     socket.onError(({ errMsg }) => {
+      if (gen !== this.generation) return;
+      // What the socket delivered before the error or close comes first.
+      this.inbox.flush();
       if (gen !== this.generation) return;
       if (this.current === ChannelState.Closing) {
         if (!this.socketOpen) this.finalize(StateReason.Closed);
@@ -476,6 +482,8 @@ export class Channel {
       this.connectionLost(StateReason.SocketError, { error });
     });
     socket.onClose(({ code, reason }) => {
+      if (gen !== this.generation) return;
+      this.inbox.flush();
       if (gen !== this.generation) return;
       if (this.current === ChannelState.Closing) {
         this.finalize(StateReason.Closed);
@@ -501,11 +509,8 @@ export class Channel {
     this.counters.framesReceived += frames.length;
     this.counters.bytesReceived += typeof data === 'string' ? data.length : data.byteLength;
     this.heartbeat.received();
-    const gen = this.generation;
-    for (const frame of frames) {
-      if (gen !== this.generation) return;
-      this.handle(frame);
-    }
+    // A frame that drops the connection (BYE, a gap) clears the inbox: nothing after it is handled.
+    this.inbox.add(frames);
   }
 
   private handle(frame: Frame): void {
@@ -717,6 +722,7 @@ export class Channel {
     const socket = this.socket;
     const wasOpen = this.socketOpen;
     this.generation++;
+    this.inbox.clear();
     this.socket = undefined;
     this.socketOpen = false;
     this.heartbeat.stop();
@@ -735,9 +741,10 @@ export class Channel {
 
   private terminate(code: number, reason: string): void {
     this.events.emit('terminal', { code, reason });
+    // Before detach, which would fail a request in flight as a bare disconnect: every promise hears the code and reason.
+    this.releasePending(`channel "${this.name}" closed for good: ${code} ${reason}`, code, reason);
     this.detach(CloseCode.Normal, 'terminal');
     this.stopTimers();
-    this.releasePending(`channel "${this.name}" closed for good: ${code} ${reason}`, code, reason);
     this.finalize(StateReason.Terminal);
   }
 
@@ -764,6 +771,7 @@ export class Channel {
     this.sessionState.pause();
     this.batcher.discard();
     this.generation++;
+    this.inbox.clear();
     const socket = this.socket;
     this.socket = undefined;
     this.socketOpen = false;
