@@ -1,7 +1,7 @@
 /*
  * The second half of `npm run build`, after tsc has written the CommonJS + .d.ts build (run as dist/scripts/bundle.js):
  *
- * - dist/multisocket.min.js: the runtime (src/) and the presets (channels/) with @msgpack/msgpack and eventemitter3
+ * - dist/multisocket.min.js: the runtime (src/, with its own msgpack codec) and the presets (channels/), no dependency,
  *   in one minified CommonJS file, which a mini-game copies into its project and `require`s.
  * - dist/miniprogram/: that same file as index.js (and channels.js), the folder package.json's `miniprogram` field
  *   names, which WeChat DevTools' "build npm" copies as is into miniprogram_npm/multisocket/.
@@ -49,14 +49,14 @@ export function singleFileOptions(root: string): BuildOptions {
     bundle: true,
     format: 'cjs',
     platform: 'neutral',
-    // ESM builds of the dependencies first: @msgpack/msgpack's tree-shakes better than its CommonJS one.
+    // ESM builds of any dependency first: they tree-shake better than CommonJS ones.
     mainFields: ['module', 'main'],
     target: BUNDLE_TARGET,
     minify: true,
     // Non-ASCII as \u escapes: the file reads the same whatever encoding a tool assumes.
     charset: 'ascii',
     banner: {
-      js: `/*! multisocket ${pkg.version} | ${pkg.license} | includes @msgpack/msgpack (ISC) and eventemitter3 (MIT) */`,
+      js: `/*! multisocket ${pkg.version} | ${pkg.license} | no dependencies */`,
     },
     legalComments: 'none',
     outfile: join(root, BUNDLE_FILE),
@@ -90,7 +90,7 @@ function sourceFiles(dir: string): string[] {
 /**
  * Keeps every relative import as an import of the sibling output file, with the `.js` extension Node's ES module
  * loader requires (`./codec` becomes `./codec.js`, `../src` becomes `../src/index.js`). Each file stays its own module,
- * so import order, and with it "the UTF-8 fallback loads before @msgpack/msgpack", holds as in the source.
+ * so import order holds as in the source.
  */
 function relativeImportsAsFiles(): Plugin {
   return {

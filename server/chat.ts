@@ -1,4 +1,4 @@
-import { Encoder } from '@msgpack/msgpack';
+import { MsgpackEncoder } from '../src/msgpack/encoder';
 import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
 import { type ChatMessage, ChatRoom } from './chat-room';
@@ -69,7 +69,7 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
   // Kept in the server's state, so that rooms, history, membership and mid dedupe outlive a server built on a shared one.
   const state = server.state;
   const { rooms, joined } = state.chat;
-  const sizer = new Encoder({ ignoreUndefined: true });
+  const sizer = new MsgpackEncoder({ maxDepth: 64 });
 
   const memberRoom = (payload: unknown, session: ServerSession): ChatRoom => {
     const room = rooms.get(keyOf(field(payload, 'room')));

@@ -1,9 +1,8 @@
-// The UTF-8 fallback must be on the global object before @msgpack/msgpack's module runs: keep this import first.
-import './text-codec';
-import { Decoder, Encoder } from '@msgpack/msgpack';
 import { ProtocolErrorCode, UsageErrorCode } from './codes';
-import { MultisocketError, ProtocolError, UsageError } from './errors';
-import { type CodecLimits, resolveLimits, StreamScanner } from './limits';
+import { ProtocolError, UsageError } from './errors';
+import { type CodecLimits, resolveLimits } from './limits';
+import { MsgpackDecoder } from './msgpack/decoder';
+import { MsgpackEncoder } from './msgpack/encoder';
 import { type Frame, validateFrame } from './protocol';
 
 /** What a socket hands the runtime: binary as an ArrayBuffer (or a view, from Node), or text. */
@@ -11,27 +10,20 @@ export type WireData = ArrayBuffer | ArrayBufferView | string;
 
 /**
  * Encodes frames to msgpack and decodes WebSocket messages into validated frames. One instance per channel (or per
- * server connection) reuses one msgpack Encoder and Decoder, so the hot path allocates only its output.
+ * server connection) reuses one encoder buffer, so the hot path allocates only its output. The msgpack codec is the
+ * runtime's own (src/msgpack/): it checks every limit while it decodes, in one pass, and needs no `TextEncoder`.
  */
 export class FrameCodec {
   /** The resolved limits, shared by both directions so this side never sends what the peer would refuse. */
   readonly limits: Readonly<CodecLimits>;
-  private readonly encoder: Encoder;
-  private readonly decoder: Decoder;
-  private readonly scanner: StreamScanner;
+  private readonly encoder: MsgpackEncoder;
+  private readonly decoder: MsgpackDecoder;
 
   /** @throws {RangeError} when a limit is not a positive integer. */
   constructor(limits: Readonly<Partial<CodecLimits>> = {}) {
     this.limits = resolveLimits(limits);
-    this.encoder = new Encoder({ ignoreUndefined: true, maxDepth: this.limits.maxDepth });
-    this.decoder = new Decoder({
-      maxStrLength: this.limits.maxStringBytes,
-      maxBinLength: this.limits.maxBinaryBytes,
-      maxArrayLength: this.limits.maxArrayLength,
-      maxMapLength: this.limits.maxMapLength,
-      maxExtLength: this.limits.maxExtBytes,
-    });
-    this.scanner = new StreamScanner(this.limits);
+    this.encoder = new MsgpackEncoder({ maxDepth: this.limits.maxDepth });
+    this.decoder = new MsgpackDecoder(this.limits);
   }
 
   /**
@@ -40,22 +32,7 @@ export class FrameCodec {
    * @throws {UsageError} `payload_too_large` over `maxFrameBytes`, `unencodable` for values msgpack cannot carry.
    */
   encodeShared(frame: Frame): Uint8Array {
-    let bytes: Uint8Array;
-    try {
-      bytes = this.encoder.encodeSharedRef(frame);
-    } catch (err) {
-      throw new UsageError(
-        UsageErrorCode.Unencodable,
-        `cannot encode the frame's payload: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
-    if (bytes.byteLength > this.limits.maxFrameBytes) {
-      throw new UsageError(
-        UsageErrorCode.PayloadTooLarge,
-        `encoded frame is ${bytes.byteLength} bytes, over maxFrameBytes ${this.limits.maxFrameBytes}`,
-      );
-    }
-    return bytes;
+    return checkSize(this.encoder.encodeSharedRef(frame), this.limits);
   }
 
   /**
@@ -90,17 +67,37 @@ export class FrameCodec {
       );
     }
     if (bytes.byteLength === 0) throw new ProtocolError(ProtocolErrorCode.Malformed, 'empty message');
-    const count = this.scanner.scan(bytes);
-    try {
-      if (count === 1) return [validateFrame(this.decoder.decode(bytes))];
-      const frames: Frame[] = [];
-      for (const value of this.decoder.decodeMulti(bytes)) frames.push(validateFrame(value));
-      return frames;
-    } catch (err) {
-      if (err instanceof MultisocketError) throw err;
-      throw new ProtocolError(ProtocolErrorCode.Malformed, `undecodable msgpack: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const values = this.decoder.decodeAll(bytes);
+    const frames: Frame[] = [];
+    for (const value of values) frames.push(validateFrame(value));
+    return frames;
   }
+
+  /** A summary without the shared buffers: they may still hold the bytes of the last message, secrets included. */
+  toJSON(): { limits: Readonly<CodecLimits> } {
+    return { limits: this.limits };
+  }
+
+  /** What `util.inspect` (console.log) shows in Node: the same summary. A registered symbol, so no Node type is needed. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `FrameCodec ${JSON.stringify(this.toJSON())}`;
+  }
+}
+
+/**
+ * Encodes one frame that carries a secret (HELLO and its token) with an encoder of its own, into an ArrayBuffer of
+ * exactly its length: no shared buffer of a codec keeps the secret once the message is sent.
+ * @throws {UsageError} as {@link FrameCodec.encodeShared}.
+ */
+export function encodeOnce(frame: Frame, limits: Readonly<CodecLimits>): ArrayBuffer {
+  return checkSize(new MsgpackEncoder({ maxDepth: limits.maxDepth }).encodeSharedRef(frame), limits).slice().buffer;
+}
+
+function checkSize(bytes: Uint8Array, limits: Readonly<CodecLimits>): Uint8Array {
+  if (bytes.byteLength > limits.maxFrameBytes) {
+    throw new UsageError(UsageErrorCode.PayloadTooLarge, `encoded frame is ${bytes.byteLength} bytes, over maxFrameBytes ${limits.maxFrameBytes}`);
+  }
+  return bytes;
 }
 
 function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {

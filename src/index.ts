@@ -1,5 +1,4 @@
-// The runtime's public surface. The UTF-8 fallback must be in place before anything loads @msgpack/msgpack.
-import './text-codec';
+// The runtime's public surface.
 
 export { type Clock, type TimerHandle, systemClock, Timer } from './clock';
 export {

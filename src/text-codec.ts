@@ -1,13 +1,13 @@
 import { Utf8Decoder, Utf8Encoder } from './utf8';
 
 /*
- * @msgpack/msgpack 3 runs `new TextEncoder()` and `new TextDecoder()` while its module loads, so on a WeChat device
- * (which has neither) merely importing it throws. This module is imported before the codec imports msgpack and puts
- * a WHATWG-exact fallback on the global object, only where the host has none: a host's own codec is never replaced.
+ * An opt-in for applications: the runtime itself never needs `TextEncoder` (its msgpack codec uses src/utf8.ts), but
+ * other libraries in the same mini-game may, and devices have neither it nor `TextDecoder`. `ensureTextCodec()` puts
+ * the WHATWG-exact fallback on the global object, only where the host has none: a host's own codec is never replaced.
+ * Nothing runs on import; the runtime itself leaves the global object alone.
  *
- * It is the one place in src/ that looks for the global object, because a global is the only thing msgpack's module
- * can see; every other platform object is passed in. `globalThis` exists only from base library 2.16.1, so the
- * mini-game's `GameGlobal` and the older names are tried too.
+ * It is the one place in src/ that looks for the global object; every other platform object is passed in.
+ * `globalThis` exists only from base library 2.16.1, so the mini-game's `GameGlobal` and the older names are tried too.
  */
 
 declare const GameGlobal: unknown;
@@ -42,5 +42,3 @@ export function ensureTextCodec(host: Host | undefined = hostObject()): { encode
   }
   return installed;
 }
-
-ensureTextCodec();
