@@ -63,13 +63,15 @@ export class Connection implements SessionLink {
   private readonly killTimer: Timer;
   private readonly flood: FloodGuard | undefined;
   private readonly outcome: RequestOutcome;
+  /** Made once: a PUSH handler's failure is reported through it, and a closure per inbound frame would be garbage. */
+  private readonly handlerFailed: (error: Error) => void;
   private readonly authOutcome: AuthOutcome;
 
   constructor(private readonly ws: WebSocket, readonly id: string, readonly remoteAddress: string, private readonly host: ConnectionHost) {
     const options = (this.options = host.options);
     this.whenClosed = new Promise((resolve) => (this.markClosed = resolve));
     this.codec = new FrameCodec(options.limits);
-    this.outbox = new Outbox(options.limits.maxFrameBytes, (message) => ws.send(message));
+    this.outbox = new Outbox(options.limits.maxFrameBytes, options.maxBatchBytes, (message) => ws.send(message));
     this.pending = new PendingRequests(options.clock);
     this.handshakeDeadline = new Deadline(options.clock, () =>
       this.shutdown(CloseCode.HeartbeatTimeout, this.current === ConnectionState.AwaitingHello ? 'no HELLO in time' : 'handshake timed out'),
@@ -78,6 +80,7 @@ export class Connection implements SessionLink {
     // A peer that never answers our close frame would hold the socket until ws's own 30 s timer.
     this.killTimer = new Timer(options.clock, () => ws.terminate());
     this.flood = options.rateLimit ? new FloodGuard(options.rateLimit, options.clock) : undefined;
+    this.handlerFailed = (error) => this.reportError(error);
     this.outcome = {
       reply: (requestId, value) => this.answer([Op.Reply, requestId, value]),
       fail: (requestId, code, message) => this.answer([Op.Fail, requestId, code, message]),
@@ -261,7 +264,7 @@ export class Connection implements SessionLink {
 
   private dispatch(topic: string, payload: unknown, kind: MessageKind, seq?: number): void {
     const ctx = { connection: this, session: this.welcomedSession(), topic, kind, seq };
-    this.host.router.dispatchPush(payload, ctx, (error) => this.reportError(error));
+    this.host.router.dispatchPush(payload, ctx, this.handlerFailed);
   }
 
   /** The session of a welcomed connection (application frames are admitted only once it has one). */

@@ -35,6 +35,13 @@ export interface ServerOptions {
   /** Largest WebSocket message `ws` accepts before closing with 1009, bytes. Default: `limits.maxFrameBytes`. */
   maxPayload: number;
   /**
+   * Frames one connection produces in a turn leave in messages of about this many bytes at most (a single larger frame
+   * still goes whole). Smaller messages let a client decode a burst in slices, with its other sockets' messages handled
+   * in between (the game socket stays fast while chat is busy). Default 64 KiB (the client's `maxBatchBytes`), or
+   * `limits.maxFrameBytes` if that is smaller.
+   */
+  maxBatchBytes: number;
+  /**
    * Per-connection flood limits, as token buckets on `clock`: a client that sends more messages or bytes than they
    * allow gets BYE 4002 and the `limited` event fires. Default: 1,000 messages a second (bursts of 2,000) and
    * 4 MiB a second (bursts of 4 × `maxPayload`); `false` turns them off (a benchmark measuring the server's ceiling).
@@ -94,6 +101,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
     closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
     limits,
     maxPayload,
+    maxBatchBytes: options.maxBatchBytes ?? Math.min(64 * 1024, limits.maxFrameBytes),
     rateLimit: resolveRateLimit(options.rateLimit, maxPayload),
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 1_000,
     clock: options.clock ?? systemClock,
@@ -111,6 +119,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
   checkDuration('closeTimeoutMs', resolved.closeTimeoutMs, 1);
   checkDuration('resumeWindowMs', resolved.resumeWindowMs, 0);
   if (!Number.isSafeInteger(resolved.maxPayload) || resolved.maxPayload <= 0) invalid('maxPayload', resolved.maxPayload);
+  checkDuration('maxBatchBytes', resolved.maxBatchBytes, 1);
   if (resolved.maxConnectionsPerAddress !== Infinity) checkDuration('maxConnectionsPerAddress', resolved.maxConnectionsPerAddress, 1);
   if (!(resolved.state instanceof ServerState)) invalid('state', resolved.state);
   if (typeof resolved.authenticate !== 'function') invalid('authenticate', resolved.authenticate);

@@ -10,16 +10,23 @@ export class Outbox {
   private readonly builder: MessageBuilder;
   private immediate: NodeJS.Immediate | undefined;
 
-  constructor(maxBytes: number, private readonly write: (message: ArrayBuffer) => void) {
-    this.builder = new MessageBuilder(maxBytes, Math.min(maxBytes, 1024));
+  /**
+   * @param maxFrameBytes the largest message the peer accepts (one frame may be that big).
+   * @param batchBytes the size at which a batch is sent: a burst leaves as several messages of about this size, so
+   * the client decodes it in slices and its other sockets' messages are handled in between.
+   */
+  constructor(maxFrameBytes: number, private readonly batchBytes: number, private readonly write: (message: ArrayBuffer) => void) {
+    this.builder = new MessageBuilder(maxFrameBytes, Math.min(maxFrameBytes, 1024));
   }
 
   /** Queues one encoded frame (copied at once, so a codec's shared buffer may be reused right after). */
   add(frame: Uint8Array): void {
-    if (!this.builder.add(frame)) {
+    if (this.builder.frameCount > 0 && this.builder.byteLength + frame.byteLength > this.batchBytes) this.flush();
+    // A frame over maxFrameBytes never gets here: the codec refuses to encode it.
+    this.builder.add(frame);
+    if (this.builder.byteLength >= this.batchBytes) {
       this.flush();
-      // A frame over the budget never gets here: the codec refuses to encode it.
-      this.builder.add(frame);
+      return;
     }
     this.immediate ??= setImmediate(() => {
       this.immediate = undefined;
@@ -27,9 +34,11 @@ export class Outbox {
     });
   }
 
-  /** Sends what is queued now, as one message. */
+  /**
+   * Sends what is queued now, as one message. A scheduled flush stays scheduled (it finds nothing and does nothing):
+   * cancelling and re-arming it for every inbound message would cost more than the message itself on a busy socket.
+   */
   flush(): void {
-    this.cancelTimer();
     if (this.builder.frameCount > 0) this.write(this.builder.take());
   }
 
