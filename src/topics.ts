@@ -125,6 +125,14 @@ export class TopicIndex<T> {
 
   /** The values whose patterns match `topic`, in the order they were added. Returns a fresh array. */
   match(topic: string): T[] {
+    if (this.wildcards === 0) {
+      // Exact patterns only (the common case): their values are already in insertion order.
+      const exact = this.exact.get(topic);
+      if (!exact) return [];
+      const values = new Array<T>(exact.length);
+      for (let i = 0; i < exact.length; i++) values[i] = (exact[i] as Entry<T>).value;
+      return values;
+    }
     const out: Entry<T>[] = [];
     const exact = this.exact.get(topic);
     if (exact) for (const e of exact) out.push(e);

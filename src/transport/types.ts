@@ -105,7 +105,8 @@ export function checkCloseOption(option: Readonly<SocketCloseOption>): void {
 
 /** True for an ArrayBuffer from any realm (a jest sandbox, an iframe, Node's core), where `instanceof` may lie. */
 export function isArrayBuffer(value: unknown): value is ArrayBuffer {
-  return Object.prototype.toString.call(value) === '[object ArrayBuffer]';
+  // `instanceof` first: it is what every message of this realm passes, at a fraction of the tag lookup's cost.
+  return value instanceof ArrayBuffer || Object.prototype.toString.call(value) === '[object ArrayBuffer]';
 }
 
 /**

@@ -110,6 +110,9 @@ class StandardSocket extends ListenedSocket implements SocketLike {
         errMsg = `sendSocketMessage:fail ${describeError(err)}`;
       }
     }
+    // A send that worked and asked for no success/complete callback has nothing to report: no promise, no microtask
+    // (the hot path: a channel passes only `fail`).
+    if (errMsg === undefined && !option.success && !option.complete) return;
     defer(() => {
       if (errMsg === undefined) {
         this.events.protect(option.success)?.({ errMsg: 'sendSocketMessage:ok' });
