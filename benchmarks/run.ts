@@ -1,20 +1,91 @@
 /*
- * `npm run bench`: runs the benchmark suites and prints each figure as a ratio against a baseline measured in the
- * same process and run (absolute numbers are printed too, never asserted). `--quick` runs fewer rounds.
+ * `npm run bench`: runs every suite in order, prints one table per suite and the tracked ratios, and writes
+ * `benchmarks/results/latest.json` and `benchmarks/results/latest.svg`. Every ratio is measured against a baseline in
+ * this same run on this same machine; absolute figures are printed with their spread but never asserted. Exits 0 when
+ * every suite ran (met goals or not), 1 when a suite threw.
+ *
+ * Options: `--quick` (fewer rounds, smaller workloads, same JSON shape; under 60 s), `--only=codec,echo` (a subset,
+ * for profiling), `--out=<dir>` (where to write the results; default benchmarks/results in the repository).
  */
-import { cpus } from 'os';
-import { runRouterBenchmark } from './router';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { renderChart, type ChartBar } from './chart';
+import { suite as codec } from './codec';
+import { suite as echo } from './echo';
+import { suite as gameChat } from './game-chat';
+import { suite as memory } from './memory';
+import { suite as reconnectStorm } from './reconnect-storm';
+import { describeMachine, formatSuite, formatSummary } from './report';
+import { suite as router } from './router';
+import type { Suite, SuiteResult } from './types';
 
-const quick = process.argv.includes('--quick');
-process.stdout.write(`multisocket benchmarks on ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, Node ${process.version}${quick ? ' (quick)' : ''}\n\n`);
+/** Every suite, in the issue's order. Adding one is one line here. */
+const SUITES: ReadonlyArray<readonly [name: string, suite: Suite]> = [
+  ['codec', codec],
+  ['echo', echo],
+  ['game-chat', gameChat],
+  ['router', router],
+  ['memory', memory],
+  ['reconnect-storm', reconnectStorm],
+];
 
-const router = runRouterBenchmark(quick ? { rounds: 5, iterations: 50_000 } : {});
-process.stdout.write(
-  [
-    'Router scaling (dispatch of one message; 3 matching subscribers)',
-    `  10 unrelated subscriptions      ${router.nsPerDispatchSmall.toFixed(0)} ns/dispatch (median of ${router.rounds})`,
-    `  10,000 unrelated subscriptions  ${router.nsPerDispatchLarge.toFixed(0)} ns/dispatch`,
-    `  ratios.routerScaling            ${router.ratio.toFixed(2)}  (goal <= 2)`,
-    '',
-  ].join('\n'),
+function option(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+}
+
+async function main(): Promise<number> {
+  const quick = process.argv.includes('--quick');
+  const only = option('only')?.split(',');
+  // dist/benchmarks/run.js -> <repo>/benchmarks/results
+  const outDir = resolve(option('out') ?? join(__dirname, '..', '..', 'benchmarks', 'results'));
+  const machine = describeMachine();
+  const started = Date.now();
+  const date = new Date(started).toISOString();
+  process.stdout.write(
+    `multisocket benchmarks: ${machine.cpu} x${machine.cores}, ${machine.memoryGiB} GiB, ${machine.os} ${machine.arch}, ` +
+      `Node ${process.version}${quick ? ', quick' : ''}, ${date}\n\n`,
+  );
+
+  const results: SuiteResult[] = [];
+  const errors: { suite: string; message: string }[] = [];
+  for (const [name, suite] of SUITES) {
+    if (only && !only.includes(name)) continue;
+    const t0 = Date.now();
+    try {
+      const result = await suite({ quick });
+      results.push(result);
+      process.stdout.write(`${formatSuite(result)}\n  (${((Date.now() - t0) / 1000).toFixed(1)} s)\n\n`);
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      errors.push({ suite: name, message });
+      process.stdout.write(`Suite ${name} FAILED after ${((Date.now() - t0) / 1000).toFixed(1)} s:\n  ${message}\n\n`);
+    }
+  }
+
+  const ratios: Record<string, number> = {};
+  const goals: Record<string, { text: string; met: boolean }> = {};
+  for (const result of results) {
+    Object.assign(ratios, result.ratios);
+    Object.assign(goals, result.goals);
+  }
+  process.stdout.write(`${formatSummary(results)}\n`);
+
+  const report = { machine, node: process.version, quick, date, durationS: Math.round((Date.now() - started) / 100) / 10, suites: results, ratios, goals, errors };
+  const bars: ChartBar[] = Object.entries(goals).map(([key, goal]) => ({ key, value: ratios[key] as number, goal: goal.text, met: goal.met }));
+  const subtitle = `${date.slice(0, 10)}, ${machine.cpu} x${machine.cores}, Node ${process.version}${quick ? ', quick run' : ''}`;
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(outDir, 'latest.svg'), renderChart(bars, subtitle));
+  process.stdout.write(`\nWrote ${join(outDir, 'latest.json')} and latest.svg in ${report.durationS} s.\n`);
+  if (errors.length > 0) process.stdout.write(`${errors.length} suite(s) failed: ${errors.map((e) => e.suite).join(', ')}\n`);
+  return errors.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`benchmarks: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
 );

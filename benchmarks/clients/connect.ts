@@ -1,0 +1,125 @@
+/*
+ * How each contender's client connects and sends one echo request. Every client sends the same payload (the ~100 B
+ * game state) on the topic or event `echo` and calls `onEcho` for each echo it receives; nothing else differs.
+ */
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import { io } from 'socket.io-client';
+import * as msgpackParser from 'socket.io-msgpack-parser';
+import WebSocket from 'ws';
+import { ConnectionManager, webSocketTransport } from '../../src';
+import type { EchoKind } from '../echo-kinds';
+import { GAME_STATE } from '../payloads';
+
+/** An open client: `send` one echo request, `close` when done. */
+export interface EchoConnection {
+  send(): void;
+  /** WebSocket messages sent so far, where the client counts them. */
+  messagesSent?(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects a client of `kind` to `url`; resolves once it can send. `onLost` is called if the connection drops after
+ * that (a benchmark that silently reconnects would measure the wrong thing).
+ */
+export function connect(kind: EchoKind, url: string, onEcho: (payload: unknown) => void, onLost: (why: string) => void): Promise<EchoConnection> {
+  switch (kind) {
+    case 'raw-ws':
+      return rawWs(url, onEcho, onLost);
+    case 'multisocket':
+      return multisocket(url, onEcho, onLost, false);
+    case 'multisocket-batched':
+      return multisocket(url, onEcho, onLost, true);
+    case 'socket.io':
+      return socketIo(url, onEcho, onLost, false);
+    case 'socket.io-msgpack':
+      return socketIo(url, onEcho, onLost, true);
+  }
+}
+
+/** The hand-written floor: `[topic, payload]` arrays, one reused Encoder and Decoder, one ws message per send. */
+function rawWs(url: string, onEcho: (payload: unknown) => void, onLost: (why: string) => void): Promise<EchoConnection> {
+  const encoder = new Encoder();
+  const decoder = new Decoder();
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  ws.on('message', (data: Buffer) => {
+    const message = decoder.decode(data) as [string, unknown];
+    if (message[0] === 'echo') onEcho(message[1]);
+  });
+  let closing = false;
+  ws.on('close', (code) => {
+    if (!closing) onLost(`raw ws closed with ${code}`);
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('error', reject);
+    ws.once('open', () =>
+      resolve({
+        send: () => ws.send(encoder.encode(['echo', GAME_STATE])),
+        close: () =>
+          new Promise((done) => {
+            closing = true;
+            ws.once('close', () => done());
+            ws.close(1000);
+          }),
+      }),
+    );
+  });
+}
+
+/** A channel of a ConnectionManager over `ws`; `batched: false` sets maxBatchBytes to 1 so every frame leaves alone. */
+function multisocket(url: string, onEcho: (payload: unknown) => void, onLost: (why: string) => void, batched: boolean): Promise<EchoConnection> {
+  const manager = new ConnectionManager({ transport: webSocketTransport(WebSocket) });
+  const channel = manager.open('bench', batched ? { url } : { url, maxBatchBytes: 1 });
+  channel.subscribe('echo', (payload) => onEcho(payload));
+  return new Promise((resolve, reject) => {
+    const undoError = channel.on('error', (error) => reject(error));
+    const undoOpen = channel.on('open', () => {
+      undoError();
+      undoOpen();
+      let closing = false;
+      channel.on('state', ({ next, reason }) => {
+        if (!closing && next !== 'open') onLost(`multisocket channel went ${next} (${reason})`);
+      });
+      resolve({
+        send: () => void channel.send('echo', GAME_STATE),
+        messagesSent: () => channel.stats().messagesSent,
+        close: () =>
+          new Promise((done) => {
+            closing = true;
+            channel.on('state', ({ next }) => {
+              if (next === 'closed') done();
+            });
+            manager.close();
+          }),
+      });
+    });
+  });
+}
+
+/** socket.io-client on the websocket transport only, with its default or its msgpack parser. */
+function socketIo(url: string, onEcho: (payload: unknown) => void, onLost: (why: string) => void, msgpack: boolean): Promise<EchoConnection> {
+  const socket = io(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    ...(msgpack ? { parser: msgpackParser } : {}),
+  });
+  socket.on('echo', (payload: unknown) => onEcho(payload));
+  let closing = false;
+  socket.on('disconnect', (reason) => {
+    if (!closing) onLost(`socket.io disconnected (${reason})`);
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect_error', reject);
+    socket.once('connect', () =>
+      resolve({
+        send: () => void socket.emit('echo', GAME_STATE),
+        close: () => {
+          closing = true;
+          socket.disconnect();
+          return Promise.resolve();
+        },
+      }),
+    );
+  });
+}

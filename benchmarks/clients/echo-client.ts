@@ -1,0 +1,108 @@
+/*
+ * One contender's client process for the end-to-end suites, driven by the parent over IPC. The workload is the same
+ * for every contender (see `round`); it reports echoes, elapsed time and its own CPU time.
+ * Usage (forked): echo-client.js <kind> <url>
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { ClientCommand, ClientReport, EchoKind, RoundResult } from '../echo-kinds';
+import { GAME_STATE } from '../payloads';
+import { connect, type EchoConnection } from './connect';
+
+const NOOP = (): void => undefined;
+let onEcho: (payload: unknown) => void = NOOP;
+
+function report(message: ClientReport): void {
+  process.send?.(message);
+}
+
+/**
+ * One round: the application sends in bursts of up to `burst` per turn, never more than `window` in flight; each
+ * burst runs on the turn after echoes arrive (setImmediate), the way a game sends what a frame produced. After
+ * `durationMs` no new burst starts and the round ends when every echo is back.
+ */
+function round(connection: EchoConnection, window: number, burst: number, durationMs: number): Promise<RoundResult> {
+  return new Promise((resolve) => {
+    let sent = 0;
+    let received = 0;
+    let stopping = false;
+    let scheduled = false;
+    const cpu = process.cpuUsage();
+    const messagesBefore = connection.messagesSent?.();
+    const start = process.hrtime.bigint();
+    const deadline = start + BigInt(Math.round(durationMs * 1e6));
+    const pump = (): void => {
+      scheduled = false;
+      if (stopping) return;
+      if (process.hrtime.bigint() >= deadline) {
+        stopping = true;
+        finishIfDrained();
+        return;
+      }
+      const n = Math.min(burst, window - (sent - received));
+      for (let i = 0; i < n; i++) connection.send();
+      sent += n;
+      // Room left in the window: the next turn sends the next burst, whether or not an echo arrives meanwhile.
+      if (sent - received < window) schedule();
+    };
+    const schedule = (): void => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(pump);
+    };
+    const finishIfDrained = (): void => {
+      if (received !== sent) return;
+      const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+      const used = process.cpuUsage(cpu);
+      onEcho = NOOP;
+      const result: RoundResult = { messages: received, elapsedMs, cpuUs: used.user + used.system };
+      if (messagesBefore !== undefined) result.wsMessagesSent = (connection.messagesSent?.() ?? 0) - messagesBefore;
+      resolve(result);
+    };
+    onEcho = () => {
+      received++;
+      if (stopping) finishIfDrained();
+      else schedule();
+    };
+    pump();
+  });
+}
+
+async function main(): Promise<void> {
+  const [kind, url] = process.argv.slice(2) as [EchoKind, string];
+  const connection = await connect(
+    kind,
+    url,
+    (payload) => onEcho(payload),
+    (why) => {
+      report({ type: 'error', message: why });
+      process.exitCode = 1;
+      process.disconnect?.();
+    },
+  );
+  // One echo first, compared with what was sent: a contender that echoes something else is no contender.
+  const first = await new Promise<unknown>((resolve) => {
+    onEcho = resolve;
+    connection.send();
+  });
+  onEcho = NOOP;
+  if (!isDeepStrictEqual(first, GAME_STATE)) throw new Error(`${kind}: the echo differs from what was sent`);
+  process.on('message', (command: ClientCommand) => {
+    if (command.type === 'stop') {
+      void connection.close().finally(() => process.exit(0));
+      return;
+    }
+    round(connection, command.window, command.burst, command.durationMs).then(
+      (result) => report({ type: 'result', ...result }),
+      (error: unknown) => report({ type: 'error', message: String(error) }),
+    );
+  });
+  report({ type: 'ready' });
+}
+
+// The parent is gone: nothing more to measure.
+process.on('disconnect', () => process.exit(0));
+main().catch((error: unknown) => {
+  report({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+  process.exitCode = 1;
+  process.disconnect?.();
+});

@@ -1,0 +1,233 @@
+/*
+ * Child of the game-under-chat-load suite (run with --expose-gc): one ConnectionManager with the game preset and the
+ * chat preset, as a mini-game has them, plus a second chat channel with no per-turn limit (`receiveTurnMs: Infinity`)
+ * in a room of its own, as a reference. It records the latency of every `game/state` (arrival minus the server's
+ * `sentAt`) through interleaved phases: quiet (no chat traffic), bursts into the preset's room, bursts into the
+ * reference room (500 x 1 KB messages, a burst every `burstEveryMs`). It also times every turn each chat channel
+ * takes (socket callbacks and its timers). Prints {type:'ready'}, then {type:'result'} for {type:'run'}.
+ */
+import { performance } from 'perf_hooks';
+import WebSocket from 'ws';
+import { type ChatChannel, chatChannel, gameChannel } from '../../channels';
+import { type Clock, systemClock } from '../../src/clock';
+import { ConnectionManager } from '../../src/manager';
+import type { Transport } from '../../src/transport/types';
+import { webSocketTransport } from '../../src/transport/websocket';
+import { failOnError, listenToParent, pause, preciseNow, type ScriptMessage, tellParent } from '../script-process';
+
+failOnError('game-chat client');
+
+/** What the parent asks for. */
+export interface GameChatRun extends ScriptMessage {
+  readonly type: 'run';
+  /** Measured rounds; each has a quiet phase and one burst phase per chat channel, in rotating order. */
+  readonly rounds: number;
+  readonly phaseMs: number;
+  readonly warmupMs: number;
+  readonly burstCount: number;
+  readonly burstBytes: number;
+  /** A burst starts this often (or when the one before has arrived, if it takes longer). */
+  readonly burstEveryMs: number;
+}
+
+/** One phase's figures, ms. */
+export interface GameChatPhase {
+  /** Latency of each game message sent during the phase. */
+  readonly latencies: number[];
+  /** Each burst, request to last message delivered. */
+  readonly burstMs: number[];
+  /** Every turn the phase's chat channel took (wall time, so a turn the OS preempted counts in full). */
+  readonly turnsMs: number[];
+}
+
+/** One round: the quiet phase, bursts into the preset's chat channel, bursts into the reference channel. */
+export interface GameChatRound {
+  readonly quiet: GameChatPhase;
+  readonly preset: GameChatPhase;
+  readonly reference: GameChatPhase;
+}
+
+interface Sample {
+  sentAt: number;
+  latency: number;
+}
+
+/** A chat channel and the turns it took. */
+interface TimedChat {
+  readonly chat: ChatChannel;
+  readonly room: string;
+  /** Turns since the last reset, ms. */
+  turns: number[];
+  received: number;
+}
+
+/** The same transport, timing each message callback (a turn the channel takes on the thread). */
+function timedTransport(inner: Transport, record: (ms: number) => void): Transport {
+  return {
+    name: inner.name,
+    connect(options) {
+      const socket = inner.connect(options);
+      return {
+        send: (option) => socket.send(option),
+        close: (option) => socket.close(option),
+        onOpen: (listener) => socket.onOpen(listener),
+        onError: (listener) => socket.onError(listener),
+        onClose: (listener) => socket.onClose(listener),
+        onMessage: (listener) =>
+          socket.onMessage((result) => {
+            const start = performance.now();
+            listener(result);
+            record(performance.now() - start);
+          }),
+      };
+    },
+  };
+}
+
+/** The system clock, timing each timer callback (the turns a channel takes after a message: ACKs, slices of a burst). */
+function timedClock(record: (ms: number) => void): Clock {
+  return {
+    now: systemClock.now,
+    clearTimeout: systemClock.clearTimeout,
+    setTimeout: (fn, delayMs) =>
+      systemClock.setTimeout(() => {
+        const start = performance.now();
+        fn();
+        record(performance.now() - start);
+      }, delayMs),
+  };
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function main(gameUrl: string, chatUrl: string): Promise<void> {
+  const transport = webSocketTransport(WebSocket);
+  const manager = new ConnectionManager({ transport });
+  const game = gameChannel({ manager, url: gameUrl });
+  const timedChat = (name: string, room: string, receiveTurnMs?: number): TimedChat => {
+    const record = (ms: number) => void timed.turns.push(ms);
+    const chat = chatChannel({
+      manager,
+      url: chatUrl,
+      name,
+      transport: timedTransport(transport, record),
+      clock: timedClock(record),
+      ...(receiveTurnMs === undefined ? {} : { receiveTurnMs }),
+    });
+    const timed: TimedChat = { chat, room, turns: [], received: 0 };
+    chat.onMessage(room, () => {
+      timed.received++;
+      if (waiting && timed.received >= waiting.target) {
+        const w = waiting;
+        waiting = undefined;
+        w.resolve();
+      }
+    });
+    return timed;
+  };
+  let waiting: { target: number; resolve: () => void } | undefined;
+  const preset = timedChat('chat', 'bench');
+  const reference = timedChat('chat-unlimited', 'bench-reference', Infinity);
+
+  let samples: Sample[] = [];
+  let inputs = 0;
+  game.onState((state) => {
+    const sentAt = (state as unknown as { sentAt: number }).sentAt;
+    samples.push({ sentAt, latency: preciseNow() - sentAt });
+    // A game answers state with input; every third tick keeps the send path busy without flooding it.
+    if (++inputs % 3 === 0) game.sendInput({ dx: 1, dy: 0 });
+  });
+  await Promise.all([game.channel.waitFor('game/state', { timeoutMs: 10_000 }), preset.chat.join(preset.room), reference.chat.join(reference.room)]);
+
+  const burst = async (target: TimedChat, count: number, bytes: number): Promise<{ from: number; to: number }> => {
+    const from = preciseNow();
+    const done = new Promise<void>((resolve) => (waiting = { target: target.received + count, resolve }));
+    await target.chat.channel.request('bench/burst', { room: target.room, count, bytes }, { timeoutMs: 10_000 });
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`burst stalled: ${target.received} of ${waiting?.target} chat messages; ${JSON.stringify(manager.stats())}`));
+      }, 10_000);
+    });
+    try {
+      await Promise.race([done, stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return { from, to: preciseNow() };
+  };
+
+  /**
+   * Starts a phase from a collected heap, so that no phase pays for the garbage of the one before; game messages held
+   * up by the collection itself arrive before the phase starts counting.
+   */
+  const startPhase = async () => {
+    gc?.();
+    await pause(50);
+    samples = [];
+    preset.turns = [];
+    reference.turns = [];
+  };
+
+  const quietPhase = async (ms: number): Promise<GameChatPhase> => {
+    await startPhase();
+    const start = preciseNow();
+    await pause(ms);
+    const end = preciseNow();
+    await pause(50);
+    const during = samples.filter((s) => s.sentAt >= start && s.sentAt <= end);
+    return { latencies: during.map((s) => s.latency), burstMs: [], turnsMs: [...preset.turns, ...reference.turns] };
+  };
+
+  const burstPhase = async (ms: number, target: TimedChat, run: GameChatRun): Promise<GameChatPhase> => {
+    await startPhase();
+    const windows: { from: number; to: number }[] = [];
+    const start = preciseNow();
+    const end = start + ms;
+    for (let k = 1; preciseNow() < end; k++) {
+      windows.push(await burst(target, run.burstCount, run.burstBytes));
+      const wait = start + k * run.burstEveryMs - preciseNow();
+      if (wait > 0) await pause(Math.min(wait, end - preciseNow()));
+    }
+    // Game messages still on their way when the last burst ended arrive within a tick or two.
+    await pause(50);
+    const during = samples.filter((s) => s.sentAt >= start && s.sentAt <= end);
+    return { latencies: during.map((s) => s.latency), burstMs: windows.map((w) => w.to - w.from), turnsMs: target.turns };
+  };
+
+  tellParent({ type: 'ready' });
+  listenToParent(
+    (message) => {
+      if (message.type !== 'run') return;
+      const run = message as GameChatRun;
+      (async () => {
+        await quietPhase(run.warmupMs);
+        await burstPhase(run.warmupMs, preset, run);
+        await burstPhase(run.warmupMs, reference, run);
+        const rounds: GameChatRound[] = [];
+        for (let r = 0; r < run.rounds; r++) {
+          // The order rotates from round to round, so that no phase always follows the same one.
+          const phases: Record<keyof GameChatRound, () => Promise<GameChatPhase>> = {
+            quiet: () => quietPhase(run.phaseMs),
+            preset: () => burstPhase(run.phaseMs, preset, run),
+            reference: () => burstPhase(run.phaseMs, reference, run),
+          };
+          const order = (['quiet', 'preset', 'reference'] as const).map((_, i, all) => all[(i + r) % all.length] as keyof GameChatRound);
+          const round: Partial<Record<keyof GameChatRound, GameChatPhase>> = {};
+          for (const phase of order) round[phase] = await phases[phase]();
+          rounds.push(round as GameChatRound);
+        }
+        tellParent({ type: 'result', rounds, stats: manager.stats() });
+      })().catch((error: unknown) => {
+        process.stderr.write(`game-chat client: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      });
+    },
+    () => {
+      manager.close();
+      process.exit(0);
+    },
+  );
+}
+
+void main(process.argv[2] as string, process.argv[3] as string);

@@ -1,0 +1,43 @@
+/*
+ * The contenders of the end-to-end echo suites: each names the server process it talks to and how its client sends.
+ * Shared by the parent (which starts the servers) and the client processes (which connect).
+ */
+
+/** One way of doing the echo workload. */
+export type EchoKind = 'raw-ws' | 'multisocket' | 'multisocket-batched' | 'socket.io' | 'socket.io-msgpack';
+
+/** What the parent needs to know about a contender. */
+export interface EchoContender {
+  readonly kind: EchoKind;
+  /** Row label. */
+  readonly label: string;
+  /** Script under servers/ (compiled name, without `.js`), and its arguments. */
+  readonly server: string;
+  readonly serverArgs: readonly string[];
+}
+
+/** Every contender, baseline first. */
+export const ECHO_CONTENDERS: readonly EchoContender[] = [
+  { kind: 'raw-ws', label: 'raw ws + @msgpack/msgpack, 1 msg per ws message (baseline)', server: 'raw-ws', serverArgs: [] },
+  { kind: 'multisocket', label: 'multisocket channel, batching off (maxBatchBytes 1)', server: 'multisocket', serverArgs: [] },
+  { kind: 'multisocket-batched', label: 'multisocket channel, automatic batching (default)', server: 'multisocket', serverArgs: [] },
+  { kind: 'socket.io', label: 'socket.io, websocket only, default parser', server: 'socket-io', serverArgs: [] },
+  { kind: 'socket.io-msgpack', label: 'socket.io, websocket only, msgpack parser', server: 'socket-io', serverArgs: ['--parser=msgpack'] },
+];
+
+/** Parent -> client process. */
+export type ClientCommand = { type: 'round'; window: number; burst: number; durationMs: number } | { type: 'stop' };
+
+/** What one round measured in the client process. */
+export interface RoundResult {
+  /** Echoes received (each one a message sent and its echo received). */
+  messages: number;
+  elapsedMs: number;
+  /** User + system CPU of the client process during the round, microseconds. */
+  cpuUs: number;
+  /** WebSocket messages the client sent during the round (multisocket only: from the channel's stats). */
+  wsMessagesSent?: number;
+}
+
+/** Client process -> parent. */
+export type ClientReport = { type: 'ready' } | ({ type: 'result' } & RoundResult) | { type: 'error'; message: string };

@@ -1,0 +1,58 @@
+/*
+ * Prints a results file (default: benchmarks/results/latest.json) as Markdown tables, for BENCHMARKS.md:
+ * `node dist/benchmarks/markdown.js [path/to/latest.json]`.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatNumber, type Machine } from './report';
+import type { SuiteResult } from './types';
+
+interface Report {
+  machine: Machine;
+  node: string;
+  quick: boolean;
+  date: string;
+  durationS?: number;
+  suites: SuiteResult[];
+  ratios: Record<string, number>;
+  goals: Record<string, { text: string; met: boolean }>;
+  errors?: { suite: string; message: string }[];
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+/** The report as Markdown: the machine, one table per suite, then every tracked ratio against its goal. */
+export function toMarkdown(report: Report): string {
+  const m = report.machine;
+  const out: string[] = [
+    `Run of ${report.date.slice(0, 16).replace('T', ' ')} UTC${report.quick ? ' (quick)' : ''}: ${m.cpu} x${m.cores}, ${m.memoryGiB} GiB, ` +
+      `${m.os} ${m.arch}, Node ${report.node}${report.durationS ? `, ${report.durationS} s` : ''}.`,
+    '',
+    '| ratio | value | goal | |',
+    '|---|---:|---|---|',
+  ];
+  for (const [key, goal] of Object.entries(report.goals)) {
+    const value = report.ratios[key];
+    out.push(`| \`${key}\` | ${value === undefined ? 'missing' : formatNumber(value)} | ${cell(goal.text)} | ${goal.met ? 'met' : '**not met**'} |`);
+  }
+  for (const suite of report.suites) {
+    out.push('', `**${cell(suite.title)}** (${suite.rounds} rounds)`, '', '| figure | median | unit | min–max | note |', '|---|---:|---|---|---|');
+    for (const row of suite.rows) {
+      const spread = row.min !== undefined && row.max !== undefined ? `${formatNumber(row.min)}–${formatNumber(row.max)}` : '';
+      out.push(`| ${cell(row.label)} | ${formatNumber(row.value)} | ${cell(row.unit)} | ${spread} | ${cell(row.note ?? '')} |`);
+    }
+    const diagnostics = Object.keys(suite.ratios).filter((key) => !(key in suite.goals));
+    if (diagnostics.length > 0) {
+      out.push('', `Diagnostic ratios (no goal): ${diagnostics.map((key) => `\`${key}\` ${formatNumber(suite.ratios[key] as number)}`).join(', ')}.`);
+    }
+  }
+  for (const error of report.errors ?? []) out.push('', `Suite \`${error.suite}\` failed: ${cell(error.message.split('\n')[0] ?? '')}`);
+  return `${out.join('\n')}\n`;
+}
+
+if (require.main === module) {
+  const path = process.argv[2] ?? join(__dirname, '..', '..', 'benchmarks', 'results', 'latest.json');
+  process.stdout.write(toMarkdown(JSON.parse(readFileSync(path, 'utf8')) as Report));
+}

@@ -1,0 +1,17 @@
+/*
+ * The multisocket reference server for the end-to-end suites: `createServer` with its defaults (flood limits off),
+ * and one PUSH handler that pushes the payload back on the same topic.
+ * Usage: node multisocket.js (prints its port; exits when stdin closes).
+ */
+import { createServer } from '../../server';
+import { serveUntilStdinEnds } from './lifetime';
+
+// The flood limits (1,000 messages a second per connection by default) are off: this server measures the ceiling,
+// and neither the raw ws nor the socket.io server has such limits.
+const server = createServer({ host: '127.0.0.1', port: 0, rateLimit: false });
+server.on('echo', (payload, ctx) => {
+  ctx.connection.push('echo', payload);
+});
+server.events.on('error', ({ error }) => process.stderr.write(`multisocket bench server: ${error.message}\n`));
+
+void server.listen().then(({ port }) => serveUntilStdinEnds(port, () => server.close()));
