@@ -18,7 +18,7 @@ export interface RateLimitOptions {
 }
 
 /** Which limit a client went over. */
-export type LimitName = 'messagesPerSecond' | 'bytesPerSecond' | 'maxConnectionsPerAddress';
+export type LimitName = 'messagesPerSecond' | 'bytesPerSecond' | 'maxConnectionsPerAddress' | 'maxBufferedBytes';
 
 /** The defaults of {@link RateLimitOptions} for a server whose `maxPayload` is `maxPayload`. */
 export function defaultRateLimit(maxPayload: number): RateLimitOptions {

@@ -71,7 +71,11 @@ export class Connection implements SessionLink {
     const options = (this.options = host.options);
     this.whenClosed = new Promise((resolve) => (this.markClosed = resolve));
     this.codec = new FrameCodec(options.limits);
-    this.outbox = new Outbox(options.limits.maxFrameBytes, options.maxBatchBytes, (message) => ws.send(message));
+    this.outbox = new Outbox(options.limits.maxFrameBytes, options.maxBatchBytes, (message) => {
+      ws.send(message);
+      // A client that stops reading would otherwise make this buffer, and the server's memory, grow without bound.
+      if (ws.bufferedAmount > options.maxBufferedBytes) this.slowConsumer();
+    });
     this.pending = new PendingRequests(options.clock);
     this.handshakeDeadline = new Deadline(options.clock, () =>
       this.shutdown(CloseCode.HeartbeatTimeout, this.current === ConnectionState.AwaitingHello ? 'no HELLO in time' : 'handshake timed out'),
@@ -293,6 +297,12 @@ export class Connection implements SessionLink {
   private limitExceeded(limit: LimitName): void {
     this.shutdown(CloseCode.RateLimited, `rate limit: ${limit}`);
     this.host.events.emit('limited', { limit, remoteAddress: this.remoteAddress, connection: this });
+  }
+
+  private slowConsumer(): void {
+    if (this.ending()) return;
+    this.shutdown(CloseCode.RateLimited, 'slow consumer: send buffer over maxBufferedBytes');
+    this.host.events.emit('limited', { limit: 'maxBufferedBytes', remoteAddress: this.remoteAddress, connection: this });
   }
 
   /** Moves to closing and releases timers and pending requests; false when already closing or closed. */

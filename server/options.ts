@@ -42,6 +42,13 @@ export interface ServerOptions {
    */
   maxBatchBytes: number;
   /**
+   * Most bytes one connection may have waiting in its socket's send buffer (a client that stops reading while the
+   * server keeps sending: a frozen app, a throttled link). Past it the connection gets BYE 4002 `slow consumer`
+   * (retryable: the client reconnects and resumes its session) and the `limited` event fires, so one slow client
+   * cannot make the server's memory grow without bound. Default 8 MiB.
+   */
+  maxBufferedBytes: number;
+  /**
    * Per-connection flood limits, as token buckets on `clock`: a client that sends more messages or bytes than they
    * allow gets BYE 4002 and the `limited` event fires. Default: 1,000 messages a second (bursts of 2,000) and
    * 4 MiB a second (bursts of 4 × `maxPayload`); `false` turns them off (a benchmark measuring the server's ceiling).
@@ -102,6 +109,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
     limits,
     maxPayload,
     maxBatchBytes: options.maxBatchBytes ?? Math.min(64 * 1024, limits.maxFrameBytes),
+    maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
     rateLimit: resolveRateLimit(options.rateLimit, maxPayload),
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 1_000,
     clock: options.clock ?? systemClock,
@@ -120,6 +128,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
   checkDuration('resumeWindowMs', resolved.resumeWindowMs, 0);
   if (!Number.isSafeInteger(resolved.maxPayload) || resolved.maxPayload <= 0) invalid('maxPayload', resolved.maxPayload);
   checkDuration('maxBatchBytes', resolved.maxBatchBytes, 1);
+  checkDuration('maxBufferedBytes', resolved.maxBufferedBytes, 1);
   if (resolved.maxConnectionsPerAddress !== Infinity) checkDuration('maxConnectionsPerAddress', resolved.maxConnectionsPerAddress, 1);
   if (!(resolved.state instanceof ServerState)) invalid('state', resolved.state);
   if (typeof resolved.authenticate !== 'function') invalid('authenticate', resolved.authenticate);

@@ -66,6 +66,16 @@ export class ProtocolClient {
     });
   }
 
+  /** Stops reading from the socket (a frozen or throttled client): what the server sends piles up on its side. */
+  pause(): void {
+    this.ws.pause();
+  }
+
+  /** Reads from the socket again after {@link pause}. */
+  resume(): void {
+    this.ws.resume();
+  }
+
   /** Sends the frames as one binary message. */
   send(...frames: Frame[]): void {
     this.ws.send(this.codec.encode(...frames));
