@@ -4,22 +4,13 @@
  * headers of a message so that one can be rewritten. Nothing here validates: producing invalid bytes is the point.
  */
 import { encode } from '@msgpack/msgpack';
+import { seededRandom } from '../test/support/random';
+
+export { seededRandom };
 
 /** Bytes placed verbatim where a value goes (a value an encoder would never produce). */
 export class Raw {
   constructor(readonly bytes: Uint8Array) {}
-}
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same inputs on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Helpers over one PRNG. */

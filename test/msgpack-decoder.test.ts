@@ -1,12 +1,9 @@
 import { Decoder, encode as msgpackEncode, ExtData } from '@msgpack/msgpack';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { ProtocolError } from '../src/errors';
 import { type CodecLimits, resolveLimits } from '../src/limits';
 import { MsgpackDecoder } from '../src/msgpack/decoder';
 import { MsgpackEncoder } from '../src/msgpack/encoder';
 import { MsgpackExt } from '../src/msgpack/ext';
-import { validateFrame } from '../src/protocol';
 import { seededRandom } from './support/random';
 
 // The in-house one-pass decoder: every type, every limit (refused before allocating), truncation at every byte, depth,
@@ -414,27 +411,5 @@ describe('maxDepth: containers count, the frame array is 1, as the scanner count
     bomb[1_000_000] = 0xc0;
     expect(['malformed', 'limit_exceeded']).toContain(refused(() => limited({ maxDepth: 10_000_000 }).decodeAll(bomb)).code);
     expect(decoder.decodeAll(bytes(0x91, 0x01))).toEqual([[1]]);
-  });
-});
-
-describe("PROTOCOL.md's vectors: decodeAll, then the frame check, give the codes the scanner and msgpack gave", () => {
-  const doc = readFileSync(join(__dirname, '..', 'PROTOCOL.md'), 'utf8');
-  function block(name: string): string[][] {
-    const match = new RegExp('```' + name + '\\n([\\s\\S]*?)```').exec(doc);
-    if (!match) throw new Error(`PROTOCOL.md has no \`\`\`${name} block`);
-    return (match[1] as string)
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => line.split(' | ').map((part) => part.trim()));
-  }
-
-  it.each(block('vectors'))('%s decodes to its frames', (_name, json, hex) => {
-    const parsed = JSON.parse(json as string) as unknown[];
-    const frames = Array.isArray(parsed[0]) ? parsed : [parsed];
-    expect(decoder.decodeAll(fromHex(hex as string)).map(validateFrame)).toEqual(frames);
-  });
-
-  it.each(block('invalid-vectors'))('%s is refused with %s', (_name, hex, code) => {
-    expect(refused(() => decoder.decodeAll(fromHex(hex as string)).map(validateFrame)).code).toBe(code);
   });
 });
