@@ -2,7 +2,10 @@ import { MsgpackEncoder } from '../src/msgpack/encoder';
 import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
 import { type ChatMessage, ChatRoom } from './chat-room';
+import { checkSay, field, historyPage, keyOf } from './chat-payload';
+import type { ChatStore } from './chat-store';
 import { ChatError, ChatErrorCode } from './errors';
+import { installSharedChat } from './shared-chat';
 import type { ReferenceServer } from './server';
 import type { ServerSession } from './types';
 
@@ -27,6 +30,12 @@ export interface ChatOptions {
   maxBodyBytes: number;
   /** The `from` of a session's messages. Default: `session.publicId` (never the session id, which is a secret). */
   from: (session: ServerSession) => unknown;
+  /**
+   * Where rooms' ids, history and `mid` dedupe live and how their messages reach every process
+   * (`createRedisChatStore`): several server processes on one store form one chat service. Default: none, all in
+   * the server's `state`, this process only. Membership always stays with the process holding the session.
+   */
+  store: ChatStore | undefined;
 }
 
 /** A chat module installed on a server. */
@@ -44,9 +53,6 @@ export interface Chat {
 export type ChatSaid =
   | { mid: string; room: unknown; id: number; ts: number }
   | { mid: string | null; room: unknown; error: { code: ChatErrorCode; message: string } };
-
-const ROOM_MAX_LENGTH = 64;
-const MID_MAX_LENGTH = 128;
 
 /**
  * Installs chat rooms on `server`:
@@ -66,6 +72,7 @@ const MID_MAX_LENGTH = 128;
  */
 export function installChat(server: ReferenceServer, options: Readonly<Partial<ChatOptions>> = {}): Chat {
   const o = resolveChatOptions(options);
+  if (o.store) return installSharedChat(server, o, o.store);
   // Kept in the server's state, so that rooms, history, membership and mid dedupe outlive a server built on a shared one.
   const state = server.state;
   const { rooms, joined } = state.chat;
@@ -91,20 +98,13 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
   };
 
   const say = (payload: unknown, session: ServerSession): void => {
-    const room = field(payload, 'room');
-    const mid = field(payload, 'mid');
-    const refuse = (code: ChatErrorCode, message: string): void =>
-      answer(session, { mid: typeof mid === 'string' ? mid : null, room: room ?? null, error: { code, message } });
-    if (typeof mid !== 'string' || mid.length === 0 || mid.length > MID_MAX_LENGTH) {
-      refuse(ChatErrorCode.BadRequest, `mid must be a string of 1–${MID_MAX_LENGTH} characters`);
+    const checked = checkSay(payload);
+    if (!('key' in checked)) {
+      answer(session, { mid: checked.mid, room: checked.room, error: { code: ChatErrorCode.BadRequest, message: checked.message } });
       return;
     }
-    const key = roomKey(room);
-    const body = field(payload, 'body');
-    if (key === undefined || body === undefined) {
-      refuse(ChatErrorCode.BadRequest, key === undefined ? badRoom : 'body is missing');
-      return;
-    }
+    const { room, key, mid, body } = checked;
+    const refuse = (code: ChatErrorCode, message: string): void => answer(session, { mid, room: room ?? null, error: { code, message } });
     const target = rooms.get(key);
     const earlier = target?.said(mid);
     if (earlier) {
@@ -157,12 +157,9 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
     }),
     server.handle('chat/history', (payload, { session }) => {
       const room = memberRoom(payload, session);
-      const before = field(payload, 'before') ?? Infinity;
-      const limit = field(payload, 'limit') ?? o.historyLimit;
-      if (before !== Infinity && !isUint(before)) throw new ChatError(ChatErrorCode.BadRequest, 'before must be a message id');
-      if (!isUint(limit) || limit < 1) throw new ChatError(ChatErrorCode.BadRequest, 'limit must be a positive integer');
+      const { before, limit } = historyPage(payload, o.historyLimit, o.maxHistoryLimit);
       // evictedUpTo lets a client catching up tell "nothing older" from "older messages are gone".
-      return { messages: room.page(before as number, Math.min(limit, o.maxHistoryLimit)), evictedUpTo: room.evictedUpTo };
+      return { messages: room.page(before, limit), evictedUpTo: room.evictedUpTo };
     }),
     server.on('chat/say', (payload, { session }) => say(payload, session)),
     server.events.on('sessionEnd', ({ session }) => {
@@ -183,32 +180,6 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
   };
 }
 
-const badRoom = `room must be a string of 1–${ROOM_MAX_LENGTH} characters without "/", "+" or "#", or a non-negative integer`;
-
-/** The key of a valid room id (its topic segment), or undefined. */
-function roomKey(room: unknown): string | undefined {
-  if (typeof room === 'number') return Number.isSafeInteger(room) && room >= 0 ? String(room) : undefined;
-  if (typeof room !== 'string' || room.length === 0 || room.length > ROOM_MAX_LENGTH || /[/+#]/.test(room)) return undefined;
-  return room;
-}
-
-/** @throws {ChatError} `bad_request` for an invalid room. */
-function keyOf(room: unknown): string {
-  const key = roomKey(room);
-  if (key === undefined) throw new ChatError(ChatErrorCode.BadRequest, badRoom);
-  return key;
-}
-
-/** A key of a map payload; undefined when the payload is not a map or lacks it. */
-function field(payload: unknown, key: string): unknown {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload) || payload instanceof Uint8Array) return undefined;
-  return Object.prototype.hasOwnProperty.call(payload, key) ? (payload as Record<string, unknown>)[key] : undefined;
-}
-
-function isUint(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
 function resolveChatOptions(options: Readonly<Partial<ChatOptions>>): Readonly<ChatOptions> {
   const resolved: ChatOptions = {
     historySize: options.historySize ?? 1000,
@@ -218,6 +189,7 @@ function resolveChatOptions(options: Readonly<Partial<ChatOptions>>): Readonly<C
     maxRoomsPerSession: options.maxRoomsPerSession ?? 100,
     maxBodyBytes: options.maxBodyBytes ?? 8192,
     from: options.from ?? ((session) => session.publicId),
+    store: options.store,
   };
   for (const name of ['historySize', 'dedupeSize'] as const) check(name, resolved[name], 0);
   for (const name of ['historyLimit', 'maxHistoryLimit', 'maxRoomsPerSession', 'maxBodyBytes'] as const) check(name, resolved[name], 1);

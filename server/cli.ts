@@ -4,7 +4,9 @@ import { createServer, installChat, installGame } from './index';
 
 /*
  * `npm run serve`: the reference server with the chat and game modules and a few demo handlers, for trying a client
- * by hand. PORT (default 8787) and HOST (default 127.0.0.1) come from the environment.
+ * by hand. PORT (default 8787) and HOST (default 127.0.0.1) come from the environment. `--redis <url>` (or REDIS_URL)
+ * puts the chat rooms on Redis, so that several processes on several ports form one chat service (SCALING.md);
+ * REDIS_PREFIX (default `default`) names that service's keys.
  */
 
 // Through the streams rather than `console`: src/host.d.ts narrows the global console type to `warn` alone.
@@ -18,10 +20,33 @@ function portFromEnv(value: string | undefined): number {
   return port;
 }
 
+/** `--redis <url>` or `--redis=<url>`, else REDIS_URL; undefined for the in-memory chat. */
+function redisUrl(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg.startsWith('--redis=')) return arg.slice('--redis='.length);
+    if (arg === '--redis') {
+      const url = argv[i + 1];
+      if (url === undefined || url.startsWith('--')) throw new Error('--redis needs a URL, e.g. --redis redis://127.0.0.1:6379');
+      return url;
+    }
+  }
+  return process.env.REDIS_URL || undefined;
+}
+
 async function main(): Promise<void> {
+  const url = redisUrl(process.argv.slice(2));
+  // Loaded only when asked for: the in-memory server needs nothing beyond `ws`.
+  const store = url === undefined ? undefined : await (await import('./redis-chat-store')).createRedisChatStore({ url, prefix: process.env.REDIS_PREFIX || undefined });
+  if (store && url !== undefined) {
+    log(`chat rooms on redis ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
+    store.on('unavailable', ({ error }) => logError(`! redis unavailable: ${error.message}; chat/say is refused "unavailable" until it returns`));
+    store.on('available', () => log('redis available again'));
+    store.on('error', ({ error }) => logError('! redis', error));
+  }
   const server = createServer({ host: process.env.HOST || '127.0.0.1', port: portFromEnv(process.env.PORT) });
 
-  installChat(server);
+  installChat(server, { store });
   installGame(server);
   server.handle('echo', (payload) => payload);
   server.handle('time', () => Date.now());
@@ -37,8 +62,8 @@ async function main(): Promise<void> {
   server.events.on('protocolError', ({ connection, error, closeCode }) => logError(`! ${connection.id} ${closeCode} ${error.code}: ${error.message}`));
   server.events.on('error', ({ error, connection }) => logError(`! ${connection?.id ?? 'server'}`, error));
 
-  const { url } = await server.listen();
-  log(`multisocket reference server listening on ${url}`);
+  const address = await server.listen();
+  log(`multisocket reference server listening on ${address.url}`);
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -47,6 +72,8 @@ async function main(): Promise<void> {
     log(`${signal}: closing`);
     // 4000 rather than 1000: clients should come back once the server is restarted.
     server.close({ code: CloseCode.ServerRestart, reason: 'server restarting' }).then(
+      () => (store ? store.close() : undefined),
+    ).then(
       () => process.exit(0),
       (err: unknown) => {
         logError(err);

@@ -53,6 +53,11 @@ export const ChatErrorCode = {
   TooManyRooms: 'too_many_rooms',
   /** The message body encodes to more than `maxBodyBytes`. */
   TooLarge: 'too_large',
+  /**
+   * The shared chat store (Redis) cannot be reached: nothing was stored or sent. Retryable: the same `mid` may be sent
+   * again, and is stored once.
+   */
+  Unavailable: 'unavailable',
 } as const;
 export type ChatErrorCode = (typeof ChatErrorCode)[keyof typeof ChatErrorCode];
 

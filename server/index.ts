@@ -39,5 +39,7 @@ export { MAX_REASON_BYTES } from './close-reason';
 export { installChat } from './chat';
 export type { Chat, ChatOptions, ChatSaid } from './chat';
 export type { ChatMessage } from './chat-room';
+// The Redis store itself is `server/redis-chat-store` (it needs `ioredis`), kept out of this entry on purpose.
+export type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, RoomListener } from './chat-store';
 export { installGame } from './game';
 export type { Game, GameOptions, GameState, PlayerPosition } from './game';

@@ -17,12 +17,13 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `node dist/server/cli.js` with PORT=`port` (0: a free one) on 127.0.0.1 and resolves once it listens.
+ * Starts `node dist/server/cli.js` with PORT=`port` (0: a free one) on 127.0.0.1 and resolves once it listens; `env`
+ * adds to its environment (REDIS_URL, say).
  * @throws (rejects) if the process exits or prints no address within 10 s.
  */
-export function startServerProcess(port = 0): Promise<ServerProcess> {
+export function startServerProcess(port = 0, env: Readonly<Record<string, string>> = {}): Promise<ServerProcess> {
   const child: ChildProcess = spawn(process.execPath, [CLI], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));

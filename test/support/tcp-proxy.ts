@@ -7,6 +7,8 @@ export interface TcpProxy {
   readonly accepted: number;
   /** Resets every relayed connection: the client sees its socket die with no WebSocket close frame (code 1006). */
   dropAll(): void;
+  /** Relays new connections to `port` from now on (a load balancer sending the next connect to another server). */
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
@@ -14,9 +16,10 @@ export interface TcpProxy {
 export function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let accepted = 0;
+  let target = targetPort;
   const server = createServer((client) => {
     accepted++;
-    const upstream = connect(targetPort, '127.0.0.1');
+    const upstream = connect(target, '127.0.0.1');
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
     const end = () => {
@@ -37,6 +40,9 @@ export function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         port: address.port,
         get accepted() {
           return accepted;
+        },
+        retarget: (port: number) => {
+          target = port;
         },
         dropAll: () => {
           for (const [client, upstream] of [...pairs]) {

@@ -1,0 +1,237 @@
+import { UsageError } from '../src/errors';
+import type { Chat, ChatOptions, ChatSaid } from './chat';
+import type { ChatMessage } from './chat-room';
+import { checkSay, field, historyPage, keyOf } from './chat-payload';
+import type { ChatStore } from './chat-store';
+import { MsgpackEncoder } from '../src/msgpack/encoder';
+import { ChatError, ChatErrorCode } from './errors';
+import type { ReferenceServer } from './server';
+import type { ServerSession } from './types';
+
+/*
+ * The chat module over a shared store (several server processes, one service). The store gives ids, keeps history
+ * and dedupe, and carries each room's messages to every process subscribed to it; this process hands each one to its
+ * own members. Every message, the sender's own included, reaches the members through the store's subscription and
+ * never directly: the subscription delivers a room's messages in publication order, which is id order, so members
+ * on every process see the same sequence once, with no local shortcut overtaking a remote message.
+ */
+
+/** This process's share of a room: its members here, and how far the room's messages have been handed to them. */
+interface LocalRoom {
+  readonly key: string;
+  readonly topic: string;
+  readonly members: Set<ServerSession>;
+  /** The newest id handed to the members (at the subscription, the room's newest id). */
+  last: number;
+  /** Settles once the subscription is in place and `last` known. */
+  opened: Promise<void>;
+  /** Arrivals held while the room opens or fetches a gap from the history, so that order holds. */
+  held: ChatMessage[] | undefined;
+  /** `chat/said` answers waiting until their message has been handed to the members (the sender among them). */
+  readonly waiters: { id: number; answer: () => void }[];
+  closed: boolean;
+}
+
+/**
+ * Installs the chat module of {@link installChat} with `store` holding ids, history and dedupe: the same topics,
+ * payloads and refusals, plus `chat/said` error and FAIL `unavailable` while the store cannot be reached.
+ */
+export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptions>, store: ChatStore): Chat {
+  const rooms = new Map<string, LocalRoom>();
+  const joined = new Map<ServerSession, Set<LocalRoom>>();
+  const sizer = new MsgpackEncoder({ maxDepth: 64 });
+
+  const answer = (session: ServerSession, said: ChatSaid): void => {
+    // One slow client must not fail the handler: its session ends and it resyncs.
+    session.sendReliable('chat/said', said, { ifFull: 'end-session' });
+  };
+
+  const release = (room: LocalRoom, upTo: number): void => {
+    if (room.waiters.length === 0) return;
+    const due = room.waiters.filter((w) => w.id <= upTo);
+    if (due.length === 0) return;
+    room.waiters.splice(0, room.waiters.length, ...room.waiters.filter((w) => w.id > upTo));
+    for (const waiter of due) waiter.answer();
+  };
+
+  const hand = (room: LocalRoom, message: ChatMessage): void => {
+    room.last = message.id;
+    try {
+      server.broadcastReliable(room.members, room.topic, message);
+    } catch (err) {
+      // A frame over maxFrameBytes (maxBodyBytes set above it): nobody here can be sent it; the history still has it.
+      if (!(err instanceof UsageError)) throw err;
+    }
+    release(room, message.id);
+  };
+
+  /** Hands over what is held (and anything the history has that the subscription skipped), in id order. */
+  const catchUp = async (room: LocalRoom): Promise<void> => {
+    let failed = false;
+    try {
+      for (const message of await store.range(room.key, room.last, Infinity)) if (!room.closed && message.id > room.last) hand(room, message);
+    } catch {
+      // The store is away again: what is held still goes, and the members recover the rest from history on resync.
+      failed = true;
+    }
+    const held = (room.held ?? []).sort((a, b) => a.id - b.id);
+    room.held = undefined;
+    if (room.closed) return;
+    for (const message of held) if (message.id > room.last) hand(room, message);
+    // The gap may never be filled now: do not keep senders waiting for their chat/said.
+    if (failed) release(room, Infinity);
+  };
+
+  const arrive = (room: LocalRoom, message: ChatMessage): void => {
+    if (room.closed) return;
+    if (room.held) {
+      room.held.push(message);
+      return;
+    }
+    if (message.id <= room.last) return;
+    if (message.id === room.last + 1) {
+      hand(room, message);
+      return;
+    }
+    // Ids in a room have no holes: a jump means the subscription missed some (it was re-established).
+    room.held = [message];
+    void catchUp(room);
+  };
+
+  const close = (room: LocalRoom): void => {
+    room.closed = true;
+    rooms.delete(room.key);
+    store.unsubscribe(room.key);
+    release(room, Infinity);
+  };
+
+  const open = (key: string): LocalRoom => {
+    const room: LocalRoom = {
+      key,
+      topic: `room/${key}/message`,
+      members: new Set(),
+      last: 0,
+      opened: Promise.resolve(),
+      held: [],
+      waiters: [],
+      closed: false,
+    };
+    room.opened = store.subscribe(key, (message) => arrive(room, message)).then(
+      (last) => {
+        room.last = last;
+        const held = (room.held ?? []).sort((a, b) => a.id - b.id);
+        room.held = undefined;
+        for (const message of held) arrive(room, message);
+      },
+      (err: unknown) => {
+        if (!room.closed) close(room);
+        throw err;
+      },
+    );
+    rooms.set(key, room);
+    return room;
+  };
+
+  const leave = (session: ServerSession, room: LocalRoom): void => {
+    room.members.delete(session);
+    const mine = joined.get(session);
+    mine?.delete(room);
+    if (mine?.size === 0) joined.delete(session);
+    if (room.members.size === 0 && !room.closed) close(room);
+  };
+
+  const join = async (payload: unknown, session: ServerSession): Promise<unknown> => {
+    const room = field(payload, 'room');
+    const key = keyOf(room);
+    let target = rooms.get(key);
+    if (!target?.members.has(session)) {
+      const mine = joined.get(session) ?? new Set<LocalRoom>();
+      if (mine.size >= o.maxRoomsPerSession) throw new ChatError(ChatErrorCode.TooManyRooms, `at most ${o.maxRoomsPerSession} rooms per session`);
+      target = target ?? open(key);
+      target.members.add(session);
+      mine.add(target);
+      joined.set(session, mine);
+    }
+    try {
+      await target.opened;
+    } catch (err) {
+      leave(session, target);
+      throw err;
+    }
+    return { room, lastId: target.last };
+  };
+
+  const say = async (payload: unknown, session: ServerSession): Promise<void> => {
+    const checked = checkSay(payload);
+    if (!('key' in checked)) {
+      answer(session, { mid: checked.mid, room: checked.room, error: { code: ChatErrorCode.BadRequest, message: checked.message } });
+      return;
+    }
+    const { room, key, mid, body } = checked;
+    const refuse = (code: ChatErrorCode, message: string): void => answer(session, { mid, room, error: { code, message } });
+    const target = rooms.get(key);
+    try {
+      if (!target || !target.members.has(session)) {
+        // A mid the room remembers is answered even to a non-member, as the in-memory chat does.
+        const earlier = await store.said(key, mid);
+        if (earlier) answer(session, { mid, room, ...earlier });
+        else refuse(ChatErrorCode.NotMember, 'join the room first');
+        return;
+      }
+      if (sizer.encodeSharedRef(body).byteLength > o.maxBodyBytes) {
+        refuse(ChatErrorCode.TooLarge, `body is over ${o.maxBodyBytes} bytes`);
+        return;
+      }
+      const draft = { ts: Math.floor(server.clock.now()), from: o.from(session), body, mid };
+      const appended = await store.append(key, draft, o);
+      const said = (): void => answer(session, { mid, room, id: appended.id, ts: appended.ts });
+      // As in the in-memory chat, the sender hears chat/said after its message was handed to the members.
+      if (!appended.fresh || target.closed || target.last >= appended.id) said();
+      else target.waiters.push({ id: appended.id, answer: said });
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err;
+      refuse(err.code, err.message);
+    }
+  };
+
+  const offAvailable = store.on('available', () => {
+    // The subscription was re-established: fetch whatever was published while it was not.
+    for (const room of rooms.values()) {
+      if (room.held || room.closed) continue;
+      room.held = [];
+      void catchUp(room);
+    }
+  });
+
+  const undo = [
+    server.handle('chat/join', (payload, { session }) => join(payload, session)),
+    server.handle('chat/leave', (payload, { session }) => {
+      const room = field(payload, 'room');
+      const target = rooms.get(keyOf(room));
+      if (target?.members.has(session)) leave(session, target);
+      return { room };
+    }),
+    server.handle('chat/history', async (payload, { session }) => {
+      const target = rooms.get(keyOf(field(payload, 'room')));
+      if (!target || !target.members.has(session)) throw new ChatError(ChatErrorCode.NotMember, 'join the room first');
+      const { before, limit } = historyPage(payload, o.historyLimit, o.maxHistoryLimit);
+      return store.page(target.key, before, limit);
+    }),
+    server.on('chat/say', (payload, { session }) => say(payload, session)),
+    server.events.on('sessionEnd', ({ session }) => {
+      for (const room of [...(joined.get(session) ?? [])]) leave(session, room);
+    }),
+    offAvailable,
+  ];
+
+  return {
+    get rooms() {
+      return rooms.size;
+    },
+    close() {
+      for (const off of undo.splice(0)) off();
+      for (const room of [...rooms.values()]) close(room);
+      joined.clear();
+    },
+  };
+}
