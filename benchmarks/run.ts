@@ -4,7 +4,7 @@
  * this same run on this same machine; absolute figures are printed with their spread but never asserted. Exits 0 when
  * every suite ran (met goals or not), 1 when a suite threw.
  *
- * Options: `--quick` (fewer rounds, smaller workloads, same JSON shape; under 60 s), `--only=codec,echo` (a subset,
+ * Options: `--quick` (fewer rounds, smaller workloads, same JSON shape, written as latest-quick.json/.svg; under 60 s), `--only=codec,echo` (a subset,
  * for profiling), `--out=<dir>` (where to write the results; default benchmarks/results in the repository).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -75,9 +75,11 @@ async function main(): Promise<number> {
   const bars: ChartBar[] = Object.entries(goals).map(([key, goal]) => ({ key, value: ratios[key] as number, goal: goal.text, met: goal.met }));
   const subtitle = `${date.slice(0, 10)}, ${machine.cpu} x${machine.cores}, Node ${process.version}${quick ? ', quick run' : ''}`;
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(outDir, 'latest.svg'), renderChart(bars, subtitle));
-  process.stdout.write(`\nWrote ${join(outDir, 'latest.json')} and latest.svg in ${report.durationS} s.\n`);
+  // A quick run never overwrites the full run's figures, which BENCHMARKS.md shows and the repository keeps.
+  const base = quick ? 'latest-quick' : 'latest';
+  writeFileSync(join(outDir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(outDir, `${base}.svg`), renderChart(bars, subtitle));
+  process.stdout.write(`\nWrote ${join(outDir, `${base}.json`)} and ${base}.svg in ${report.durationS} s.\n`);
   if (errors.length > 0) process.stdout.write(`${errors.length} suite(s) failed: ${errors.map((e) => e.suite).join(', ')}\n`);
   return errors.length > 0 ? 1 : 0;
 }
