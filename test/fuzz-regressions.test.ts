@@ -1,4 +1,3 @@
-import { Decoder } from '@msgpack/msgpack';
 import { createServer, type ReferenceServer } from '../server';
 import { Channel } from '../src/channel';
 import { FrameCodec } from '../src/codec';
@@ -83,20 +82,13 @@ describe('allocation bombs: a few bytes declaring millions of elements or gigaby
   // The most lenient limits a codec can have: only the bytes that remain can stop these.
   const lenient = { maxArrayLength: 2 ** 32, maxMapLength: 2 ** 32, maxStringBytes: 2 ** 32, maxBinaryBytes: 2 ** 32, maxExtBytes: 2 ** 32 };
 
+  // That the decoder refuses each at its header, before reading an element, is proven in test/msgpack-decoder.test.ts
+  // (the error names the header's position); here, through the whole codec, with both strict and lenient limits.
   it.each(bombs)('%s', (_name, bytes) => {
-    const decode = jest.spyOn(Decoder.prototype, 'decode');
-    const decodeMulti = jest.spyOn(Decoder.prototype, 'decodeMulti');
-    try {
-      for (const codec of [new FrameCodec(), new FrameCodec(lenient)]) {
-        const err = thrown(() => codec.decode(new Uint8Array(bytes)));
-        expect(err).toBeInstanceOf(ProtocolError);
-        expect(['limit_exceeded', 'malformed']).toContain((err as ProtocolError).code);
-      }
-      expect(decode).not.toHaveBeenCalled();
-      expect(decodeMulti).not.toHaveBeenCalled();
-    } finally {
-      decode.mockRestore();
-      decodeMulti.mockRestore();
+    for (const codec of [new FrameCodec(), new FrameCodec(lenient)]) {
+      const err = thrown(() => codec.decode(new Uint8Array(bytes)));
+      expect(err).toBeInstanceOf(ProtocolError);
+      expect(['limit_exceeded', 'malformed']).toContain((err as ProtocolError).code);
     }
   });
 });
