@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { renderChart, type ChartBar } from './chart';
 import { suite as codec } from './codec';
 import { suite as echo } from './echo';
+import { suite as fanout } from './fanout';
 import { suite as gameChat } from './game-chat';
 import { suite as memory } from './memory';
 import { suite as reconnectStorm } from './reconnect-storm';
@@ -27,6 +28,7 @@ const SUITES: ReadonlyArray<readonly [name: string, suite: Suite]> = [
   ['router', router],
   ['memory', memory],
   ['reconnect-storm', reconnectStorm],
+  ['fanout', fanout],
 ];
 
 function option(name: string): string | undefined {
