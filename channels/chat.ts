@@ -1,4 +1,6 @@
 import {
+  backoffDelay,
+  type BackoffOptions,
   type Channel,
   type ConnectionManager,
   DisconnectedError,
@@ -6,6 +8,7 @@ import {
   Emitter,
   type OpenOptions,
   RemoteError,
+  type TimerHandle,
 } from '../src';
 
 /*
@@ -63,7 +66,24 @@ export interface ChatOptions extends Partial<OpenOptions> {
   historyPageSize?: number;
   /** Timeout of join, leave and history requests, ms. Default 10,000. */
   requestTimeoutMs?: number;
+  /**
+   * How a `say` the server refused as `unavailable` (its shared chat store, e.g. Redis, cannot be reached; nothing was
+   * stored) is sent again: with the same `mid`, so a message stored though its answer was lost is stored once, after
+   * a full-jitter backoff delay (`baseMs` growing by `factor` up to `maxMs`, on the channel's clock and random
+   * source), for at most `limitMs` after the first refusal; then `say` rejects with that `RemoteError` `unavailable`.
+   * Default `{ baseMs: 200, factor: 2, maxMs: 5_000, limitMs: 60_000 }`; `limitMs: 0` rejects at the first refusal.
+   */
+  sayRetry?: Partial<SayRetryOptions>;
 }
+
+/** How a `say` refused as `unavailable` is retried; see {@link ChatOptions.sayRetry}. */
+export interface SayRetryOptions extends BackoffOptions {
+  /** Longest time after the first refusal a retry may still be sent, ms. */
+  limitMs: number;
+}
+
+/** Defaults of {@link ChatOptions.sayRetry}. */
+export const DEFAULT_SAY_RETRY: Readonly<SayRetryOptions> = Object.freeze({ baseMs: 200, factor: 2, maxMs: 5_000, limitMs: 60_000 });
 
 interface PendingSay {
   resolve(said: Said): void;
@@ -72,6 +92,11 @@ interface PendingSay {
   body: unknown;
   /** Refused as `not_member` while its room's join was in flight: to be sent again once it is through. */
   refused: boolean;
+  /** `unavailable` refusals so far, and when the first came (clock time). */
+  unavailable: number;
+  firstUnavailableAt: number;
+  /** The timer that sends it again after an `unavailable` refusal. */
+  retryTimer: TimerHandle | undefined;
 }
 
 /** A chat channel: rooms, reliable messages, history, and recovery after a lost session. */
@@ -80,7 +105,11 @@ export interface ChatChannel {
   /** Joins a room; it is re-joined automatically after a reconnect that did not resume. */
   join(room: RoomId): Promise<unknown>;
   leave(room: RoomId): Promise<unknown>;
-  /** Sends a message; resolves with the server's id and timestamp once it is stored. */
+  /**
+   * Sends a message; resolves with the server's id and timestamp once it is stored. A refusal `unavailable` (the
+   * server's shared store is away) is retried with the same `mid` as {@link ChatOptions.sayRetry} says; other
+   * refusals reject with a `RemoteError` at once.
+   */
   say(room: RoomId, body: unknown): Promise<Said>;
   /** Receives each message of `room` once, in id order; returns the unsubscribe function. */
   onMessage<B = unknown>(room: RoomId, fn: (message: ChatMessage<B>) => void): () => void;
@@ -97,7 +126,8 @@ export interface ChatChannel {
  * @throws {UsageError} as `manager.open`.
  */
 export function chatChannel(options: ChatOptions): ChatChannel {
-  const { manager, name = 'chat', historyPageSize = 200, requestTimeoutMs = 10_000, ...channelOptions } = options;
+  const { manager, name = 'chat', historyPageSize = 200, requestTimeoutMs = 10_000, sayRetry, ...channelOptions } = options;
+  const retryPolicy: SayRetryOptions = { ...DEFAULT_SAY_RETRY, ...sayRetry };
   const channel = manager.open(name, {
     outbox: { policy: 'queue' },
     heartbeat: { intervalMs: 15_000, timeoutMs: 10_000 },
@@ -151,6 +181,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
   /** Sends (again) a pending say; a failure settles it instead of poisoning whatever loop called this. */
   const sendSay = (mid: string, pending: PendingSay) => {
     pending.refused = false;
+    cancelRetry(pending);
     try {
       channel.sendReliable('chat/say', { room: pending.room, mid, body: pending.body }).catch((error: Error) => {
         if (pendingSays.delete(mid)) pending.reject(error);
@@ -158,6 +189,34 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     } catch (error) {
       if (pendingSays.delete(mid)) pending.reject(error as Error);
     }
+  };
+
+  /** The channel's own clock, so a test's manual clock drives the retries as it drives every other timer. */
+  const { clock, random } = channel.options;
+
+  const cancelRetry = (pending: PendingSay) => {
+    if (pending.retryTimer === undefined) return;
+    clock.clearTimeout(pending.retryTimer);
+    pending.retryTimer = undefined;
+  };
+
+  /**
+   * A say refused as `unavailable` (nothing stored): sent again later with the same `mid`, while within the retry
+   * limit. Returns false when it is over, and the refusal is the answer.
+   */
+  const retryUnavailable = (mid: string, pending: PendingSay): boolean => {
+    const now = clock.now();
+    if (pending.unavailable === 0) pending.firstUnavailableAt = now;
+    const delay = backoffDelay(pending.unavailable, retryPolicy, random);
+    if (!(retryPolicy.limitMs > 0) || now + delay - pending.firstUnavailableAt > retryPolicy.limitMs) return false;
+    pending.unavailable++;
+    cancelRetry(pending);
+    pending.retryTimer = clock.setTimeout(() => {
+      pending.retryTimer = undefined;
+      // Settled meanwhile (its answer came after a resync's re-send), or the channel closed: nothing to send.
+      if (pendingSays.get(mid) === pending) sendSay(mid, pending);
+    }, delay);
+    return true;
   };
 
   /** After a join: says refused before it (or, after a lost session, every unanswered one) go again. */
@@ -178,6 +237,8 @@ export function chatChannel(options: ChatOptions): ChatChannel {
       pending.refused = true;
       return;
     }
+    // The server's store is away (nothing stored): the same mid goes again after a backoff, bounded by sayRetry.
+    if (said.error?.code === 'unavailable' && retryUnavailable(said.mid, pending)) return;
     pendingSays.delete(said.mid);
     if (said.error) pending.reject(new RemoteError(said.error.code, said.error.message, 'chat/say'));
     else pending.resolve({ room: said.room, id: said.id as number, ts: said.ts as number, mid: said.mid });
@@ -269,6 +330,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
 
   channel.on('state', ({ next }) => {
     if (next !== 'closed') return;
+    for (const pending of pendingSays.values()) cancelRetry(pending);
     for (const pending of pendingSays.values()) pending.reject(new DisconnectedError(DisconnectedErrorCode.Closed, 'the chat channel closed'));
     pendingSays.clear();
   });
@@ -306,7 +368,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     say(room, body) {
       const mid = `${midPrefix}-${++midCounter}`;
       return new Promise<Said>((resolve, reject) => {
-        const pending: PendingSay = { resolve, reject, room, body, refused: false };
+        const pending: PendingSay = { resolve, reject, room, body, refused: false, unavailable: 0, firstUnavailableAt: 0, retryTimer: undefined };
         pendingSays.set(mid, pending);
         sendSay(mid, pending);
       });

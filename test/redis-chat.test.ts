@@ -29,8 +29,8 @@ interface Client {
   until(count: number): Promise<void>;
 }
 
-async function connect(url: string): Promise<Client> {
-  const manager = new ConnectionManager({ transport: webSocketTransport(WebSocket), lifecycle: new ManualLifecycle(), random: () => 0 });
+async function connect(url: string, random: () => number = () => 0): Promise<Client> {
+  const manager = new ConnectionManager({ transport: webSocketTransport(WebSocket), lifecycle: new ManualLifecycle(), random });
   const chat = chatChannel({ manager, url: `${url}/chat`, reconnect: { baseMs: 10, maxMs: 50 } });
   const received: ChatMessage[] = [];
   const wire: number[] = [];
@@ -85,6 +85,16 @@ if (!redisServerBinary()) {
     beforeAll(async () => {
       redis = await startRedisServer();
     });
+    /** Whether a test stopped Redis and has not started it again: the next test must not inherit that. */
+    let redisStopped = false;
+    const stopRedis = async () => {
+      redisStopped = true;
+      await redis.stop();
+    };
+    const startRedis = async () => {
+      await redis.start();
+      redisStopped = false;
+    };
     afterAll(async () => {
       await redis.close();
     });
@@ -92,6 +102,7 @@ if (!redisServerBinary()) {
       prefix++;
     });
     afterEach(async () => {
+      if (redisStopped) await startRedis();
       await Promise.all(clients.splice(0).map(disconnect));
       await Promise.all(servers.splice(0).map((s) => s.close()));
       await Promise.all(stores.splice(0).map((s) => s.close()));
@@ -109,8 +120,8 @@ if (!redisServerBinary()) {
       const { url } = await server.listen();
       return { server, store, url };
     };
-    const client = async (url: string) => {
-      const c = await connect(url);
+    const client = async (url: string, random?: () => number) => {
+      const c = await connect(url, random);
       clients.push(c);
       return c;
     };
@@ -221,31 +232,76 @@ if (!redisServerBinary()) {
       expectOnceInOrder(witness, bodies);
     });
 
-    it('while Redis is away a say is refused "unavailable" and nothing is half-stored; after it returns, chat goes on', async () => {
+    it('while Redis is away a say is refused "unavailable" and nothing is half-stored; the preset retries it until Redis returns', async () => {
       const [one, two] = [await startNode(), await startNode()];
-      const [a, b] = [await client(one.url), await client(two.url)];
+      // A mid-range jitter: the retries back off (a random source of 0 would send them again at once).
+      const [a, b] = [await client(one.url, () => 0.5), await client(two.url)];
       await a.chat.say(ROOM, 'before');
       const downs = [one.store, two.store].map((s) => new Promise<void>((resolve) => s.on('unavailable', () => resolve())));
-      await redis.stop();
+      await stopRedis();
       await Promise.all(downs);
-      const refused = await a.chat.say(ROOM, 'while-down').then(
+      // Every chat/said the server sends a while Redis is away: refusals, each followed by a retry of the same mid.
+      const refusals: { mid: string; code?: string }[] = [];
+      let refusedTwice: () => void = () => undefined;
+      const twice = new Promise<void>((resolve) => (refusedTwice = resolve));
+      const off = a.chat.channel.subscribe('chat/said', (payload) => {
+        const said = payload as { mid: string; error?: { code: string } };
+        if (!said.error) return;
+        refusals.push({ mid: said.mid, code: said.error.code });
+        if (refusals.length >= 2) refusedTwice();
+      });
+      let settled: 'resolved' | 'rejected' | undefined;
+      const saying = a.chat.say(ROOM, 'while-down');
+      saying.then(
+        () => (settled = 'resolved'),
+        () => (settled = 'rejected'),
+      );
+      // Two refusals, or the say settling first (which fails the next line rather than the test's timeout).
+      await Promise.race([twice, saying.catch(() => undefined)]);
+      // Refused twice and still pending: the preset sent it again instead of rejecting, with the same mid.
+      expect(settled).toBeUndefined();
+      expect(refusals.slice(0, 2).map((r) => r.code)).toEqual(['unavailable', 'unavailable']);
+      expect(refusals[1]?.mid).toBe(refusals[0]?.mid);
+      await expect(b.chat.history(ROOM)).rejects.toMatchObject({ code: 'unavailable' });
+      const ups = [one.store, two.store].map((s) => new Promise<void>((resolve) => s.on('available', () => resolve())));
+      await startRedis();
+      await Promise.all(ups);
+      // The retry after Redis returned is stored and delivered once, with an id after the last one.
+      const retried = await saying;
+      off();
+      expect(settled).toBe('resolved');
+      await b.chat.say(ROOM, 'after');
+      await Promise.all([a.until(3), b.until(3)]);
+      for (const c of [a, b]) expect(c.received.map((m) => m.body)).toEqual(['before', 'while-down', 'after']);
+      for (const c of [a, b]) expect(c.wire).toEqual(c.received.map((m) => m.id));
+      expect(retried.id).toBe(a.received[1]?.id);
+      expect(retried.id).toBeGreaterThan(a.received[0]?.id as number);
+      expect((await b.chat.history(ROOM)).map((m) => m.body)).toEqual(['before', 'while-down', 'after']);
+    });
+
+    it('a say refused "unavailable" for longer than sayRetry.limitMs rejects with that RemoteError', async () => {
+      const one = await startNode();
+      const manager = new ConnectionManager({ transport: webSocketTransport(WebSocket), lifecycle: new ManualLifecycle(), random: () => 0.5 });
+      const chat = chatChannel({ manager, url: `${one.url}/chat`, sayRetry: { baseMs: 20, maxMs: 20, limitMs: 30 } });
+      clients.push({ chat, manager, received: [], wire: [], until: () => Promise.resolve() });
+      await reach(chat.channel, 'open');
+      await chat.join(ROOM);
+      let refusals = 0;
+      chat.channel.subscribe('chat/said', (payload) => {
+        if ((payload as { error?: unknown }).error) refusals++;
+      });
+      const down = new Promise<void>((resolve) => one.store.on('unavailable', () => resolve()));
+      // Redis stays away for the rest of the test; afterEach starts it again.
+      await stopRedis();
+      await down;
+      const refused = await chat.say(ROOM, 'given-up').then(
         () => undefined,
         (err: unknown) => err,
       );
       expect(refused).toBeInstanceOf(RemoteError);
       expect(refused).toMatchObject({ code: 'unavailable' });
-      await expect(b.chat.history(ROOM)).rejects.toMatchObject({ code: 'unavailable' });
-      const ups = [one.store, two.store].map((s) => new Promise<void>((resolve) => s.on('available', () => resolve())));
-      await redis.start();
-      await Promise.all(ups);
-      // The application retries what was refused: stored and delivered once, with an id after the last one.
-      const retried = await a.chat.say(ROOM, 'while-down');
-      await b.chat.say(ROOM, 'after');
-      await Promise.all([a.until(3), b.until(3)]);
-      for (const c of [a, b]) expect(c.received.map((m) => m.body)).toEqual(['before', 'while-down', 'after']);
-      for (const c of [a, b]) expect(c.wire).toEqual(c.received.map((m) => m.id));
-      expect(retried.id).toBeGreaterThan(a.received[0]?.id as number);
-      expect((await b.chat.history(ROOM)).map((m) => m.body)).toEqual(['before', 'while-down', 'after']);
+      // 10 ms delays within 30 ms: retried, then given up.
+      expect(refusals).toBeGreaterThanOrEqual(2);
     });
 
     it('history keeps historySize messages across processes and reports what fell out', async () => {
