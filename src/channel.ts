@@ -1,8 +1,10 @@
 import { backoffDelay } from './backoff';
-import { Batcher } from './batcher';
+import { type ChannelCounters, createCounters } from './channel-counters';
+import { Inbound, type InboundHost } from './channel-inbound';
 import { type ChannelOptions, type ReconnectInfo, resolveChannelOptions, type ResolvedChannelOptions } from './channel-options';
+import { Outbound, type OutboundHost } from './channel-outbound';
 import { type Clock, Timer } from './clock';
-import { encodeOnce, FrameCodec, type WireData } from './codec';
+import { FrameCodec } from './codec';
 import {
   CloseCode,
   DisconnectedErrorCode,
@@ -11,39 +13,37 @@ import {
   TransportErrorCode,
   UsageErrorCode,
 } from './codes';
+import { Connection, type ConnectionHandler, socketError } from './connection';
 import { Emitter } from './emitter';
 import {
   DisconnectedError,
   MultisocketError,
   ListenerError,
   ProtocolError,
-  QueueFullError,
   TimeoutError,
   TransportError,
   UsageError,
   type SubscriberError,
 } from './errors';
 import { Heartbeat } from './heartbeat';
-import { Inbox } from './inbox';
-import { type DropReason, Outbox, type OutboxEntry } from './outbox';
-import { type Frame, type Hello, Op, opName, PROTOCOL_VERSION, type Welcome } from './protocol';
+import { type DropReason, Outbox } from './outbox';
+import { Op, PROTOCOL_VERSION, type Welcome } from './protocol';
 import { PendingRequests } from './requests';
-import type { ReceiveVerdict } from './reliable';
 import { ClientSession } from './session';
 import type { ChannelEvents, ChannelStats, SendOptions } from './channel-types';
 
 export type { ChannelEvents, ChannelStats, SendOptions } from './channel-types';
-import { isThenable, type MessageMeta, Router, type Subscriber, type WaitForOptions } from './router';
+import { type Subscriber, Router, type WaitForOptions } from './router';
 import { ChannelState, StateReason } from './state';
 import { validateTopic } from './topics';
-import { isSocketLimitError } from './transport/errors';
-import { checkCloseOption, type SocketLike } from './transport/types';
-
-const NOOP = () => undefined;
+import { checkCloseOption } from './transport/types';
 
 /**
  * One socket to one URL with its own heartbeat, outbox, batching and reconnect policy. Created by
  * `ConnectionManager.open`, or directly with a `transport` in the options.
+ *
+ * The channel is the state machine; each connection attempt is a {@link Connection}, the receiving half an
+ * {@link Inbound} and the sending half an {@link Outbound}.
  */
 export class Channel {
   // A listener that throws is reported and skipped: an application bug must never look like a broken connection.
@@ -55,9 +55,9 @@ export class Channel {
   private readonly outbox: Outbox;
   private readonly requests: PendingRequests;
   private readonly heartbeat: Heartbeat;
-  private readonly batcher: Batcher;
-  private readonly inbox: Inbox;
   private readonly sessionState: ClientSession;
+  private readonly inbound: Inbound;
+  private readonly outbound: Outbound;
   private readonly connectTimer: Timer;
   private readonly backoffTimer: Timer;
   private readonly stableTimer: Timer;
@@ -68,25 +68,11 @@ export class Channel {
   private current: ChannelState = ChannelState.Idle;
   /** True while the outbox is being flushed after WELCOME: sends made meanwhile go straight out, in order. */
   private draining = false;
-  /** Bumped for every socket: a callback from an older socket sees a different number and does nothing. */
-  private generation = 0;
-  private socket: SocketLike | undefined;
-  private socketOpen = false;
+  /** The current attempt, replaced for every attempt: a callback from an older one finds it stale and does nothing. */
+  private connection: Connection | undefined;
   private attempt = 0;
   private everOpened = false;
-  private lastRtt: number | undefined;
-  private offset: number | undefined;
-  private readonly counters = {
-    reconnects: 0,
-    framesSent: 0,
-    framesReceived: 0,
-    messagesSent: 0,
-    messagesReceived: 0,
-    bytesSent: 0,
-    bytesReceived: 0,
-    dropped: 0,
-    protocolErrors: 0,
-  };
+  private readonly counters: ChannelCounters = createCounters();
 
   /** @throws {UsageError} `invalid_option` naming the first bad option. */
   constructor(
@@ -106,23 +92,34 @@ export class Channel {
       ping: (clientTime) => {
         // A PING leaves at once, never held for a tick: time spent in the batch would count as network delay on one
         // leg only, skewing both rtt and the clock offset by half of it.
-        this.sendFrame([Op.Ping, clientTime]);
-        this.batcher.flush();
+        this.outbound.sendFrame([Op.Ping, clientTime]);
+        this.outbound.batcher.flush();
       },
       dead: (silentForMs) =>
         this.connectionLost(StateReason.HeartbeatTimeout, {
           error: new TimeoutError(`no sign of life for ${silentForMs} ms after a PING: the connection is dead`, this.options.heartbeat.timeoutMs),
         }),
     });
-    this.batcher = new Batcher(this.clock, this.codec.limits.maxFrameBytes, this.options.maxBatchBytes, this.options.flushMs, (data, frames, topics) =>
-      this.transmit(data, frames, topics),
-    );
-    this.inbox = new Inbox(this.clock, this.options.receiveTurnMs, (frame) => this.handle(frame));
+    // What the receiving and the sending half ask of the channel: one object serves both.
+    const host: InboundHost & OutboundHost = {
+      name,
+      events: this.events,
+      state: () => this.current,
+      connection: () => this.connection,
+      live: () => this.isLive(),
+      ended: () => this.ended,
+      drop: (topic, reason) => this.reportDrop(topic, reason),
+      welcome: (welcome) => this.welcome(welcome),
+      bye: (code, reason) => this.bye(code, reason),
+      lost: (error) => this.connectionLost(StateReason.ProtocolError, { error }),
+    };
+    this.outbound = new Outbound(host, this.options, this.clock, this.codec, this.outbox, this.requests, this.heartbeat, this.counters);
     this.sessionState = new ClientSession(this.clock, this.options.reliable, this.codec, (frame) => {
       if (!this.isLive()) return false;
-      this.batcher.add(frame, undefined);
+      this.outbound.batcher.add(frame, undefined);
       return true;
     });
+    this.inbound = new Inbound(host, this.outbound, this.clock, this.codec, this.options.receiveTurnMs, this.router, this.requests, this.sessionState, this.heartbeat, this.counters);
     this.connectTimer = new Timer(this.clock, () =>
       this.connectionLost(StateReason.ConnectTimeout, {
         error: new TimeoutError(`no WELCOME within connectTimeoutMs ${this.options.connectTimeoutMs}`, this.options.connectTimeoutMs),
@@ -154,7 +151,7 @@ export class Channel {
 
   /** The last measured round-trip time, ms (undefined before the first PONG). */
   get rtt(): number | undefined {
-    return this.lastRtt;
+    return this.inbound.rtt;
   }
 
   /** The session id from the last WELCOME. */
@@ -164,7 +161,7 @@ export class Channel {
 
   /** The server's clock as estimated from the last PONG (or this clock before any). */
   serverNow(): number {
-    return this.clock.now() + (this.offset ?? 0);
+    return this.clock.now() + (this.inbound.offset ?? 0);
   }
 
   /** Starts connecting (the manager calls it on `open`). Does nothing unless the channel is idle. */
@@ -180,31 +177,7 @@ export class Channel {
   send(topic: string, payload?: unknown, options: SendOptions = {}): boolean {
     validateTopic(topic);
     this.assertUsable();
-    const frame: Frame = [Op.Push, topic, payload];
-    if (this.isLive() && this.heartbeat.check()) {
-      this.sendFrame(frame, topic);
-      return true;
-    }
-    if (this.ended) {
-      // The deadline check just found the connection dead and the channel gave up.
-      this.codec.encodeShared(frame);
-      this.reportDrop(topic, 'closed');
-      return false;
-    }
-    const policy = options.policy ?? this.options.outbox.policy;
-    if (policy === 'drop') {
-      this.codec.encodeShared(frame);
-      this.reportDrop(topic, 'not_open');
-      return false;
-    }
-    return this.outbox.add({
-      topic,
-      bytes: this.codec.encodeShared(frame).slice(),
-      key: policy === 'latest' ? topic : undefined,
-      expiresAt: options.ttlMs !== undefined ? this.clock.now() + options.ttlMs : undefined,
-      onDrop: undefined,
-      onSent: undefined,
-    });
+    return this.outbound.push(topic, payload, options);
   }
 
   /**
@@ -219,45 +192,7 @@ export class Channel {
     } catch (error) {
       return Promise.reject(error);
     }
-    const timeoutMs = options.timeoutMs ?? this.options.requests.timeoutMs;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
-      return Promise.reject(new UsageError(UsageErrorCode.InvalidArgument, `timeoutMs must be a number > 0 (Infinity for none), got ${String(timeoutMs)}`));
-    }
-    const open = this.isLive();
-    if (!open && this.options.requests.whileDisconnected === 'reject') {
-      return Promise.reject(new DisconnectedError(DisconnectedErrorCode.NotOpen, `channel "${this.name}" is ${this.current}; request "${topic}" not sent`));
-    }
-    let queued: OutboxEntry | undefined;
-    const { id, promise } = this.requests.create(topic, timeoutMs, () => {
-      if (queued) this.outbox.withdraw(queued);
-    });
-    let bytes: Uint8Array;
-    try {
-      bytes = this.codec.encodeShared([Op.Request, id, topic, payload]);
-    } catch (error) {
-      this.requests.reject(id, error as Error);
-      return promise as Promise<R>;
-    }
-    if (open) {
-      this.requests.sent(id);
-      this.batcher.add(bytes, topic);
-    } else {
-      const entry: OutboxEntry = {
-        topic,
-        bytes: bytes.slice(),
-        key: undefined,
-        expiresAt: undefined,
-        onDrop: (reason) => this.requests.reject(id, dropError(topic, reason)),
-        onSent: undefined,
-      };
-      entry.onSent = () => {
-        queued = undefined;
-        this.requests.sent(id);
-      };
-      queued = entry;
-      this.outbox.add(entry);
-    }
-    return promise as Promise<R>;
+    return this.outbound.request<R>(topic, payload, options);
   }
 
   /**
@@ -299,20 +234,26 @@ export class Channel {
     checkCloseOption({ code, reason });
     if (this.current === ChannelState.Closed || this.current === ChannelState.Closing) return;
     this.stopTimers();
-    const socket = this.socket;
-    if (!socket) {
+    const connection = this.connection;
+    if (!connection || !connection.hasSocket) {
       this.finalize(StateReason.CloseRequested);
       return;
     }
-    if (this.socketOpen) {
+    if (connection.open) {
       this.sessionState.flushAck();
-      this.batcher.flush();
+      this.outbound.batcher.flush();
+      // A send that failed during the flush has already dropped the connection and armed a reconnect: end here.
+      if (this.connection !== connection) {
+        this.stopTimers();
+        this.finalize(StateReason.CloseRequested);
+        return;
+      }
     }
     this.setState(ChannelState.Closing, StateReason.CloseRequested);
     this.releasePending(`channel "${this.name}" closed`);
     this.closingTimer.schedule(this.options.connectTimeoutMs);
-    // Before onOpen the platform ignores this; onOpen then closes again (see attach).
-    safeClose(socket, code, reason);
+    // Before onOpen the platform ignores this; the connection's open handler then closes again.
+    connection.close(code, reason);
   }
 
   /** Hidden past the grace period, or offline: drop the socket and wait, without spending reconnect attempts. */
@@ -363,8 +304,8 @@ export class Channel {
     return {
       name: this.name,
       state: this.current,
-      rtt: this.lastRtt,
-      clockOffset: this.offset,
+      rtt: this.inbound.rtt,
+      clockOffset: this.inbound.offset,
       attempt: this.attempt,
       ...this.counters,
       queued: this.outbox.count,
@@ -377,203 +318,68 @@ export class Channel {
   /** Number of timers this channel has armed: 0 once it is closed. */
   get activeTimers(): number {
     return [this.connectTimer, this.backoffTimer, this.stableTimer, this.closingTimer, this.resumeTimer]
-      .filter((t) => t.armed).length + (this.heartbeat.active ? 1 : 0) + (this.batcher.armed ? 1 : 0) + (this.inbox.armed ? 1 : 0);
+      .filter((t) => t.armed).length + (this.heartbeat.active ? 1 : 0) + (this.outbound.batcher.armed ? 1 : 0) + (this.inbound.inbox.armed ? 1 : 0);
   }
 
   // --- connection attempts ---------------------------------------------------------------------------------------
 
   private startAttempt(reason: string): void {
-    const gen = ++this.generation;
+    // A new attempt supersedes any other.
+    if (this.connection) this.connection.abandon();
+    const connection = new Connection(this.options, this.name, this.codec.limits, () => this.sessionState.helloFields(), this.attemptEvents);
+    this.connection = connection;
     this.setState(ChannelState.Connecting, reason);
     // A state listener may have closed or suspended the channel.
-    if (gen !== this.generation || this.current !== ChannelState.Connecting) return;
+    if (!connection.current || this.current !== ChannelState.Connecting) return;
     this.connectTimer.schedule(this.options.connectTimeoutMs);
-    let token: unknown;
-    try {
-      token = this.options.getToken?.();
-    } catch (error) {
-      this.tokenFailed(error);
-      return;
-    }
-    if (isThenable(token)) {
-      token.then(
-        (value) => {
-          if (gen === this.generation && this.current === ChannelState.Connecting) this.openSocket(gen, value);
-        },
-        (error: unknown) => {
-          if (gen === this.generation && this.current === ChannelState.Connecting) this.tokenFailed(error);
-        },
-      );
-    } else {
-      this.openSocket(gen, token);
-    }
+    connection.start();
   }
 
-  private tokenFailed(error: unknown): void {
-    const cause = error instanceof Error ? error.message : String(error);
-    this.connectionLost(StateReason.TokenFailed, {
-      error: new TransportError(TransportErrorCode.ConnectRefused, `getToken failed: ${cause}`),
-    });
-  }
-
-  private openSocket(gen: number, token: unknown): void {
-    if (gen !== this.generation || this.current !== ChannelState.Connecting) return;
-    if (token !== undefined && token !== null && typeof token !== 'string') {
-      this.tokenFailed(new TypeError(`getToken must return a string, got ${typeof token}`));
-      return;
-    }
-    let socket: SocketLike;
-    try {
-      socket = this.options.transport.connect({
-        url: this.options.url,
-        header: this.options.header,
-        protocols: this.options.protocols,
-        timeoutMs: this.options.connectTimeoutMs,
-        tcpNoDelay: true,
-      });
-    } catch (error) {
-      if (error instanceof UsageError) {
-        // A configuration the platform refuses outright will be refused on every attempt: stop here.
-        this.stopTimers();
-        this.events.emit('error', error);
-        this.finalize(StateReason.InvalidConfig);
-        return;
-      }
-      this.connectionLost(StateReason.SocketError, { error: asTransportError(error) });
-      return;
-    }
-    this.socket = socket;
-    this.socketOpen = false;
-    const hello: Hello = { v: PROTOCOL_VERSION, channel: this.name };
-    if (typeof token === 'string') hello.token = token;
-    Object.assign(hello, this.sessionState.helloFields());
-    socket.onOpen(() => {
-      if (gen !== this.generation) {
-        // An abandoned socket (timed out, suspended) that opened late: closing now is the only way to release it.
-        safeClose(socket, CloseCode.Normal, 'abandoned');
-        return;
-      }
-      this.socketOpen = true;
+  /** The channel's side of every {@link Connection}: each callback comes from the current attempt only. */
+  private readonly attemptEvents: ConnectionHandler = {
+    wanted: (connection) => connection.current && this.current === ChannelState.Connecting,
+    failed: (reason, error) => this.connectionLost(reason, { error }),
+    refused: (error) => {
+      this.stopTimers();
+      this.events.emit('error', error);
+      this.finalize(StateReason.InvalidConfig);
+    },
+    opened: (connection, hello) => {
       if (this.current === ChannelState.Closing) {
-        safeClose(socket, CloseCode.Normal, 'client closed');
+        connection.close(CloseCode.Normal, 'client closed');
         return;
       }
       this.setState(ChannelState.Handshaking, StateReason.SocketOpen);
-      if (gen !== this.generation || this.current !== ChannelState.Handshaking) return;
-      // Straight out, never through the shared encoder or the batch buffer: nothing the channel keeps holds the token.
-      this.transmit(encodeOnce([Op.Hello, hello], this.codec.limits), 1, []);
-    });
-    socket.onMessage(({ data }) => {
-      if (gen === this.generation) this.receive(data);
-    });
-    socket.onError(({ errMsg }) => {
-      if (gen !== this.generation) return;
+      if (!connection.current || this.current !== ChannelState.Handshaking) return;
+      this.outbound.transmit(hello(), 1, []);
+    },
+    message: (_connection, data) => this.inbound.receive(data),
+    error: (connection, errMsg) => {
       // What the socket delivered before the error or close comes first.
-      this.inbox.flush();
-      if (gen !== this.generation) return;
+      this.inbound.inbox.flush();
+      if (!connection.current) return;
       if (this.current === ChannelState.Closing) {
-        if (!this.socketOpen) this.finalize(StateReason.Closed);
+        if (!connection.open) this.finalize(StateReason.Closed);
         return;
       }
-      const code = isSocketLimitError(errMsg) ? TransportErrorCode.SocketLimit : TransportErrorCode.SocketError;
-      const error = new TransportError(code, code === TransportErrorCode.SocketLimit
-        ? `the platform refused another socket (at most 5 at once on WeChat): ${errMsg}`
-        : `socket error: ${errMsg}`, errMsg);
-      this.connectionLost(StateReason.SocketError, { error });
-    });
-    socket.onClose(({ code, reason }) => {
-      if (gen !== this.generation) return;
-      this.inbox.flush();
-      if (gen !== this.generation) return;
+      this.connectionLost(StateReason.SocketError, { error: socketError(errMsg) });
+    },
+    closed: (connection, code, reason) => {
+      this.inbound.inbox.flush();
+      if (!connection.current) return;
       if (this.current === ChannelState.Closing) {
         this.finalize(StateReason.Closed);
         return;
       }
-      this.connectionLost(StateReason.SocketClosed, { code: Number(code), closeReason: reason });
-    });
-  }
+      this.connectionLost(StateReason.SocketClosed, { code, closeReason: reason });
+    },
+    sendFailed: (_connection, errMsg) => {
+      if (this.current === ChannelState.Closing) return;
+      this.connectionLost(StateReason.SendFailed, { error: new TransportError(TransportErrorCode.SendFailed, `send failed: ${errMsg}`, errMsg) });
+    },
+  };
 
-  private receive(data: WireData): void {
-    let frames: Frame[];
-    try {
-      frames = this.codec.decode(data);
-    } catch (error) {
-      this.counters.protocolErrors++;
-      const err = error instanceof MultisocketError ? error : new ProtocolError(ProtocolErrorCode.Malformed, String(error));
-      // Messages stand alone, so one bad message does not spoil the stream, except during the handshake.
-      if (this.current === ChannelState.Handshaking) this.connectionLost(StateReason.ProtocolError, { error: err });
-      else this.events.emit('error', err);
-      return;
-    }
-    this.counters.messagesReceived++;
-    this.counters.framesReceived += frames.length;
-    this.counters.bytesReceived += typeof data === 'string' ? data.length : data.byteLength;
-    this.heartbeat.received();
-    // A frame that drops the connection (BYE, a gap) clears the inbox: nothing after it is handled.
-    this.inbox.add(frames);
-  }
-
-  private handle(frame: Frame): void {
-    if (this.current === ChannelState.Handshaking) {
-      if (frame[0] === Op.Welcome) this.welcome(frame[1]);
-      else if (frame[0] === Op.Bye) this.bye(frame[1], frame[2]);
-      else this.unexpected(frame, true);
-      return;
-    }
-    switch (frame[0]) {
-      case Op.Pong: {
-        const now = this.clock.now();
-        this.lastRtt = Math.max(0, now - frame[1]);
-        this.offset = frame[2] - (frame[1] + this.lastRtt / 2);
-        this.events.emit('pong', { rtt: this.lastRtt, offset: this.offset });
-        return;
-      }
-      case Op.Push:
-        this.router.dispatch(frame[1], frame[2], this.meta(frame[1], 'push'));
-        return;
-      case Op.Request:
-        this.answer(frame[1], frame[2], frame[3]);
-        return;
-      case Op.Reply:
-        this.requests.reply(frame[1], frame[2]);
-        return;
-      case Op.Fail:
-        this.requests.fail(frame[1], frame[2], frame[3]);
-        return;
-      case Op.Reliable: {
-        let verdict: ReceiveVerdict;
-        try {
-          verdict = this.sessionState.receive(frame[1]);
-        } catch (error) {
-          this.counters.protocolErrors++;
-          // A gap: the stream cannot be trusted. Reconnecting resumes from `recv`, which repairs it.
-          this.connectionLost(StateReason.ProtocolError, { error: error as ProtocolError });
-          return;
-        }
-        if (verdict === 'deliver') this.router.dispatch(frame[2], frame[3], { topic: frame[2], kind: 'reliable', channel: this.name, seq: frame[1] });
-        return;
-      }
-      case Op.Ack:
-        this.sessionState.acknowledged(frame[1]);
-        return;
-      case Op.Bye:
-        this.bye(frame[1], frame[2]);
-        return;
-      default:
-        this.unexpected(frame, false);
-    }
-  }
-
-  private meta(topic: string, kind: MessageMeta['kind']): MessageMeta {
-    return { topic, kind, channel: this.name };
-  }
-
-  private unexpected(frame: Frame, fatal: boolean): void {
-    this.counters.protocolErrors++;
-    const error = new ProtocolError(ProtocolErrorCode.UnexpectedFrame, `${opName(frame[0])} is not expected in state ${this.current}`);
-    if (fatal) this.connectionLost(StateReason.ProtocolError, { error });
-    else this.events.emit('error', error);
-  }
+  // --- the handshake's answer ------------------------------------------------------------------------------------
 
   private welcome(welcome: Welcome): void {
     if (welcome.v !== PROTOCOL_VERSION) {
@@ -596,24 +402,22 @@ export class Channel {
     // First what the session owes the server (RELIABLE frames it lacks), then what waited in the outbox, in order,
     // before anything sent from the listeners below. A send made meanwhile (by a `dropped` listener, say) goes straight
     // out too: draining counts as live.
-    const gen = this.generation;
+    const connection = this.connection;
     this.draining = true;
     let outcome: { resumed: boolean; lostSession: string | undefined };
     try {
       outcome = this.sessionState.welcome(welcome);
-      for (const entry of this.outbox.drain(this.clock.now())) {
-        this.batcher.add(entry.bytes, entry.topic);
-        entry.onSent?.();
-      }
+      this.outbound.drainOutbox();
     } finally {
       this.draining = false;
     }
     const { resumed, lostSession } = outcome;
-    if (gen !== this.generation) return;
+    if (!connection || !connection.current) return;
     this.setState(ChannelState.Open, StateReason.Welcome);
-    if (gen !== this.generation || this.current !== ChannelState.Open) return;
+    if (!connection.current || this.current !== ChannelState.Open) return;
     this.events.emit('open', { session: welcome.session, resumed, welcome });
-    if (lostSession !== undefined && gen === this.generation) {
+    // An open listener may have closed the channel: a closing channel has nothing to resynchronise.
+    if (lostSession !== undefined && connection.current && this.current === ChannelState.Open) {
       this.events.emit('resync', { previousSession: lostSession, session: welcome.session });
     }
   }
@@ -624,56 +428,6 @@ export class Channel {
       return;
     }
     this.connectionLost(StateReason.Bye, { code, closeReason: reason });
-  }
-
-  private answer(id: number, topic: string, payload: unknown): void {
-    const gen = this.generation;
-    const reply = (value: unknown) => {
-      if (gen !== this.generation) return;
-      try {
-        this.sendFrame([Op.Reply, id, value]);
-      } catch (error) {
-        this.events.emit('error', error as MultisocketError);
-        this.sendFrame([Op.Fail, id, 'internal', 'the reply could not be encoded']);
-      }
-    };
-    const fail = (error: unknown) => {
-      if (gen !== this.generation) return;
-      const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'internal';
-      const message = error instanceof Error ? error.message : String(error);
-      this.sendFrame([Op.Fail, id, code, message]);
-    };
-    const outcome = this.router.dispatchRequest(topic, payload, this.meta(topic, 'request'));
-    if (!outcome.handled) this.sendFrame([Op.Fail, id, 'not_found', `no handler for "${topic}"`]);
-    else if ('error' in outcome) fail(outcome.error);
-    else if (isThenable(outcome.result)) outcome.result.then(reply, fail);
-    else reply(outcome.result);
-  }
-
-  // --- sending ---------------------------------------------------------------------------------------------------
-
-  /** `topic` names a frame whose loss is reported as `dropped`; control frames pass none. */
-  private sendFrame(frame: Frame, topic?: string): void {
-    this.batcher.add(this.codec.encodeShared(frame), topic);
-  }
-
-  private transmit(data: ArrayBuffer, frames: number, topics: readonly string[]): void {
-    const socket = this.socket;
-    if (!socket || !this.socketOpen) {
-      for (const topic of topics) this.reportDrop(topic, 'disconnected');
-      return;
-    }
-    const gen = this.generation;
-    this.counters.messagesSent++;
-    this.counters.framesSent += frames;
-    this.counters.bytesSent += data.byteLength;
-    socket.send({
-      data,
-      fail: ({ errMsg }) => {
-        if (gen !== this.generation || this.current === ChannelState.Closing) return;
-        this.connectionLost(StateReason.SendFailed, { error: new TransportError(TransportErrorCode.SendFailed, `send failed: ${errMsg}`, errMsg) });
-      },
-    });
   }
 
   // --- losing the connection -------------------------------------------------------------------------------------
@@ -719,24 +473,23 @@ export class Channel {
 
   /** Abandons the current socket: later callbacks from it are ignored, in-flight requests fail. */
   private detach(code: number, reason: string): void {
-    const socket = this.socket;
-    const wasOpen = this.socketOpen;
-    this.generation++;
-    this.inbox.clear();
-    this.socket = undefined;
-    this.socketOpen = false;
+    const connection = this.connection;
+    const wasOpen = connection !== undefined && connection.open;
+    this.connection = undefined;
+    if (connection) connection.abandon();
+    this.inbound.inbox.clear();
     this.heartbeat.stop();
     this.connectTimer.cancel();
     this.stableTimer.cancel();
     this.resumeTimer.cancel();
-    for (const topic of this.batcher.discard()) this.reportDrop(topic, 'disconnected');
+    for (const topic of this.outbound.batcher.discard()) this.reportDrop(topic, 'disconnected');
     this.sessionState.pause();
     this.requests.rejectInFlight(
       () => new DisconnectedError(DisconnectedErrorCode.Disconnected, `channel "${this.name}" lost its connection (${reason}) with the request in flight`),
     );
     // Not yet open: a browser socket aborts now, and wxTransport remembers the close and carries it out on open (the
-    // platform ignores a close before open); the generation check in onOpen is the last line of defence.
-    if (socket) safeClose(socket, code, wasOpen ? reason.slice(0, 100) : 'abandoned');
+    // platform ignores a close before open); the connection's stale check on open is the last line of defence.
+    if (connection) connection.close(code, wasOpen ? reason.slice(0, 100) : 'abandoned');
   }
 
   private terminate(code: number, reason: string): void {
@@ -769,13 +522,12 @@ export class Channel {
     this.stopTimers();
     this.closingTimer.cancel();
     this.sessionState.pause();
-    this.batcher.discard();
-    this.generation++;
-    this.inbox.clear();
-    const socket = this.socket;
-    this.socket = undefined;
-    this.socketOpen = false;
-    if (socket) safeClose(socket, CloseCode.Normal, 'closed');
+    this.outbound.batcher.discard();
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection) connection.abandon();
+    this.inbound.inbox.clear();
+    if (connection) connection.close(CloseCode.Normal, 'closed');
     this.releasePending(`channel "${this.name}" closed`);
     this.router.close(`channel "${this.name}" closed`);
     this.setState(ChannelState.Closed, reason);
@@ -805,7 +557,7 @@ export class Channel {
 
   /** Frames can go out now: open (or flushing the outbox right after WELCOME) with a socket that is open. */
   private isLive(): boolean {
-    return this.socketOpen && (this.current === ChannelState.Open || this.draining);
+    return this.connection !== undefined && this.connection.open && (this.current === ChannelState.Open || this.draining);
   }
 
   private listenerFailed(event: string, error: unknown): void {
@@ -821,24 +573,4 @@ export class Channel {
       throw new UsageError(UsageErrorCode.Closed, `channel "${this.name}" is ${this.current}`);
     }
   }
-}
-
-function safeClose(socket: SocketLike, code: number, reason: string): void {
-  try {
-    socket.close({ code, reason, fail: NOOP });
-  } catch {
-    // A platform that throws from close has nothing more to release.
-  }
-}
-
-function asTransportError(error: unknown): TransportError {
-  if (error instanceof TransportError) return error;
-  return new TransportError(TransportErrorCode.ConnectRefused, `connect failed: ${error instanceof Error ? error.message : String(error)}`);
-}
-
-function dropError(topic: string, reason: DropReason): Error {
-  if (reason === 'overflow' || reason === 'too_large') {
-    return new QueueFullError(`request "${topic}" refused: the outbox is full (${reason})`);
-  }
-  return new DisconnectedError(DisconnectedErrorCode.Closed, `request "${topic}" dropped from the outbox (${reason})`);
 }

@@ -55,4 +55,25 @@ describe.each(TRANSPORT_KINDS)('a lost session does not re-apply what it had app
     expect(applied).toEqual([1, 2, 3, 4, 5, 6]);
     void more;
   });
+
+  it('an open listener that closes the channel hears no resync afterwards', async () => {
+    channel = new Channel('jobs', { url: h.url, transport: h.transport, clock: h.clock, random: () => 0.5 });
+    channel.connect();
+    await reach(channel, 'open');
+    const sessionEnded = new Promise<void>((resolve) => h.server.events.on('sessionEnd', () => resolve()));
+    const lost = next(channel, 'reconnecting');
+    h.drop();
+    const { delayMs } = await lost;
+    await sessionEnded;
+    const events: string[] = [];
+    channel.on('open', () => {
+      events.push('open');
+      channel.close();
+    });
+    channel.on('resync', () => events.push('resync'));
+    const closed = reach(channel, 'closed');
+    h.clock.advance(delayMs);
+    await closed;
+    expect(events).toEqual(['open']);
+  });
 });

@@ -1,0 +1,30 @@
+/**
+ * The running totals behind `Channel.stats()`. One plain object shared by the parts that count (sending, receiving,
+ * the connection lifecycle), so a snapshot is a single spread and the key order of `stats()` never changes.
+ */
+export interface ChannelCounters {
+  reconnects: number;
+  framesSent: number;
+  framesReceived: number;
+  messagesSent: number;
+  messagesReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  dropped: number;
+  protocolErrors: number;
+}
+
+/** Fresh counters, all zero. */
+export function createCounters(): ChannelCounters {
+  return {
+    reconnects: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    messagesSent: 0,
+    messagesReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    dropped: 0,
+    protocolErrors: 0,
+  };
+}
