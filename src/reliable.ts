@@ -118,6 +118,27 @@ export class ReliableSender {
     return out;
   }
 
+  /**
+   * Refills an empty sender from a session store (a session moved to another process): `acknowledged` is the last seq
+   * the peer acknowledged, `nextSeq` the seq the next message gets, `frames` the kept encoded frames in seq order, each
+   * above `acknowledged` and below `nextSeq`. Topic and payload are not stored: restored messages carry only the frame.
+   * @throws {RangeError} when the sender is not empty or the frames do not fit those bounds in order.
+   */
+  restore(acknowledged: number, nextSeq: number, frames: readonly { readonly seq: number; readonly frame: Uint8Array }[]): void {
+    if (this.next !== 1 || this.unacked !== 0) throw new RangeError('restore() needs an empty sender');
+    let last = acknowledged;
+    for (const { seq } of frames) {
+      if (!Number.isSafeInteger(seq) || seq <= last || seq >= nextSeq) throw new RangeError(`restored frame seq ${seq} is out of order or bounds`);
+      last = seq;
+    }
+    this.released = acknowledged;
+    this.next = nextSeq;
+    for (const { seq, frame } of frames) {
+      this.queue.push({ seq, topic: '', payload: undefined, frame });
+      this.bytes += frame.byteLength;
+    }
+  }
+
   /** A new session: numbering restarts at 1 and the unacknowledged messages are handed back, in order, to be re-sent. */
   reset(): UnackedMessage[] {
     const left = this.after(0);
