@@ -5,8 +5,8 @@ import { createServer, installChat, installGame } from './index';
 /*
  * `npm run serve`: the reference server with the chat and game modules and a few demo handlers, for trying a client
  * by hand. PORT (default 8787) and HOST (default 127.0.0.1) come from the environment. `--redis <url>` (or REDIS_URL)
- * puts the chat rooms on Redis, so that several processes on several ports form one chat service (SCALING.md);
- * REDIS_PREFIX (default `default`) names that service's keys.
+ * puts the chat rooms and the sessions on Redis, so that several processes on several ports form one service whose
+ * clients resume on any of them (SCALING.md); REDIS_PREFIX (default `default`) names that service's keys.
  */
 
 // Through the streams rather than `console`: src/host.d.ts narrows the global console type to `warn` alone.
@@ -37,14 +37,16 @@ function redisUrl(argv: readonly string[]): string | undefined {
 async function main(): Promise<void> {
   const url = redisUrl(process.argv.slice(2));
   // Loaded only when asked for: the in-memory server needs nothing beyond `ws`.
-  const store = url === undefined ? undefined : await (await import('./redis-chat-store')).createRedisChatStore({ url, prefix: process.env.REDIS_PREFIX || undefined });
+  const prefix = process.env.REDIS_PREFIX || undefined;
+  const store = url === undefined ? undefined : await (await import('./redis-chat-store')).createRedisChatStore({ url, prefix });
+  const sessionStore = url === undefined ? undefined : await (await import('./redis-session-store')).createRedisSessionStore({ url, prefix });
   if (store && url !== undefined) {
-    log(`chat rooms on redis ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
+    log(`chat rooms and sessions on redis ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
     store.on('unavailable', ({ error }) => logError(`! redis unavailable: ${error.message}; chat/say is refused "unavailable" until it returns`));
     store.on('available', () => log('redis available again'));
     store.on('error', ({ error }) => logError('! redis', error));
   }
-  const server = createServer({ host: process.env.HOST || '127.0.0.1', port: portFromEnv(process.env.PORT) });
+  const server = createServer({ host: process.env.HOST || '127.0.0.1', port: portFromEnv(process.env.PORT), sessionStore });
 
   installChat(server, { store });
   installGame(server);
@@ -52,6 +54,10 @@ async function main(): Promise<void> {
   server.handle('time', () => Date.now());
   server.on('echo', (payload, ctx) => {
     ctx.connection.push('echo', payload);
+  });
+  // A RELIABLE sent to `echo/reliable` comes back as a RELIABLE, once: a way to watch resume across processes.
+  server.on('echo/reliable', (payload, ctx) => {
+    ctx.session.sendReliable('echo/reliable', payload);
   });
 
   server.events.on('connection', ({ connection, session, resumed }) =>
@@ -72,7 +78,7 @@ async function main(): Promise<void> {
     log(`${signal}: closing`);
     // 4000 rather than 1000: clients should come back once the server is restarted.
     server.close({ code: CloseCode.ServerRestart, reason: 'server restarting' }).then(
-      () => (store ? store.close() : undefined),
+      () => Promise.all([store?.close(), sessionStore?.close()]),
     ).then(
       () => process.exit(0),
       (err: unknown) => {

@@ -242,6 +242,17 @@ export class Connection implements SessionLink {
   private accept(user: object | undefined): void {
     // The socket may have closed, or the handshake deadline passed, while an async hook ran.
     if (this.current !== ConnectionState.Authenticating) return;
+    const ask = this.resumeAsk;
+    if (ask && this.host.sessions.shared) {
+      // The session may be another process's: take it from the shared store first (fetch never rejects).
+      void this.host.sessions.fetch(ask, this.channel).then(() => this.guard(() => this.welcome(user)));
+      return;
+    }
+    this.welcome(user);
+  }
+
+  private welcome(user: object | undefined): void {
+    if (this.current !== ConnectionState.Authenticating) return;
     this.user = user;
     const { session, resumed, missing, previousRecv } = this.host.sessions.open(this, this.channel, this.resumeAsk, user);
     this.resumeAsk = undefined;
@@ -250,7 +261,7 @@ export class Connection implements SessionLink {
     this.handshakeDeadline.cancel();
     this.setState(ConnectionState.Open);
     this.welcomed = true;
-    this.send([Op.Welcome, welcomeFor(session.id, this.options.heartbeatMs, this.now(), resumed, session.recv, previousRecv)]);
+    this.send([Op.Welcome, welcomeFor(session.id, this.options.heartbeatMs, this.now(), resumed, session.welcomeRecv, previousRecv)]);
     // What the client lacks goes right after WELCOME, in order, before anything new can be queued.
     for (const message of missing) this.outbox.add(message.frame);
     this.extendHeartbeat();

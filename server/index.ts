@@ -41,5 +41,7 @@ export type { Chat, ChatOptions, ChatSaid } from './chat';
 export type { ChatMessage } from './chat-room';
 // The Redis store itself is `server/redis-chat-store` (it needs `ioredis`), kept out of this entry on purpose.
 export type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, RoomListener } from './chat-store';
+// Likewise `server/redis-session-store` (createRedisSessionStore) for `createServer({ sessionStore })`.
+export type { SessionWrite, SharedSessionStore, StoredFrame, StoredSession, TakenSession } from './session-store';
 export { installGame } from './game';
 export type { Game, GameOptions, GameState, PlayerPosition } from './game';

@@ -5,6 +5,7 @@ import { type CodecLimits, resolveLimits } from '../src/limits';
 import type { Hello } from '../src/protocol';
 import { withDefaults } from '../src/defaults';
 import { DEFAULT_RELIABLE, type ReliableOptions } from '../src/reliable';
+import type { SharedSessionStore } from './session-store';
 import { ServerState } from './state';
 import { defaultRateLimit, type RateLimitOptions } from './abuse';
 
@@ -81,6 +82,12 @@ export interface ServerOptions {
    * fresh state of the server's own, ended with it.
    */
   state: ServerState;
+  /**
+   * Sessions shared by several server processes (`createRedisSessionStore` in server/redis-session-store.ts): each
+   * session is written through to it and a client may resume on any process that shares it (SCALING.md). Default:
+   * none, sessions live in `state` only.
+   */
+  sessionStore: SharedSessionStore | undefined;
 }
 
 /** {@link ServerOptions} with every default filled in, once, when the server is created. */
@@ -117,6 +124,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
     resumeWindowMs: options.resumeWindowMs ?? 120_000,
     reliable: resolveReliable(options.reliable),
     state: options.state ?? new ServerState(false),
+    sessionStore: options.sessionStore,
   };
   if (typeof resolved.host !== 'string' || resolved.host.length === 0) invalid('host', resolved.host);
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) invalid('port', resolved.port);

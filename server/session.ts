@@ -6,6 +6,8 @@ import { type ReliableOptions, ReliableReceiver, ReliableSender, type UnackedMes
 import { validateTopic } from '../src/topics';
 import { Deadline } from './deadline';
 import { ReliableFrame } from './reliable-frame';
+import type { SessionJournal } from './session-journal';
+import type { StoredSession } from './session-store';
 import type { SendReliableOptions, ServerConnection, ServerSession, SessionEndReason } from './types';
 
 /** What a session needs from the connection it is attached to (the server's `Connection` is one). */
@@ -41,6 +43,9 @@ export class Session implements ServerSession {
   private readonly sender: ReliableSender;
   private readonly receiver: ReliableReceiver;
   private readonly expiry: Deadline;
+  /** Set when sessions are shared through a store: writes go through it and outputs wait for them. */
+  private journal: SessionJournal | undefined;
+  private restoredNotes: ReadonlyMap<string, string> | undefined;
 
   constructor(
     readonly id: string,
@@ -59,7 +64,10 @@ export class Session implements ServerSession {
       clearTimeout: (handle) => this.owner.clock.clearTimeout(handle),
     };
     // ACKs go to whichever connection the session is attached to when the timer fires.
-    this.receiver = new ReliableReceiver(clock, owner.reliable, (recv) => this.link?.sendAck(recv));
+    // With a shared store an ACK leaves only once the `recv` it reports is durable.
+    this.receiver = new ReliableReceiver(clock, owner.reliable, (recv) =>
+      this.journal ? this.journal.after(() => this.link?.sendAck(recv)) : this.link?.sendAck(recv),
+    );
     this.expiry = new Deadline(clock, () => this.owner.end(this, 'expired'));
   }
 
@@ -73,6 +81,35 @@ export class Session implements ServerSession {
 
   get recv(): number {
     return this.receiver.recv;
+  }
+
+  /** The `recv` WELCOME reports: with a shared store, the durable one (the client re-sends the rest, dropped as duplicates). */
+  get welcomeRecv(): number {
+    return this.journal ? this.journal.durableRecv : this.receiver.recv;
+  }
+
+  /** Writes this session through `journal` from now on. */
+  useJournal(journal: SessionJournal): void {
+    this.journal = journal;
+  }
+
+  /** Refills a new session's buffers from the shared store (it moved here from another process). */
+  restore(stored: StoredSession): void {
+    this.sender.restore(stored.acked, stored.nextSeq, stored.frames);
+    this.receiver.restore(stored.recv);
+    this.restoredNotes = stored.notes;
+  }
+
+  /** With a shared store: keeps `value` under `key` with the session, written with this turn's frames ('' removes it). */
+  note(key: string, value: string): void {
+    this.journal?.noted(key, value);
+  }
+
+  /** The notes a session moved from another process came with, once (undefined for any other session, and after). */
+  takeRestoredNotes(): ReadonlyMap<string, string> | undefined {
+    const notes = this.restoredNotes;
+    this.restoredNotes = undefined;
+    return notes;
   }
 
   /** The last `seq` sent to the client (0 before the first): an ACK or HELLO `recv` above it is bogus. */
@@ -104,6 +141,13 @@ export class Session implements ServerSession {
     this.receiver.pause();
     this.link = undefined;
     this.detachedAt = this.owner.clock.now();
+    // The stored copy now has to last the resume window from here.
+    this.journal?.touch();
+  }
+
+  /** Sets the stored copy's expiry again (an attached session writes nothing while idle). */
+  touch(): void {
+    this.journal?.touch();
   }
 
   /**
@@ -131,7 +175,11 @@ export class Session implements ServerSession {
   /** A resume's HELLO `recv`, taken as a cumulative ACK; returns what the client lacks, in order, to send again. */
   resume(recv: number): readonly UnackedMessage[] {
     this.sender.ack(recv);
-    return this.sender.after(recv);
+    if (!this.journal) return this.sender.after(recv);
+    this.journal.acknowledged(recv);
+    // Frames not yet durable go out when they are (enqueue), to whichever connection is attached then.
+    const durable = this.journal.durableSeq;
+    return this.sender.after(recv).filter((message) => message.seq <= durable);
   }
 
   /**
@@ -139,12 +187,15 @@ export class Session implements ServerSession {
    * @throws {ProtocolError} `bad_frame` for a gap (the connection's admission check refuses a gap before this runs).
    */
   receive(seq: number): boolean {
-    return this.receiver.accept(seq) === 'deliver';
+    if (this.receiver.accept(seq) !== 'deliver') return false;
+    this.journal?.applied(seq);
+    return true;
   }
 
   /** A cumulative ACK from the client. */
   acknowledge(seq: number): void {
     this.sender.ack(seq);
+    this.journal?.acknowledged(seq);
   }
 
   sendReliable(topic: string, payload: unknown, options: SendReliableOptions = {}): boolean {
@@ -169,13 +220,20 @@ export class Session implements ServerSession {
     const seq = this.sender.reserve(frame.sizeFor(this.sender.nextSeq));
     const bytes = frame.numbered(seq);
     this.sender.commit(frame.topic, frame.payload, bytes);
-    this.link?.pushEncoded(bytes);
+    if (!this.journal) {
+      this.link?.pushEncoded(bytes);
+      return true;
+    }
+    // Sent once durable, so that what a client holds is in the store; a resume in between sends it from `resume`.
+    this.journal.kept(seq, bytes);
+    this.journal.after(() => this.link?.pushEncoded(bytes));
     return true;
   }
 
   /** Frees the buffers and timers for good; returns the connection it was attached to, if any. */
   release(): SessionLink | undefined {
     this.isEnded = true;
+    this.journal?.stop();
     this.expiry.cancel();
     this.receiver.reset();
     this.sender.reset();

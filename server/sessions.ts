@@ -1,4 +1,4 @@
-import type { Clock } from '../src/clock';
+import type { Clock, TimerHandle } from '../src/clock';
 import { FrameCodec } from '../src/codec';
 import { CloseCode } from '../src/codes';
 import type { ReliableOptions, UnackedMessage } from '../src/reliable';
@@ -6,14 +6,15 @@ import type { Emitter, ServerEventMap } from './events';
 import { newSessionId } from './handshake';
 import type { ResolvedServerOptions } from './options';
 import { Session, type SessionLink, type SessionOwner } from './session';
+import { SessionJournal } from './session-journal';
+import type { SharedSessionStore } from './session-store';
 import type { ServerState } from './state';
 import type { ServerSession, SessionEndReason } from './types';
 
 /**
- * Where sessions are kept, by id: a `Map` inside the server's {@link ServerState}. A shared store (Redis, so that a
- * client may resume on another process) would keep each session's `recv`, unacknowledged frames and user there, and needs the
- * HELLO lookup to be async (the handshake already waits on an async `authenticate`) plus a way to refill a
- * ReliableSender from stored frames, which src/reliable.ts does not offer yet.
+ * Where this process keeps its sessions, by id: a `Map` inside the server's {@link ServerState}. With a
+ * {@link SharedSessionStore} (the `sessionStore` option) each session is also written through to it, and a HELLO
+ * that asks to resume takes the session from there (see {@link Sessions.fetch}).
  */
 export interface SessionStore {
   get(id: string): Session | undefined;
@@ -65,6 +66,10 @@ export class Sessions implements SessionOwner, SessionView {
   private readonly state: ServerState;
   private closing = false;
   private keeping = false;
+  /** The store shared with other processes, if any. */
+  readonly shared: SharedSessionStore | undefined;
+  private refreshTimer: TimerHandle | undefined;
+  private nextLocalId = 1;
 
   constructor(options: ResolvedServerOptions, private readonly events: Emitter<ServerEventMap>) {
     this.clock = options.clock;
@@ -73,6 +78,8 @@ export class Sessions implements SessionOwner, SessionView {
     this.codec = new FrameCodec(options.limits);
     this.state = options.state;
     this.store = options.state.sessions;
+    this.shared = options.sessionStore;
+    if (this.shared) this.scheduleRefresh();
     // One whose window ran out while no server held it ends on its (past) deadline, once the caller's listeners exist.
     for (const session of this.store.values()) session.adopt(this, this.resumeWindowMs);
   }
@@ -106,7 +113,15 @@ export class Sessions implements SessionOwner, SessionView {
       found.attach(link);
       return { session: found, resumed: true, missing: found.resume(ask.recv) };
     }
-    const session = new Session(newSessionId(), `p${this.state.nextPublicId++}`, channel, user, this);
+    const shared = this.shared;
+    // Public ids must not collide across processes: each prefixes its own with its owner token.
+    const publicId = shared ? `p${shared.owner}.${this.nextLocalId++}` : `p${this.state.nextPublicId++}`;
+    const session = new Session(newSessionId(), publicId, channel, user, this);
+    if (shared) {
+      const journal = new SessionJournal(shared, session.id, this.storeTtlMs(), 0, 0, () => this.end(session, 'moved'));
+      journal.created({ channel, publicId, user });
+      session.useJournal(journal);
+    }
     this.store.set(session.id, session);
     session.attach(link);
     const previousRecv = ask ? this.recall(ask.session, channel) : undefined;
@@ -131,10 +146,16 @@ export class Sessions implements SessionOwner, SessionView {
   end(session: Session, reason: SessionEndReason): void {
     if (session.ended) return;
     if (this.store.get(session.id) === session) this.store.delete(session.id);
-    if (reason !== 'server_closed') this.remember(session);
+    if (reason !== 'server_closed' && reason !== 'moved') {
+      this.remember(session);
+      // Only if this process still owns it; a closing server leaves its sessions there for the others.
+      this.shared?.remove(session.id).catch(() => undefined);
+    }
     const link = session.release();
     // Only an overflow ends a session whose client is still connected: make it come back and resync.
     if (reason === 'overflow') link?.shutdown(CloseCode.ServerRestart, 'session dropped: reliable buffer full');
+    // Another process took it, or the store failed: the client resumes from what is stored.
+    if (reason === 'moved') link?.shutdown(CloseCode.ServerRestart, 'session moved');
     this.events.emit('sessionEnd', { session, reason });
   }
 
@@ -145,11 +166,53 @@ export class Sessions implements SessionOwner, SessionView {
   close(keep: boolean): void {
     this.closing = true;
     this.keeping = keep;
+    if (this.refreshTimer !== undefined) this.clock.clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
     for (const session of [...this.store.values()]) {
       if (session.connection) continue;
       if (keep) session.park();
       else this.end(session, 'server_closed');
     }
+  }
+
+  /**
+   * Before {@link open}, with a shared store: takes the session `ask` names from the store (this process becomes its
+   * owner), replacing a local copy that another process has taken since. Never rejects: a store that fails leaves the
+   * HELLO to start a new session.
+   */
+  async fetch(ask: ResumeRequest, channel: string): Promise<void> {
+    const shared = this.shared;
+    if (!shared) return;
+    let taken;
+    try {
+      taken = await shared.take(ask.session, this.storeTtlMs());
+    } catch {
+      return;
+    }
+    const local = this.store.get(ask.session);
+    if (taken?.wasMine && local) return;
+    if (local) this.end(local, 'moved');
+    if (!taken || taken.session.channel !== channel || this.closing) return;
+    const stored = taken.session;
+    const session = new Session(ask.session, stored.publicId, channel, stored.user, this);
+    session.restore(stored);
+    session.useJournal(new SessionJournal(shared, session.id, this.storeTtlMs(), stored.recv, stored.nextSeq - 1, () => this.end(session, 'moved')));
+    session.detach();
+    session.expireAt(this.clock.now() + this.resumeWindowMs);
+    this.store.set(session.id, session);
+  }
+
+  /** How long the store keeps a session after its last write: the resume window (at least a second). */
+  private storeTtlMs(): number {
+    return Math.max(this.resumeWindowMs, 1000);
+  }
+
+  /** An attached session writes nothing while idle: set its stored copy's expiry again twice per window. */
+  private scheduleRefresh(): void {
+    this.refreshTimer = this.clock.setTimeout(() => {
+      for (const session of this.store.values()) if (session.connection) session.touch();
+      this.scheduleRefresh();
+    }, this.storeTtlMs() / 2);
   }
 
   /** Keeps an ended session's applied `recv` for a while (bounded in count and time). */

@@ -6,6 +6,7 @@ import type { ChatStore } from './chat-store';
 import { MsgpackEncoder } from '../src/msgpack/encoder';
 import { ChatError, ChatErrorCode } from './errors';
 import type { ReferenceServer } from './server';
+import { Session } from './session';
 import type { ServerSession } from './types';
 
 /*
@@ -39,6 +40,10 @@ interface LocalRoom {
 export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptions>, store: ChatStore): Chat {
   const rooms = new Map<string, LocalRoom>();
   const joined = new Map<ServerSession, Set<LocalRoom>>();
+  /** Sessions moved here re-joining their rooms: their chat requests wait for it, so that none is refused meanwhile. */
+  const rejoining = new Map<ServerSession, Promise<void>>();
+  /** What to await first: nothing (and so no extra turn) unless `session` is re-joining. */
+  const settled = (session: ServerSession): Promise<void> | undefined => rejoining.get(session);
   const sizer = new MsgpackEncoder({ maxDepth: 64 });
 
   const answer = (session: ServerSession, said: ChatSaid): void => {
@@ -54,10 +59,19 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
     for (const waiter of due) waiter.answer();
   };
 
+  /**
+   * With a shared session store, each member's session keeps, with the frames of the same write, the last id of the
+   * room it was handed: a session moved to another process re-joins there and is handed what came after (rejoin).
+   */
+  const noteRoom = (session: ServerSession, key: string, id: number | undefined): void => {
+    if (session instanceof Session) session.note(`room:${key}`, id === undefined ? '' : String(id));
+  };
+
   const hand = (room: LocalRoom, message: ChatMessage): void => {
     room.last = message.id;
     try {
       server.broadcastReliable(room.members, room.topic, message);
+      for (const member of room.members) noteRoom(member, room.key, message.id);
     } catch (err) {
       // A frame over maxFrameBytes (maxBodyBytes set above it): nobody here can be sent it; the history still has it.
       if (!(err instanceof UsageError)) throw err;
@@ -134,6 +148,7 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
 
   const leave = (session: ServerSession, room: LocalRoom): void => {
     room.members.delete(session);
+    noteRoom(session, room.key, undefined);
     const mine = joined.get(session);
     mine?.delete(room);
     if (mine?.size === 0) joined.delete(session);
@@ -141,6 +156,7 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
   };
 
   const join = async (payload: unknown, session: ServerSession): Promise<unknown> => {
+    if (rejoining.size > 0) await settled(session);
     const room = field(payload, 'room');
     const key = keyOf(room);
     let target = rooms.get(key);
@@ -158,10 +174,43 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
       leave(session, target);
       throw err;
     }
+    if (target.members.has(session)) noteRoom(session, key, target.last);
     return { room, lastId: target.last };
   };
 
+  /**
+   * A session moved here from another process (shared session store) was a member of the room `key` and had been
+   * handed its messages up to `after`: hand it the ones since, from the history, then make it a member here.
+   */
+  const rejoin = async (session: Session, key: string, after: number): Promise<void> => {
+    const target = rooms.get(key) ?? open(key);
+    let last = after;
+    try {
+      await target.opened;
+      // Bounded: each round fetches up to the newest id handed here, which only moves while we await.
+      for (let round = 0; round < 100 && !target.closed && !session.ended && target.last > last; round++) {
+        for (const message of await store.range(key, last, target.last + 1)) {
+          if (message.id <= last || session.ended) continue;
+          session.sendReliable(target.topic, message, { ifFull: 'end-session' });
+          last = message.id;
+        }
+      }
+    } catch {
+      // The store is away: the session stays out of the room (its client's next resync joins it again).
+    }
+    if (target.closed || session.ended || last < target.last || target.members.has(session)) {
+      if (target.members.size === 0 && !target.closed) close(target);
+      return;
+    }
+    const mine = joined.get(session) ?? new Set<LocalRoom>();
+    target.members.add(session);
+    mine.add(target);
+    joined.set(session, mine);
+    noteRoom(session, key, last);
+  };
+
   const say = async (payload: unknown, session: ServerSession): Promise<void> => {
+    if (rejoining.size > 0) await settled(session);
     const checked = checkSay(payload);
     if (!('key' in checked)) {
       answer(session, { mid: checked.mid, room: checked.room, error: { code: ChatErrorCode.BadRequest, message: checked.message } });
@@ -205,19 +254,30 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
 
   const undo = [
     server.handle('chat/join', (payload, { session }) => join(payload, session)),
-    server.handle('chat/leave', (payload, { session }) => {
+    server.handle('chat/leave', async (payload, { session }) => {
+      if (rejoining.size > 0) await settled(session);
       const room = field(payload, 'room');
       const target = rooms.get(keyOf(room));
       if (target?.members.has(session)) leave(session, target);
       return { room };
     }),
     server.handle('chat/history', async (payload, { session }) => {
+      if (rejoining.size > 0) await settled(session);
       const target = rooms.get(keyOf(field(payload, 'room')));
       if (!target || !target.members.has(session)) throw new ChatError(ChatErrorCode.NotMember, 'join the room first');
       const { before, limit } = historyPage(payload, o.historyLimit, o.maxHistoryLimit);
       return store.page(target.key, before, limit);
     }),
     server.on('chat/say', (payload, { session }) => say(payload, session)),
+    server.events.on('connection', ({ session, resumed }) => {
+      if (!resumed || !(session instanceof Session)) return;
+      const notes = session.takeRestoredNotes();
+      if (!notes) return;
+      const all: Promise<void>[] = [];
+      for (const [note, value] of notes) if (note.startsWith('room:')) all.push(rejoin(session, note.slice('room:'.length), Number(value)));
+      if (all.length === 0) return;
+      rejoining.set(session, Promise.all(all).then(() => void rejoining.delete(session)));
+    }),
     server.events.on('sessionEnd', ({ session }) => {
       for (const room of [...(joined.get(session) ?? [])]) leave(session, room);
     }),

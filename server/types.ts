@@ -101,9 +101,10 @@ export interface ServerSession {
 
 /**
  * Why a session was freed: `expired` (its client stayed away past `resumeWindowMs`), `overflow` (more RELIABLE
- * messages were due to it than `reliable` limits let the server keep; its client resyncs), `server_closed`.
+ * messages were due to it than `reliable` limits let the server keep; its client resyncs), `server_closed`, or
+ * `moved` (with a shared session store: another process took it, or the store failed; its client resumes from the store).
  */
-export type SessionEndReason = 'expired' | 'overflow' | 'server_closed';
+export type SessionEndReason = 'expired' | 'overflow' | 'server_closed' | 'moved';
 
 /** How a handler's message arrived: a PUSH, a RELIABLE (delivered once, in order, across reconnects) or a REQUEST. */
 export type MessageKind = 'push' | 'reliable' | 'request';
