@@ -244,8 +244,11 @@ export class Connection implements SessionLink {
     if (this.current !== ConnectionState.Authenticating) return;
     const ask = this.resumeAsk;
     if (ask && this.host.sessions.shared) {
-      // The session may be another process's: take it from the shared store first (fetch never rejects).
-      void this.host.sessions.fetch(ask, this.channel).then(() => this.guard(() => this.welcome(user)));
+      // The session may be another process's: take it from the shared store first (fetch never rejects). A store out
+      // of reach refuses the resume retryably: a new session would lose or repeat what the stored one holds.
+      void this.host.sessions.fetch(ask, this.channel).then((reached) =>
+        this.guard(() => (reached ? this.welcome(user) : this.shutdown(CloseCode.ServerRestart, 'session store unavailable'))),
+      );
       return;
     }
     this.welcome(user);

@@ -19,6 +19,8 @@ export const ServerErrorCode = {
   AuthenticateFailed: 'authenticate_failed',
   /** A handler, hook or listener threw; `cause` holds what it threw. */
   HandlerFailed: 'handler_failed',
+  /** The shared session store (Redis) could not be reached: a write or a resume waits for it (SCALING.md). */
+  StoreUnavailable: 'store_unavailable',
 } as const;
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
 

@@ -5,6 +5,11 @@ import type { SessionWrite, SharedSessionStore } from './session-store';
  * (the client seq it applied, the frames its handlers sent in answer, ACKs) goes in one atomic write, and what the
  * client may learn of it (an ACK, a frame) is let out only once that write is durable. So a process that dies loses
  * nothing its client was told about, and never leaves an applied message without the frames it caused.
+ *
+ * A write that fails (the store is unreachable) suspends the journal: what it held, and everything recorded after it,
+ * is kept here unwritten and nothing more is let out, until {@link repair} writes it all in one go. The session stays
+ * in this process meanwhile (it is ahead of the store: it applied messages the store has not), so that a client
+ * that resumes here is not handed those messages twice.
  */
 export class SessionJournal {
   private pending: SessionWrite | undefined;
@@ -14,10 +19,16 @@ export class SessionJournal {
   private stopped = false;
   private confirmedRecv: number;
   private confirmedSeq: number;
+  /** The highest client ACK recorded: a repair trims the stored frames up to it. */
+  private ackedSeen = 0;
+  /** Set while suspended: the writes that failed, merged; nothing is written until {@link repair}. */
+  private unstored: SessionWrite | undefined;
+  private repairing: Promise<boolean> | undefined;
 
   /**
    * @param recv and `sent`: what is already durable (0 for a new session).
-   * @param lost called once when a write fails or finds another owner: the session is no longer this process's.
+   * @param lost called once when a write finds another owner: the session is no longer this process's.
+   * @param failed called when a write fails and the journal suspends (once per suspension).
    */
   constructor(
     private readonly store: SharedSessionStore,
@@ -26,6 +37,7 @@ export class SessionJournal {
     recv: number,
     sent: number,
     private readonly lost: () => void,
+    private readonly failed: (error: unknown) => void,
   ) {
     this.confirmedRecv = recv;
     this.confirmedSeq = sent;
@@ -39,6 +51,24 @@ export class SessionJournal {
   /** The last server seq durably kept: only frames up to it may be sent again on a resume. */
   get durableSeq(): number {
     return this.confirmedSeq;
+  }
+
+  /** True while a failed write waits for {@link repair}: the store is behind this process's copy. */
+  get suspended(): boolean {
+    return this.unstored !== undefined;
+  }
+
+  /**
+   * Writes everything a suspension kept back, in one write that only moves the stored session forward (the highest
+   * recv, next seq and ACK known, every frame kept). True once it is durable (or when there was nothing to repair);
+   * false when the store is still unreachable (still suspended) or another process owns the session (lost).
+   */
+  repair(): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    if (!this.unstored) return Promise.resolve(true);
+    // Writes still unanswered may yet fail into what the repair must carry: the client asks again shortly.
+    if (this.inFlight.length > 0) return Promise.resolve(false);
+    return (this.repairing ??= this.rewrite().finally(() => (this.repairing = undefined)));
   }
 
   created(meta: NonNullable<SessionWrite['meta']>): void {
@@ -56,6 +86,7 @@ export class SessionJournal {
   }
 
   acknowledged(seq: number): void {
+    this.ackedSeen = Math.max(this.ackedSeen, seq);
     const batch = this.batch();
     batch.acked = Math.max(batch.acked ?? 0, seq);
   }
@@ -74,6 +105,14 @@ export class SessionJournal {
   /** Runs `fn` once everything recorded so far is durable; never, if the session is lost first. */
   after(fn: () => void): void {
     if (this.stopped) return;
+    if (this.repairing) {
+      // After the repair, with the next write.
+      this.batch();
+      this.pendingWaiters.push(fn);
+      return;
+    }
+    // Suspended: the client is closed, and learns on its resume what the repair made durable.
+    if (this.unstored) return;
     if (this.pending) this.pendingWaiters.push(fn);
     else if (this.inFlight.length > 0) (this.inFlight[this.inFlight.length - 1] as { waiters: (() => void)[] }).waiters.push(fn);
     else fn();
@@ -97,7 +136,8 @@ export class SessionJournal {
 
   private flush(): void {
     const write = this.pending;
-    if (!write || this.stopped) return;
+    // Suspended: the batch stays pending, and goes with the repair.
+    if (!write || this.stopped || this.unstored) return;
     this.pending = undefined;
     const entry = { waiters: this.pendingWaiters };
     this.pendingWaiters = [];
@@ -111,16 +151,73 @@ export class SessionJournal {
         if (write.nextSeq !== undefined) this.confirmedSeq = write.nextSeq - 1;
         for (const fn of entry.waiters) fn();
       },
-      () => {
+      (error: unknown) => {
         this.inFlight.shift();
-        // A later write could land without this one: stop here, and let the client resume from what is stored.
-        if (!this.stopped) this.lose();
+        // A later write could land without this one: write nothing more until a repair re-sends it with the rest.
+        if (!this.stopped) this.suspend(write, error);
       },
     );
+  }
+
+  private suspend(write: SessionWrite, error: unknown): void {
+    const first = this.unstored === undefined;
+    this.unstored = merge(this.unstored, write);
+    // Nothing waiting on a write may go out now: the client is closed and resumes from what the repair stores.
+    this.pendingWaiters = [];
+    for (const entry of this.inFlight) entry.waiters = [];
+    if (first) this.failed(error);
+  }
+
+  private async rewrite(): Promise<boolean> {
+    const write = merge(this.unstored, this.pending);
+    this.pending = undefined;
+    this.pendingWaiters = [];
+    // Never backwards: a write that landed after the failed one may have stored more than it.
+    write.recv = Math.max(write.recv ?? 0, this.confirmedRecv);
+    write.nextSeq = Math.max(write.nextSeq ?? 0, this.confirmedSeq + 1);
+    if (this.ackedSeen > 0) write.acked = Math.max(write.acked ?? 0, this.ackedSeen);
+    let owned: boolean;
+    try {
+      owned = await this.store.write(this.id, write, this.ttlMs);
+    } catch {
+      if (this.stopped) return false;
+      this.unstored = merge(write, this.pending);
+      this.pending = undefined;
+      this.pendingWaiters = [];
+      return false;
+    }
+    if (this.stopped) return false;
+    if (!owned) {
+      this.lose();
+      return false;
+    }
+    this.unstored = undefined;
+    this.confirmedRecv = Math.max(this.confirmedRecv, write.recv);
+    this.confirmedSeq = write.nextSeq - 1;
+    // What was recorded while the repair was on its way.
+    this.flush();
+    return true;
   }
 
   private lose(): void {
     this.stop();
     this.lost();
   }
+}
+
+/** `later` recorded after `earlier`, as one write: the highest counters, every frame, the later note of each key. */
+function merge(earlier: SessionWrite | undefined, later: SessionWrite | undefined): SessionWrite {
+  if (!earlier || !later) return { ...(earlier ?? later ?? { frames: [] }) };
+  const max = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+  const merged: SessionWrite = { frames: [...earlier.frames, ...later.frames] };
+  const meta = earlier.meta ?? later.meta;
+  if (meta) merged.meta = meta;
+  const recv = max(earlier.recv, later.recv);
+  if (recv !== undefined) merged.recv = recv;
+  const acked = max(earlier.acked, later.acked);
+  if (acked !== undefined) merged.acked = acked;
+  const nextSeq = max(earlier.nextSeq, later.nextSeq);
+  if (nextSeq !== undefined) merged.nextSeq = nextSeq;
+  if (earlier.notes || later.notes) merged.notes = new Map([...(earlier.notes ?? []), ...(later.notes ?? [])]);
+  return merged;
 }

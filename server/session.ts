@@ -88,6 +88,14 @@ export class Session implements ServerSession {
     return this.journal ? this.journal.durableRecv : this.receiver.recv;
   }
 
+  /**
+   * With a shared store: writes what a failed write left unstored (see {@link SessionJournal.repair}); true once the
+   * store holds everything this copy does.
+   */
+  repair(): Promise<boolean> {
+    return this.journal ? this.journal.repair() : Promise.resolve(true);
+  }
+
   /** Writes this session through `journal` from now on. */
   useJournal(journal: SessionJournal): void {
     this.journal = journal;

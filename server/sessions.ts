@@ -3,6 +3,7 @@ import { FrameCodec } from '../src/codec';
 import { CloseCode } from '../src/codes';
 import type { ReliableOptions, UnackedMessage } from '../src/reliable';
 import type { Emitter, ServerEventMap } from './events';
+import { ServerError, ServerErrorCode } from './errors';
 import { newSessionId } from './handshake';
 import type { ResolvedServerOptions } from './options';
 import { Session, type SessionLink, type SessionOwner } from './session';
@@ -118,7 +119,7 @@ export class Sessions implements SessionOwner, SessionView {
     const publicId = shared ? `p${shared.owner}.${this.nextLocalId++}` : `p${this.state.nextPublicId++}`;
     const session = new Session(newSessionId(), publicId, channel, user, this);
     if (shared) {
-      const journal = new SessionJournal(shared, session.id, this.storeTtlMs(), 0, 0, () => this.end(session, 'moved'));
+      const journal = this.journalFor(shared, session, 0, 0);
       journal.created({ channel, publicId, user });
       session.useJournal(journal);
     }
@@ -177,29 +178,60 @@ export class Sessions implements SessionOwner, SessionView {
 
   /**
    * Before {@link open}, with a shared store: takes the session `ask` names from the store (this process becomes its
-   * owner), replacing a local copy that another process has taken since. Never rejects: a store that fails leaves the
-   * HELLO to start a new session.
+   * owner), replacing a local copy that another process has taken since; a local copy a failed write left ahead of
+   * the store is written there first. Never rejects; resolves false when the store cannot be reached: the HELLO is
+   * then refused (retryably) rather than given a new session, which would lose or repeat what the stored one holds.
    */
-  async fetch(ask: ResumeRequest, channel: string): Promise<void> {
+  async fetch(ask: ResumeRequest, channel: string): Promise<boolean> {
     const shared = this.shared;
-    if (!shared) return;
+    if (!shared) return true;
+    const ahead = this.store.get(ask.session);
+    if (ahead && !ahead.ended && !(await ahead.repair()) && !ahead.ended) return this.unreachable(new ServerError(ServerErrorCode.StoreUnavailable, 'session store: the session could not be written'));
     let taken;
     try {
       taken = await shared.take(ask.session, this.storeTtlMs());
-    } catch {
-      return;
+    } catch (err) {
+      return this.unreachable(err);
     }
     const local = this.store.get(ask.session);
-    if (taken?.wasMine && local) return;
+    if (taken?.wasMine && local) return true;
     if (local) this.end(local, 'moved');
-    if (!taken || taken.session.channel !== channel || this.closing) return;
+    if (!taken || taken.session.channel !== channel || this.closing) return true;
     const stored = taken.session;
     const session = new Session(ask.session, stored.publicId, channel, stored.user, this);
     session.restore(stored);
-    session.useJournal(new SessionJournal(shared, session.id, this.storeTtlMs(), stored.recv, stored.nextSeq - 1, () => this.end(session, 'moved')));
+    session.useJournal(this.journalFor(shared, session, stored.recv, stored.nextSeq - 1));
     session.detach();
     session.expireAt(this.clock.now() + this.resumeWindowMs);
     this.store.set(session.id, session);
+    return true;
+  }
+
+  /**
+   * A journal for `session` on the shared store. Another owner ends the session here (`moved`); a failed write
+   * keeps it (it is ahead of the store) and closes its client with 4000, whose resume then waits for the store.
+   */
+  private journalFor(shared: SharedSessionStore, session: Session, recv: number, sent: number): SessionJournal {
+    return new SessionJournal(
+      shared,
+      session.id,
+      this.storeTtlMs(),
+      recv,
+      sent,
+      () => this.end(session, 'moved'),
+      (err) => {
+        const link = session.connection;
+        link?.shutdown(CloseCode.ServerRestart, 'session store unavailable');
+        this.unreachable(err, link);
+      },
+    );
+  }
+
+  /** Reports that the shared store failed (an `error` event); false, for {@link fetch} to return. */
+  private unreachable(err: unknown, connection?: SessionLink): false {
+    const error = err instanceof ServerError ? err : new ServerError(ServerErrorCode.StoreUnavailable, `session store unavailable: ${err instanceof Error ? err.message : String(err)}`, err);
+    this.events.emit('error', connection ? { error, connection } : { error });
+    return false;
   }
 
   /** How long the store keeps a session after its last write: the resume window (at least a second). */
