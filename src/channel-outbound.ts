@@ -83,7 +83,11 @@ export class Outbound {
     if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
       return Promise.reject(new UsageError(UsageErrorCode.InvalidArgument, `timeoutMs must be a number > 0 (Infinity for none), got ${String(timeoutMs)}`));
     }
-    const open = this.host.live();
+    // As for a send: the deadline is checked here too, so a request never goes onto a connection already overdue.
+    const open = this.host.live() && this.heartbeat.check();
+    if (!open && this.host.ended()) {
+      return Promise.reject(new DisconnectedError(DisconnectedErrorCode.Closed, `channel "${this.host.name}" closed; request "${topic}" not sent`));
+    }
     if (!open && this.options.requests.whileDisconnected === 'reject') {
       return Promise.reject(new DisconnectedError(DisconnectedErrorCode.NotOpen, `channel "${this.host.name}" is ${this.host.state()}; request "${topic}" not sent`));
     }
