@@ -9,7 +9,7 @@
  */
 import { Redis } from 'ioredis';
 import { median, rowOf } from './measure';
-import { startRedisProcess, type RedisProcess } from './redis-process';
+import { type RedisServer, startRedisServer } from '../test/support/redis-server';
 import { quantile, startScript, type ScriptMessage, type ScriptProcess } from './script-process';
 import type { Suite, SuiteRow } from './types';
 
@@ -40,10 +40,10 @@ export const suite: Suite = async ({ quick }) => {
   const messages = quick ? 600 : 4000;
   const latencyCount = quick ? 60 : 300;
   const children: ScriptProcess[] = [];
-  let redisProcess: RedisProcess | undefined;
+  let redisProcess: RedisServer | undefined;
   let redis: Redis | undefined;
   try {
-    redisProcess = await startRedisProcess();
+    redisProcess = await startRedisServer({ durable: false });
     redis = new Redis(redisProcess.url, { maxRetriesPerRequest: 1 });
     const start = (args: string[]) => {
       const child = startScript('servers/fanout-server', args);

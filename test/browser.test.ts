@@ -9,7 +9,7 @@ import { type Channel, ConnectionManager, webSocketTransport } from '../src';
 import { type ChatChannel, type ChatMessage, chatChannel } from '../channels';
 import type { BrowserPage } from './support/browser-page';
 import { reach } from './support/channel-helpers';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
+import { type FaultProxy, startFaultProxy } from './support/fault-proxy';
 
 // The runtime in a browser, as an H5 build of a game runs it: a page bundled from test/support/browser-page.ts with
 // `webSocketTransport(WebSocket)`, served on 127.0.0.1, in headless Chromium driven by playwright-core. The page
@@ -66,7 +66,7 @@ function serve(script: string): Promise<Server> {
 
 describe('the runtime in headless Chromium (webSocketTransport on the browser WebSocket)', () => {
   let server: ReferenceServer;
-  let proxy: TcpProxy;
+  let proxy: FaultProxy;
   let http: Server;
   let browser: Browser;
   let page: Page;
@@ -93,7 +93,7 @@ describe('the runtime in headless Chromium (webSocketTransport on the browser We
     installChat(server);
     installGame(server, { tickHz: 50 });
     const { port } = await server.listen();
-    proxy = await startTcpProxy(port);
+    proxy = await startFaultProxy({ targetPort: port });
     http = await serve(await pageScript());
     browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
     page = await browser.newPage();
@@ -137,11 +137,11 @@ describe('the runtime in headless Chromium (webSocketTransport on the browser We
   });
 
   it('reconnects after the server side drops the connection, and exchanges again', async () => {
-    const before = proxy.accepted;
+    const before = proxy.stats().accepted;
     expect(await call('opened', 1)).toEqual({ chat: 1, game: 1 });
-    proxy.dropAll();
+    proxy.reset();
     expect(await call('opened', 2)).toEqual({ chat: 2, game: 2 });
-    expect(proxy.accepted).toBe(before + 2);
+    expect(proxy.stats().accepted).toBe(before + 2);
 
     const fromPage = '断线重连之后 ✅';
     const got = peerGets(fromPage);

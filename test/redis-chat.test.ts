@@ -8,7 +8,7 @@ import { reach } from './support/channel-helpers';
 import { ManualLifecycle } from './support/harness';
 import { redisServerBinary, type RedisServer, startRedisServer } from './support/redis-server';
 import { startServerProcess, type ServerProcess } from './support/server-process';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
+import { type FaultProxy, startFaultProxy } from './support/fault-proxy';
 
 /*
  * Chat rooms shared by several server processes through a real Redis (issue 8, phase 1): ids, history, dedupe and
@@ -80,7 +80,7 @@ if (!redisServerBinary()) {
     const stores: ChatStore[] = [];
     const clients: Client[] = [];
     const processes: ServerProcess[] = [];
-    const proxies: TcpProxy[] = [];
+    const proxies: FaultProxy[] = [];
 
     beforeAll(async () => {
       redis = await startRedisServer();
@@ -188,7 +188,7 @@ if (!redisServerBinary()) {
 
     it('a client moved to another process (new session there) misses nothing of the room and repeats nothing', async () => {
       const [one, two] = [await startNode(), await startNode()];
-      const proxy = await startTcpProxy(Number(new URL(one.url).port));
+      const proxy = await startFaultProxy({ targetPort: Number(new URL(one.url).port) });
       proxies.push(proxy);
       const moving = await client(`ws://127.0.0.1:${proxy.port}`);
       const staying = await client(two.url);
@@ -197,7 +197,7 @@ if (!redisServerBinary()) {
       // The load balancer sends the next connect to process 2; the socket to process 1 dies mid-exchange.
       proxy.retarget(Number(new URL(two.url).port));
       const inFlight = moving.chat.say(ROOM, 'in-flight');
-      proxy.dropAll();
+      proxy.reset();
       const away = Promise.all([0, 1, 2].map((n) => staying.chat.say(ROOM, `while-moving-${n}`)));
       await Promise.all([resynced, inFlight, away]);
       await moving.chat.say(ROOM, 'after');
@@ -213,7 +213,7 @@ if (!redisServerBinary()) {
       const child = await startServerProcess(0, { REDIS_URL: redis.url, REDIS_PREFIX: `t${prefix}` });
       processes.push(child);
       const two = await startNode();
-      const proxy = await startTcpProxy(child.port);
+      const proxy = await startFaultProxy({ targetPort: child.port });
       proxies.push(proxy);
       const victim = await client(`ws://127.0.0.1:${proxy.port}`);
       const witness = await client(two.url);

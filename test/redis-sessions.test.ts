@@ -10,7 +10,7 @@ import { next, reach } from './support/channel-helpers';
 import { ManualLifecycle } from './support/harness';
 import { redisServerBinary, type RedisServer, startRedisServer } from './support/redis-server';
 import { startServerProcess, type ServerProcess } from './support/server-process';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
+import { type FaultProxy, startFaultProxy } from './support/fault-proxy';
 
 /*
  * Sessions shared by several server processes through a real Redis (issue 8, phase 2): a client whose connection
@@ -59,7 +59,7 @@ if (!redisServerBinary()) {
     const stores: (SharedSessionStore | ChatStore)[] = [];
     const clients: Client[] = [];
     const processes: ServerProcess[] = [];
-    const proxies: TcpProxy[] = [];
+    const proxies: FaultProxy[] = [];
 
     beforeAll(async () => {
       redis = await startRedisServer();
@@ -107,7 +107,7 @@ if (!redisServerBinary()) {
 
     it('a client moved to another process in the middle of a reliable exchange resumes there: each message once, in order, both ways', async () => {
       const [one, two] = [await startNode(), await startNode()];
-      const proxy = await startTcpProxy(one.port);
+      const proxy = await startFaultProxy({ targetPort: one.port });
       proxies.push(proxy);
       const client = connect(`ws://127.0.0.1:${proxy.port}`, 'down');
       clients.push(client);
@@ -126,7 +126,7 @@ if (!redisServerBinary()) {
       const resumed = next(client.channel, 'open');
       // Sent just before the drop: some reach process one, some are cut and sent again on resume.
       acked.push(...range(N / 2, (3 * N) / 4).map((n) => client.channel.sendReliable('up', n)));
-      proxy.dropAll();
+      proxy.reset();
       expect((await resumed).resumed).toBe(true);
       const second = two.sessions[0] as ServerSession;
       expect(second.publicId).toBe(first.publicId);
@@ -144,7 +144,7 @@ if (!redisServerBinary()) {
 
     it('a client moved away and back resumes from the store, not from the stale copy the first process kept', async () => {
       const [one, two] = [await startNode(), await startNode()];
-      const proxy = await startTcpProxy(one.port);
+      const proxy = await startFaultProxy({ targetPort: one.port });
       proxies.push(proxy);
       const client = connect(`ws://127.0.0.1:${proxy.port}`, 'echo/reliable');
       clients.push(client);
@@ -154,7 +154,7 @@ if (!redisServerBinary()) {
       const move = async (port: number) => {
         proxy.retarget(port);
         const resumed = next(client.channel, 'open');
-        proxy.dropAll();
+        proxy.reset();
         expect((await resumed).resumed).toBe(true);
       };
       send(0, 10);
@@ -175,7 +175,7 @@ if (!redisServerBinary()) {
 
     it('a chat member moved to another process keeps its rooms: every message once, in id order, no resync', async () => {
       const [one, two] = [await startNode(true), await startNode(true)];
-      const proxy = await startTcpProxy(one.port);
+      const proxy = await startFaultProxy({ targetPort: one.port });
       proxies.push(proxy);
       const manager = new ConnectionManager({ transport: webSocketTransport(WebSocket), lifecycle: new ManualLifecycle(), random: () => 0 });
       const chat = chatChannel({ manager, url: `ws://127.0.0.1:${proxy.port}/chat`, reconnect: { baseMs: 10, maxMs: 50 } });
@@ -210,7 +210,7 @@ if (!redisServerBinary()) {
       await says[3];
       proxy.retarget(two.port);
       const resumed = next(chat.channel, 'open');
-      proxy.dropAll();
+      proxy.reset();
       for (let n = N / 2; n < N; n++) says.push(other.say('lobby', `w${n}`));
       expect((await resumed).resumed).toBe(true);
       for (let n = 5; n < 10; n++) says.push(chat.say('lobby', `m${n}`));
@@ -228,7 +228,7 @@ if (!redisServerBinary()) {
       const child = await startServerProcess(0, { REDIS_URL: redis.url, REDIS_PREFIX: `s${prefix}` });
       processes.push(child);
       const two = await startNode();
-      const proxy = await startTcpProxy(child.port);
+      const proxy = await startFaultProxy({ targetPort: child.port });
       proxies.push(proxy);
       const client = connect(`ws://127.0.0.1:${proxy.port}`, 'echo/reliable');
       clients.push(client);

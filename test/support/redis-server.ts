@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /*
- * A real redis-server (Debian's package; `.ci/run` installs it) for the scale-out tests: its own temp dir and a free
- * port on 127.0.0.1, an append-only file synced on every write so that a stop and a start on the same port keep what
- * was acknowledged, as a production Redis configured for durability does.
+ * A real redis-server (Debian's package; `.ci/run` installs it) for the scale-out tests and the fan-out benchmark: its
+ * own temp dir and a free port on 127.0.0.1. By default an append-only file is synced on every write, so that a stop
+ * and a start on the same port keep what was acknowledged, as a production Redis configured for durability does; the
+ * benchmark turns that off so that it measures Redis's work and not the disk's.
  */
 
 /** The redis-server binary: REDIS_SERVER, else the one on PATH; undefined when there is none. */
@@ -44,12 +45,13 @@ function freePort(): Promise<number> {
 }
 
 /**
- * Starts redis-server on a free port of 127.0.0.1 in a fresh temp dir.
+ * Starts redis-server on a free port of 127.0.0.1 in a fresh temp dir; `durable: false` writes nothing to disk.
  * @throws (rejects) when redis-server is not installed, or does not say it is ready within 10 s.
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(options: { durable?: boolean } = {}): Promise<RedisServer> {
   const binary = redisServerBinary();
   if (!binary) throw new Error('redis-server is not installed (apt-get install redis-server, or set REDIS_SERVER)');
+  const persistence = options.durable === false ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always'];
   const dir = mkdtempSync(join(tmpdir(), 'multisocket-redis-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -57,7 +59,7 @@ export async function startRedisServer(): Promise<RedisServer> {
 
   const start = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence];
       const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;
       exited = new Promise((done) => proc.once('exit', () => done()));
