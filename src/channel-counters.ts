@@ -1,18 +1,13 @@
+import type { ChannelStats } from './channel-types';
+
 /**
  * The running totals behind `Channel.stats()`. One plain object shared by the parts that count (sending, receiving,
  * the connection lifecycle), so a snapshot is a single spread and the key order of `stats()` never changes.
  */
-export interface ChannelCounters {
-  reconnects: number;
-  framesSent: number;
-  framesReceived: number;
-  messagesSent: number;
-  messagesReceived: number;
-  bytesSent: number;
-  bytesReceived: number;
-  dropped: number;
-  protocolErrors: number;
-}
+export type ChannelCounters = Pick<
+  ChannelStats,
+  'reconnects' | 'framesSent' | 'framesReceived' | 'messagesSent' | 'messagesReceived' | 'bytesSent' | 'bytesReceived' | 'dropped' | 'protocolErrors'
+>;
 
 /** Fresh counters, all zero. */
 export function createCounters(): ChannelCounters {

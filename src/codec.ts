@@ -67,10 +67,10 @@ export class FrameCodec {
       );
     }
     if (bytes.byteLength === 0) throw new ProtocolError(ProtocolErrorCode.Malformed, 'empty message');
-    const values = this.decoder.decodeAll(bytes);
-    const frames: Frame[] = [];
-    for (const value of values) frames.push(validateFrame(value));
-    return frames;
+    // Validated in place: the decoder's fresh array becomes the frames, with no second array per message.
+    const frames = this.decoder.decodeAll(bytes);
+    for (let i = 0; i < frames.length; i++) frames[i] = validateFrame(frames[i]);
+    return frames as Frame[];
   }
 
   /** A summary without the shared buffers: they may still hold the bytes of the last message, secrets included. */

@@ -29,6 +29,37 @@ function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
+/** WHATWG UTF-8 of `s` from unit `i` into `bytes` from `pos` (a lone surrogate is U+FFFD); returns the end. Room was made. */
+export function writeUtf8(s: string, i: number, bytes: Uint8Array, pos: number): number {
+  for (; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      bytes[pos++] = c;
+    } else if (c < 0x800) {
+      bytes[pos++] = 0xc0 | (c >> 6);
+      bytes[pos++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = s.charCodeAt(i + 1); // NaN past the end
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+          bytes[pos++] = 0xf0 | (c >> 18);
+          bytes[pos++] = 0x80 | ((c >> 12) & 0x3f);
+          bytes[pos++] = 0x80 | ((c >> 6) & 0x3f);
+          bytes[pos++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+        c = 0xfffd;
+      }
+      bytes[pos++] = 0xe0 | (c >> 12);
+      bytes[pos++] = 0x80 | ((c >> 6) & 0x3f);
+      bytes[pos++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return pos;
+}
+
 /** Drop-in `TextEncoder` (UTF-8 only). */
 export class Utf8Encoder {
   readonly encoding = 'utf-8';
@@ -36,7 +67,7 @@ export class Utf8Encoder {
   encode(input = ''): Uint8Array {
     const str = String(input);
     const out = new Uint8Array(utf8Length(str));
-    this.encodeInto(str, out);
+    writeUtf8(str, 0, out, 0);
     return out;
   }
 

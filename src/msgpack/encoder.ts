@@ -1,7 +1,7 @@
 import { UsageErrorCode } from '../codes';
 import { UsageError } from '../errors';
 import { MsgpackExt } from './ext';
-import { writeUtf8 } from './utf8';
+import { writeUtf8 } from '../utf8';
 
 /** Options of {@link MsgpackEncoder}. */
 export interface MsgpackEncoderOptions {

@@ -1,43 +1,12 @@
 import { decodeUtf8 } from '../utf8';
 
-// UTF-8 for the msgpack codec, exactly as TextEncoder and TextDecoder (with `ignoreBOM: true`) do, quick on what a game
-// sends: ASCII keys and topics, and well-formed text.
+// UTF-8 reading for the msgpack codec, exactly as TextDecoder (with `ignoreBOM: true`) does, quick on what a game
+// sends: ASCII keys and topics, and well-formed text. Writing is src/utf8.ts's `writeUtf8`.
 
 /** Strings up to this many bytes are first tried as ASCII, char by char (keys, topics, short values). */
 const SHORT_STRING = 32;
 /** Code units per `String.fromCharCode` call: an engine limits how many arguments one call takes. */
 const CHUNK_UNITS = 4096;
-
-/** WHATWG UTF-8 of `s` from unit `i` into `bytes` from `pos` (a lone surrogate is U+FFFD); returns the end. Room was made. */
-export function writeUtf8(s: string, i: number, bytes: Uint8Array, pos: number): number {
-  for (; i < s.length; i++) {
-    let c = s.charCodeAt(i);
-    if (c < 0x80) {
-      bytes[pos++] = c;
-    } else if (c < 0x800) {
-      bytes[pos++] = 0xc0 | (c >> 6);
-      bytes[pos++] = 0x80 | (c & 0x3f);
-    } else {
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const next = s.charCodeAt(i + 1); // NaN past the end
-        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-          i++;
-          bytes[pos++] = 0xf0 | (c >> 18);
-          bytes[pos++] = 0x80 | ((c >> 12) & 0x3f);
-          bytes[pos++] = 0x80 | ((c >> 6) & 0x3f);
-          bytes[pos++] = 0x80 | (c & 0x3f);
-          continue;
-        }
-        c = 0xfffd;
-      }
-      bytes[pos++] = 0xe0 | (c >> 12);
-      bytes[pos++] = 0x80 | ((c >> 6) & 0x3f);
-      bytes[pos++] = 0x80 | (c & 0x3f);
-    }
-  }
-  return pos;
-}
 
 /**
  * UTF-8 of `bytes[start, end)` exactly as TextDecoder with `ignoreBOM: true` decodes it. Well-formed input (nearly all
