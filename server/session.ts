@@ -45,7 +45,7 @@ export class Session implements ServerSession {
   private readonly expiry: Deadline;
   /** Set when sessions are shared through a store: writes go through it and outputs wait for them. */
   private journal: SessionJournal | undefined;
-  private restoredNotes: ReadonlyMap<string, string> | undefined;
+  private restoredNotes: Map<string, string> | undefined;
 
   constructor(
     readonly id: string,
@@ -105,7 +105,7 @@ export class Session implements ServerSession {
   restore(stored: StoredSession): void {
     this.sender.restore(stored.acked, stored.nextSeq, stored.frames);
     this.receiver.restore(stored.recv);
-    this.restoredNotes = stored.notes;
+    this.restoredNotes = new Map(stored.notes);
   }
 
   /** With a shared store: keeps `value` under `key` with the session, written with this turn's frames ('' removes it). */
@@ -113,11 +113,19 @@ export class Session implements ServerSession {
     this.journal?.noted(key, value);
   }
 
-  /** The notes a session moved from another process came with, once (undefined for any other session, and after). */
-  takeRestoredNotes(): ReadonlyMap<string, string> | undefined {
-    const notes = this.restoredNotes;
-    this.restoredNotes = undefined;
-    return notes;
+  /**
+   * The notes under `prefix` (keys without it) a session moved from another process came with, once per prefix: each
+   * module takes its own (the chat `room:`, the game `game:`). Undefined for any other session, and after.
+   */
+  takeRestoredNotes(prefix: string): ReadonlyMap<string, string> | undefined {
+    if (!this.restoredNotes) return undefined;
+    let taken: Map<string, string> | undefined;
+    for (const [key, value] of this.restoredNotes) {
+      if (!key.startsWith(prefix)) continue;
+      (taken ??= new Map()).set(key.slice(prefix.length), value);
+      this.restoredNotes.delete(key);
+    }
+    return taken;
   }
 
   /** The last `seq` sent to the client (0 before the first): an ACK or HELLO `recv` above it is bogus. */

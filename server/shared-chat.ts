@@ -271,10 +271,10 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
     server.on('chat/say', (payload, { session }) => say(payload, session)),
     server.events.on('connection', ({ session, resumed }) => {
       if (!resumed || !(session instanceof Session)) return;
-      const notes = session.takeRestoredNotes();
+      const notes = session.takeRestoredNotes('room:');
       if (!notes) return;
       const all: Promise<void>[] = [];
-      for (const [note, value] of notes) if (note.startsWith('room:')) all.push(rejoin(session, note.slice('room:'.length), Number(value)));
+      for (const [key, value] of notes) all.push(rejoin(session, key, Number(value)));
       if (all.length === 0) return;
       rejoining.set(session, Promise.all(all).then(() => void rejoining.delete(session)));
     }),
