@@ -24,6 +24,29 @@ export const BUNDLE_TARGET = 'es2017';
 /** The syntax level of dist/esm: the CommonJS build's (tsconfig.base.json); a bundler lowers it further if needed. */
 export const ESM_TARGET = 'es2019';
 
+/**
+ * What the runtime (src/index.ts) exports that the device bundle leaves out: they serve browsers and Node, never a
+ * mini-game, and each would add its module to every mini-game's download (1.1 KB min+gzip together). H5 builds and
+ * Node get them from the npm package (`multisocket`, `dist/esm`).
+ * - `webSocketTransport`: the standard `WebSocket`; a mini-game has `wx.connectSocket` (`wxTransport`).
+ * - `ensureTextCodec`, `Utf8Encoder`, `Utf8Decoder`: a UTF-8 `TextEncoder`/`TextDecoder` stand-in for the
+ *   application's own code; the runtime itself never needs one.
+ */
+export const WEB_ONLY_EXPORTS: readonly string[] = ['webSocketTransport', 'ensureTextCodec', 'Utf8Encoder', 'Utf8Decoder'];
+
+/** The runtime's values the device bundle exports: src/index.ts's, but {@link WEB_ONLY_EXPORTS}. */
+export const DEVICE_EXPORTS: readonly string[] = [
+  'ALLOWED_TRANSITIONS', 'Channel', 'ChannelState', 'CloseCode', 'ConnectionManager', 'DEFAULT_BACKOFF',
+  'DEFAULT_CHANNEL_OPTIONS', 'DEFAULT_CODEC_LIMITS', 'DEFAULT_HEARTBEAT', 'DEFAULT_MANAGER_OPTIONS', 'DEFAULT_OUTBOX',
+  'DisconnectedError', 'DisconnectedErrorCode', 'Emitter', 'FrameCodec', 'Heartbeat', 'MAX_CLOSE_REASON_BYTES',
+  'MAX_CONNECT_TIMEOUT_MS', 'MessageBuilder', 'MultisocketError', 'Op', 'PROTOCOL_VERSION', 'ProtocolError',
+  'ProtocolErrorCode', 'QueueFullError', 'RemoteError', 'Router', 'StateReason', 'SubscriberError', 'TimeoutError',
+  'Timer', 'TopicIndex', 'TransportError', 'TransportErrorCode', 'UsageError', 'UsageErrorCode',
+  'WX_MAX_CONNECT_TIMEOUT_MS', 'backoffDelay', 'checkCloseOption', 'isSocketLimitError', 'isTerminalCloseCode',
+  'opName', 'systemClock', 'toSendable', 'topicMatches', 'validateFrame', 'validatePattern', 'validateTopic',
+  'wxErrorCode', 'wxLifecycle', 'wxTransport',
+];
+
 /** Where the bundle lands, relative to the package root. */
 export const BUNDLE_FILE = join('dist', 'multisocket.min.js');
 
@@ -41,7 +64,7 @@ export function singleFileOptions(root: string): BuildOptions {
   return {
     stdin: {
       // Everything a mini-game needs from one require: the runtime, then the presets (built only from its exports).
-      contents: "export * from './src/index';\nexport * from './channels/index';\n",
+      contents: `export { ${DEVICE_EXPORTS.join(', ')} } from './src/index';\nexport * from './channels/index';\n`,
       resolveDir: root,
       sourcefile: 'multisocket-bundle.ts',
       loader: 'ts',

@@ -6,7 +6,9 @@ import WebSocket from 'ws';
 import { createServer, installChat, installGame, type ReferenceServer } from '../server';
 import { type Channel, ConnectionManager, webSocketTransport } from '../src';
 import { type ChatMessage, chatChannel, type GameState } from '../channels';
-import { findCodegen } from '../scripts/bundle';
+import { DEVICE_EXPORTS, findCodegen, WEB_ONLY_EXPORTS } from '../scripts/bundle';
+import * as runtime from '../src';
+import * as presets from '../channels';
 import { reach } from './support/channel-helpers';
 import { createDeviceSandbox } from './support/device-sandbox';
 import { createWxEmulator, type WxEmulator } from './support/wx-emulator';
@@ -34,9 +36,14 @@ describe('dist/multisocket.min.js', () => {
       'undefinedundefinedundefinedundefined',
     );
     const bundle = sandbox.require(bundleFile) as Bundle;
-    for (const name of ['ConnectionManager', 'wxTransport', 'webSocketTransport', 'FrameCodec', 'chatChannel', 'gameChannel'] as const) {
+    for (const name of ['ConnectionManager', 'wxTransport', 'wxLifecycle', 'chatChannel', 'gameChannel'] as const) {
       expect(typeof bundle[name]).toBe('function');
     }
+    // Every value the runtime and the presets export, but the browser/Node-only ones: a new export cannot be forgotten.
+    const expected = [...Object.keys(runtime).filter((name) => !WEB_ONLY_EXPORTS.includes(name)), ...Object.keys(presets)];
+    expect(Object.keys(bundle).sort()).toEqual(expected.sort());
+    expect([...DEVICE_EXPORTS].sort()).toEqual(Object.keys(runtime).filter((name) => !WEB_ONLY_EXPORTS.includes(name)).sort());
+    for (const name of WEB_ONLY_EXPORTS) expect(name in bundle).toBe(false);
     expect(sandbox.run('typeof TextEncoder + typeof TextDecoder')).toBe('undefinedundefined');
   });
 
