@@ -3,8 +3,9 @@ import type { ChatMessage, RoomLimits } from './chat-room';
 /*
  * The shared half of the chat module: what every server process of one service must agree on (a room's message ids,
  * its history and `mid` dedupe) and the broker that carries a room's messages to every process with members in it.
- * Membership stays with the process that holds the session. The in-memory chat (no store) keeps all of it in
- * `ServerState`; a store such as `createRedisChatStore` puts it where several processes see it.
+ * Membership stays with the process that holds the session; presence (who is in a room, on every process) is shared.
+ * The in-memory chat (no store) keeps all of it in `ServerState`; a store such as `createRedisChatStore` puts it where
+ * several processes see it.
  */
 
 /** A message before the store gave it an id. */
@@ -24,6 +25,32 @@ export interface HistoryPage {
   readonly messages: ChatMessage[];
   /** The id of the newest message no longer kept (0 if none). */
   readonly evictedUpTo: number;
+}
+
+/**
+ * One session's entry in a room's presence: the `publicId` every process lists, and the copy of the session that put
+ * it there. A process can hold an old copy of a session that has moved on (to another process, or back to itself as a
+ * new copy); only the copy that owns an entry removes it, so dropping the old copy (`sessionEnd` `moved`) leaves the
+ * entry the session's current copy made.
+ */
+export interface PresenceEntry {
+  readonly publicId: string;
+  /** A token unique to one session object in one process (the chat module makes it). */
+  readonly owner: string;
+}
+
+/**
+ * How {@link ChatStore.present} treats an entry someone else owns: `join` takes it over (the session is served here
+ * now); `refresh` leaves it alone (this copy is stale), renewing only its own entries and adding back missing ones.
+ */
+export type PresenceMode = 'join' | 'refresh';
+
+/** What `chat/presence` answers besides the room. */
+export interface PresencePage {
+  /** The first `limit` public ids, ascending (byte order; the server's public ids are ASCII), each once. */
+  readonly members: string[];
+  /** How many there are in all. */
+  readonly count: number;
 }
 
 /** How a store's room subscription hands over each message, in id order as the broker carries them. */
@@ -63,6 +90,15 @@ export interface ChatStore {
   page(room: string, before: number, limit: number): Promise<HistoryPage>;
   /** Kept messages with `after < id < before`, oldest first: what a subscription that lost messages fetches. */
   range(room: string, after: number, before: number): Promise<ChatMessage[]>;
+  /**
+   * Lists `entries` in `room`'s presence until `ttlMs` from now on the store's own clock (one clock for every process),
+   * unless renewed: a process that dies without removing its members loses them after that.
+   */
+  present(room: string, entries: readonly PresenceEntry[], ttlMs: number, mode: PresenceMode): Promise<void>;
+  /** Removes `entry.publicId` from `room`'s presence if `entry.owner` still owns it; else changes nothing. */
+  absent(room: string, entry: PresenceEntry): Promise<void>;
+  /** `room`'s unexpired presence (expired entries are dropped first): the first `limit` ids and the count. */
+  presence(room: string, limit: number): Promise<PresencePage>;
   on<K extends keyof ChatStoreEvents & string>(event: K, listener: (context: ChatStoreEvents[K]) => void): () => void;
   /** Releases its connections; resolves once they are closed. */
   close(): Promise<void>;

@@ -28,6 +28,14 @@ export interface ChatOptions {
   maxRoomsPerSession: number;
   /** Largest message `body`, msgpack-encoded, bytes. Default 8,192. */
   maxBodyBytes: number;
+  /** Public ids one `chat/presence` lists at most (its `count` is always the true total). Default 1,000. */
+  maxPresence: number;
+  /**
+   * With a `store`: how long a member's presence entry lasts unless its process renews it (every third of this, on
+   * the server's clock), ms. A process that dies without removing its members loses them this long after its last
+   * renewal. Default 30,000.
+   */
+  presenceTtlMs: number;
   /** The `from` of a session's messages. Default: `session.publicId` (never the session id, which is a secret). */
   from: (session: ServerSession) => unknown;
   /**
@@ -64,10 +72,14 @@ export type ChatSaid =
  *   `chat/said` `{mid, room, id, ts}`, or `{mid, room, error: {code, message}}`. A `mid` the room remembers is
  *   answered with its first `chat/said` again and not broadcast again;
  * - REQUEST `chat/history` `{room, before?, limit?}` → `{messages, evictedUpTo}`, oldest first, ids below `before`;
- *   `evictedUpTo` is the newest id no longer kept (0 if none), so a client knows what it can no longer recover.
+ *   `evictedUpTo` is the newest id no longer kept (0 if none), so a client knows what it can no longer recover;
+ * - REQUEST `chat/presence` `{room}` → `{room, members, count}`: the `publicId`s of the room's member sessions (on
+ *   every process with a `store`), ascending, each once, at most `maxPresence` of them; `count` is how many in all.
+ *   A member whose client is away stays listed until its session ends, as it stays a member.
  *
  * A room is a string of 1–64 characters without `/`, `+` or `#`, or a non-negative integer; `42` and `'42'` are the
- * same room. Request failures are FAIL `bad_request`, `not_member` or `too_many_rooms`.
+ * same room. Request failures are FAIL `bad_request`, `not_member` (`chat/history` and `chat/presence` are for members)
+ * or `too_many_rooms`, and with a `store` `unavailable`.
  * @throws {UsageError} `invalid_option` naming a bad option.
  */
 export function installChat(server: ReferenceServer, options: Readonly<Partial<ChatOptions>> = {}): Chat {
@@ -161,6 +173,11 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
       // evictedUpTo lets a client catching up tell "nothing older" from "older messages are gone".
       return { messages: room.page(before, limit), evictedUpTo: room.evictedUpTo };
     }),
+    server.handle('chat/presence', (payload, { session }) => {
+      const room = memberRoom(payload, session);
+      const ids = [...new Set([...room.members].map((member) => member.publicId))].sort(byCodeUnits);
+      return { room: field(payload, 'room'), members: ids.slice(0, o.maxPresence), count: ids.length };
+    }),
     server.on('chat/say', (payload, { session }) => say(payload, session)),
     server.events.on('sessionEnd', ({ session }) => {
       for (const room of [...(joined.get(session) ?? [])]) leave(session, room);
@@ -188,13 +205,22 @@ function resolveChatOptions(options: Readonly<Partial<ChatOptions>>): Readonly<C
     maxHistoryLimit: options.maxHistoryLimit ?? 500,
     maxRoomsPerSession: options.maxRoomsPerSession ?? 100,
     maxBodyBytes: options.maxBodyBytes ?? 8192,
+    maxPresence: options.maxPresence ?? 1000,
+    presenceTtlMs: options.presenceTtlMs ?? 30_000,
     from: options.from ?? ((session) => session.publicId),
     store: options.store,
   };
-  for (const name of ['historySize', 'dedupeSize'] as const) check(name, resolved[name], 0);
+  for (const name of ['historySize', 'dedupeSize', 'maxPresence'] as const) check(name, resolved[name], 0);
   for (const name of ['historyLimit', 'maxHistoryLimit', 'maxRoomsPerSession', 'maxBodyBytes'] as const) check(name, resolved[name], 1);
+  // Renewed every third of it: below 30 ms the renewals would be most of the store's work.
+  check('presenceTtlMs', resolved.presenceTtlMs, 30);
   if (typeof resolved.from !== 'function') invalid('from', typeof resolved.from);
   return Object.freeze(resolved);
+}
+
+/** Ascending by UTF-16 code units, which for the server's ASCII public ids is the store's byte order. */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function check(name: string, value: unknown, min: number): void {

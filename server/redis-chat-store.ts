@@ -6,8 +6,9 @@ import { MsgpackDecoder } from '../src/msgpack/decoder';
 import { MsgpackEncoder } from '../src/msgpack/encoder';
 import { Emitter } from '../src/emitter';
 import type { ChatMessage, RoomLimits } from './chat-room';
-import type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, RoomListener } from './chat-store';
+import type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from './chat-store';
 import { ChatError, ChatErrorCode } from './errors';
+import { PRESENCE_SCRIPTS, type PresenceCommands, presenceKeys } from './redis-presence';
 
 /*
  * The chat rooms' shared state on Redis (SCALING.md has the keys and the argument). Per room, all under one hash tag
@@ -19,6 +20,7 @@ import { ChatError, ChatErrorCode } from './errors';
  *   ms:<prefix>:room:{<room>}:mids     HASH    mid -> "<id>:<ts>", the newest dedupeSize
  *   ms:<prefix>:room:{<room>}:midlog   LIST    the same mids, oldest first, to know which to forget
  *   channel ms:<prefix>:room:{<room>}  pub/sub the history member of each new message
+ *   ms:<prefix>:room:{<room>}:presence, :owners, :roster   who is in the room (server/redis-presence.ts)
  *
  * Every key gets `roomTtlMs` again on each message. One script does it all, so a message's id, its place in the
  * history and its publication are one atomic step: publication order is id order.
@@ -90,7 +92,7 @@ export async function createRedisChatStore(options: Readonly<Partial<RedisChatSt
 class RedisChatStore implements ChatStore {
   private readonly prefix: string;
   private readonly ttlMs: number;
-  private readonly commands: Redis & AppendCommand;
+  private readonly commands: Redis & AppendCommand & PresenceCommands;
   private readonly subscriber: Redis;
   private readonly listeners = new Map<string, { room: string; listener: RoomListener }>();
   private readonly events = new Emitter<ChatStoreEvents>();
@@ -111,8 +113,9 @@ class RedisChatStore implements ChatStore {
       // A command cut by a lost connection was refused to its client: it must not run later behind its back.
       autoResendUnfulfilledCommands: false,
       retryStrategy: (times: number) => Math.min(50 * times, 1000) };
-    this.commands = new Redis(options.url, connection) as Redis & AppendCommand;
+    this.commands = new Redis(options.url, connection) as Redis & AppendCommand & PresenceCommands;
     this.commands.defineCommand('chatAppend', { numberOfKeys: 5, lua: APPEND });
+    for (const [name, script] of Object.entries(PRESENCE_SCRIPTS)) this.commands.defineCommand(name, script);
     this.subscriber = new Redis(options.url, { ...connection, autoResubscribe: true });
     this.subscriber.on('messageBuffer', (channel: Buffer, entry: Buffer) => this.deliver(channel.toString(), entry));
     for (const redis of [this.commands, this.subscriber]) {
@@ -177,6 +180,23 @@ class RedisChatStore implements ChatStore {
   async range(room: string, after: number, before: number): Promise<ChatMessage[]> {
     const entries = await this.call(() => this.commands.zrangebyscoreBuffer(`${this.key(room)}:history`, `(${after}`, before === Infinity ? '+inf' : `(${before}`));
     return entries.map((entry) => this.decode(entry));
+  }
+
+  async present(room: string, entries: readonly PresenceEntry[], ttlMs: number, mode: PresenceMode): Promise<void> {
+    if (entries.length === 0) return;
+    const args: string[] = [String(ttlMs), mode, String(Math.max(this.ttlMs, ttlMs))];
+    for (const { publicId, owner } of entries) args.push(publicId, owner);
+    // The presence keys outlive the last renewal by roomTtlMs, as the message keys outlive the last message.
+    await this.call(() => this.commands.chatPresent(...presenceKeys(this.key(room)), ...args));
+  }
+
+  async absent(room: string, entry: PresenceEntry): Promise<void> {
+    await this.call(() => this.commands.chatAbsent(...presenceKeys(this.key(room)), entry.publicId, entry.owner));
+  }
+
+  async presence(room: string, limit: number): Promise<PresencePage> {
+    const [count, members] = await this.call(() => this.commands.chatPresence(...presenceKeys(this.key(room)), String(limit)));
+    return { members, count };
   }
 
   on<K extends keyof ChatStoreEvents & string>(event: K, listener: (context: ChatStoreEvents[K]) => void): () => void {

@@ -5,6 +5,7 @@ import { checkSay, field, historyPage, keyOf } from './chat-payload';
 import type { ChatStore } from './chat-store';
 import { MsgpackEncoder } from '../src/msgpack/encoder';
 import { ChatError, ChatErrorCode } from './errors';
+import { PresenceKeeper } from './presence-keeper';
 import type { ReferenceServer } from './server';
 import { Session } from './session';
 import type { ServerSession } from './types';
@@ -14,7 +15,8 @@ import type { ServerSession } from './types';
  * and dedupe, and carries each room's messages to every process subscribed to it; this process hands each one to its
  * own members. Every message, the sender's own included, reaches the members through the store's subscription and
  * never directly: the subscription delivers a room's messages in publication order, which is id order, so members
- * on every process see the same sequence once, with no local shortcut overtaking a remote message.
+ * on every process see the same sequence once, with no local shortcut overtaking a remote message. Presence (who is in a
+ * room, on every process) is kept in the store by a PresenceKeeper: members are listed where they join.
  */
 
 /** This process's share of a room: its members here, and how far the room's messages have been handed to them. */
@@ -45,6 +47,7 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
   /** What to await first: nothing (and so no extra turn) unless `session` is re-joining. */
   const settled = (session: ServerSession): Promise<void> | undefined => rejoining.get(session);
   const sizer = new MsgpackEncoder({ maxDepth: 64 });
+  const presence = new PresenceKeeper(server.clock, store, o.presenceTtlMs, () => rooms.values());
 
   const answer = (session: ServerSession, said: ChatSaid): void => {
     // One slow client must not fail the handler: its session ends and it resyncs.
@@ -117,6 +120,7 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
     rooms.delete(room.key);
     store.unsubscribe(room.key);
     release(room, Infinity);
+    if (rooms.size === 0) presence.idle();
   };
 
   const open = (key: string): LocalRoom => {
@@ -146,13 +150,22 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
     return room;
   };
 
-  const leave = (session: ServerSession, room: LocalRoom): void => {
+  /** Resolves once the store has removed the session's presence there (or could not: the entry then expires). */
+  const leave = (session: ServerSession, room: LocalRoom): Promise<void> => {
     room.members.delete(session);
     noteRoom(session, room.key, undefined);
     const mine = joined.get(session);
     mine?.delete(room);
     if (mine?.size === 0) joined.delete(session);
     if (room.members.size === 0 && !room.closed) close(room);
+    return presence.hide(room.key, session);
+  };
+
+  /** The room `payload` names, which `session` must be a member of. @throws {ChatError} `bad_request`, `not_member`. */
+  const memberOf = (payload: unknown, session: ServerSession): LocalRoom => {
+    const target = rooms.get(keyOf(field(payload, 'room')));
+    if (!target || !target.members.has(session)) throw new ChatError(ChatErrorCode.NotMember, 'join the room first');
+    return target;
   };
 
   const join = async (payload: unknown, session: ServerSession): Promise<unknown> => {
@@ -160,7 +173,8 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
     const room = field(payload, 'room');
     const key = keyOf(room);
     let target = rooms.get(key);
-    if (!target?.members.has(session)) {
+    const wasMember = target !== undefined && target.members.has(session);
+    if (!target || !wasMember) {
       const mine = joined.get(session) ?? new Set<LocalRoom>();
       if (mine.size >= o.maxRoomsPerSession) throw new ChatError(ChatErrorCode.TooManyRooms, `at most ${o.maxRoomsPerSession} rooms per session`);
       target = target ?? open(key);
@@ -168,10 +182,13 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
       mine.add(target);
       joined.set(session, mine);
     }
+    // Listed everywhere before the answer, so that whoever asks after it, on any process, sees the session (a join
+    // again lists it again, should its entry have gone).
+    const shown = presence.show(key, session);
     try {
-      await target.opened;
+      await Promise.all([target.opened, shown]);
     } catch (err) {
-      leave(session, target);
+      if (!wasMember) void leave(session, target);
       throw err;
     }
     if (target.members.has(session)) noteRoom(session, key, target.last);
@@ -207,6 +224,8 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
     mine.add(target);
     joined.set(session, mine);
     noteRoom(session, key, last);
+    // Its entry is this copy's from now on: the copy it left behind on the other process removes nothing when it ends.
+    await presence.show(key, session).catch(() => undefined);
   };
 
   const say = async (payload: unknown, session: ServerSession): Promise<void> => {
@@ -244,6 +263,8 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
   };
 
   const offAvailable = store.on('available', () => {
+    // Entries may have expired while the store was away.
+    void presence.renew();
     // The subscription was re-established: fetch whatever was published while it was not.
     for (const room of rooms.values()) {
       if (room.held || room.closed) continue;
@@ -258,15 +279,20 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
       if (rejoining.size > 0) await settled(session);
       const room = field(payload, 'room');
       const target = rooms.get(keyOf(room));
-      if (target?.members.has(session)) leave(session, target);
+      // Answered once the other processes no longer list the session there.
+      if (target?.members.has(session)) await leave(session, target);
       return { room };
     }),
     server.handle('chat/history', async (payload, { session }) => {
       if (rejoining.size > 0) await settled(session);
-      const target = rooms.get(keyOf(field(payload, 'room')));
-      if (!target || !target.members.has(session)) throw new ChatError(ChatErrorCode.NotMember, 'join the room first');
+      const target = memberOf(payload, session);
       const { before, limit } = historyPage(payload, o.historyLimit, o.maxHistoryLimit);
       return store.page(target.key, before, limit);
+    }),
+    server.handle('chat/presence', async (payload, { session }) => {
+      if (rejoining.size > 0) await settled(session);
+      const target = memberOf(payload, session);
+      return { room: field(payload, 'room'), ...(await store.presence(target.key, o.maxPresence)) };
     }),
     server.on('chat/say', (payload, { session }) => say(payload, session)),
     server.events.on('connection', ({ session, resumed }) => {
@@ -279,8 +305,10 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
       rejoining.set(session, Promise.all(all).then(() => void rejoining.delete(session)));
     }),
     server.events.on('sessionEnd', ({ session }) => {
-      for (const room of [...(joined.get(session) ?? [])]) leave(session, room);
+      for (const room of [...(joined.get(session) ?? [])]) void leave(session, room);
     }),
+    // Sessions end after this (and leave their rooms); no renewal is due once the server has closed.
+    server.events.on('close', () => presence.stop()),
     offAvailable,
   ];
 
@@ -290,7 +318,11 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
     },
     close() {
       for (const off of undo.splice(0)) off();
-      for (const room of [...rooms.values()]) close(room);
+      presence.stop();
+      for (const room of [...rooms.values()]) {
+        for (const member of room.members) void presence.hide(room.key, member);
+        close(room);
+      }
       joined.clear();
     },
   };
