@@ -5,8 +5,9 @@ import { createServer, installChat, installGame } from './index';
 /*
  * `npm run serve`: the reference server with the chat and game modules and a few demo handlers, for trying a client
  * by hand. PORT (default 8787) and HOST (default 127.0.0.1) come from the environment. `--redis <url>` (or REDIS_URL)
- * puts the chat rooms and the sessions on Redis, so that several processes on several ports form one service whose
- * clients resume on any of them (SCALING.md); REDIS_PREFIX (default `default`) names that service's keys.
+ * puts the chat rooms and the sessions on Redis and makes the game one world across processes, so that several
+ * processes on several ports form one service whose clients resume on any of them (SCALING.md); REDIS_PREFIX (default
+ * `default`) names that service's keys and channels.
  */
 
 // Through the streams rather than `console`: src/host.d.ts narrows the global console type to `warn` alone.
@@ -40,16 +41,22 @@ async function main(): Promise<void> {
   const prefix = process.env.REDIS_PREFIX || undefined;
   const store = url === undefined ? undefined : await (await import('./redis-chat-store')).createRedisChatStore({ url, prefix });
   const sessionStore = url === undefined ? undefined : await (await import('./redis-session-store')).createRedisSessionStore({ url, prefix });
+  const broker = url === undefined ? undefined : await (await import('./redis-game-broker')).createRedisGameBroker({ url, prefix });
   if (store && url !== undefined) {
-    log(`chat rooms and sessions on redis ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
+    log(`chat rooms, sessions and the game world on redis ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
     store.on('unavailable', ({ error }) => logError(`! redis unavailable: ${error.message}; chat/say is refused "unavailable" until it returns`));
     store.on('available', () => log('redis available again'));
     store.on('error', ({ error }) => logError('! redis', error));
   }
+  if (broker) {
+    broker.on('unavailable', ({ error }) => logError(`! redis game broker unavailable: ${error.message}; the game runs with this process's players only`));
+    broker.on('available', () => log('redis game broker available again'));
+    broker.on('error', ({ error }) => logError('! redis game broker', error));
+  }
   const server = createServer({ host: process.env.HOST || '127.0.0.1', port: portFromEnv(process.env.PORT), sessionStore });
 
   installChat(server, { store });
-  installGame(server);
+  installGame(server, { broker });
   server.handle('echo', (payload) => payload);
   server.handle('time', () => Date.now());
   server.on('echo', (payload, ctx) => {
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
     log(`${signal}: closing`);
     // 4000 rather than 1000: clients should come back once the server is restarted.
     server.close({ code: CloseCode.ServerRestart, reason: 'server restarting' }).then(
-      () => Promise.all([store?.close(), sessionStore?.close()]),
+      () => Promise.all([store?.close(), sessionStore?.close(), broker?.close()]),
     ).then(
       () => process.exit(0),
       (err: unknown) => {

@@ -1,8 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { Timer } from '../src/clock';
 import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
+import type { GameBroker, PlayerPosition, WorldUpdate } from './game-broker';
 import type { ReferenceServer } from './server';
+import { Session } from './session';
 import type { ServerSession } from './types';
+
+export type { PlayerPosition } from './game-broker';
+
+/** The session note that carries a player to another process (shared session store): `x,y,lastInput`. */
+const PLAYER_NOTE = 'game:player';
 
 /** Options of {@link installGame}; every field is optional and its default is given here. */
 export interface GameOptions {
@@ -10,22 +18,29 @@ export interface GameOptions {
   tickHz: number;
   /** Largest |dx| or |dy| one input moves a player; larger ones are cut to it. Default 10. */
   maxStep: number;
+  /**
+   * Carries each tick's players to and from the other server processes of the service, so that `game/state` shows
+   * one world across them (SCALING.md). Player ids (public session ids) must then be unique across the processes,
+   * as they are with a shared session store (`createServer({ sessionStore })` prefixes them with the process's token).
+   * Default none: this process's players only. The game does not close it.
+   */
+  broker: GameBroker;
+  /** A remote process's players are dropped once nothing was heard from it for this long, ms. Default 3 ticks, at least 250. */
+  remoteTimeoutMs: number;
+  /** Most remote players kept at once; an update that would go over it is cut. Default 10,000. */
+  maxRemotePlayers: number;
 }
 
 /** A game module installed on a server. */
 export interface Game {
   /** Players held now (attached or awaiting a resume). */
   readonly players: number;
+  /** Players of other processes (heard through the broker) merged into `game/state` now. */
+  readonly remotePlayers: number;
   /** The last tick broadcast (0 before the first). */
   readonly tick: number;
   /** Stops the tick loop and removes the game's handlers and listeners from the server. */
   close(): void;
-}
-
-/** A player's position in `game/state`. */
-export interface PlayerPosition {
-  x: number;
-  y: number;
 }
 
 /** The PUSH `game/state` payload; `lastInput` is the receiving player's own last applied input `seq`. */
@@ -42,6 +57,15 @@ interface Player {
   x: number;
   y: number;
   lastInput: number;
+  /** Changed since its session last noted it. */
+  dirty: boolean;
+}
+
+/** What was last heard from another process's game. */
+interface RemoteGame {
+  heardAt: number;
+  players: Readonly<Record<string, PlayerPosition>>;
+  count: number;
 }
 
 /**
@@ -56,6 +80,13 @@ interface Player {
  *   `{tick, serverTime, players: {[id]: {x, y}}, lastInput}`, `players` listing the connected players and `lastInput`
  *   its own last applied input `seq`, for client-side reconciliation.
  *
+ * Across processes (SCALING.md): with a shared session store, each player's state is noted in its session
+ * (`game:player`, at most once per tick and only when it changed), so a client whose session moves to another
+ * process is a player there again, where it was, with the same `lastInput`. With a `broker`, each process publishes
+ * its connected players once per tick and merges the others' latest into every `game/state`: it stays authoritative
+ * for its own (they win over a remote listing of the same id), and a process not heard from for `remoteTimeoutMs`
+ * has its players dropped.
+ *
  * A player is removed when its session ends; the loop runs on the server's clock, only while there are players, and
  * stops on `server.close()`.
  * @throws {UsageError} `invalid_option` naming a bad option.
@@ -66,11 +97,52 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
   if (typeof tickHz !== 'number' || !Number.isFinite(tickHz) || tickHz <= 0 || tickHz > 1000) invalid('tickHz', tickHz);
   if (typeof maxStep !== 'number' || !Number.isFinite(maxStep) || maxStep < 0) invalid('maxStep', maxStep);
   const intervalMs = 1000 / tickHz;
+  const remoteTimeoutMs = options.remoteTimeoutMs ?? Math.max(250, 3 * intervalMs);
+  const maxRemotePlayers = options.maxRemotePlayers ?? 10_000;
+  if (typeof remoteTimeoutMs !== 'number' || !Number.isFinite(remoteTimeoutMs) || remoteTimeoutMs <= 0) invalid('remoteTimeoutMs', remoteTimeoutMs);
+  if (!isUint(maxRemotePlayers)) invalid('maxRemotePlayers', maxRemotePlayers);
+  const broker = options.broker;
+  if (broker !== undefined && (typeof broker !== 'object' || broker === null || typeof broker.publish !== 'function')) invalid('broker', broker);
   const clock = server.clock;
   const players = new Map<ServerSession, Player>();
+  /** This game's token in the world's updates: its own come back from the broker and are skipped. */
+  const owner = randomBytes(6).toString('base64url');
+  /** The other processes' latest updates, oldest heard first. */
+  const remote = new Map<string, RemoteGame>();
+  let remoteCount = 0;
   let tick = 0;
   /** When the next tick is due: an absolute clock time, so a timer that fires late never shifts the schedule. */
   let nextAt = 0;
+
+  const forget = (key: string, game: RemoteGame): void => {
+    remote.delete(key);
+    remoteCount -= game.count;
+  };
+
+  const hear = (update: WorldUpdate): void => {
+    // Nobody here to show them to: keep nothing (the first tick after a join hears them again).
+    if (update.owner === owner || players.size === 0) return;
+    const previous = remote.get(update.owner);
+    if (previous) forget(update.owner, previous);
+    const ids = Object.keys(update.players);
+    const room = maxRemotePlayers - remoteCount;
+    if (ids.length === 0 || room <= 0) return;
+    let kept = update.players;
+    if (ids.length > room) {
+      const cut: Record<string, PlayerPosition> = {};
+      for (const id of ids.slice(0, room)) cut[id] = update.players[id] as PlayerPosition;
+      kept = cut;
+    }
+    const count = Math.min(ids.length, room);
+    // Re-inserted, so the map stays in the order heard: the latest listing of an id another process also lists wins.
+    remote.set(update.owner, { heardAt: clock.now(), players: kept, count });
+    remoteCount += count;
+  };
+
+  /** With a shared session store, the session keeps the player's state, written with that session's next write. */
+  const note = (player: Player, value: string): void => {
+    if (player.session instanceof Session) player.session.note(PLAYER_NOTE, value);
+  };
 
   const broadcast = (): void => {
     const now = clock.now();
@@ -80,9 +152,25 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
     }
     tick++;
     const serverTime = Math.floor(now);
-    const positions: Record<string, PlayerPosition> = {};
+    const local: Record<string, PlayerPosition> = {};
     for (const player of players.values()) {
-      if (player.session.connection) positions[player.id] = { x: player.x, y: player.y };
+      if (player.dirty) {
+        player.dirty = false;
+        note(player, `${player.x},${player.y},${player.lastInput}`);
+      }
+      if (player.session.connection) local[player.id] = { x: player.x, y: player.y };
+    }
+    broker?.publish({ owner, tick, players: local });
+    for (const [key, game] of remote) {
+      if (now - game.heardAt < remoteTimeoutMs) break;
+      forget(key, game);
+    }
+    let positions = local;
+    if (remote.size > 0) {
+      positions = {};
+      for (const game of remote.values()) Object.assign(positions, game.players);
+      // This process holds these sessions: its own positions win over another's listing (a player moving away).
+      Object.assign(positions, local);
     }
     for (const player of players.values()) {
       const state: GameState = { tick, serverTime, players: positions, lastInput: player.lastInput };
@@ -98,7 +186,7 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
   const join = (session: ServerSession): Player => {
     let player = players.get(session);
     if (!player) {
-      player = { id: session.publicId, session, x: 0, y: 0, lastInput: 0 };
+      player = { id: session.publicId, session, x: 0, y: 0, lastInput: 0, dirty: true };
       players.set(session, player);
       if (!timer.armed) {
         nextAt = clock.now() + intervalMs;
@@ -108,9 +196,25 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
     return player;
   };
 
+  /** The last player left: the loop stops, and the other processes hear at once that this one has nobody. */
+  const stopLoop = (): void => {
+    timer.cancel();
+    broker?.publish({ owner, tick, players: {} });
+    for (const [key, game] of remote) forget(key, game);
+  };
+
   const remove = (session: ServerSession): void => {
-    players.delete(session);
-    if (players.size === 0) timer.cancel();
+    if (!players.delete(session)) return;
+    if (players.size === 0) stopLoop();
+  };
+
+  /** A session moved here from another process (shared session store): its player goes on where it was. */
+  const restore = (session: Session): void => {
+    const saved = session.takeRestoredNotes('game:')?.get(PLAYER_NOTE.slice('game:'.length));
+    const state = saved === undefined ? undefined : parseNote(saved);
+    if (!state) return;
+    const player = join(session);
+    Object.assign(player, state, { dirty: false });
   };
 
   const undo = [
@@ -119,6 +223,8 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
       return { id: player.id, x: player.x, y: player.y, tickHz };
     }),
     server.handle('game/leave', (_payload, { session }) => {
+      const player = players.get(session);
+      if (player) note(player, '');
       remove(session);
       return null;
     }),
@@ -131,25 +237,43 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
       player.lastInput = input.seq;
       player.x += step(input.dx, maxStep);
       player.y += step(input.dy, maxStep);
+      player.dirty = true;
+    }),
+    server.events.on('connection', ({ session, resumed }) => {
+      if (resumed && session instanceof Session) restore(session);
     }),
     server.events.on('sessionEnd', ({ session }) => remove(session)),
     server.events.on('close', () => game.close()),
+    broker ? broker.subscribe(hear) : () => undefined,
   ];
 
   const game: Game = {
     get players() {
       return players.size;
     },
+    get remotePlayers() {
+      return remoteCount;
+    },
     get tick() {
       return tick;
     },
     close() {
-      timer.cancel();
+      if (undo.length === 0) return;
+      if (players.size > 0) stopLoop();
       players.clear();
       for (const off of undo.splice(0)) off();
     },
   };
   return game;
+}
+
+/** A `game:player` note (`x,y,lastInput`) back into the player's state; undefined if it is not one. */
+function parseNote(value: string): { x: number; y: number; lastInput: number } | undefined {
+  const parts = value.split(',');
+  if (parts.length !== 3) return undefined;
+  const [x, y, lastInput] = parts.map(Number) as [number, number, number];
+  if (!Number.isFinite(x) || !Number.isFinite(y) || !isUint(lastInput)) return undefined;
+  return { x, y, lastInput };
 }
 
 function step(value: unknown, maxStep: number): number {

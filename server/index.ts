@@ -40,8 +40,10 @@ export { installChat } from './chat';
 export type { Chat, ChatOptions, ChatSaid } from './chat';
 export type { ChatMessage } from './chat-room';
 // The Redis store itself is `server/redis-chat-store` (it needs `ioredis`), kept out of this entry on purpose.
-export type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, RoomListener } from './chat-store';
+export type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from './chat-store';
 // Likewise `server/redis-session-store` (createRedisSessionStore) for `createServer({ sessionStore })`.
 export type { SessionWrite, SharedSessionStore, StoredFrame, StoredSession, TakenSession } from './session-store';
 export { installGame } from './game';
 export type { Game, GameOptions, GameState, PlayerPosition } from './game';
+// The Redis broker itself is `server/redis-game-broker` (createRedisGameBroker, needs `ioredis`), for `installGame(server, { broker })`.
+export type { GameBroker, GameBrokerEvents, WorldUpdate } from './game-broker';

@@ -1,4 +1,4 @@
-import { type ConnectionEvent, createServer, type Game, type GameOptions, installGame, type ReferenceServer, type ServerOptions } from '../server';
+import { type ConnectionEvent, createServer, type Game, type GameBroker, type GameOptions, installGame, type ReferenceServer, type ServerOptions, type WorldUpdate } from '../server';
 import { type Hello, Op, type Welcome } from '../src/protocol';
 import { ManualClock } from './support/manual-clock';
 import { nextEvent, ProtocolClient } from './support/protocol-client';
@@ -155,4 +155,161 @@ test('the loop runs only while there are players, skips the ticks a late timer m
   expect(game.players).toBe(0);
   expect(clock.pending).toBe(0);
   expect(() => installGame(srv, { tickHz: 0 })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+});
+
+/**
+ * An in-process stand-in for the Redis broker: every game's updates go to every subscriber at once, the publisher's
+ * own included (as Redis pub/sub does). `mute` drops one game's updates (its process died, or its link to Redis did).
+ */
+class WorldHub {
+  readonly published: WorldUpdate[] = [];
+  private readonly listeners = new Set<(update: WorldUpdate) => void>();
+  private readonly muted = new Set<GameBroker>();
+
+  broker(): GameBroker {
+    const broker: GameBroker = {
+      publish: (update) => {
+        if (this.muted.has(broker)) return;
+        this.published.push(update);
+        for (const listener of [...this.listeners]) listener(update);
+      },
+      subscribe: (listener) => {
+        this.listeners.add(listener);
+        return () => void this.listeners.delete(listener);
+      },
+      on: () => () => undefined,
+      close: () => Promise.resolve(),
+    };
+    return broker;
+  }
+
+  mute(broker: GameBroker): void {
+    this.muted.add(broker);
+  }
+
+  /** An update from a process that is not a server here. */
+  inject(update: WorldUpdate): void {
+    for (const listener of [...this.listeners]) listener(update);
+  }
+
+  get subscribers(): number {
+    return this.listeners.size;
+  }
+}
+
+describe('one game world across servers (broker)', () => {
+  const servers: ReferenceServer[] = [];
+  let hub: WorldHub;
+
+  beforeEach(() => {
+    clock = new ManualClock(T0);
+    hub = new WorldHub();
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  /** A server on the shared manual clock with its game on the hub. */
+  async function node(gameOptions: Partial<GameOptions> = {}): Promise<{ srv: ReferenceServer; game: Game; broker: GameBroker; url: string }> {
+    const srv = createServer({ port: 0, clock });
+    // Player ids must be unique across the world: in production the shared session store makes public ids so.
+    srv.state.nextPublicId = 100 * servers.length + 1;
+    servers.push(srv);
+    const broker = hub.broker();
+    const game = installGame(srv, { broker, ...gameOptions });
+    return { srv, game, broker, url: (await srv.listen()).url };
+  }
+
+  async function playerOn(at: { srv: ReferenceServer; url: string }): Promise<Player> {
+    const opened = nextEvent(at.srv.events, 'connection');
+    const client = await ProtocolClient.connect(at.url);
+    clients.push(client);
+    const welcome = await client.hello({ channel: 'game' });
+    const event = await opened;
+    const p = { client, welcome, id: event.session.publicId, ...event };
+    await join(p);
+    return p;
+  }
+
+  it('each server merges the others\' players into its game/state, and publishes its own once per tick', async () => {
+    const [a, b] = [await node(), await node()];
+    const alice = await playerOn(a);
+    const bob = await playerOn(b);
+    input(alice, 1, 3);
+    input(bob, 1, 0, -2);
+    await join(alice);
+    await join(bob);
+
+    clock.advance(50);
+    // a ticked first and heard nothing yet; b heard a's tick before its own.
+    expect(await state(alice)).toEqual({ tick: 1, serverTime: T0 + 50, players: { [alice.id]: { x: 3, y: 0 } }, lastInput: 1 });
+    const both = { [alice.id]: { x: 3, y: 0 }, [bob.id]: { x: 0, y: -2 } };
+    expect(await state(bob)).toEqual({ tick: 1, serverTime: T0 + 50, players: both, lastInput: 1 });
+    clock.advance(50);
+    expect(await state(alice)).toEqual({ tick: 2, serverTime: T0 + 100, players: both, lastInput: 1 });
+    expect(await state(bob)).toEqual({ tick: 2, serverTime: T0 + 100, players: both, lastInput: 1 });
+    expect([a.game.remotePlayers, b.game.remotePlayers]).toEqual([1, 1]);
+    // One update per server per tick, each listing only its own players.
+    expect(hub.published.map((u) => [u.tick, Object.keys(u.players)])).toEqual([
+      [1, [alice.id]],
+      [1, [bob.id]],
+      [2, [alice.id]],
+      [2, [bob.id]],
+    ]);
+  });
+
+  it('a server not heard from for remoteTimeoutMs has its players dropped, on the injected clock', async () => {
+    const [a, b] = [await node(), await node()];
+    const alice = await playerOn(a);
+    await playerOn(b);
+    clock.advance(50);
+    await state(alice);
+    hub.mute(b.broker); // b's last update was heard at T0 + 50
+    for (let t = 2; t <= 6; t++) {
+      clock.advance(50);
+      expect(Object.keys(((await state(alice)) as { players: object }).players)).toHaveLength(t < 6 ? 2 : 1);
+    }
+    // Dropped at the first tick 250 ms (the default: 3 ticks of 50 ms is less) after the last update.
+    expect(clock.now()).toBe(T0 + 300);
+    expect(a.game.remotePlayers).toBe(0);
+  });
+
+  it('the server that holds a player wins over another listing the same id; remote players are capped', async () => {
+    const a = await node({ maxRemotePlayers: 2 });
+    const alice = await playerOn(a);
+    input(alice, 1, 5);
+    await join(alice);
+    hub.inject({ owner: 'elsewhere', tick: 9, players: { [alice.id]: { x: 99, y: 99 }, r1: { x: 1, y: 1 }, r2: { x: 2, y: 2 } } });
+    expect(a.game.remotePlayers).toBe(2);
+    hub.inject({ owner: 'another', tick: 1, players: { r3: { x: 3, y: 3 } } });
+    expect(a.game.remotePlayers).toBe(2);
+    clock.advance(50);
+    expect(await state(alice)).toEqual({ tick: 1, serverTime: T0 + 50, players: { [alice.id]: { x: 5, y: 0 }, r1: { x: 1, y: 1 } }, lastInput: 1 });
+    // An empty update takes that server's players out at once.
+    hub.inject({ owner: 'elsewhere', tick: 10, players: {} });
+    expect(a.game.remotePlayers).toBe(0);
+  });
+
+  it('the last player leaving says so at once; a closed game stops listening and keeps nothing', async () => {
+    const [a, b] = [await node(), await node()];
+    const alice = await playerOn(a);
+    const bob = await playerOn(b);
+    clock.advance(50);
+    expect(b.game.remotePlayers).toBe(1);
+    await state(alice);
+    expect((await alice.client.call(requestId++, 'game/leave', null))[2]).toBeNull();
+    expect(hub.published.at(-1)).toMatchObject({ players: {} });
+    expect(b.game.remotePlayers).toBe(0);
+    clock.advance(50);
+    expect(a.game.remotePlayers).toBe(0); // no player on a: nothing heard is kept there
+    await state(bob);
+    expect(await state(bob)).toMatchObject({ tick: 2, players: { [bob.id]: { x: 0, y: 0 } } });
+    expect(hub.subscribers).toBe(2);
+    await b.srv.close();
+    expect(hub.subscribers).toBe(1);
+    expect(b.game.players + b.game.remotePlayers).toBe(0);
+    expect(() => installGame(a.srv, { remoteTimeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+    expect(() => installGame(a.srv, { maxRemotePlayers: -1 })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+  });
 });
