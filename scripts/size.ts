@@ -14,12 +14,12 @@ import { packageRoot } from './package-root';
 export const BUNDLE_TARGET_GZIP_BYTES = 16 * 1024;
 
 /**
- * The ceiling `npm test` enforces today, bytes: 25 KB. The target above is not met yet (23.9 KB with the in-house
- * msgpack codec, down from 28.1 KB with @msgpack/msgpack and eventemitter3; the split of channel.ts into per-concept
- * files cost 0.5 KB, since a minifier cannot shorten property names); the ceiling keeps it from growing while the
+ * The ceiling `npm test` enforces today, bytes: 24 KB. The target above is not met yet: 23.4 KB (28.1 KB with
+ * @msgpack/msgpack and eventemitter3; 23.9 KB with the runtime's own codec; 23.4 KB once the device bundle left out
+ * the browser-only webSocketTransport and the TextEncoder stand-in). The ceiling keeps it from growing while the
  * runtime is slimmed, and comes down to the target once it is reached.
  */
-export const BUNDLE_BUDGET_GZIP_BYTES = 25 * 1024;
+export const BUNDLE_BUDGET_GZIP_BYTES = 24 * 1024;
 
 /** One row of the size table. */
 export interface SizeRow {
