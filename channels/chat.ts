@@ -99,6 +99,13 @@ interface PendingSay {
   retryTimer: TimerHandle | undefined;
 }
 
+/** The answer of {@link ChatChannel.presence}. */
+export interface Presence {
+  room: RoomId;
+  members: string[];
+  count: number;
+}
+
 /** A chat channel: rooms, reliable messages, history, and recovery after a lost session. */
 export interface ChatChannel {
   readonly channel: Channel;
@@ -115,6 +122,11 @@ export interface ChatChannel {
   onMessage<B = unknown>(room: RoomId, fn: (message: ChatMessage<B>) => void): () => void;
   /** Up to `limit` messages before `before` (default: the newest), oldest first. */
   history(room: RoomId, options?: { before?: number; limit?: number }): Promise<ChatMessage[]>;
+  /**
+   * Who is in `room` now (on every server process when the server's chat is on Redis): the members' public ids, sorted,
+   * at most the server's `maxPresence` of them, and `count`, the true total. Only a member may ask.
+   */
+  presence(room: RoomId): Promise<Presence>;
   on<K extends keyof ChatEvents & string>(event: K, fn: (context: ChatEvents[K]) => void): () => void;
   readonly rooms: ReadonlySet<RoomId>;
   close(): void;
@@ -383,6 +395,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
       };
     },
     history: async (room, page = {}) => (await fetchHistory(room, page)).messages,
+    presence: (room) => channel.request<Presence>('chat/presence', { room }, { timeoutMs: requestTimeoutMs }),
     on: (event, fn) => events.on(event, fn),
     close: () => channel.close(),
   };

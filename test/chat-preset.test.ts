@@ -34,6 +34,20 @@ describe('chat preset edge cases (review regressions)', () => {
     expect(bodies(pair)).toEqual(['seen', 'b-4', 'b-5', 'b-6', 'b-7']);
   });
 
+  it('presence() lists both members of a room, and a member who left is no longer listed', async () => {
+    pair = await startChatPair(ROOM);
+    const both = await pair.a.chat.presence(ROOM);
+    expect(both.room).toBe(ROOM);
+    expect(both.count).toBe(2);
+    expect(both.members).toHaveLength(2);
+    expect(new Set(both.members).size).toBe(2);
+    await pair.b.chat.leave(ROOM);
+    const one = await pair.a.chat.presence(ROOM);
+    expect(one.count).toBe(1);
+    expect(both.members).toContain(one.members[0]);
+    await expect(pair.b.chat.presence(ROOM)).rejects.toMatchObject({ code: 'not_member' });
+  });
+
   it('a say sent right after join (not awaited) is not refused as not_member', async () => {
     pair = await startChatPair(ROOM);
     const other = 99;
