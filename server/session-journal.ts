@@ -9,7 +9,8 @@ import type { SessionWrite, SharedSessionStore } from './session-store';
  * A write that fails (the store is unreachable) suspends the journal: what it held, and everything recorded after it,
  * is kept here unwritten and nothing more is let out, until {@link repair} writes it all in one go. The session stays
  * in this process meanwhile (it is ahead of the store: it applied messages the store has not), so that a client
- * that resumes here is not handed those messages twice.
+ * that resumes here is not handed those messages twice; and when the client resumes on another process, that process
+ * asks this one for the session first, and {@link handOver} writes it all there before giving it up.
  */
 export class SessionJournal {
   private pending: SessionWrite | undefined;
@@ -24,10 +25,15 @@ export class SessionJournal {
   /** Set while suspended: the writes that failed, merged; nothing is written until {@link repair}. */
   private unstored: SessionWrite | undefined;
   private repairing: Promise<boolean> | undefined;
+  /** Set while a handover waits for the writes in flight: what is recorded meanwhile goes with its last write. */
+  private handingOver: Promise<boolean> | undefined;
+  /** Called as each write in flight is answered (a handover waits for them all). */
+  private answered: (() => void)[] = [];
 
   /**
    * @param recv and `sent`: what is already durable (0 for a new session).
-   * @param lost called once when a write finds another owner: the session is no longer this process's.
+   * @param lost called once when a write finds another owner, or a handover gave the session up: the session is no
+   * longer this process's.
    * @param failed called when a write fails and the journal suspends (once per suspension).
    */
   constructor(
@@ -65,10 +71,24 @@ export class SessionJournal {
    */
   repair(): Promise<boolean> {
     if (this.stopped) return Promise.resolve(false);
+    // Being handed over: once that is done the session is either gone from here or still suspended.
+    if (this.handingOver) return this.handingOver.then(() => false);
     if (!this.unstored) return Promise.resolve(true);
     // Writes still unanswered may yet fail into what the repair must carry: the client asks again shortly.
     if (this.inFlight.length > 0) return Promise.resolve(false);
     return (this.repairing ??= this.rewrite().finally(() => (this.repairing = undefined)));
+  }
+
+  /**
+   * Another process asks for the session: waits for the writes in flight (and a repair), then writes everything this
+   * copy holds that the store lacks (what a suspension kept back, what was recorded meanwhile) and gives the session up
+   * in that same write, so that the other process takes exactly the state this one applied. True once written and
+   * given up (the session has ended here through the `lost` callback); false when the store could not be reached
+   * (still suspended, for a repair or the next ask) or another process owns the session (lost).
+   */
+  handOver(): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    return (this.handingOver ??= this.giveUp().finally(() => (this.handingOver = undefined)));
   }
 
   created(meta: NonNullable<SessionWrite['meta']>): void {
@@ -105,8 +125,8 @@ export class SessionJournal {
   /** Runs `fn` once everything recorded so far is durable; never, if the session is lost first. */
   after(fn: () => void): void {
     if (this.stopped) return;
-    if (this.repairing) {
-      // After the repair, with the next write.
+    if (this.repairing || this.handingOver) {
+      // After the repair, with the next write (or never, if the handover gives the session up).
       this.batch();
       this.pendingWaiters.push(fn);
       return;
@@ -121,6 +141,7 @@ export class SessionJournal {
   /** The session ended here: nothing more is written or let out. */
   stop(): void {
     this.stopped = true;
+    this.settle();
     this.pending = undefined;
     this.pendingWaiters = [];
     for (const entry of this.inFlight) entry.waiters = [];
@@ -136,8 +157,8 @@ export class SessionJournal {
 
   private flush(): void {
     const write = this.pending;
-    // Suspended: the batch stays pending, and goes with the repair.
-    if (!write || this.stopped || this.unstored) return;
+    // Suspended: the batch stays pending, and goes with the repair (or the handover).
+    if (!write || this.stopped || this.unstored || this.handingOver) return;
     this.pending = undefined;
     const entry = { waiters: this.pendingWaiters };
     this.pendingWaiters = [];
@@ -145,6 +166,7 @@ export class SessionJournal {
     this.store.write(this.id, write, this.ttlMs).then(
       (owned) => {
         this.inFlight.shift();
+        this.settle();
         if (this.stopped) return;
         if (!owned) return this.lose();
         if (write.recv !== undefined) this.confirmedRecv = Math.max(this.confirmedRecv, write.recv);
@@ -153,6 +175,7 @@ export class SessionJournal {
       },
       (error: unknown) => {
         this.inFlight.shift();
+        this.settle();
         // A later write could land without this one: write nothing more until a repair re-sends it with the rest.
         if (!this.stopped) this.suspend(write, error);
       },
@@ -169,13 +192,7 @@ export class SessionJournal {
   }
 
   private async rewrite(): Promise<boolean> {
-    const write = merge(this.unstored, this.pending);
-    this.pending = undefined;
-    this.pendingWaiters = [];
-    // Never backwards: a write that landed after the failed one may have stored more than it.
-    write.recv = Math.max(write.recv ?? 0, this.confirmedRecv);
-    write.nextSeq = Math.max(write.nextSeq ?? 0, this.confirmedSeq + 1);
-    if (this.ackedSeen > 0) write.acked = Math.max(write.acked ?? 0, this.ackedSeen);
+    const write = this.everything();
     let owned: boolean;
     try {
       owned = await this.store.write(this.id, write, this.ttlMs);
@@ -191,12 +208,72 @@ export class SessionJournal {
       this.lose();
       return false;
     }
-    this.unstored = undefined;
-    this.confirmedRecv = Math.max(this.confirmedRecv, write.recv);
-    this.confirmedSeq = write.nextSeq - 1;
+    this.stored(write);
     // What was recorded while the repair was on its way.
     this.flush();
     return true;
+  }
+
+  private async giveUp(): Promise<boolean> {
+    // Every write in flight answered (each one either stored, or failed into `unstored`), a repair finished.
+    while (this.inFlight.length > 0 || this.repairing) {
+      if (this.repairing) await this.repairing.catch(() => undefined);
+      else await new Promise<void>((resolve) => this.answered.push(resolve));
+      if (this.stopped) return false;
+    }
+    const write = this.everything();
+    write.release = true;
+    let owned: boolean;
+    try {
+      owned = await this.store.write(this.id, write, this.ttlMs);
+    } catch (error) {
+      if (this.stopped) return false;
+      delete write.release;
+      const first = this.unstored === undefined;
+      this.unstored = merge(write, this.pending);
+      this.pending = undefined;
+      this.pendingWaiters = [];
+      if (first) this.failed(error);
+      return false;
+    }
+    if (this.stopped) return false;
+    if (!owned) {
+      this.lose();
+      return false;
+    }
+    this.stored(write);
+    // Given up: the session ends here ('moved'); whatever is recorded from now on is the next owner's business.
+    this.lose();
+    return true;
+  }
+
+  /**
+   * What the store lacks, as one write that only moves the stored session forward: what a failure kept back and what
+   * is pending, with the highest recv, next seq and ACK known. Takes the pending batch (and its waiters: they would
+   * let out what a failed write may not have stored; the client learns it on its resume instead).
+   */
+  private everything(): SessionWrite {
+    const write = merge(this.unstored, this.pending);
+    this.pending = undefined;
+    this.pendingWaiters = [];
+    // Never backwards: a write that landed after the failed one may have stored more than it.
+    write.recv = Math.max(write.recv ?? 0, this.confirmedRecv);
+    write.nextSeq = Math.max(write.nextSeq ?? 0, this.confirmedSeq + 1);
+    if (this.ackedSeen > 0) write.acked = Math.max(write.acked ?? 0, this.ackedSeen);
+    return write;
+  }
+
+  /** `write` (from {@link everything}) is durable: nothing is held back any more. */
+  private stored(write: SessionWrite): void {
+    this.unstored = undefined;
+    this.confirmedRecv = Math.max(this.confirmedRecv, write.recv ?? 0);
+    this.confirmedSeq = (write.nextSeq ?? this.confirmedSeq + 1) - 1;
+  }
+
+  private settle(): void {
+    const answered = this.answered;
+    this.answered = [];
+    for (const fn of answered) fn();
   }
 
   private lose(): void {

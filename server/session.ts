@@ -96,6 +96,14 @@ export class Session implements ServerSession {
     return this.journal ? this.journal.repair() : Promise.resolve(true);
   }
 
+  /**
+   * With a shared store: another process asks for this session. Writes what this copy holds and gives the session up
+   * (see {@link SessionJournal.handOver}); true once given up (the session has ended here, `moved`).
+   */
+  handOver(): Promise<boolean> {
+    return this.journal ? this.journal.handOver() : Promise.resolve(true);
+  }
+
   /** Writes this session through `journal` from now on. */
   useJournal(journal: SessionJournal): void {
     this.journal = journal;

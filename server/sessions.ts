@@ -5,6 +5,7 @@ import type { ReliableOptions, UnackedMessage } from '../src/reliable';
 import type { Emitter, ServerEventMap } from './events';
 import { ServerError, ServerErrorCode } from './errors';
 import { newSessionId } from './handshake';
+import { LOST_SESSION_MEMORY_COUNT, LOST_SESSION_MEMORY_MS, recallLost, rememberLost } from './lost-sessions';
 import type { ResolvedServerOptions } from './options';
 import { Session, type SessionLink, type SessionOwner } from './session';
 import { SessionJournal } from './session-journal';
@@ -49,8 +50,7 @@ export interface OpenedSession {
 }
 
 /** How long, and for how many sessions, the applied `recv` of an ended session is remembered. */
-export const LOST_SESSION_MEMORY_MS = 10 * 60_000;
-export const LOST_SESSION_MEMORY_COUNT = 10_000;
+export { LOST_SESSION_MEMORY_COUNT, LOST_SESSION_MEMORY_MS };
 
 /**
  * The server's sessions: creates one per new client, resumes it for a HELLO that names it within the resume window,
@@ -71,6 +71,8 @@ export class Sessions implements SessionOwner, SessionView {
   readonly shared: SharedSessionStore | undefined;
   private refreshTimer: TimerHandle | undefined;
   private nextLocalId = 1;
+  /** Stops serving other processes' requests for this process's sessions. */
+  private readonly stopServing: (() => void) | undefined;
 
   constructor(options: ResolvedServerOptions, private readonly events: Emitter<ServerEventMap>) {
     this.clock = options.clock;
@@ -81,6 +83,7 @@ export class Sessions implements SessionOwner, SessionView {
     this.store = options.state.sessions;
     this.shared = options.sessionStore;
     if (this.shared) this.scheduleRefresh();
+    this.stopServing = this.shared?.serveReleases?.((id) => this.handOver(id));
     // One whose window ran out while no server held it ends on its (past) deadline, once the caller's listeners exist.
     for (const session of this.store.values()) session.adopt(this, this.resumeWindowMs);
   }
@@ -125,7 +128,7 @@ export class Sessions implements SessionOwner, SessionView {
     }
     this.store.set(session.id, session);
     session.attach(link);
-    const previousRecv = ask ? this.recall(ask.session, channel) : undefined;
+    const previousRecv = ask ? recallLost(this.state.lost, ask.session, channel, this.clock.now()) : undefined;
     return previousRecv === undefined ? { session, resumed: false, missing: [] } : { session, resumed: false, missing: [], previousRecv };
   }
 
@@ -148,9 +151,10 @@ export class Sessions implements SessionOwner, SessionView {
     if (session.ended) return;
     if (this.store.get(session.id) === session) this.store.delete(session.id);
     if (reason !== 'server_closed' && reason !== 'moved') {
-      this.remember(session);
-      // Only if this process still owns it; a closing server leaves its sessions there for the others.
-      this.shared?.remove(session.id).catch(() => undefined);
+      rememberLost(this.state.lost, session.id, session.channel, session.recv, this.clock.now());
+      // Only if this process still owns it: the store remembers what it applied, for a resume on any process. A
+      // closing server leaves its sessions there for the others.
+      this.shared?.remove(session.id, session.recv).catch(() => undefined);
     }
     const link = session.release();
     // Only an overflow ends a session whose client is still connected: make it come back and resync.
@@ -169,6 +173,7 @@ export class Sessions implements SessionOwner, SessionView {
     this.keeping = keep;
     if (this.refreshTimer !== undefined) this.clock.clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
+    this.stopServing?.();
     for (const session of [...this.store.values()]) {
       if (session.connection) continue;
       if (keep) session.park();
@@ -178,14 +183,18 @@ export class Sessions implements SessionOwner, SessionView {
 
   /**
    * Before {@link open}, with a shared store: takes the session `ask` names from the store (this process becomes its
-   * owner), replacing a local copy that another process has taken since; a local copy a failed write left ahead of
-   * the store is written there first. Never rejects; resolves false when the store cannot be reached: the HELLO is
-   * then refused (retryably) rather than given a new session, which would lose or repeat what the stored one holds.
+   * owner; a live owner elsewhere hands it over first, see SCALING.md "Handoff"), replacing a local copy that another
+   * process has taken since; a local copy a failed write left ahead of the store is written there first. A session
+   * the store remembers as ended is remembered here for {@link open}'s `previousRecv`. Never rejects; resolves false
+   * when the store cannot be reached: the HELLO is then refused (retryably) rather than given a new session, which
+   * would lose or repeat what the stored one holds.
    */
   async fetch(ask: ResumeRequest, channel: string): Promise<boolean> {
     const shared = this.shared;
     if (!shared) return true;
     const ahead = this.store.get(ask.session);
+    // What this copy applied: more than the store knows, if a write failed.
+    const applied = ahead && !ahead.ended ? ahead.recv : 0;
     if (ahead && !ahead.ended && !(await ahead.repair()) && !ahead.ended) return this.unreachable(new ServerError(ServerErrorCode.StoreUnavailable, 'session store: the session could not be written'));
     let taken;
     try {
@@ -194,6 +203,14 @@ export class Sessions implements SessionOwner, SessionView {
       return this.unreachable(err);
     }
     const local = this.store.get(ask.session);
+    if (taken?.ended) {
+      // Its window passed on the store's clock (its process may have died): it is over everywhere.
+      const link = local?.connection;
+      if (local) this.end(local, 'expired');
+      link?.shutdown(CloseCode.ServerRestart, 'session expired');
+      rememberLost(this.state.lost, ask.session, taken.channel, Math.max(taken.recv, applied), this.clock.now());
+      return true;
+    }
     if (taken?.wasMine && local) return true;
     if (local) this.end(local, 'moved');
     if (!taken || taken.session.channel !== channel || this.closing) return true;
@@ -205,6 +222,23 @@ export class Sessions implements SessionOwner, SessionView {
     session.expireAt(this.clock.now() + this.resumeWindowMs);
     this.store.set(session.id, session);
     return true;
+  }
+
+  /**
+   * Another process asks for session `id` (its client resumed there): nothing more is applied here, what this copy
+   * holds is written and the session given up, ending here as `moved`. True once given up, or when nothing of it is
+   * held here; false when it could not be written (the asker asks again, or takes it when its patience ends).
+   */
+  private async handOver(id: string): Promise<boolean> {
+    const session = this.store.get(id);
+    if (!session || session.ended) return true;
+    const link = session.connection;
+    if (link) {
+      this.detach(session, link);
+      link.shutdown(CloseCode.ServerRestart, 'session moved');
+    }
+    if (!session.ended) await session.handOver();
+    return session.ended;
   }
 
   /**
@@ -245,27 +279,6 @@ export class Sessions implements SessionOwner, SessionView {
       for (const session of this.store.values()) if (session.connection) session.touch();
       this.scheduleRefresh();
     }, this.storeTtlMs() / 2);
-  }
-
-  /** Keeps an ended session's applied `recv` for a while (bounded in count and time). */
-  private remember(session: Session): void {
-    const lost = this.state.lost;
-    const now = this.clock.now();
-    lost.delete(session.id);
-    lost.set(session.id, { channel: session.channel, recv: session.recv, at: now });
-    for (const [id, entry] of lost) {
-      if (lost.size <= LOST_SESSION_MEMORY_COUNT && now - entry.at <= LOST_SESSION_MEMORY_MS) break;
-      lost.delete(id);
-    }
-  }
-
-  /** What an ended session had applied, once: the client that asked for it drops those messages instead of re-sending. */
-  private recall(id: string, channel: string): number | undefined {
-    const entry = this.state.lost.get(id);
-    if (!entry) return undefined;
-    this.state.lost.delete(id);
-    if (entry.channel !== channel || this.clock.now() - entry.at > LOST_SESSION_MEMORY_MS) return undefined;
-    return entry.recv;
   }
 
   private resumable(ask: ResumeRequest, channel: string): Session | undefined {

@@ -1,6 +1,7 @@
 import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
 import type { ChatRoom } from './chat-room';
+import type { LostSession } from './lost-sessions';
 import type { SessionStore } from './sessions';
 import type { ServerSession } from './types';
 
@@ -23,9 +24,10 @@ export class ServerState {
   readonly chat: ChatState = { rooms: new Map(), joined: new Map(), nextId: 1 };
   /**
    * Sessions that ended (expired, overflowed): how much of each client's RELIABLE stream was applied, by session id,
-   * oldest first, so a client that comes back too late is told what not to send again (WELCOME `previousRecv`).
+   * oldest first, so a client that comes back too late is told what not to send again (WELCOME `previousRecv`). With
+   * a shared session store, what the store remembers of a session asked for is copied here before the WELCOME.
    */
-  readonly lost = new Map<string, { channel: string; recv: number; at: number }>();
+  readonly lost = new Map<string, LostSession>();
   /** Next `publicId` number, so that a new server never reuses one a kept session has. */
   nextPublicId = 1;
   private holder: object | undefined;

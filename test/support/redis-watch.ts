@@ -1,0 +1,70 @@
+import { Redis } from 'ioredis';
+
+/*
+ * Watches a test Redis through keyspace notifications, so that a test waits for the event that matters (a key
+ * expired, a key deleted) instead of sleeping: `CONFIG SET notify-keyspace-events` then a subscription to the key-event
+ * channels of db 0.
+ */
+
+/** A key event: `expired`, `del`, ... and the key it happened to. */
+export interface KeyEvent {
+  readonly event: string;
+  readonly key: string;
+}
+
+/** A connection that records key events and answers plain commands (`redis`). */
+export interface RedisWatch {
+  /** For reading keys (TTL, fields) in assertions. */
+  readonly redis: Redis;
+  /** Every key event seen so far, in order. */
+  readonly seen: readonly KeyEvent[];
+  /** Resolves with the first event `event` on `key` (one already seen counts); rejects after `timeoutMs`. */
+  until(event: string, key: string, timeoutMs?: number): Promise<KeyEvent>;
+  close(): Promise<void>;
+}
+
+/** Turns key-event notifications on (generic and expiry events) and starts recording them. */
+export async function watchRedis(url: string): Promise<RedisWatch> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  const subscriber = new Redis(url, { maxRetriesPerRequest: 1 });
+  await redis.config('SET', 'notify-keyspace-events', 'Egx');
+  const seen: KeyEvent[] = [];
+  const waiters = new Set<{ event: string; key: string; done: (e: KeyEvent) => void }>();
+  subscriber.on('pmessage', (_pattern: string, channel: string, key: string) => {
+    const event = { event: channel.slice(channel.lastIndexOf(':') + 1), key };
+    seen.push(event);
+    for (const waiter of [...waiters]) {
+      if (waiter.event !== event.event || waiter.key !== key) continue;
+      waiters.delete(waiter);
+      waiter.done(event);
+    }
+  });
+  await subscriber.psubscribe('__keyevent@0__:*');
+  return {
+    redis,
+    seen,
+    until: (event, key, timeoutMs = 20_000) => {
+      const already = seen.find((e) => e.event === event && e.key === key);
+      if (already) return Promise.resolve(already);
+      return new Promise<KeyEvent>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`no "${event}" event on ${key} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const waiter = {
+          event,
+          key,
+          done: (e: KeyEvent) => {
+            clearTimeout(timer);
+            resolve(e);
+          },
+        };
+        waiters.add(waiter);
+      });
+    },
+    close: async () => {
+      for (const waiter of waiters) waiter.done({ event: 'closed', key: waiter.key });
+      await Promise.all([redis.quit(), subscriber.quit()]);
+    },
+  };
+}
