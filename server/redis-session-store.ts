@@ -180,6 +180,12 @@ class RedisSessionStore implements SharedSessionStore {
     this.handoff = new SessionHandoff(this.redis, this.subscriber, { prefix: this.prefix, owner: this.owner, livenessTtlMs, handoffTimeoutMs, askEveryMs, clock });
   }
 
+  onAvailable(listener: () => void): () => void {
+    // 'ready' comes once per (re)connection; the first one came before the store was handed out.
+    this.redis.on('ready', listener);
+    return () => void this.redis.off('ready', listener);
+  }
+
   /** Resolves once both connections are ready and this process is known to be alive. */
   async ready(timeoutMs: number): Promise<void> {
     const one = (redis: Redis) => (redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve())));

@@ -6,7 +6,11 @@ import type { SessionWrite, SharedSessionStore } from './session-store';
  * client may learn of it (an ACK, a frame) is let out only once that write is durable. So a process that dies loses
  * nothing its client was told about, and never leaves an applied message without the frames it caused.
  *
- * A write that fails (the store is unreachable) suspends the journal: what it held, and everything recorded after it,
+ * A write that carries nothing the client may be told of (notes, an ACK's trim, an expiry refresh: no `recv`, no frame,
+ * no new session) and fails is only kept, to go with the session's next write: the session stays connected, so that a
+ * game whose players note their position every tick plays on while the store is away.
+ *
+ * Any other write that fails (the store is unreachable) suspends the journal: what it held, and everything recorded after it,
  * is kept here unwritten and nothing more is let out, until {@link repair} writes it all in one go. The session stays
  * in this process meanwhile (it is ahead of the store: it applied messages the store has not), so that a client
  * that resumes here is not handed those messages twice; and when the client resumes on another process, that process
@@ -16,7 +20,9 @@ export class SessionJournal {
   private pending: SessionWrite | undefined;
   private pendingWaiters: (() => void)[] = [];
   /** Writes sent and not answered, oldest first (Redis answers them in order). */
-  private readonly inFlight: { waiters: (() => void)[] }[] = [];
+  private readonly inFlight: { write: SessionWrite; waiters: (() => void)[] }[] = [];
+  /** Failed writes that held nothing the client was told of (notes, ACK trims): they go with the next write. */
+  private retry: SessionWrite | undefined;
   private stopped = false;
   private confirmedRecv: number;
   private confirmedSeq: number;
@@ -117,6 +123,11 @@ export class SessionJournal {
     (batch.notes ??= new Map()).set(key, value);
   }
 
+  /** Writes what failed note-only writes kept back, now (the store is reachable again). */
+  retryKept(): void {
+    if (this.retry && !this.stopped) this.batch();
+  }
+
   /** Sets the expiry again (from now). */
   touch(): void {
     this.batch();
@@ -156,11 +167,12 @@ export class SessionJournal {
   }
 
   private flush(): void {
-    const write = this.pending;
     // Suspended: the batch stays pending, and goes with the repair (or the handover).
-    if (!write || this.stopped || this.unstored || this.handingOver) return;
+    if (!this.pending || this.stopped || this.unstored || this.handingOver) return;
+    const write = merge(this.retry, this.pending);
+    this.retry = undefined;
     this.pending = undefined;
-    const entry = { waiters: this.pendingWaiters };
+    const entry = { write, waiters: this.pendingWaiters };
     this.pendingWaiters = [];
     this.inFlight.push(entry);
     this.store.write(this.id, write, this.ttlMs).then(
@@ -176,15 +188,31 @@ export class SessionJournal {
       (error: unknown) => {
         this.inFlight.shift();
         this.settle();
+        if (this.stopped) return;
+        if (!this.unstored && !tellsClient(write)) return this.keepForLater(write, entry.waiters);
         // A later write could land without this one: write nothing more until a repair re-sends it with the rest.
-        if (!this.stopped) this.suspend(write, error);
+        this.suspend(write, error);
       },
     );
   }
 
+  /**
+   * A write with nothing the client was told of failed: its notes and ACK go with the next write, but a note a write
+   * sent after it also sets (newer) is not sent again. Every write before it was stored (Redis answers in order, and a
+   * failure before it would have suspended the journal), so what its waiters wait for is durable: they run.
+   */
+  private keepForLater(write: SessionWrite, waiters: readonly (() => void)[]): void {
+    const kept = merge(this.retry, write);
+    for (const later of this.inFlight) for (const key of later.write.notes?.keys() ?? []) kept.notes?.delete(key);
+    this.retry = kept;
+    for (const fn of waiters) fn();
+  }
+
   private suspend(write: SessionWrite, error: unknown): void {
     const first = this.unstored === undefined;
-    this.unstored = merge(this.unstored, write);
+    // What a failed note-only write kept is older than `write`: it goes first.
+    this.unstored = merge(merge(this.retry, this.unstored), write);
+    this.retry = undefined;
     // Nothing waiting on a write may go out now: the client is closed and resumes from what the repair stores.
     this.pendingWaiters = [];
     for (const entry of this.inFlight) entry.waiters = [];
@@ -253,7 +281,8 @@ export class SessionJournal {
    * let out what a failed write may not have stored; the client learns it on its resume instead).
    */
   private everything(): SessionWrite {
-    const write = merge(this.unstored, this.pending);
+    const write = merge(merge(this.retry, this.unstored), this.pending);
+    this.retry = undefined;
     this.pending = undefined;
     this.pendingWaiters = [];
     // Never backwards: a write that landed after the failed one may have stored more than it.
@@ -280,6 +309,11 @@ export class SessionJournal {
     this.stop();
     this.lost();
   }
+}
+
+/** Whether `write` holds something the client learns of once it is stored: a new session, an applied seq, a frame. */
+function tellsClient(write: SessionWrite): boolean {
+  return write.meta !== undefined || write.recv !== undefined || write.nextSeq !== undefined || write.frames.length > 0 || write.release === true;
 }
 
 /** `later` recorded after `earlier`, as one write: the highest counters, every frame, the later note of each key. */

@@ -95,5 +95,10 @@ export interface SharedSessionStore {
    * it never asks: its {@link take} is immediate.
    */
   serveReleases?(release: ReleaseSession): () => void;
+  /**
+   * Calls `listener` each time the store can be reached again after losing its connection (writes kept back meanwhile
+   * are sent then); returns the undo.
+   */
+  onAvailable?(listener: () => void): () => void;
   close(): Promise<void>;
 }

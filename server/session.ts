@@ -169,6 +169,11 @@ export class Session implements ServerSession {
     this.journal?.touch();
   }
 
+  /** Sends what failed note-only writes kept back (the store is reachable again). */
+  retryKept(): void {
+    this.journal?.retryKept();
+  }
+
   /** Sets the stored copy's expiry again (an attached session writes nothing while idle). */
   touch(): void {
     this.journal?.touch();

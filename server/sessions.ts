@@ -73,6 +73,7 @@ export class Sessions implements SessionOwner, SessionView {
   private nextLocalId = 1;
   /** Stops serving other processes' requests for this process's sessions. */
   private readonly stopServing: (() => void) | undefined;
+  private readonly stopRetrying: (() => void) | undefined;
 
   constructor(options: ResolvedServerOptions, private readonly events: Emitter<ServerEventMap>) {
     this.clock = options.clock;
@@ -84,6 +85,10 @@ export class Sessions implements SessionOwner, SessionView {
     this.shared = options.sessionStore;
     if (this.shared) this.scheduleRefresh();
     this.stopServing = this.shared?.serveReleases?.((id) => this.handOver(id));
+    // Back: what failed note-only writes kept goes now, not at each session's next write.
+    this.stopRetrying = this.shared?.onAvailable?.(() => {
+      for (const session of this.store.values()) session.retryKept();
+    });
     // One whose window ran out while no server held it ends on its (past) deadline, once the caller's listeners exist.
     for (const session of this.store.values()) session.adopt(this, this.resumeWindowMs);
   }
@@ -174,6 +179,7 @@ export class Sessions implements SessionOwner, SessionView {
     if (this.refreshTimer !== undefined) this.clock.clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
     this.stopServing?.();
+    this.stopRetrying?.();
     for (const session of [...this.store.values()]) {
       if (session.connection) continue;
       if (keep) session.park();

@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { createServer, type Game, type GameBroker, installGame, type ReferenceServer } from '../server';
 import { createRedisGameBroker } from '../server/redis-game-broker';
 import { createRedisSessionStore } from '../server/redis-session-store';
@@ -96,8 +97,8 @@ if (!redisServerBinary()) {
     });
 
     /** One process's worth: sessions and the game world on Redis (the broker through `brokerUrl` if given). */
-    const startNode = async (brokerUrl = redis.url): Promise<Node> => {
-      const sessionStore: SharedSessionStore = await createRedisSessionStore({ url: redis.url, prefix: `g${prefix}` });
+    const startNode = async (brokerUrl = redis.url, sessionUrl = redis.url): Promise<Node> => {
+      const sessionStore: SharedSessionStore = await createRedisSessionStore({ url: sessionUrl, prefix: `g${prefix}` });
       closers.push(sessionStore);
       const broker = await createRedisGameBroker({ url: brokerUrl, prefix: `g${prefix}` });
       closers.push(broker);
@@ -229,6 +230,53 @@ if (!redisServerBinary()) {
       ]);
       expect(one.brokerEvents).toEqual(['unavailable', 'available']);
       expect(two.brokerEvents).toEqual([]);
+    });
+
+    it('a process whose session store loses Redis keeps its moving players connected, and stores their notes when Redis is back', async () => {
+      const link = await startFaultProxy({ targetPort: redis.port });
+      proxies.push(link);
+      const one = await startNode(redis.url, `redis://127.0.0.1:${link.port}`);
+      const alice = await connect(one.port);
+      const session = alice.game.channel.session as string;
+      const hash = `ms:g${prefix}:session:{${session}}`;
+      // The note as Redis holds it, read again at each write to the session's hash (keyspace notifications), no polling.
+      const reader = new Redis(redis.url);
+      const watcher = new Redis(redis.url);
+      closers.push({ close: async () => void (reader.disconnect(), watcher.disconnect()) });
+      await reader.config('SET', 'notify-keyspace-events', 'Kh');
+      const writes = new Set<() => void>();
+      watcher.on('message', () => {
+        for (const check of [...writes]) check();
+      });
+      await watcher.subscribe(`__keyspace@0__:${hash}`);
+      const noted = (what: string, value: string) =>
+        bounded<void>(what, (done) => {
+          const check = () => void reader.hget(hash, 'n:game:player').then((v) => v === value && done());
+          writes.add(check);
+          check();
+          return () => void writes.delete(check);
+        });
+      alice.game.sendInput({ dx: 2 });
+      await noted('the note of x 2 in Redis', '2,0,1');
+      const errors: Error[] = [];
+      one.server.events.on('error', ({ error }) => void errors.push(error));
+
+      link.refuse();
+      link.reset();
+      // Every tick notes the moving player, and every such write fails: the player plays on, on the same connection.
+      for (let seq = 2; seq <= 6; seq++) {
+        alice.game.sendInput({ dx: 1 });
+        await alice.until(`input ${seq} applied while Redis is away`, (s) => s.lastInput === seq);
+      }
+      expect(alice.states.every((entry) => entry.opens === 1)).toBe(true);
+      expect(alice.game.channel.state).toBe('open');
+      expect(errors).toEqual([]);
+      expect(await reader.hget(hash, 'n:game:player')).toBe('2,0,1');
+
+      // Back: the note goes with the next write, and it is the latest one.
+      link.pass();
+      await noted('the latest note in Redis once it is back', '7,0,6');
+      expect(alice.states.every((entry) => entry.opens === 1)).toBe(true);
     });
   });
 }
