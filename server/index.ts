@@ -42,7 +42,7 @@ export type { ChatMessage } from './chat-room';
 // The Redis store itself is `server/redis-chat-store` (it needs `ioredis`), kept out of this entry on purpose.
 export type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from './chat-store';
 // Likewise `server/redis-session-store` (createRedisSessionStore) for `createServer({ sessionStore })`.
-export type { SessionWrite, SharedSessionStore, StoredFrame, StoredSession, TakenSession } from './session-store';
+export type { EndedSession, ReleaseSession, SessionWrite, SharedSessionStore, StoredFrame, StoredSession, TakenSession } from './session-store';
 export { installGame } from './game';
 export type { Game, GameOptions, GameState, PlayerPosition } from './game';
 // The Redis broker itself is `server/redis-game-broker` (createRedisGameBroker, needs `ioredis`), for `installGame(server, { broker })`.
