@@ -27,7 +27,11 @@ export interface GameOptions {
   broker: GameBroker;
   /** A remote process's players are dropped once nothing was heard from it for this long, ms. Default 3 ticks, at least 250. */
   remoteTimeoutMs: number;
-  /** Most remote players kept at once; an update that would go over it is cut. Default 10,000. */
+  /**
+   * Most remote players kept at once; an update that would go over it is cut. Default 1,000. Every `game/state` lists
+   * the local and the remote players in one map: keep their sum under the clients' `limits.maxMapLength` (10,000 by
+   * default) and the state under `limits.maxFrameBytes`, or the clients refuse it.
+   */
   maxRemotePlayers: number;
 }
 
@@ -39,6 +43,11 @@ export interface Game {
   readonly remotePlayers: number;
   /** The last tick broadcast (0 before the first). */
   readonly tick: number;
+  /**
+   * `game/state` messages not sent because they could not be encoded within the server's `limits` (a world too big
+   * for `maxFrameBytes`): the loop goes on, and the count says why players see no state.
+   */
+  readonly statesDropped: number;
   /** Stops the tick loop and removes the game's handlers and listeners from the server. */
   close(): void;
 }
@@ -98,7 +107,7 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
   if (typeof maxStep !== 'number' || !Number.isFinite(maxStep) || maxStep < 0) invalid('maxStep', maxStep);
   const intervalMs = 1000 / tickHz;
   const remoteTimeoutMs = options.remoteTimeoutMs ?? Math.max(250, 3 * intervalMs);
-  const maxRemotePlayers = options.maxRemotePlayers ?? 10_000;
+  const maxRemotePlayers = options.maxRemotePlayers ?? 1_000;
   if (typeof remoteTimeoutMs !== 'number' || !Number.isFinite(remoteTimeoutMs) || remoteTimeoutMs <= 0) invalid('remoteTimeoutMs', remoteTimeoutMs);
   if (!isUint(maxRemotePlayers)) invalid('maxRemotePlayers', maxRemotePlayers);
   const broker = options.broker;
@@ -111,6 +120,7 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
   const remote = new Map<string, RemoteGame>();
   let remoteCount = 0;
   let tick = 0;
+  let statesDropped = 0;
   /** When the next tick is due: an absolute clock time, so a timer that fires late never shifts the schedule. */
   let nextAt = 0;
 
@@ -174,7 +184,12 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
     }
     for (const player of players.values()) {
       const state: GameState = { tick, serverTime, players: positions, lastInput: player.lastInput };
-      player.session.connection?.push('game/state', state);
+      try {
+        player.session.connection?.push('game/state', state);
+      } catch {
+        // Over the server's frame limit (a world too big): a throw here would stop the loop for every player.
+        statesDropped++;
+      }
     }
     // A late timer (a frozen event loop) skips the ticks it missed rather than bursting them.
     nextAt += intervalMs;
@@ -256,6 +271,9 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
     },
     get tick() {
       return tick;
+    },
+    get statesDropped() {
+      return statesDropped;
     },
     close() {
       if (undo.length === 0) return;

@@ -291,6 +291,30 @@ describe('one game world across servers (broker)', () => {
     expect(a.game.remotePlayers).toBe(0);
   });
 
+  it('a world too big for the frame limit drops those states and the loop goes on; the default cap keeps a world within the clients\' map limit', async () => {
+    const srv = createServer({ port: 0, clock, limits: { maxFrameBytes: 4096 } });
+    servers.push(srv);
+    const game = installGame(srv, { broker: hub.broker() });
+    const at = { srv, url: (await srv.listen()).url };
+    const alice = await playerOn(at);
+    const many: Record<string, { x: number; y: number }> = {};
+    for (let i = 0; i < 5_000; i++) many[`remote-${i}`] = { x: i, y: -i };
+    hub.inject({ owner: 'big', tick: 1, players: many });
+    // The default cap: at most 1,000 remote players, whatever a remote process sends.
+    expect(game.remotePlayers).toBe(1_000);
+    clock.advance(50);
+    clock.advance(50);
+    expect(game.tick).toBe(2);
+    expect(game.statesDropped).toBe(2);
+    // Small again: the next tick's state goes out.
+    hub.inject({ owner: 'big', tick: 2, players: { r: { x: 1, y: 2 } } });
+    input(alice, 1, 3);
+    await join(alice);
+    clock.advance(50);
+    expect(await state(alice)).toEqual({ tick: 3, serverTime: T0 + 150, players: { [alice.id]: { x: 3, y: 0 }, r: { x: 1, y: 2 } }, lastInput: 1 });
+    expect(game.statesDropped).toBe(2);
+  });
+
   it('the last player leaving says so at once; a closed game stops listening and keeps nothing', async () => {
     const [a, b] = [await node(), await node()];
     const alice = await playerOn(a);
