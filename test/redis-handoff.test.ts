@@ -6,7 +6,7 @@ import { type Channel, ConnectionManager, webSocketTransport } from '../src';
 import { next, reach } from './support/channel-helpers';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy';
 import { ManualLifecycle } from './support/harness';
-import { redisServerBinary, type RedisServer, startRedisServer } from './support/redis-server';
+import { describeWithRedis, type RedisServer, startRedisServer } from './support/redis-server';
 import { type RedisWatch, watchRedis } from './support/redis-watch';
 import { type SessionProcess, startSessionProcess } from './support/session-process';
 
@@ -98,260 +98,254 @@ function connect(url: string): Client {
   };
 }
 
-if (!redisServerBinary()) {
-  it('needs redis-server (apt-get install redis-server), or MULTISOCKET_SKIP_REDIS=1 to run without the Redis tests', () => {
-    expect(process.env.MULTISOCKET_SKIP_REDIS).toBe('1');
-  });
-} else {
-  describe('sessions handed over between live processes on Redis', () => {
-    let redis: RedisServer | undefined;
-    let prefix = 0;
-    const servers: ReferenceServer[] = [];
-    const stores: SharedSessionStore[] = [];
-    const clients: Client[] = [];
-    const proxies: FaultProxy[] = [];
-    const watches: RedisWatch[] = [];
-    const processes: SessionProcess[] = [];
+describeWithRedis('sessions handed over between live processes on Redis', () => {
+  let redis: RedisServer | undefined;
+  let prefix = 0;
+  const servers: ReferenceServer[] = [];
+  const stores: SharedSessionStore[] = [];
+  const clients: Client[] = [];
+  const proxies: FaultProxy[] = [];
+  const watches: RedisWatch[] = [];
+  const processes: SessionProcess[] = [];
 
-    beforeEach(() => {
-      prefix++;
-    });
-    afterEach(async () => {
-      for (const c of clients.splice(0)) {
-        const closed = c.channel.state === 'closed' ? Promise.resolve() : reach(c.channel, 'closed');
-        c.manager.close();
-        await closed;
+  beforeEach(() => {
+    prefix++;
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) {
+      const closed = c.channel.state === 'closed' ? Promise.resolve() : reach(c.channel, 'closed');
+      c.manager.close();
+      await closed;
+    }
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+    // Proxies first: a store behind a black hole would wait for its goodbye forever.
+    await Promise.all(proxies.splice(0).map((p) => p.close()));
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+    await Promise.all(watches.splice(0).map((w) => w.close()));
+    await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')));
+    await redis?.close();
+    redis = undefined;
+  });
+
+  /** One process's worth: a server on its own session store (through `redisPort`, a proxy, if given). */
+  const startNode = async (options: { redisPort?: number; store?: Partial<RedisSessionStoreOptions> } = {}) => {
+    const url = `redis://127.0.0.1:${options.redisPort ?? (redis as RedisServer).port}`;
+    const store = await createRedisSessionStore({ url, prefix: `h${prefix}`, ...options.store });
+    stores.push(store);
+    const server = createServer({ port: 0, sessionStore: store });
+    servers.push(server);
+    const up: number[] = [];
+    const sessions: ServerSession[] = [];
+    const waiters: { count: number; done: () => void }[] = [];
+    server.on('echo', (payload, ctx) => {
+      up.push(payload as number);
+      ctx.session.sendReliable('echo', payload);
+      for (const waiter of waiters.filter((w) => up.length >= w.count)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.done();
       }
-      await Promise.all(servers.splice(0).map((s) => s.close()));
-      // Proxies first: a store behind a black hole would wait for its goodbye forever.
-      await Promise.all(proxies.splice(0).map((p) => p.close()));
-      await Promise.all(stores.splice(0).map((s) => s.close()));
-      await Promise.all(watches.splice(0).map((w) => w.close()));
-      await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')));
-      await redis?.close();
-      redis = undefined;
     });
+    server.events.on('connection', ({ session }) => void sessions.push(session));
+    const { port } = await server.listen();
+    /** Resolves once this process's handlers applied `count` messages. */
+    const applied = (count: number) => (up.length >= count ? Promise.resolve() : new Promise<void>((done) => waiters.push({ count, done })));
+    return { server, store, port, up, sessions, applied };
+  };
 
-    /** One process's worth: a server on its own session store (through `redisPort`, a proxy, if given). */
-    const startNode = async (options: { redisPort?: number; store?: Partial<RedisSessionStoreOptions> } = {}) => {
-      const url = `redis://127.0.0.1:${options.redisPort ?? (redis as RedisServer).port}`;
-      const store = await createRedisSessionStore({ url, prefix: `h${prefix}`, ...options.store });
-      stores.push(store);
-      const server = createServer({ port: 0, sessionStore: store });
-      servers.push(server);
-      const up: number[] = [];
-      const sessions: ServerSession[] = [];
-      const waiters: { count: number; done: () => void }[] = [];
-      server.on('echo', (payload, ctx) => {
-        up.push(payload as number);
-        ctx.session.sendReliable('echo', payload);
-        for (const waiter of waiters.filter((w) => up.length >= w.count)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.done();
-        }
-      });
-      server.events.on('connection', ({ session }) => void sessions.push(session));
-      const { port } = await server.listen();
-      /** Resolves once this process's handlers applied `count` messages. */
-      const applied = (count: number) => (up.length >= count ? Promise.resolve() : new Promise<void>((done) => waiters.push({ count, done })));
-      return { server, store, port, up, sessions, applied };
-    };
+  /** A client that reaches the processes through a proxy (its load balancer), first to `port`. */
+  const clientOn = async (port: number) => {
+    const balancer = await startFaultProxy({ targetPort: port });
+    proxies.push(balancer);
+    const client = connect(`ws://127.0.0.1:${balancer.port}`);
+    clients.push(client);
+    await reach(client.channel, 'open');
+    return { client, balancer };
+  };
 
-    /** A client that reaches the processes through a proxy (its load balancer), first to `port`. */
-    const clientOn = async (port: number) => {
-      const balancer = await startFaultProxy({ targetPort: port });
-      proxies.push(balancer);
-      const client = connect(`ws://127.0.0.1:${balancer.port}`);
-      clients.push(client);
-      await reach(client.channel, 'open');
-      return { client, balancer };
-    };
+  it('Redis restarted mid-exchange, the client resumes on the OTHER process: every message applied once, in order, both ways', async () => {
+    redis = await startRedisServer();
+    const [one, two] = [await startNode(), await startNode()];
+    const { client, balancer } = await clientOn(one.port);
+    client.send(0, 10);
+    await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
+    await client.acked();
 
-    it('Redis restarted mid-exchange, the client resumes on the OTHER process: every message applied once, in order, both ways', async () => {
-      redis = await startRedisServer();
-      const [one, two] = [await startNode(), await startNode()];
-      const { client, balancer } = await clientOn(one.port);
-      client.send(0, 10);
-      await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
-      await client.acked();
+    // Redis goes away while the client keeps sending: process 1 applies what comes before its write fails.
+    await redis.stop();
+    client.send(10, 20);
+    await client.until(() => client.retries.length >= 1, 'the close');
+    // Process 1 keeps sending to the session while its client is away.
+    const session = one.sessions[0] as ServerSession;
+    for (let n = 0; n < 5; n++) session.sendReliable('down', n);
+    // From now on the client's connects land on process 2, which refuses them (retryably) while Redis is away.
+    balancer.retarget(two.port);
+    await client.until(() => client.retries.length >= 3, 'refused resumes');
+    expect(client.opens).toEqual([false]);
+    expect(one.up.length).toBeGreaterThan(10);
+    expect(one.up).toEqual(range(0, one.up.length));
+    expect(client.channel.stats().unacked).toBe(10);
 
-      // Redis goes away while the client keeps sending: process 1 applies what comes before its write fails.
-      await redis.stop();
-      client.send(10, 20);
-      await client.until(() => client.retries.length >= 1, 'the close');
-      // Process 1 keeps sending to the session while its client is away.
-      const session = one.sessions[0] as ServerSession;
-      for (let n = 0; n < 5; n++) session.sendReliable('down', n);
-      // From now on the client's connects land on process 2, which refuses them (retryably) while Redis is away.
-      balancer.retarget(two.port);
-      await client.until(() => client.retries.length >= 3, 'refused resumes');
-      expect(client.opens).toEqual([false]);
-      expect(one.up.length).toBeGreaterThan(10);
-      expect(one.up).toEqual(range(0, one.up.length));
-      expect(client.channel.stats().unacked).toBe(10);
-
-      // Redis is back: process 2 asks process 1, which writes what it applied (and the frames it kept) and lets go.
-      const resumed = next(client.channel, 'open');
-      await redis.start();
-      expect((await resumed).resumed).toBe(true);
-      client.send(20, 25);
-      await client.acked();
-      await client.until(() => client.got.echo.length >= 25 && client.got.down.length >= 5, '25 echoes and 5 down');
-      expect([...one.up, ...two.up]).toEqual(range(0, 25));
-      expect(two.up.length).toBeGreaterThan(0);
-      expect(client.got.echo).toEqual(range(0, 25));
-      expect(client.got.down).toEqual(range(0, 5));
-      expect(client.opens.slice(1).every((r) => r)).toBe(true);
-      expect(client.resyncs).toEqual([]);
-      // Process 1 gave the session up ('moved'); process 2 holds it.
-      expect(session.ended).toBe(true);
-      expect([one.server.sessions.size, two.server.sessions.size]).toEqual([0, 1]);
-    });
-
-    it('a client moved while process 1 has writes in flight (slow Redis link) gets them applied once, not twice', async () => {
-      redis = await startRedisServer({ durable: false });
-      const slow = await startFaultProxy({ targetPort: redis.port });
-      proxies.push(slow);
-      const one = await startNode({ redisPort: slow.port });
-      // Patient: this test is about what process 1 holds, not about a deadline.
-      const two = await startNode({ store: { handoffTimeoutMs: 20_000 } });
-      const { client, balancer } = await clientOn(one.port);
-      client.send(0, 10);
-      await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
-
-      // Process 1's Redis link turns slow: what it applies now is written late.
-      slow.latency(150);
-      client.send(10, 20);
-      await one.applied(20);
-      // Applied on process 1, not durable yet: no echo has left.
-      expect(client.got.echo.length).toBe(10);
-
-      balancer.retarget(two.port);
-      const resumed = next(client.channel, 'open');
-      balancer.reset();
-      expect((await resumed).resumed).toBe(true);
-      client.send(20, 30);
-      await client.acked();
-      await client.until(() => client.got.echo.length >= 30, '30 echoes');
-      expect([...one.up, ...two.up]).toEqual(range(0, 30));
-      expect(two.up).toEqual(range(20, 30));
-      expect(client.got.echo).toEqual(range(0, 30));
-      expect(client.resyncs).toEqual([]);
-    });
-
-    it('an owner that is not alive (cut from Redis: its liveness key expires) is not waited for: the session is taken then', async () => {
-      redis = await startRedisServer({ durable: false });
-      const watch = await watchRedis(redis.url);
-      watches.push(watch);
-      const cut = await startFaultProxy({ targetPort: redis.port });
-      proxies.push(cut);
-      const one = await startNode({ redisPort: cut.port, store: { livenessTtlMs: 1_000 } });
-      // Longer than this test may run: only the liveness key can end the wait.
-      const two = await startNode({ store: { handoffTimeoutMs: 60_000 } });
-      const alive = `ms:h${prefix}:process:${one.store.owner}`;
-      const { client, balancer } = await clientOn(one.port);
-      client.send(0, 10);
-      await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
-      await client.acked();
-
-      // Process 1 vanishes from Redis (as a killed process does) while its liveness key still says it is alive.
-      cut.refuse();
-      cut.reset();
-      expect(await watch.redis.exists(alive)).toBe(1);
-      const expired = watch.until('expired', alive);
-      balancer.retarget(two.port);
-      const resumed = next(client.channel, 'open');
-      balancer.reset();
-      expect((await resumed).resumed).toBe(true);
-      await expired;
-      client.send(10, 20);
-      await client.acked();
-      await client.until(() => client.got.echo.length >= 20, '20 echoes');
-      expect(one.up).toEqual(range(0, 10));
-      expect(two.up).toEqual(range(10, 20));
-      expect(client.got.echo).toEqual(range(0, 20));
-      expect(client.resyncs).toEqual([]);
-    });
-
-    it('a live owner that does not answer is waited for handoffTimeoutMs, then the session is taken', async () => {
-      redis = await startRedisServer({ durable: false });
-      const watch = await watchRedis(redis.url);
-      watches.push(watch);
-      const hole = await startFaultProxy({ targetPort: redis.port });
-      proxies.push(hole);
-      // Alive for longer than this test may run: only the patience of process 2 can end its wait.
-      const one = await startNode({ redisPort: hole.port, store: { livenessTtlMs: 60_000 } });
-      const two = await startNode({ store: { handoffTimeoutMs: 300 } });
-      const { client, balancer } = await clientOn(one.port);
-      client.send(0, 10);
-      await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
-      await client.acked();
-      // Process 1 hears nothing more from Redis, and says nothing: still alive by its key, but silent.
-      hole.blackhole();
-      balancer.retarget(two.port);
-      const resumed = next(client.channel, 'open');
-      balancer.reset();
-      expect((await resumed).resumed).toBe(true);
-      expect(await watch.redis.exists(`ms:h${prefix}:process:${one.store.owner}`)).toBe(1);
-      client.send(10, 20);
-      await client.acked();
-      await client.until(() => client.got.echo.length >= 20, '20 echoes');
-      expect([...one.up, ...two.up]).toEqual(range(0, 20));
-      expect(client.got.echo).toEqual(range(0, 20));
-    });
-
-    it('an owner SIGKILLed is not waited for past its liveness key: the session is taken from what it made durable', async () => {
-      redis = await startRedisServer({ durable: false });
-      const child = await startSessionProcess({ REDIS_URL: redis.url, REDIS_PREFIX: `h${prefix}`, LIVENESS_TTL_MS: '1000' });
-      processes.push(child);
-      const two = await startNode({ store: { handoffTimeoutMs: 60_000 } });
-      const { client, balancer } = await clientOn(child.port);
-      // Paced by the echoes, so that traffic is going on both ways when the kill comes.
-      client.send(0, 10);
-      let sent = 10;
-      client.channel.subscribe('echo', () => {
-        if (sent < 100) client.send(sent, ++sent);
-      });
-      await client.until(() => client.got.echo.length >= 30, '30 echoes');
-      balancer.retarget(two.port);
-      const resumed = next(client.channel, 'open');
-      await child.kill('SIGKILL');
-      expect((await resumed).resumed).toBe(true);
-      await client.until(() => client.got.echo.length >= 100, '100 echoes');
-      await client.acked();
-      expect(client.got.echo).toEqual(range(0, 100));
-      expect(two.up).toEqual(range(100 - two.up.length, 100));
-      expect(client.resyncs).toEqual([]);
-    });
-
-    it('a live owner hands the session over without being waited out, there and back; a closed process deletes its liveness key', async () => {
-      redis = await startRedisServer({ durable: false });
-      const watch = await watchRedis(redis.url);
-      watches.push(watch);
-      const [one, two] = [await startNode(), await startNode({ store: { handoffTimeoutMs: 60_000 } })];
-      const { client, balancer } = await clientOn(one.port);
-      client.send(0, 5);
-      await client.acked();
-      await client.until(() => client.got.echo.length === 5, '5 echoes');
-      balancer.retarget(two.port);
-      let resumed = next(client.channel, 'open');
-      balancer.reset();
-      // Handed over (a 60 s patience would fail the test otherwise), and back again.
-      expect((await resumed).resumed).toBe(true);
-      balancer.retarget(one.port);
-      resumed = next(client.channel, 'open');
-      balancer.reset();
-      expect((await resumed).resumed).toBe(true);
-      client.send(5, 10);
-      await client.acked();
-      await client.until(() => client.got.echo.length >= 10, '10 echoes');
-      expect([...one.up, ...two.up].sort((a, b) => a - b)).toEqual(range(0, 10));
-      const alive = `ms:h${prefix}:process:${two.store.owner}`;
-      expect(await watch.redis.exists(alive)).toBe(1);
-      const gone = watch.until('del', alive);
-      await two.server.close();
-      await two.store.close();
-      await gone;
-    });
+    // Redis is back: process 2 asks process 1, which writes what it applied (and the frames it kept) and lets go.
+    const resumed = next(client.channel, 'open');
+    await redis.start();
+    expect((await resumed).resumed).toBe(true);
+    client.send(20, 25);
+    await client.acked();
+    await client.until(() => client.got.echo.length >= 25 && client.got.down.length >= 5, '25 echoes and 5 down');
+    expect([...one.up, ...two.up]).toEqual(range(0, 25));
+    expect(two.up.length).toBeGreaterThan(0);
+    expect(client.got.echo).toEqual(range(0, 25));
+    expect(client.got.down).toEqual(range(0, 5));
+    expect(client.opens.slice(1).every((r) => r)).toBe(true);
+    expect(client.resyncs).toEqual([]);
+    // Process 1 gave the session up ('moved'); process 2 holds it.
+    expect(session.ended).toBe(true);
+    expect([one.server.sessions.size, two.server.sessions.size]).toEqual([0, 1]);
   });
-}
+
+  it('a client moved while process 1 has writes in flight (slow Redis link) gets them applied once, not twice', async () => {
+    redis = await startRedisServer({ durable: false });
+    const slow = await startFaultProxy({ targetPort: redis.port });
+    proxies.push(slow);
+    const one = await startNode({ redisPort: slow.port });
+    // Patient: this test is about what process 1 holds, not about a deadline.
+    const two = await startNode({ store: { handoffTimeoutMs: 20_000 } });
+    const { client, balancer } = await clientOn(one.port);
+    client.send(0, 10);
+    await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
+
+    // Process 1's Redis link turns slow: what it applies now is written late.
+    slow.latency(150);
+    client.send(10, 20);
+    await one.applied(20);
+    // Applied on process 1, not durable yet: no echo has left.
+    expect(client.got.echo.length).toBe(10);
+
+    balancer.retarget(two.port);
+    const resumed = next(client.channel, 'open');
+    balancer.reset();
+    expect((await resumed).resumed).toBe(true);
+    client.send(20, 30);
+    await client.acked();
+    await client.until(() => client.got.echo.length >= 30, '30 echoes');
+    expect([...one.up, ...two.up]).toEqual(range(0, 30));
+    expect(two.up).toEqual(range(20, 30));
+    expect(client.got.echo).toEqual(range(0, 30));
+    expect(client.resyncs).toEqual([]);
+  });
+
+  it('an owner that is not alive (cut from Redis: its liveness key expires) is not waited for: the session is taken then', async () => {
+    redis = await startRedisServer({ durable: false });
+    const watch = await watchRedis(redis.url);
+    watches.push(watch);
+    const cut = await startFaultProxy({ targetPort: redis.port });
+    proxies.push(cut);
+    const one = await startNode({ redisPort: cut.port, store: { livenessTtlMs: 1_000 } });
+    // Longer than this test may run: only the liveness key can end the wait.
+    const two = await startNode({ store: { handoffTimeoutMs: 60_000 } });
+    const alive = `ms:h${prefix}:process:${one.store.owner}`;
+    const { client, balancer } = await clientOn(one.port);
+    client.send(0, 10);
+    await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
+    await client.acked();
+
+    // Process 1 vanishes from Redis (as a killed process does) while its liveness key still says it is alive.
+    cut.refuse();
+    cut.reset();
+    expect(await watch.redis.exists(alive)).toBe(1);
+    const expired = watch.until('expired', alive);
+    balancer.retarget(two.port);
+    const resumed = next(client.channel, 'open');
+    balancer.reset();
+    expect((await resumed).resumed).toBe(true);
+    await expired;
+    client.send(10, 20);
+    await client.acked();
+    await client.until(() => client.got.echo.length >= 20, '20 echoes');
+    expect(one.up).toEqual(range(0, 10));
+    expect(two.up).toEqual(range(10, 20));
+    expect(client.got.echo).toEqual(range(0, 20));
+    expect(client.resyncs).toEqual([]);
+  });
+
+  it('a live owner that does not answer is waited for handoffTimeoutMs, then the session is taken', async () => {
+    redis = await startRedisServer({ durable: false });
+    const watch = await watchRedis(redis.url);
+    watches.push(watch);
+    const hole = await startFaultProxy({ targetPort: redis.port });
+    proxies.push(hole);
+    // Alive for longer than this test may run: only the patience of process 2 can end its wait.
+    const one = await startNode({ redisPort: hole.port, store: { livenessTtlMs: 60_000 } });
+    const two = await startNode({ store: { handoffTimeoutMs: 300 } });
+    const { client, balancer } = await clientOn(one.port);
+    client.send(0, 10);
+    await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
+    await client.acked();
+    // Process 1 hears nothing more from Redis, and says nothing: still alive by its key, but silent.
+    hole.blackhole();
+    balancer.retarget(two.port);
+    const resumed = next(client.channel, 'open');
+    balancer.reset();
+    expect((await resumed).resumed).toBe(true);
+    expect(await watch.redis.exists(`ms:h${prefix}:process:${one.store.owner}`)).toBe(1);
+    client.send(10, 20);
+    await client.acked();
+    await client.until(() => client.got.echo.length >= 20, '20 echoes');
+    expect([...one.up, ...two.up]).toEqual(range(0, 20));
+    expect(client.got.echo).toEqual(range(0, 20));
+  });
+
+  it('an owner SIGKILLed is not waited for past its liveness key: the session is taken from what it made durable', async () => {
+    redis = await startRedisServer({ durable: false });
+    const child = await startSessionProcess({ REDIS_URL: redis.url, REDIS_PREFIX: `h${prefix}`, LIVENESS_TTL_MS: '1000' });
+    processes.push(child);
+    const two = await startNode({ store: { handoffTimeoutMs: 60_000 } });
+    const { client, balancer } = await clientOn(child.port);
+    // Paced by the echoes, so that traffic is going on both ways when the kill comes.
+    client.send(0, 10);
+    let sent = 10;
+    client.channel.subscribe('echo', () => {
+      if (sent < 100) client.send(sent, ++sent);
+    });
+    await client.until(() => client.got.echo.length >= 30, '30 echoes');
+    balancer.retarget(two.port);
+    const resumed = next(client.channel, 'open');
+    await child.kill('SIGKILL');
+    expect((await resumed).resumed).toBe(true);
+    await client.until(() => client.got.echo.length >= 100, '100 echoes');
+    await client.acked();
+    expect(client.got.echo).toEqual(range(0, 100));
+    expect(two.up).toEqual(range(100 - two.up.length, 100));
+    expect(client.resyncs).toEqual([]);
+  });
+
+  it('a live owner hands the session over without being waited out, there and back; a closed process deletes its liveness key', async () => {
+    redis = await startRedisServer({ durable: false });
+    const watch = await watchRedis(redis.url);
+    watches.push(watch);
+    const [one, two] = [await startNode(), await startNode({ store: { handoffTimeoutMs: 60_000 } })];
+    const { client, balancer } = await clientOn(one.port);
+    client.send(0, 5);
+    await client.acked();
+    await client.until(() => client.got.echo.length === 5, '5 echoes');
+    balancer.retarget(two.port);
+    let resumed = next(client.channel, 'open');
+    balancer.reset();
+    // Handed over (a 60 s patience would fail the test otherwise), and back again.
+    expect((await resumed).resumed).toBe(true);
+    balancer.retarget(one.port);
+    resumed = next(client.channel, 'open');
+    balancer.reset();
+    expect((await resumed).resumed).toBe(true);
+    client.send(5, 10);
+    await client.acked();
+    await client.until(() => client.got.echo.length >= 10, '10 echoes');
+    expect([...one.up, ...two.up].sort((a, b) => a - b)).toEqual(range(0, 10));
+    const alive = `ms:h${prefix}:process:${two.store.owner}`;
+    expect(await watch.redis.exists(alive)).toBe(1);
+    const gone = watch.until('del', alive);
+    await two.server.close();
+    await two.store.close();
+    await gone;
+  });
+});
