@@ -22,10 +22,16 @@ export interface ServerProcess {
  * @throws (rejects) if the process exits or prints no address within 10 s.
  */
 export function startServerProcess(port = 0, env: Readonly<Record<string, string>> = {}): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [CLI], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawnListening([CLI], { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' });
+}
+
+/**
+ * Runs `node <args>` with `env` and resolves once it prints `listening on ws://127.0.0.1:<port>`; `line` is the rest of
+ * that line (a test server may say more there, e.g. its owner token).
+ * @throws (rejects) if the process exits or prints no address within 10 s.
+ */
+export function spawnListening(args: readonly string[], env: NodeJS.ProcessEnv): Promise<ServerProcess & { line: string }> {
+  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
   let output = '';
   return new Promise((resolve, reject) => {
@@ -38,7 +44,7 @@ export function startServerProcess(port = 0, env: Readonly<Record<string, string
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      const match = /listening on ws:\/\/127\.0\.0\.1:(\d+)(.*)\n/.exec(output);
       if (!match) return;
       clearTimeout(timer);
       const bound = Number(match[1]);
@@ -47,8 +53,9 @@ export function startServerProcess(port = 0, env: Readonly<Record<string, string
         url: `ws://127.0.0.1:${bound}`,
         pid: child.pid as number,
         exited,
+        line: match[2] ?? '',
         kill: (signal) => {
-          child.kill(signal);
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
           return exited;
         },
       });
