@@ -220,26 +220,10 @@ export class SessionJournal {
   }
 
   private async rewrite(): Promise<boolean> {
-    const write = this.everything();
-    let owned: boolean;
-    try {
-      owned = await this.store.write(this.id, write, this.ttlMs);
-    } catch {
-      if (this.stopped) return false;
-      this.unstored = merge(write, this.pending);
-      this.pending = undefined;
-      this.pendingWaiters = [];
-      return false;
-    }
-    if (this.stopped) return false;
-    if (!owned) {
-      this.lose();
-      return false;
-    }
-    this.stored(write);
+    const written = await this.writeEverything(false);
     // What was recorded while the repair was on its way.
-    this.flush();
-    return true;
+    if (written) this.flush();
+    return written;
   }
 
   private async giveUp(): Promise<boolean> {
@@ -249,8 +233,19 @@ export class SessionJournal {
       else await new Promise<void>((resolve) => this.answered.push(resolve));
       if (this.stopped) return false;
     }
+    if (!(await this.writeEverything(true))) return false;
+    // Given up: the session ends here ('moved'); whatever is recorded from now on is the next owner's business.
+    this.lose();
+    return true;
+  }
+
+  /**
+   * Writes {@link everything} (giving the session up in the same write when `release`). True once durable; false when
+   * the store could not be reached (all of it is kept back, suspended) or another process owns the session (lost).
+   */
+  private async writeEverything(release: boolean): Promise<boolean> {
     const write = this.everything();
-    write.release = true;
+    if (release) write.release = true;
     let owned: boolean;
     try {
       owned = await this.store.write(this.id, write, this.ttlMs);
@@ -261,6 +256,7 @@ export class SessionJournal {
       this.unstored = merge(write, this.pending);
       this.pending = undefined;
       this.pendingWaiters = [];
+      // A repair runs suspended already; a handover may start from a journal that was not.
       if (first) this.failed(error);
       return false;
     }
@@ -270,8 +266,6 @@ export class SessionJournal {
       return false;
     }
     this.stored(write);
-    // Given up: the session ends here ('moved'); whatever is recorded from now on is the next owner's business.
-    this.lose();
     return true;
   }
 
