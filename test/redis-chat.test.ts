@@ -6,7 +6,8 @@ import { ConnectionManager, RemoteError, webSocketTransport } from '../src';
 import { type ChatChannel, chatChannel, type ChatMessage } from '../channels';
 import { reach } from './support/channel-helpers';
 import { ManualLifecycle } from './support/harness';
-import { describeWithRedis, type RedisServer, startRedisServer } from './support/redis-server';
+import { type RedisServer, startRedisServer } from './support/redis-server';
+import { describeWithRedis } from './support/redis-suite';
 import { startServerProcess, type ServerProcess } from './support/server-process';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy';
 

@@ -7,7 +7,8 @@ import { ConnectionManager, wxTransport } from '../src';
 import { type GameChannel, gameChannel, type GameState } from '../channels';
 import { next, reach } from './support/channel-helpers';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy';
-import { describeWithRedis, type RedisServer, startRedisServer } from './support/redis-server';
+import { type RedisServer, startRedisServer } from './support/redis-server';
+import { describeWithRedis } from './support/redis-suite';
 import { createWxEmulator, type WxEmulator } from './support/wx-emulator';
 
 /*

@@ -6,7 +6,8 @@ import { type Channel, ConnectionManager, webSocketTransport } from '../src';
 import { next, reach } from './support/channel-helpers';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy';
 import { ManualLifecycle } from './support/harness';
-import { describeWithRedis, type RedisServer, startRedisServer } from './support/redis-server';
+import { type RedisServer, startRedisServer } from './support/redis-server';
+import { describeWithRedis } from './support/redis-suite';
 import { type RedisWatch, watchRedis } from './support/redis-watch';
 import { type SessionProcess, startSessionProcess } from './support/session-process';
 

@@ -5,7 +5,8 @@ import { Op } from '../src/protocol';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy';
 import { ManualClock } from './support/manual-clock';
 import { ProtocolClient } from './support/protocol-client';
-import { describeWithRedis, type RedisServer, startRedisServer } from './support/redis-server';
+import { type RedisServer, startRedisServer } from './support/redis-server';
+import { describeWithRedis } from './support/redis-suite';
 import { type RedisWatch, watchRedis } from './support/redis-watch';
 import { type SessionProcess, startSessionProcess } from './support/session-process';
 

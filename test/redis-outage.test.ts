@@ -5,7 +5,8 @@ import type { SharedSessionStore } from '../server/session-store';
 import { ConnectionManager, webSocketTransport } from '../src';
 import { next, reach } from './support/channel-helpers';
 import { ManualLifecycle } from './support/harness';
-import { describeWithRedis, type RedisServer, startRedisServer } from './support/redis-server';
+import { type RedisServer, startRedisServer } from './support/redis-server';
+import { describeWithRedis } from './support/redis-suite';
 
 /*
  * Sessions on Redis while Redis is away (issue 8, SCALING.md "Redis unreachable"): the server reports it, lets no

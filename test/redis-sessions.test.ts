@@ -8,7 +8,8 @@ import { type Channel, ConnectionManager, webSocketTransport } from '../src';
 import { chatChannel } from '../channels';
 import { next, reach } from './support/channel-helpers';
 import { ManualLifecycle } from './support/harness';
-import { describeWithRedis, type RedisServer, startRedisServer } from './support/redis-server';
+import { type RedisServer, startRedisServer } from './support/redis-server';
+import { describeWithRedis } from './support/redis-suite';
 import { startServerProcess, type ServerProcess } from './support/server-process';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy';
 

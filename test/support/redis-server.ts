@@ -105,17 +105,3 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
     },
   };
 }
-
-/**
- * `describe(title, body)` when redis-server is installed; otherwise a single test that fails naming what to install,
- * unless MULTISOCKET_SKIP_REDIS=1 says to run without the Redis tests (`.ci/run` installs redis-server).
- */
-export function describeWithRedis(title: string, body: () => void): void {
-  if (redisServerBinary()) {
-    describe(title, body);
-    return;
-  }
-  it(`${title}: needs redis-server (apt-get install redis-server), or MULTISOCKET_SKIP_REDIS=1 to run without the Redis tests`, () => {
-    expect(process.env.MULTISOCKET_SKIP_REDIS).toBe('1');
-  });
-}
