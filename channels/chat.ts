@@ -138,17 +138,18 @@ export interface ChatChannel {
  * @throws {UsageError} as `manager.open`.
  */
 export function chatChannel(options: ChatOptions): ChatChannel {
-  const { manager, name = 'chat', historyPageSize = 200, requestTimeoutMs = 10_000, sayRetry, ...channelOptions } = options;
-  const retryPolicy: SayRetryOptions = { ...DEFAULT_SAY_RETRY, ...sayRetry };
-  const channel = manager.open(name, {
+  const { manager, name = 'chat', historyPageSize = 200, requestTimeoutMs = 10_000, sayRetry } = options;
+  const retryPolicy: SayRetryOptions = Object.assign({}, DEFAULT_SAY_RETRY, sayRetry);
+  // The preset's own options ride along: the channel reads only its own.
+  const defaults: OpenOptions = {
+    url: options.url,
     outbox: { policy: 'queue' },
     heartbeat: { intervalMs: 15_000, timeoutMs: 10_000 },
     // A burst of chat (a busy room, a catch-up from history) is handled 1 ms per turn, so the game channel's messages
     // are not held up behind it.
     receiveTurnMs: 1,
-    ...channelOptions,
-    url: options.url,
-  });
+  };
+  const channel = manager.open(name, Object.assign(defaults, options));
   const events = new Emitter<ChatEvents>();
   const rooms = new Set<RoomId>();
   const handlers = new Map<string, Set<(message: ChatMessage) => void>>();
@@ -184,7 +185,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     const raw = payload as Omit<ChatMessage, 'room'>;
     const room = meta.topic.slice('room/'.length, -'/message'.length);
     const roomId = [...rooms].find((r) => key(r) === room) ?? room;
-    const message: ChatMessage = { ...raw, room: roomId };
+    const message: ChatMessage = Object.assign({}, raw, { room: roomId });
     const pending = recovering.get(key(roomId));
     if (pending && pending.buffer.length < MAX_BUFFERED) pending.buffer.push(message);
     else deliver(message);
@@ -257,11 +258,11 @@ export function chatChannel(options: ChatOptions): ChatChannel {
   });
 
   const fetchHistory = async (room: RoomId, page: { before?: number; limit?: number }) => {
-    const reply = (await channel.request('chat/history', { room, ...page }, { timeoutMs: requestTimeoutMs })) as {
+    const reply = (await channel.request('chat/history', Object.assign({ room }, page), { timeoutMs: requestTimeoutMs })) as {
       messages: Omit<ChatMessage, 'room'>[];
       evictedUpTo?: number;
     };
-    return { messages: reply.messages.map((m) => ({ ...m, room })), evictedUpTo: reply.evictedUpTo ?? 0 };
+    return { messages: reply.messages.map((m) => Object.assign({}, m, { room })), evictedUpTo: reply.evictedUpTo ?? 0 };
   };
 
   /** Everything after `since`, page by page backwards; reports what the history no longer holds. */

@@ -92,15 +92,15 @@ export function gameChannel(options: GameOptions): GameChannel {
     clockJitterMs = 10,
     probes = 5,
     probeEveryMs = 100,
-    ...channelOptions
   } = options;
-  const channel = manager.open(name, {
+  // The preset's own options ride along: the channel reads only its own.
+  const defaults: OpenOptions = {
+    url: options.url,
     outbox: { policy: 'latest' },
     heartbeat: { intervalMs: 5000, timeoutMs: 4000 },
     flushMs: tickMs,
-    ...channelOptions,
-    url: options.url,
-  });
+  };
+  const channel = manager.open(name, Object.assign(defaults, options));
   const clock = channel.options.clock;
   const events = new Emitter<GameEvents>();
   const samples: { rtt: number; offset: number }[] = [];
@@ -117,7 +117,7 @@ export function gameChannel(options: GameOptions): GameChannel {
     estimate = { offset: median(best.map((s) => s.offset)), rtt: smoothed, samples: samples.length };
     if (samples.length >= clockMinSamples && (announced === undefined || Math.abs(estimate.offset - announced) > clockJitterMs)) {
       announced = estimate.offset;
-      events.emit('clock', { ...estimate });
+      events.emit('clock', Object.assign({}, estimate));
     }
   });
 
@@ -143,7 +143,7 @@ export function gameChannel(options: GameOptions): GameChannel {
     channel,
     sendInput(input) {
       const seq = ++inputSeq;
-      channel.send('game/input', { ...input, seq, t: Math.round(serverNow()) }, { policy: 'queue', ttlMs: inputTtlMs });
+      channel.send('game/input', Object.assign({}, input, { seq, t: Math.round(serverNow()) }), { policy: 'queue', ttlMs: inputTtlMs });
       return seq;
     },
     send: (topic, payload) => channel.send(topic, payload, { policy: 'latest' }),
@@ -152,7 +152,7 @@ export function gameChannel(options: GameOptions): GameChannel {
     },
     serverNow,
     get clock() {
-      return estimate ? { ...estimate } : undefined;
+      return estimate ? Object.assign({}, estimate) : undefined;
     },
     on: (event, fn) => events.on(event, fn),
     close: () => {

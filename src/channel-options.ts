@@ -91,7 +91,7 @@ export const DEFAULT_CHANNEL_OPTIONS = Object.freeze({
   maxBatchBytes: 64 * 1024,
   flushMs: 0,
   receiveTurnMs: Infinity,
-  reconnect: Object.freeze({ ...DEFAULT_BACKOFF, maxAttempts: Infinity, minStableMs: 5_000 }),
+  reconnect: Object.freeze(Object.assign({ maxAttempts: Infinity, minStableMs: 5_000 }, DEFAULT_BACKOFF)),
   requests: Object.freeze({ timeoutMs: 10_000, whileDisconnected: 'queue' as const }),
 });
 

@@ -301,18 +301,12 @@ export class Channel {
   }
 
   stats(): ChannelStats {
-    return {
-      name: this.name,
-      state: this.current,
-      rtt: this.inbound.rtt,
-      clockOffset: this.inbound.offset,
-      attempt: this.attempt,
-      ...this.counters,
-      queued: this.outbox.count,
-      queuedBytes: this.outbox.byteLength,
-      pendingRequests: this.requests.size,
-      ...this.sessionState.stats,
-    };
+    return Object.assign(
+      { name: this.name, state: this.current, rtt: this.inbound.rtt, clockOffset: this.inbound.offset, attempt: this.attempt },
+      this.counters,
+      { queued: this.outbox.count, queuedBytes: this.outbox.byteLength, pendingRequests: this.requests.size },
+      this.sessionState.stats,
+    );
   }
 
   /** Number of timers this channel has armed: 0 once it is closed. */

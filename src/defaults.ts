@@ -3,7 +3,7 @@
  * means "the default", as it does for optional parameters).
  */
 export function withDefaults<T extends object>(defaults: Readonly<T>, partial: Readonly<Partial<T>> | undefined): T {
-  const out = { ...defaults } as T;
+  const out = Object.assign({}, defaults) as T;
   if (partial) {
     for (const key of Object.keys(partial) as (keyof T)[]) {
       const value = partial[key];

@@ -92,12 +92,8 @@ export class ConnectionManager {
         `cannot open "${name}": ${this.channels.size} of maxSockets ${this.options.maxSockets} are in use by ${[...this.channels.keys()].map((n) => `"${n}"`).join(', ')}; close one first`,
       );
     }
-    const channel = new Channel(name, {
-      transport: this.options.transport,
-      clock: this.options.clock,
-      random: this.options.random,
-      ...options,
-    });
+    const { transport, clock, random } = this.options;
+    const channel = new Channel(name, Object.assign({ transport, clock, random }, options));
     this.channels.set(name, channel);
     // A channel closed for good (by the app, a terminal code or giving up) frees its name and its socket slot.
     channel.on('state', ({ next }) => {

@@ -117,7 +117,7 @@ function toConnectSocketOption(options: TransportConnectOptions, allowInsecure: 
         throw new UsageError(UsageErrorCode.ForbiddenHeader, `header ${key} cannot be set: the platform fixes the Referer`);
       }
     }
-    option.header = { ...header };
+    option.header = Object.assign({}, header);
   }
   if (protocols) option.protocols = [...protocols];
   if (timeoutMs !== undefined) {
@@ -147,12 +147,11 @@ class WxSocket extends ListenedSocket implements SocketLike {
     super();
     let task: WxSocketTask | undefined;
     try {
-      task = api.connectSocket({
-        ...option,
-        // uni-app returns a Promise instead of a task unless a callback is passed, so one always is.
-        success: () => undefined,
-        fail: (result) => this.refuse(result?.errMsg ?? 'connectSocket:fail'),
-      });
+      // `option` is this socket's own. uni-app returns a Promise instead of a task unless a callback is passed, so one
+      // always is.
+      option.success = () => undefined;
+      option.fail = (result) => this.refuse(result?.errMsg ?? 'connectSocket:fail');
+      task = api.connectSocket(option);
     } catch (err) {
       this.refuse(`connectSocket:fail ${describeError(err)}`);
     }
