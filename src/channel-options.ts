@@ -99,12 +99,28 @@ function invalid(name: string, value: unknown, want: string): UsageError {
   return new UsageError(UsageErrorCode.InvalidOption, `option ${name} must be ${want}, got ${JSON.stringify(value)}`);
 }
 
-function positive(name: string, value: number, allowZero = false): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
-    throw invalid(name, value, allowZero ? 'a number >= 0' : 'a number > 0');
-  }
-  return value;
-}
+/** The options that are groups, each resolved field by field against its defaults. */
+const GROUPS = {
+  heartbeat: DEFAULT_HEARTBEAT,
+  reconnect: DEFAULT_CHANNEL_OPTIONS.reconnect,
+  outbox: DEFAULT_OUTBOX,
+  requests: DEFAULT_CHANNEL_OPTIONS.requests,
+  reliable: DEFAULT_RELIABLE,
+};
+
+/** The numeric options in the order they are checked: each must be > 0, or >= 0 where marked `>=0`. */
+const NUMBERS = (
+  'connectTimeoutMs heartbeat.intervalMs heartbeat.timeoutMs reconnect.baseMs reconnect.maxMs ' +
+  'reconnect.maxAttempts>=0 reconnect.minStableMs>=0 outbox.maxCount outbox.maxBytes requests.timeoutMs ' +
+  'reliable.maxUnacked reliable.maxUnackedBytes reliable.ackEvery reliable.ackDelayMs>=0 maxBatchBytes flushMs>=0 receiveTurnMs'
+).split(' ');
+
+/** The options that take one of a few strings. */
+const CHOICES: ReadonlyArray<readonly [group: 'outbox' | 'requests', field: string, allowed: readonly string[]]> = [
+  ['outbox', 'policy', ['queue', 'latest', 'drop']],
+  ['outbox', 'overflow', ['drop-oldest', 'reject']],
+  ['requests', 'whileDisconnected', ['queue', 'reject']],
+];
 
 /** 64 KiB, or less when the frame limit is smaller (a bad limit is left for the codec to name). */
 function defaultBatchBytes(maxFrameBytes: number | undefined): number {
@@ -122,59 +138,41 @@ export function resolveChannelOptions(
 ): ResolvedChannelOptions {
   const url = partial.url;
   if (typeof url !== 'string' || !/^wss?:\/\/./i.test(url)) throw invalid('url', url, 'a ws:// or wss:// URL');
-  const transport = partial.transport ?? inherited.transport;
-  if (!transport || typeof transport.connect !== 'function') throw invalid('transport', typeof transport, 'a Transport');
-  const heartbeat = withDefaults(DEFAULT_HEARTBEAT, partial.heartbeat);
-  const reconnect = withDefaults<ReconnectOptions>(DEFAULT_CHANNEL_OPTIONS.reconnect, partial.reconnect);
-  const outbox = withDefaults(DEFAULT_OUTBOX, partial.outbox);
-  const requests = withDefaults<RequestOptions>(DEFAULT_CHANNEL_OPTIONS.requests, partial.requests);
-  const reliable = withDefaults(DEFAULT_RELIABLE, partial.reliable);
-  const resolved: ResolvedChannelOptions = {
-    url,
-    header: partial.header ?? {},
-    protocols: partial.protocols ?? [],
-    getToken: partial.getToken,
-    connectTimeoutMs: partial.connectTimeoutMs ?? DEFAULT_CHANNEL_OPTIONS.connectTimeoutMs,
-    heartbeat,
-    reconnect,
-    shouldReconnect: partial.shouldReconnect,
-    outbox,
-    requests,
-    maxBatchBytes: partial.maxBatchBytes ?? defaultBatchBytes(partial.limits?.maxFrameBytes),
-    flushMs: partial.flushMs ?? DEFAULT_CHANNEL_OPTIONS.flushMs,
-    receiveTurnMs: partial.receiveTurnMs ?? DEFAULT_CHANNEL_OPTIONS.receiveTurnMs,
-    limits: partial.limits ?? {},
-    reliable,
-    transport,
-    clock: partial.clock ?? inherited.clock ?? systemClock,
-    random: partial.random ?? inherited.random ?? Math.random,
+  const defaults: Omit<ChannelOptions, 'url' | keyof typeof GROUPS> = {
+    header: {},
+    protocols: [],
+    getToken: undefined,
+    connectTimeoutMs: DEFAULT_CHANNEL_OPTIONS.connectTimeoutMs,
+    shouldReconnect: undefined,
+    maxBatchBytes: defaultBatchBytes(partial.limits?.maxFrameBytes),
+    flushMs: DEFAULT_CHANNEL_OPTIONS.flushMs,
+    receiveTurnMs: DEFAULT_CHANNEL_OPTIONS.receiveTurnMs,
+    limits: {},
+    transport: inherited.transport as Transport,
+    clock: inherited.clock ?? systemClock,
+    random: inherited.random ?? Math.random,
   };
-  positive('connectTimeoutMs', resolved.connectTimeoutMs);
-  if (resolved.connectTimeoutMs > MAX_CONNECT_TIMEOUT_MS) {
-    throw invalid('connectTimeoutMs', resolved.connectTimeoutMs, `at most the platform's ${MAX_CONNECT_TIMEOUT_MS} ms`);
+  const resolved = { url } as Record<string, unknown>;
+  // Only the channel's own options: a preset passes its own along with them.
+  for (const key of Object.keys(defaults) as (keyof typeof defaults)[]) resolved[key] = partial[key] ?? defaults[key];
+  for (const key of Object.keys(GROUPS) as (keyof typeof GROUPS)[]) resolved[key] = withDefaults<object>(GROUPS[key], partial[key]);
+  const options = resolved as unknown as ResolvedChannelOptions;
+  const transport = options.transport;
+  if (!transport || typeof transport.connect !== 'function') throw invalid('transport', typeof transport, 'a Transport');
+  if (!(options.reconnect.factor >= 1)) throw invalid('reconnect.factor', options.reconnect.factor, 'a number >= 1');
+  for (const rule of NUMBERS) {
+    const [name, floor] = rule.split('>=');
+    const value = (name as string).split('.').reduce<unknown>((group, key) => (group as Record<string, unknown>)[key], options);
+    const zeroOk = floor !== undefined;
+    if (typeof value !== 'number' || !(zeroOk ? value >= 0 : value > 0)) throw invalid(name as string, value, zeroOk ? 'a number >= 0' : 'a number > 0');
   }
-  positive('heartbeat.intervalMs', heartbeat.intervalMs);
-  positive('heartbeat.timeoutMs', heartbeat.timeoutMs);
-  positive('reconnect.baseMs', reconnect.baseMs);
-  positive('reconnect.maxMs', reconnect.maxMs);
-  if (!(reconnect.factor >= 1)) throw invalid('reconnect.factor', reconnect.factor, 'a number >= 1');
-  positive('reconnect.maxAttempts', reconnect.maxAttempts, true);
-  positive('reconnect.minStableMs', reconnect.minStableMs, true);
-  if (!['queue', 'latest', 'drop'].includes(outbox.policy)) throw invalid('outbox.policy', outbox.policy, "'queue', 'latest' or 'drop'");
-  if (!['drop-oldest', 'reject'].includes(outbox.overflow)) throw invalid('outbox.overflow', outbox.overflow, "'drop-oldest' or 'reject'");
-  positive('outbox.maxCount', outbox.maxCount);
-  positive('outbox.maxBytes', outbox.maxBytes);
-  positive('requests.timeoutMs', requests.timeoutMs);
-  if (!['queue', 'reject'].includes(requests.whileDisconnected)) {
-    throw invalid('requests.whileDisconnected', requests.whileDisconnected, "'queue' or 'reject'");
+  if (options.connectTimeoutMs > MAX_CONNECT_TIMEOUT_MS) {
+    throw invalid('connectTimeoutMs', options.connectTimeoutMs, `at most the platform's ${MAX_CONNECT_TIMEOUT_MS} ms`);
   }
-  positive('reliable.maxUnacked', reliable.maxUnacked);
-  positive('reliable.maxUnackedBytes', reliable.maxUnackedBytes);
-  positive('reliable.ackEvery', reliable.ackEvery);
-  positive('reliable.ackDelayMs', reliable.ackDelayMs, true);
-  positive('maxBatchBytes', resolved.maxBatchBytes);
-  positive('flushMs', resolved.flushMs, true);
-  positive('receiveTurnMs', resolved.receiveTurnMs);
-  if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') throw invalid('getToken', typeof resolved.getToken, 'a function');
-  return resolved;
+  for (const [group, field, allowed] of CHOICES) {
+    const value = (options[group] as unknown as Record<string, string>)[field] as string;
+    if (!allowed.includes(value)) throw invalid(`${group}.${field}`, value, allowed.map((a) => `'${a}'`).join(' or '));
+  }
+  if (options.getToken !== undefined && typeof options.getToken !== 'function') throw invalid('getToken', typeof options.getToken, 'a function');
+  return options;
 }
