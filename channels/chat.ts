@@ -170,9 +170,9 @@ export function chatChannel(options: ChatOptions): ChatChannel {
 
   const deliver = (message: ChatMessage) => {
     const k = key(message.room);
-    if (message.id <= (lastId.get(k) ?? 0)) return;
+    if (message.id <= (lastId.get(k) || 0)) return;
     lastId.set(k, message.id);
-    for (const fn of [...(handlers.get(k) ?? [])]) {
+    for (const fn of [...(handlers.get(k) || [])]) {
       try {
         fn(message);
       } catch (error) {
@@ -262,7 +262,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
       messages: Omit<ChatMessage, 'room'>[];
       evictedUpTo?: number;
     };
-    return { messages: reply.messages.map((m) => Object.assign({}, m, { room })), evictedUpTo: reply.evictedUpTo ?? 0 };
+    return { messages: reply.messages.map((m) => Object.assign({}, m, { room })), evictedUpTo: reply.evictedUpTo || 0 };
   };
 
   /** Everything after `since`, page by page backwards; reports what the history no longer holds. */
@@ -327,7 +327,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     // The gap's start and the live-message buffer are fixed now, before any reply can deliver a newer message.
     for (const room of roomList) {
       const k = key(room);
-      if (!recovering.has(k)) recovering.set(k, { since: lastId.get(k) ?? 0, buffer: [] });
+      if (!recovering.has(k)) recovering.set(k, { since: lastId.get(k) || 0, buffer: [] });
     }
     void Promise.all(roomList.map((room) => recover(room, resendAll))).then(
       () => events.emit('resynced', { rooms: roomList }),
@@ -392,7 +392,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
       if (!set) handlers.set(k, (set = new Set()));
       set.add(fn as (message: ChatMessage) => void);
       return () => {
-        set?.delete(fn as (message: ChatMessage) => void);
+        set.delete(fn as (message: ChatMessage) => void);
       };
     },
     history: async (room, page = {}) => (await fetchHistory(room, page)).messages,

@@ -5,7 +5,7 @@ import type { Clock } from './clock';
 import type { FrameCodec, WireData } from './codec';
 import { ProtocolErrorCode } from './codes';
 import type { Emitter } from './emitter';
-import { MultisocketError, ProtocolError } from './errors';
+import { describeError, MultisocketError, ProtocolError } from './errors';
 import type { Heartbeat } from './heartbeat';
 import { Inbox } from './inbox';
 import { type Frame, Op, opName, type Welcome } from './protocol';
@@ -163,7 +163,7 @@ export class Inbound {
     const fail = (error: unknown) => {
       if (stale()) return;
       const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'internal';
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeError(error);
       this.outbound.sendFrame([Op.Fail, id, code, message]);
     };
     const outcome = this.router.dispatchRequest(topic, payload, this.meta(topic, 'request'));

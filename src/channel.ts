@@ -161,7 +161,7 @@ export class Channel {
 
   /** The server's clock as estimated from the last PONG (or this clock before any). */
   serverNow(): number {
-    return this.clock.now() + (this.inbound.offset ?? 0);
+    return this.clock.now() + (this.inbound.offset || 0);
   }
 
   /** Starts connecting (the manager calls it on `open`). Does nothing unless the channel is idle. */

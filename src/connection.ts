@@ -1,7 +1,7 @@
 import type { ResolvedChannelOptions } from './channel-options';
 import { encodeOnce, type WireData } from './codec';
 import { CloseCode, TransportErrorCode } from './codes';
-import { TransportError, UsageError } from './errors';
+import { describeError, TransportError, UsageError } from './errors';
 import type { CodecLimits } from './limits';
 import { type Hello, Op, PROTOCOL_VERSION } from './protocol';
 import { isThenable } from './router';
@@ -108,7 +108,7 @@ export class Connection {
   }
 
   private tokenFailed(error: unknown): void {
-    const cause = error instanceof Error ? error.message : String(error);
+    const cause = describeError(error);
     this.handler.failed(StateReason.TokenFailed, new TransportError(TransportErrorCode.ConnectRefused, `getToken failed: ${cause}`));
   }
 
@@ -180,5 +180,5 @@ function safeClose(socket: SocketLike, code: number, reason: string): void {
 
 function asTransportError(error: unknown): TransportError {
   if (error instanceof TransportError) return error;
-  return new TransportError(TransportErrorCode.ConnectRefused, `connect failed: ${error instanceof Error ? error.message : String(error)}`);
+  return new TransportError(TransportErrorCode.ConnectRefused, `connect failed: ${describeError(error)}`);
 }

@@ -15,7 +15,7 @@ export class Emitter<Events extends object> {
   /** Listens to `event`; returns the function that stops listening (calling it twice is harmless). */
   on<K extends keyof Events & string>(event: K, listener: (context: Events[K]) => void): () => void {
     // A fresh array on every change: an emit in progress keeps iterating the snapshot it started with.
-    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    this.listeners.set(event, [...(this.listeners.get(event) || []), listener]);
     return () => {
       const current = this.listeners.get(event);
       if (!current) return;
@@ -38,7 +38,7 @@ export class Emitter<Events extends object> {
 
   /** Number of listeners of `event` (or of every event), for leak checks. */
   listenerCount(event?: keyof Events & string): number {
-    if (event !== undefined) return this.listeners.get(event)?.length ?? 0;
+    if (event !== undefined) return (this.listeners.get(event) || []).length;
     let n = 0;
     for (const list of this.listeners.values()) n += list.length;
     return n;

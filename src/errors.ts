@@ -1,5 +1,10 @@
 import type { DisconnectedErrorCode, ProtocolErrorCode, TransportErrorCode, UsageErrorCode } from './codes';
 
+/** What was thrown, as text: an Error's message, anything else as a string. */
+export function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Base class of every error the runtime raises or emits; `code` is stable and safe to switch on. */
 export class MultisocketError extends Error {
   constructor(readonly code: string, message: string) {
@@ -12,21 +17,24 @@ export class MultisocketError extends Error {
 
 /** The peer sent something the protocol does not allow (see PROTOCOL.md); the stream may not be usable. */
 export class ProtocolError extends MultisocketError {
-  constructor(override readonly code: ProtocolErrorCode, message: string) {
+  declare readonly code: ProtocolErrorCode;
+  constructor(code: ProtocolErrorCode, message: string) {
     super(code, message);
   }
 }
 
 /** The caller misused the API: a bad option, argument or payload. Thrown synchronously, naming the bad value. */
 export class UsageError extends MultisocketError {
-  constructor(override readonly code: UsageErrorCode, message: string) {
+  declare readonly code: UsageErrorCode;
+  constructor(code: UsageErrorCode, message: string) {
     super(code, message);
   }
 }
 
 /** The platform refused a socket operation or the socket failed; `errMsg` is the platform's own text. */
 export class TransportError extends MultisocketError {
-  constructor(override readonly code: TransportErrorCode, message: string, readonly errMsg?: string) {
+  declare readonly code: TransportErrorCode;
+  constructor(code: TransportErrorCode, message: string, readonly errMsg?: string) {
     super(code, message);
   }
 }
@@ -40,8 +48,9 @@ export class TimeoutError extends MultisocketError {
 
 /** The connection is gone (or never came): what depended on it is released with this error. */
 export class DisconnectedError extends MultisocketError {
+  declare readonly code: DisconnectedErrorCode;
   constructor(
-    override readonly code: DisconnectedErrorCode,
+    code: DisconnectedErrorCode,
     message: string,
     /** The close or BYE code that ended the connection, when there was one. */
     readonly closeCode?: number,
@@ -68,13 +77,13 @@ export class RemoteError extends MultisocketError {
 /** A subscriber threw (or its Promise rejected); the others still ran. `cause` is what it threw. */
 export class SubscriberError extends MultisocketError {
   constructor(readonly topic: string, readonly cause: unknown) {
-    super('subscriber_failed', `a subscriber of "${topic}" failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super('subscriber_failed', `a subscriber of "${topic}" failed: ${describeError(cause)}`);
   }
 }
 
 /** An event listener threw; the runtime carried on. `cause` is what it threw. */
 export class ListenerError extends MultisocketError {
   constructor(readonly event: string, readonly cause: unknown) {
-    super('listener_failed', `a "${event}" listener failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super('listener_failed', `a "${event}" listener failed: ${describeError(cause)}`);
   }
 }

@@ -24,7 +24,7 @@ const OP_NAMES = ['HELLO', 'WELCOME', 'PING', 'PONG', 'PUSH', 'REQUEST', 'REPLY'
 
 /** The upper-case protocol name of an opcode, for messages and logs. */
 export function opName(op: number): string {
-  return OP_NAMES[op] ?? `op ${op}`;
+  return OP_NAMES[op] || `op ${op}`;
 }
 
 /** HELLO body: the first frame of every connection. `session` + `recv` ask to resume. */

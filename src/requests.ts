@@ -37,7 +37,7 @@ export class PendingRequests {
       reject = rej;
     });
     const timer = new Timer(this.clock, () => {
-      this.settle(id)?.reject(new TimeoutError(`request "${topic}" got no answer within ${timeoutMs} ms`, timeoutMs));
+      this.reject(id, new TimeoutError(`request "${topic}" got no answer within ${timeoutMs} ms`, timeoutMs));
     });
     this.pending.set(id, { topic, resolve, reject, timer, inFlight: false, release });
     timer.schedule(timeoutMs);
@@ -52,39 +52,37 @@ export class PendingRequests {
 
   /** A REPLY arrived; returns false for an unknown id (late, or from an older connection). */
   reply(id: number, payload: unknown): boolean {
-    const p = this.settle(id);
-    p?.resolve(payload);
-    return p !== undefined;
+    return this.settle(id, (p) => p.resolve(payload));
   }
 
   /** A FAIL arrived; returns false for an unknown id. */
   fail(id: number, code: string, message: string): boolean {
-    const p = this.settle(id);
-    p?.reject(new RemoteError(code, message, p.topic));
-    return p !== undefined;
+    return this.settle(id, (p) => p.reject(new RemoteError(code, message, p.topic)));
   }
 
   /** Rejects one request (its frame could not be queued or sent). */
   reject(id: number, error: Error): void {
-    this.settle(id)?.reject(error);
+    this.settle(id, (p) => p.reject(error));
   }
 
   /** Rejects every request already sent (the connection dropped: they may or may not have been processed). */
   rejectInFlight(error: () => Error): void {
-    for (const [id, p] of [...this.pending]) if (p.inFlight) this.settle(id)?.reject(error());
+    for (const [id, p] of [...this.pending]) if (p.inFlight) this.reject(id, error());
   }
 
   /** Rejects every request. */
   rejectAll(error: () => Error): void {
-    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error());
+    for (const id of [...this.pending.keys()]) this.reject(id, error());
   }
 
-  private settle(id: number): Pending | undefined {
+  /** Forgets a pending request and then settles it with `then`; false for an unknown id. */
+  private settle(id: number, then: (p: Pending) => void): boolean {
     const p = this.pending.get(id);
-    if (!p) return undefined;
+    if (!p) return false;
     this.pending.delete(id);
     p.timer.cancel();
     p.release();
-    return p;
+    then(p);
+    return true;
   }
 }

@@ -1,5 +1,5 @@
 import { ProtocolErrorCode } from '../codes';
-import { ProtocolError } from '../errors';
+import { describeError, ProtocolError } from '../errors';
 import type { CodecLimits } from '../limits';
 import { MsgpackExt } from './ext';
 import { readUtf8 } from './utf8';
@@ -55,7 +55,7 @@ export class MsgpackDecoder {
       } while (this.pos < end);
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
-      throw malformed(`undecodable msgpack: ${err instanceof Error ? err.message : String(err)}`);
+      throw malformed(`undecodable msgpack: ${describeError(err)}`);
     } finally {
       // Do not keep the message alive until the next one.
       this.bytes = EMPTY;

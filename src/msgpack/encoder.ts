@@ -1,5 +1,5 @@
 import { UsageErrorCode } from '../codes';
-import { UsageError } from '../errors';
+import { describeError, UsageError } from '../errors';
 import { MsgpackExt } from './ext';
 import { writeUtf8 } from '../utf8';
 
@@ -263,7 +263,7 @@ function within(err: unknown, step: string): Refusal {
 }
 
 function refusalOf(err: unknown): Refusal {
-  return new Refusal(err instanceof Error ? err.message : String(err));
+  return new Refusal(describeError(err));
 }
 
 /** Header bytes of a string of `length` UTF-8 bytes: fixstr, str 8, str 16, str 32. */

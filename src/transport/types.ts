@@ -5,8 +5,10 @@
  */
 
 import { UsageErrorCode } from '../codes';
-import { UsageError } from '../errors';
+import { describeError, UsageError } from '../errors';
 import { utf8Length } from '../utf8';
+
+export { describeError };
 
 /** The platform's callback result for `send`, `close` and `onError`. */
 export interface SocketCallbackResult {
@@ -134,11 +136,6 @@ function describeValue(value: unknown): string {
   return Object.prototype.toString.call(value).slice(8, -1);
 }
 
-/** The text of anything thrown, for an `errMsg`. */
-export function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** Runs `fn` after the current call returns (a microtask), so no event reaches a caller before it could listen. */
 export function defer(fn: () => void): void {
   Promise.resolve()
@@ -189,12 +186,14 @@ export class SocketListeners {
     }
   }
 
-  /** Wraps a caller's callback so its exception becomes an error event instead of reaching the platform. */
-  protect<T>(callback: ((result: T) => void) | undefined): ((result: T) => void) | undefined {
-    if (!callback) return undefined;
+  /**
+   * Wraps a caller's callback, which may be absent, so its exception becomes an error event instead of reaching the
+   * platform.
+   */
+  protect<T>(callback: ((result: T) => void) | undefined): (result: T) => void {
     return (result) => {
       try {
-        callback(result);
+        callback?.(result);
       } catch (err) {
         this.emit('error', { errMsg: `a socket callback threw: ${describeError(err)}` });
       }

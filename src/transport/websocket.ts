@@ -115,12 +115,12 @@ class StandardSocket extends ListenedSocket implements SocketLike {
     if (errMsg === undefined && !option.success && !option.complete) return;
     defer(() => {
       if (errMsg === undefined) {
-        this.events.protect(option.success)?.({ errMsg: 'sendSocketMessage:ok' });
+        this.events.protect(option.success)({ errMsg: 'sendSocketMessage:ok' });
       } else {
-        this.events.protect(option.fail)?.({ errMsg });
+        this.events.protect(option.fail)({ errMsg });
         this.events.emit('error', { errMsg });
       }
-      this.events.protect(option.complete)?.({ errMsg: errMsg ?? 'sendSocketMessage:ok' });
+      this.events.protect(option.complete)({ errMsg: errMsg ?? 'sendSocketMessage:ok' });
     });
   }
 
@@ -137,12 +137,12 @@ class StandardSocket extends ListenedSocket implements SocketLike {
     }
     defer(() => {
       if (errMsg === undefined) {
-        this.events.protect(option.success)?.({ errMsg: 'closeSocket:ok' });
+        this.events.protect(option.success)({ errMsg: 'closeSocket:ok' });
       } else {
-        this.events.protect(option.fail)?.({ errMsg });
+        this.events.protect(option.fail)({ errMsg });
         this.events.emit('error', { errMsg });
       }
-      this.events.protect(option.complete)?.({ errMsg: errMsg ?? 'closeSocket:ok' });
+      this.events.protect(option.complete)({ errMsg: errMsg ?? 'closeSocket:ok' });
     });
   }
 

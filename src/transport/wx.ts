@@ -82,8 +82,8 @@ const NOT_CONNECTED = 'sendSocketMessage:fail WebSocket is not connected';
  *   a URL that is not `ws(s)://`, `forbidden_header` for `Referer`, `invalid_option` for a bad `timeoutMs`.
  */
 export function wxTransport(api: WxSocketApi, options: Readonly<Partial<WxTransportOptions>> = {}): Transport {
-  const allowInsecure = options.allowInsecure ?? false;
-  const name = options.name ?? 'wx';
+  const allowInsecure = options.allowInsecure || false;
+  const name = options.name || 'wx';
   return {
     name,
     connect: (connectOptions) => new WxSocket(api, toConnectSocketOption(connectOptions, allowInsecure)),
@@ -165,12 +165,9 @@ class WxSocket extends ListenedSocket implements SocketLike {
 
   send(option: SocketSendOption): void {
     const data = toSendable(option.data);
-    const fail = (result: SocketCallbackResult): void => {
-      this.events.protect(option.fail)?.(result);
-      this.events.emit('error', { errMsg: result?.errMsg ?? 'sendSocketMessage:fail' });
-    };
+    const fail = this.failure(option.fail, 'sendSocketMessage:fail');
     const task = this.task;
-    if (!task) return this.failLater(option, fail, this.refusal ?? NOT_CONNECTED);
+    if (!task) return this.failLater(option, fail, this.refusal || NOT_CONNECTED);
     try {
       task.send({
         data,
@@ -188,8 +185,8 @@ class WxSocket extends ListenedSocket implements SocketLike {
     const task = this.task;
     if (!task || this.events.isClosed) {
       defer(() => {
-        this.events.protect(option.success)?.({ errMsg: 'closeSocket:ok' });
-        this.events.protect(option.complete)?.({ errMsg: 'closeSocket:ok' });
+        this.events.protect(option.success)({ errMsg: 'closeSocket:ok' });
+        this.events.protect(option.complete)({ errMsg: 'closeSocket:ok' });
       });
       return;
     }
@@ -224,17 +221,15 @@ class WxSocket extends ListenedSocket implements SocketLike {
       this.closeTask(task, pending);
       return;
     }
-    this.events.emit('open', result ?? {});
+    this.events.emit('open', result || {});
   }
 
   private closeTask(task: WxSocketTask, option: SocketCloseOption): void {
     // The platform's typings require an argument, and only defined fields are passed so its defaults apply.
+    const fail = this.failure(option.fail, 'closeSocket:fail');
     const platformOption: SocketCloseOption = {
       success: this.events.protect(option.success),
-      fail: (result) => {
-        this.events.protect(option.fail)?.(result);
-        this.events.emit('error', { errMsg: result?.errMsg ?? 'closeSocket:fail' });
-      },
+      fail,
       complete: this.events.protect(option.complete),
     };
     if (option.code !== undefined) platformOption.code = option.code;
@@ -243,7 +238,7 @@ class WxSocket extends ListenedSocket implements SocketLike {
       task.close(platformOption);
     } catch (err) {
       const errMsg = `closeSocket:fail ${describeError(err)}`;
-      defer(() => platformOption.fail?.({ errMsg }));
+      defer(() => fail({ errMsg }));
     }
   }
 
@@ -256,10 +251,18 @@ class WxSocket extends ListenedSocket implements SocketLike {
     });
   }
 
+  /** A platform `fail` callback: the caller's own `fail`, then an error event. */
+  private failure(callback: ((result: SocketCallbackResult) => void) | undefined, fallback: string): (result: SocketCallbackResult) => void {
+    return (result) => {
+      this.events.protect(callback)(result);
+      this.events.emit('error', { errMsg: result?.errMsg ?? fallback });
+    };
+  }
+
   private failLater(option: SocketSendOption, fail: (result: SocketCallbackResult) => void, errMsg: string): void {
     defer(() => {
       fail({ errMsg });
-      this.events.protect(option.complete)?.({ errMsg });
+      this.events.protect(option.complete)({ errMsg });
     });
   }
 
