@@ -2,10 +2,11 @@ import { inspect } from 'node:util';
 import type { Clock } from '../src/clock';
 import type { FrameCodec } from '../src/codec';
 import { QueueFullError } from '../src/errors';
-import { type ReliableOptions, ReliableReceiver, ReliableSender, type UnackedMessage } from '../src/reliable';
+import type { ReliableOptions, UnackedMessage } from '../src/reliable';
 import { validateTopic } from '../src/topics';
 import { Deadline } from './deadline';
 import { ReliableFrame } from './reliable-frame';
+import { RestorableReceiver, RestorableSender } from './reliable-restore';
 import type { SessionJournal } from './session-journal';
 import type { StoredSession } from './session-store';
 import type { SendReliableOptions, ServerConnection, ServerSession, SessionEndReason } from './types';
@@ -40,8 +41,8 @@ export class Session implements ServerSession {
   private link: SessionLink | undefined;
   private isEnded = false;
   private detachedAt = 0;
-  private readonly sender: ReliableSender;
-  private readonly receiver: ReliableReceiver;
+  private readonly sender: RestorableSender;
+  private readonly receiver: RestorableReceiver;
   private readonly expiry: Deadline;
   /** Set when sessions are shared through a store: writes go through it and outputs wait for them. */
   private journal: SessionJournal | undefined;
@@ -55,7 +56,7 @@ export class Session implements ServerSession {
     private owner: SessionOwner,
   ) {
     this.user = user;
-    this.sender = new ReliableSender(owner.reliable);
+    this.sender = new RestorableSender(owner.reliable);
     // Timers run on the current owner's clock, so that a session kept across a server restart follows the new server.
     // No timer is armed while the session changes owner (see park), so no handle crosses from one clock to another.
     const clock: Clock = {
@@ -65,7 +66,7 @@ export class Session implements ServerSession {
     };
     // ACKs go to whichever connection the session is attached to when the timer fires.
     // With a shared store an ACK leaves only once the `recv` it reports is durable.
-    this.receiver = new ReliableReceiver(clock, owner.reliable, (recv) =>
+    this.receiver = new RestorableReceiver(clock, owner.reliable, (recv) =>
       this.journal ? this.journal.after(() => this.link?.sendAck(recv)) : this.link?.sendAck(recv),
     );
     this.expiry = new Deadline(clock, () => this.owner.end(this, 'expired'));

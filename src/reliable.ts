@@ -38,11 +38,12 @@ export interface UnackedMessage {
  * ACK covers it, and refuses (never drops) when its bounded buffer is full.
  */
 export class ReliableSender {
-  private queue: UnackedMessage[] = [];
+  // Protected for the server's RestorableSender, which refills a sender from a session store.
+  protected queue: UnackedMessage[] = [];
   private head = 0;
-  private bytes = 0;
-  private next = 1;
-  private released = 0;
+  protected bytes = 0;
+  protected next = 1;
+  protected released = 0;
 
   constructor(private readonly options: Readonly<ReliableOptions>) {}
 
@@ -118,27 +119,6 @@ export class ReliableSender {
     return out;
   }
 
-  /**
-   * Refills an empty sender from a session store (a session moved to another process): `acknowledged` is the last seq
-   * the peer acknowledged, `nextSeq` the seq the next message gets, `frames` the kept encoded frames in seq order, each
-   * above `acknowledged` and below `nextSeq`. Topic and payload are not stored: restored messages carry only the frame.
-   * @throws {RangeError} when the sender is not empty or the frames do not fit those bounds in order.
-   */
-  restore(acknowledged: number, nextSeq: number, frames: readonly { readonly seq: number; readonly frame: Uint8Array }[]): void {
-    if (this.next !== 1 || this.unacked !== 0) throw new RangeError('restore() needs an empty sender');
-    let last = acknowledged;
-    for (const { seq } of frames) {
-      if (!Number.isSafeInteger(seq) || seq <= last || seq >= nextSeq) throw new RangeError(`restored frame seq ${seq} is out of order or bounds`);
-      last = seq;
-    }
-    this.released = acknowledged;
-    this.next = nextSeq;
-    for (const { seq, frame } of frames) {
-      this.queue.push({ seq, topic: '', payload: undefined, frame });
-      this.bytes += frame.byteLength;
-    }
-  }
-
   /** A new session: numbering restarts at 1 and the unacknowledged messages are handed back, in order, to be re-sent. */
   reset(): UnackedMessage[] {
     const left = this.after(0);
@@ -159,8 +139,9 @@ export type ReceiveVerdict = 'deliver' | 'duplicate';
  * acknowledges cumulatively every `ackEvery` deliveries or `ackDelayMs` after the first unacknowledged one.
  */
 export class ReliableReceiver {
-  private delivered = 0;
-  private acked = 0;
+  // Protected for the server's RestorableReceiver, which sets `recv` from a session store.
+  protected delivered = 0;
+  protected acked = 0;
   private readonly timer: Timer;
 
   constructor(
@@ -220,12 +201,6 @@ export class ReliableReceiver {
     this.pause();
     this.delivered = 0;
     this.acked = 0;
-  }
-
-  /** Sets `recv` as restored from a session store. */
-  restore(recv: number): void {
-    this.delivered = recv;
-    this.acked = recv;
   }
 
   get ackPending(): boolean {

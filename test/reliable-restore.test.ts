@@ -1,12 +1,13 @@
-import { DEFAULT_RELIABLE, ReliableSender } from '../src/reliable';
+import { DEFAULT_RELIABLE } from '../src/reliable';
+import { RestorableSender } from '../server/reliable-restore';
 
-/* ReliableSender.restore: refilling a sender from a session store (a session moved to another process). */
+/* RestorableSender.restore: refilling a sender from a session store (a session moved to another process). */
 
 const frame = (seq: number) => new Uint8Array([0x94, 8, seq, 0xc0, 0xc0]);
 
-describe('ReliableSender.restore', () => {
+describe('RestorableSender.restore', () => {
   it('continues the numbering, keeps the frames for a resume and releases them on ACK', () => {
-    const sender = new ReliableSender(DEFAULT_RELIABLE);
+    const sender = new RestorableSender(DEFAULT_RELIABLE);
     sender.restore(4, 8, [5, 6, 7].map((seq) => ({ seq, frame: frame(seq) })));
     expect(sender.acknowledged).toBe(4);
     expect(sender.nextSeq).toBe(8);
@@ -24,21 +25,21 @@ describe('ReliableSender.restore', () => {
   });
 
   it('counts restored frames against the limits', () => {
-    const sender = new ReliableSender({ ...DEFAULT_RELIABLE, maxUnacked: 2 });
+    const sender = new RestorableSender({ ...DEFAULT_RELIABLE, maxUnacked: 2 });
     sender.restore(0, 3, [1, 2].map((seq) => ({ seq, frame: frame(seq) })));
     expect(() => sender.reserve(1)).toThrow('await acknowledgement');
   });
 
   it('refuses frames out of order or outside (acknowledged, nextSeq), and a sender already in use', () => {
-    expect(() => new ReliableSender(DEFAULT_RELIABLE).restore(4, 8, [{ seq: 4, frame: frame(4) }])).toThrow(RangeError);
-    expect(() => new ReliableSender(DEFAULT_RELIABLE).restore(0, 3, [{ seq: 3, frame: frame(3) }])).toThrow(RangeError);
+    expect(() => new RestorableSender(DEFAULT_RELIABLE).restore(4, 8, [{ seq: 4, frame: frame(4) }])).toThrow(RangeError);
+    expect(() => new RestorableSender(DEFAULT_RELIABLE).restore(0, 3, [{ seq: 3, frame: frame(3) }])).toThrow(RangeError);
     expect(() =>
-      new ReliableSender(DEFAULT_RELIABLE).restore(0, 5, [
+      new RestorableSender(DEFAULT_RELIABLE).restore(0, 5, [
         { seq: 2, frame: frame(2) },
         { seq: 1, frame: frame(1) },
       ]),
     ).toThrow(RangeError);
-    const used = new ReliableSender(DEFAULT_RELIABLE);
+    const used = new RestorableSender(DEFAULT_RELIABLE);
     used.reserve(1);
     used.commit('t', 1, frame(1));
     expect(() => used.restore(0, 2, [])).toThrow(RangeError);
