@@ -2,6 +2,7 @@ import { Channel, type ChannelStats } from './channel';
 import type { ChannelOptions } from './channel-options';
 import { type Clock, systemClock, Timer } from './clock';
 import { UsageErrorCode } from './codes';
+import { withDefaults } from './defaults';
 import { UsageError } from './errors';
 import type { Lifecycle } from './lifecycle';
 import type { Subscriber } from './router';
@@ -49,15 +50,10 @@ export class ConnectionManager {
     if (!options || !options.transport || typeof options.transport.connect !== 'function') {
       throw new UsageError(UsageErrorCode.InvalidOption, 'ConnectionManager needs a transport, e.g. wxTransport(wx)');
     }
-    this.options = {
-      transport: options.transport,
-      lifecycle: options.lifecycle,
-      clock: options.clock ?? systemClock,
-      random: options.random ?? Math.random,
-      maxSockets: options.maxSockets ?? DEFAULT_MANAGER_OPTIONS.maxSockets,
-      hideGraceMs: options.hideGraceMs ?? DEFAULT_MANAGER_OPTIONS.hideGraceMs,
-      showStaggerMs: options.showStaggerMs ?? DEFAULT_MANAGER_OPTIONS.showStaggerMs,
-    };
+    this.options = withDefaults<ManagerOptions>(
+      Object.assign({ transport: options.transport, lifecycle: undefined, clock: systemClock, random: Math.random }, DEFAULT_MANAGER_OPTIONS),
+      options,
+    );
     for (const name of ['maxSockets', 'hideGraceMs', 'showStaggerMs'] as const) {
       const value = this.options[name];
       if (typeof value !== 'number' || !(value >= 0) || (name === 'maxSockets' && !(value >= 1))) {

@@ -74,59 +74,26 @@ export class MsgpackDecoder {
     if (b < 0x90) return this.map(b & 0x0f, depth);
     if (b < 0xa0) return this.array(b & 0x0f, depth);
     if (b < 0xc0) return this.str(b & 0x1f);
-    switch (b) {
-      case 0xc0:
-        return null;
-      case 0xc2:
-        return false;
-      case 0xc3:
-        return true;
-      case 0xc4:
-      case 0xc5:
-      case 0xc6:
-        return this.bin(this.uint(1 << (b - 0xc4)));
-      case 0xc7:
-      case 0xc8:
-      case 0xc9:
-        return this.ext(this.uint(1 << (b - 0xc7)));
-      case 0xca:
-        return this.float(4);
-      case 0xcb:
-        return this.float(8);
-      case 0xcc:
-      case 0xcd:
-      case 0xce:
-        return this.uint(1 << (b - 0xcc));
-      case 0xcf:
-        return this.uint(4) * TWO_32 + this.uint(4);
-      case 0xd0:
-      case 0xd1:
-      case 0xd2: {
-        // Sign-extend from 8, 16 or 32 bits.
-        const shift = 32 - (8 << (b - 0xd0));
-        return (this.uint(1 << (b - 0xd0)) << shift) >> shift;
-      }
-      case 0xd3:
-        return (this.uint(4) | 0) * TWO_32 + this.uint(4);
-      case 0xd4:
-      case 0xd5:
-      case 0xd6:
-      case 0xd7:
-      case 0xd8:
-        return this.ext(1 << (b - 0xd4));
-      case 0xd9:
-      case 0xda:
-      case 0xdb:
-        return this.str(this.uint(1 << (b - 0xd9)));
-      case 0xdc:
-      case 0xdd:
-        return this.array(this.uint(b === 0xdc ? 2 : 4), depth);
-      case 0xde:
-      case 0xdf:
-        return this.map(this.uint(b === 0xde ? 2 : 4), depth);
-      default:
-        throw malformed(`byte 0xc1 at ${at} is never used in msgpack`);
+    // 0xc0 to 0xdf, in runs that share a decoding.
+    if (b <= 0xc3) {
+      if (b === 0xc1) throw malformed(`byte 0xc1 at ${at} is never used in msgpack`);
+      return b === 0xc0 ? null : b === 0xc3;
     }
+    if (b <= 0xc6) return this.bin(this.uint(1 << (b - 0xc4)));
+    if (b <= 0xc9) return this.ext(this.uint(1 << (b - 0xc7)));
+    if (b <= 0xcb) return this.float(b === 0xca ? 4 : 8);
+    if (b <= 0xce) return this.uint(1 << (b - 0xcc));
+    if (b === 0xcf) return this.uint(4) * TWO_32 + this.uint(4);
+    if (b <= 0xd2) {
+      // Sign-extend from 8, 16 or 32 bits.
+      const shift = 32 - (8 << (b - 0xd0));
+      return (this.uint(1 << (b - 0xd0)) << shift) >> shift;
+    }
+    if (b === 0xd3) return (this.uint(4) | 0) * TWO_32 + this.uint(4);
+    if (b <= 0xd8) return this.ext(1 << (b - 0xd4));
+    if (b <= 0xdb) return this.str(this.uint(1 << (b - 0xd9)));
+    if (b <= 0xdd) return this.array(this.uint(b === 0xdc ? 2 : 4), depth);
+    return this.map(this.uint(b === 0xde ? 2 : 4), depth);
   }
 
   private array(n: number, depth: number): unknown[] {
