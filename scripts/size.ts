@@ -14,12 +14,14 @@ import { packageRoot } from './package-root';
 export const BUNDLE_TARGET_GZIP_BYTES = 16 * 1024;
 
 /**
- * The ceiling `npm test` enforces today, bytes: 24 KB. The target above is not met yet: 23.4 KB (28.1 KB with
- * @msgpack/msgpack and eventemitter3; 23.9 KB with the runtime's own codec; 23.4 KB once the device bundle left out
- * the browser-only webSocketTransport and the TextEncoder stand-in). The ceiling keeps it from growing while the
- * runtime is slimmed, and comes down to the target once it is reached.
+ * The ceiling `npm test` enforces today, bytes: 22.5 KB. The target above is not met yet: 22.1 KB, 22,592 bytes
+ * (28.1 KB with @msgpack/msgpack and eventemitter3; 23.9 KB with the runtime's own codec; 23,420 bytes once the
+ * device bundle left out the browser-only webSocketTransport and the TextEncoder stand-in; 22,592 after the size diet
+ * of issue 7: no down-levelled spread helpers, table-driven option checks, server-only session restore moved to
+ * server/). The ceiling keeps it from growing while the runtime is slimmed, and comes down to the target once it is
+ * reached.
  */
-export const BUNDLE_BUDGET_GZIP_BYTES = 24 * 1024;
+export const BUNDLE_BUDGET_GZIP_BYTES = 22.5 * 1024;
 
 /** One row of the size table. */
 export interface SizeRow {
