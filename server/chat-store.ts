@@ -41,7 +41,8 @@ export interface PresenceEntry {
 
 /**
  * How {@link ChatStore.present} treats an entry someone else owns: `join` takes it over (the session is served here
- * now); `refresh` leaves it alone (this copy is stale), renewing only its own entries and adding back missing ones.
+ * now) and clears a tombstone {@link ChatStore.absent} left; `refresh` leaves it alone (this copy is stale), renewing
+ * only its own entries and adding back missing ones that are not tombstoned.
  */
 export type PresenceMode = 'join' | 'refresh';
 
@@ -95,11 +96,15 @@ export interface ChatStore {
    * unless renewed: a process that dies without removing its members loses them after that.
    */
   present(room: string, entries: readonly PresenceEntry[], ttlMs: number, mode: PresenceMode): Promise<void>;
-  /** Removes `entry.publicId` from `room`'s presence if `entry.owner` still owns it; else changes nothing. */
-  absent(room: string, entry: PresenceEntry): Promise<void>;
+  /**
+   * Removes `entry.publicId` from `room`'s presence if `entry.owner` still owns it (else changes nothing), and then, if
+   * `rememberMs` > 0, keeps a tombstone for that long: a `refresh` does not add the id back meanwhile (an older copy of
+   * the session, on a process that has not yet learnt that it moved, still renews it), a `join` clears it.
+   */
+  absent(room: string, entry: PresenceEntry, rememberMs: number): Promise<void>;
   /** `room`'s unexpired presence (expired entries are dropped first): the first `limit` ids and the count. */
   presence(room: string, limit: number): Promise<PresencePage>;
   on<K extends keyof ChatStoreEvents & string>(event: K, listener: (context: ChatStoreEvents[K]) => void): () => void;
-  /** Releases its connections; resolves once they are closed. */
+  /** Releases its connections; resolves once they are closed. Closing again answers the first close. */
   close(): Promise<void>;
 }

@@ -3,6 +3,9 @@ import { type Clock, Timer } from '../src/clock';
 import type { ChatStore, PresenceEntry } from './chat-store';
 import type { ServerSession } from './types';
 
+/** Most entries one renewal sends to the store at once. */
+export const RENEWAL_SLICE = 500;
+
 /** A room as the keeper sees it: its key and this process's member sessions there. */
 export interface PresentRoom {
   readonly key: string;
@@ -29,10 +32,16 @@ export class PresenceKeeper {
   private dueAt = 0;
   private stopped = false;
 
+  /**
+   * @param rememberMs How long a leave's tombstone keeps other copies' renewals from listing the session again: at
+   *   least as long as an older copy of it may live on in a process that has not learnt that it moved (the resume
+   *   window) plus `ttlMs`.
+   */
   constructor(
     private readonly clock: Clock,
     private readonly store: ChatStore,
     private readonly ttlMs: number,
+    private readonly rememberMs: number,
     private readonly rooms: () => Iterable<PresentRoom>,
   ) {
     this.periodMs = Math.max(1, Math.floor(ttlMs / 3));
@@ -58,9 +67,13 @@ export class PresenceKeeper {
     return this.store.present(room, [this.entry(session)], this.ttlMs, 'join');
   }
 
-  /** Removes `session` from `room` if this copy still owns the entry. Never rejects: an entry left behind expires. */
-  hide(room: string, session: ServerSession): Promise<void> {
-    return this.store.absent(room, this.entry(session)).catch(() => undefined);
+  /**
+   * Removes `session` from `room` if this copy still owns the entry, leaving a tombstone unless `moved` (the session
+   * lives on elsewhere, where its new copy lists it and must be able to list it again). Never rejects: when the store
+   * cannot be reached the entry stays listed until it expires, `ttlMs` after its last renewal.
+   */
+  hide(room: string, session: ServerSession, moved = false): Promise<void> {
+    return this.store.absent(room, this.entry(session), moved ? 0 : this.rememberMs).catch(() => undefined);
   }
 
   /**
@@ -72,7 +85,10 @@ export class PresenceKeeper {
     for (const room of this.rooms()) {
       if (room.members.size === 0) continue;
       const entries = [...room.members].map((session) => this.entry(session));
-      calls.push(this.store.present(room.key, entries, this.ttlMs, 'refresh').catch(() => undefined));
+      // In slices: one script with a huge room's every member would hold Redis (it runs scripts alone) for too long.
+      for (let start = 0; start < entries.length; start += RENEWAL_SLICE) {
+        calls.push(this.store.present(room.key, entries.slice(start, start + RENEWAL_SLICE), this.ttlMs, 'refresh').catch(() => undefined));
+      }
     }
     return Promise.all(calls).then(() => undefined);
   }

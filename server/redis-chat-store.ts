@@ -20,7 +20,7 @@ import { PRESENCE_SCRIPTS, type PresenceCommands, presenceKeys } from './redis-p
  *   ms:<prefix>:room:{<room>}:mids     HASH    mid -> "<id>:<ts>", the newest dedupeSize
  *   ms:<prefix>:room:{<room>}:midlog   LIST    the same mids, oldest first, to know which to forget
  *   channel ms:<prefix>:room:{<room>}  pub/sub the history member of each new message
- *   ms:<prefix>:room:{<room>}:presence, :owners, :roster   who is in the room (server/redis-presence.ts)
+ *   ms:<prefix>:room:{<room>}:presence, :owners, :roster, :left   who is in the room (server/redis-presence.ts)
  *
  * Every key gets `roomTtlMs` again on each message. One script does it all, so a message's id, its place in the
  * history and its publication are one atomic step: publication order is id order.
@@ -99,6 +99,8 @@ class RedisChatStore implements ChatStore {
   private readonly encoder = new MsgpackEncoder({ maxDepth: 64 });
   private readonly decoder = new MsgpackDecoder({ ...DEFAULT_CODEC_LIMITS, maxDepth: 66 });
   private down = false;
+  /** The first {@link close}, which every later one answers with. */
+  private closing: Promise<void> | undefined;
 
   constructor(options: Readonly<Partial<RedisChatStoreOptions>> & { url: string }) {
     if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) invalid('url', String(options.url));
@@ -112,6 +114,9 @@ class RedisChatStore implements ChatStore {
       enableOfflineQueue: false,
       // A command cut by a lost connection was refused to its client: it must not run later behind its back.
       autoResendUnfulfilledCommands: false,
+      // close() falls back to disconnect() on a connection that cannot quit (Redis away): ioredis then waits this long
+      // for a stream that has often closed already, on a timer nothing clears, which kept the process alive 2 s.
+      disconnectTimeout: 100,
       retryStrategy: (times: number) => Math.min(50 * times, 1000) };
     this.commands = new Redis(options.url, connection) as Redis & AppendCommand & PresenceCommands;
     this.commands.defineCommand('chatAppend', { numberOfKeys: 5, lua: APPEND });
@@ -190,8 +195,9 @@ class RedisChatStore implements ChatStore {
     await this.call(() => this.commands.chatPresent(...presenceKeys(this.key(room)), ...args));
   }
 
-  async absent(room: string, entry: PresenceEntry): Promise<void> {
-    await this.call(() => this.commands.chatAbsent(...presenceKeys(this.key(room)), entry.publicId, entry.owner));
+  async absent(room: string, entry: PresenceEntry, rememberMs: number): Promise<void> {
+    const remember = String(Math.max(0, Math.floor(rememberMs)));
+    await this.call(() => this.commands.chatAbsent(...presenceKeys(this.key(room)), entry.publicId, entry.owner, remember));
   }
 
   async presence(room: string, limit: number): Promise<PresencePage> {
@@ -203,7 +209,13 @@ class RedisChatStore implements ChatStore {
     return this.events.on(event, listener);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // Once: a second quit() rejects, and the disconnect() it would fall back to arms a timer that outlives the caller.
+    this.closing ??= this.shut();
+    return this.closing;
+  }
+
+  private async shut(): Promise<void> {
     this.listeners.clear();
     await Promise.all([this.commands, this.subscriber].map((redis) => redis.quit().catch(() => redis.disconnect())));
   }

@@ -55,6 +55,8 @@ class RedisGameBroker implements GameBroker {
   private readonly decoder = new MsgpackDecoder({ ...DEFAULT_CODEC_LIMITS, maxDepth: 4 });
   private down = false;
   private closed = false;
+  /** The first {@link close}, which every later one answers with. */
+  private closing: Promise<void> | undefined;
 
   constructor(options: Readonly<Partial<RedisGameBrokerOptions>> & { url: string }) {
     if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) invalid('url', String(options.url));
@@ -66,6 +68,9 @@ class RedisGameBroker implements GameBroker {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
+      // close() falls back to disconnect() on a connection that cannot quit (Redis away): ioredis then waits this long
+      // for a stream that has often closed already, on a timer nothing clears, which kept the process alive 2 s.
+      disconnectTimeout: 100,
       retryStrategy: (times: number) => Math.min(50 * times, 1000),
     };
     this.publisher = new Redis(options.url, connection);
@@ -123,7 +128,13 @@ class RedisGameBroker implements GameBroker {
     return this.events.on(event, listener);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // Once: a second quit() rejects, and the disconnect() it would fall back to arms a timer that outlives the caller.
+    this.closing ??= this.shut();
+    return this.closing;
+  }
+
+  private async shut(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
     await Promise.all([this.publisher, this.subscriber].map((redis) => redis.quit().catch(() => redis.disconnect())));

@@ -143,6 +143,7 @@ export async function createRedisSessionStore(options: Readonly<Partial<RedisSes
 
 class RedisSessionStore implements SharedSessionStore {
   readonly owner = randomBytes(6).toString('base64url');
+  private closing: Promise<void> | undefined;
   private readonly prefix: string;
   private readonly memoryMs: number;
   private readonly redis: Redis & SessionCommands;
@@ -166,6 +167,9 @@ class RedisSessionStore implements SharedSessionStore {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
+      // close() falls back to disconnect() on a connection that cannot quit (Redis away): ioredis then waits this long
+      // on a timer nothing clears, which would keep the process alive.
+      disconnectTimeout: 100,
       retryStrategy: (times: number) => Math.min(50 * times, 1000),
     };
     this.redis = new Redis(options.url, connection) as Redis & SessionCommands;
@@ -256,7 +260,12 @@ class RedisSessionStore implements SharedSessionStore {
     return this.handoff.serve(release);
   }
 
-  async close(): Promise<void> {
+  /** Idempotent: a second call gets the first one's promise. */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
     await this.handoff.close();
     await Promise.all(
       [this.redis, this.subscriber].map(async (redis) => {

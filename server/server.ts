@@ -126,6 +126,11 @@ export class ReferenceServer {
     return this.options.clock;
   }
 
+  /** How long a session waits for its client after a disconnect (the `resumeWindowMs` option), ms. */
+  get resumeWindowMs(): number {
+    return this.options.resumeWindowMs;
+  }
+
   /** Where the server listens, once `listen()` resolved. */
   get address(): ListenAddress | undefined {
     return this.listening;

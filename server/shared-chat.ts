@@ -47,7 +47,9 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
   /** What to await first: nothing (and so no extra turn) unless `session` is re-joining. */
   const settled = (session: ServerSession): Promise<void> | undefined => rejoining.get(session);
   const sizer = new MsgpackEncoder({ maxDepth: 64 });
-  const presence = new PresenceKeeper(server.clock, store, o.presenceTtlMs, () => rooms.values());
+  // A leave's tombstone outlives any older copy of the session that a process cut from the store may still hold and
+  // renew: such a copy ends with its resume window at the latest, and its last renewal expires presenceTtlMs later.
+  const presence = new PresenceKeeper(server.clock, store, o.presenceTtlMs, server.resumeWindowMs + o.presenceTtlMs, () => rooms.values());
 
   const answer = (session: ServerSession, said: ChatSaid): void => {
     // One slow client must not fail the handler: its session ends and it resyncs.
@@ -150,15 +152,18 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
     return room;
   };
 
-  /** Resolves once the store has removed the session's presence there (or could not: the entry then expires). */
-  const leave = (session: ServerSession, room: LocalRoom): Promise<void> => {
+  /**
+   * Resolves once the store has removed the session's presence there, or could not (the entry then stays listed until
+   * it expires, presenceTtlMs after its last renewal). `moved`: this copy ended because the session moved on.
+   */
+  const leave = (session: ServerSession, room: LocalRoom, moved = false): Promise<void> => {
     room.members.delete(session);
     noteRoom(session, room.key, undefined);
     const mine = joined.get(session);
     mine?.delete(room);
     if (mine?.size === 0) joined.delete(session);
     if (room.members.size === 0 && !room.closed) close(room);
-    return presence.hide(room.key, session);
+    return presence.hide(room.key, session, moved);
   };
 
   /** The room `payload` names, which `session` must be a member of. @throws {ChatError} `bad_request`, `not_member`. */
@@ -279,7 +284,9 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
       if (rejoining.size > 0) await settled(session);
       const room = field(payload, 'room');
       const target = rooms.get(keyOf(room));
-      // Answered once the other processes no longer list the session there.
+      // Answered once the other processes no longer list the session there, or, when the store cannot be reached,
+      // once it is no member here: a leave is never refused (the preset has already forgotten the room), and the
+      // entry left behind expires presenceTtlMs after its last renewal.
       if (target?.members.has(session)) await leave(session, target);
       return { room };
     }),
@@ -304,8 +311,8 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
       if (all.length === 0) return;
       rejoining.set(session, Promise.all(all).then(() => void rejoining.delete(session)));
     }),
-    server.events.on('sessionEnd', ({ session }) => {
-      for (const room of [...(joined.get(session) ?? [])]) void leave(session, room);
+    server.events.on('sessionEnd', ({ session, reason }) => {
+      for (const room of [...(joined.get(session) ?? [])]) void leave(session, room, reason === 'moved');
     }),
     // Sessions end after this (and leave their rooms); no renewal is due once the server has closed.
     server.events.on('close', () => presence.stop()),
