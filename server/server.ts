@@ -191,7 +191,11 @@ export class ReferenceServer {
     const state = this.options.state;
     const keep = options.keepSessions ?? state.shared;
     // Before any listener runs, so that one calling close() again gets this same promise.
-    this.closing = Promise.all([listenerClosed, ...sockets.map((c) => c.whenClosed)]).then(() => state.release(this));
+    // Sessions left in a shared store write what it lacks before the close is over (attached ones end as their
+    // connections close).
+    this.closing = Promise.all([listenerClosed, ...sockets.map((c) => c.whenClosed)])
+      .then(() => this.registry.stored())
+      .then(() => state.release(this));
     this.emitter.emit('close', { code, reason });
     // Sessions waiting for a resume end (or are kept) now; attached ones as their connections close.
     this.registry.close(keep);

@@ -35,6 +35,8 @@ export class SessionJournal {
   private handingOver: Promise<boolean> | undefined;
   /** Called as each write in flight is answered (a handover waits for them all). */
   private answered: (() => void)[] = [];
+  /** Set once {@link finish} began: nothing is written any more but its last write. */
+  private finishing: Promise<boolean> | undefined;
 
   /**
    * @param recv and `sent`: what is already durable (0 for a new session).
@@ -149,6 +151,17 @@ export class SessionJournal {
     else fn();
   }
 
+  /**
+   * The server is closing and leaves the session in the store for the other processes: waits for the writes in
+   * flight, then writes everything this copy holds that the store lacks (what a failure kept back, what is pending),
+   * asking `again()` whether to try once more each time the store cannot be reached, and stops. True once durable (or
+   * when there was nothing left to write).
+   */
+  finish(again: () => Promise<boolean>): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    return (this.finishing ??= this.lastWrite(again).finally(() => this.stop()));
+  }
+
   /** The session ended here: nothing more is written or let out. */
   stop(): void {
     this.stopped = true;
@@ -168,7 +181,7 @@ export class SessionJournal {
 
   private flush(): void {
     // Suspended: the batch stays pending, and goes with the repair (or the handover).
-    if (!this.pending || this.stopped || this.unstored || this.handingOver) return;
+    if (!this.pending || this.stopped || this.unstored || this.handingOver || this.finishing) return;
     const write = merge(this.retry, this.pending);
     this.retry = undefined;
     this.pending = undefined;
@@ -237,6 +250,19 @@ export class SessionJournal {
     // Given up: the session ends here ('moved'); whatever is recorded from now on is the next owner's business.
     this.lose();
     return true;
+  }
+
+  private async lastWrite(again: () => Promise<boolean>): Promise<boolean> {
+    for (;;) {
+      while (this.inFlight.length > 0 || this.repairing || this.handingOver) {
+        if (this.repairing || this.handingOver) await (this.repairing ?? this.handingOver)?.catch(() => undefined);
+        else await new Promise<void>((resolve) => this.answered.push(resolve));
+        if (this.stopped) return false;
+      }
+      if (!this.unstored && !this.pending && !this.retry) return true;
+      if (await this.writeEverything(false)) return true;
+      if (this.stopped || !(await again())) return false;
+    }
   }
 
   /**

@@ -264,6 +264,21 @@ export class Session implements ServerSession {
   release(): SessionLink | undefined {
     this.isEnded = true;
     this.journal?.stop();
+    return this.free();
+  }
+
+  /**
+   * Frees the session as {@link release} does, but with a shared store writes what the store lacks first (the server
+   * is closing and leaves the session there for the other processes); `again` says whether to try once more after a
+   * failed write. Resolves true once durable.
+   */
+  releaseToStore(again: () => Promise<boolean>): { link: SessionLink | undefined; stored: Promise<boolean> } {
+    this.isEnded = true;
+    const stored = this.journal ? this.journal.finish(again) : Promise.resolve(true);
+    return { link: this.free(), stored };
+  }
+
+  private free(): SessionLink | undefined {
     this.expiry.cancel();
     this.receiver.reset();
     this.sender.reset();

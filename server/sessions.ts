@@ -53,6 +53,13 @@ export interface OpenedSession {
 export { LOST_SESSION_MEMORY_COUNT, LOST_SESSION_MEMORY_MS };
 
 /**
+ * How long a closing server keeps trying to write what its sessions hold that the shared store lacks (a journal an
+ * outage suspended), ms: `close()` waits for it, so that no other process resumes a session behind what this one
+ * applied.
+ */
+export const CLOSE_WRITE_MS = 5_000;
+
+/**
  * The server's sessions: creates one per new client, resumes it for a HELLO that names it within the resume window,
  * keeps it that long after each disconnect and then frees it, so that memory returns to zero when clients leave.
  * They are kept in the server's {@link ServerState}: sessions a previous server left there are adopted, and this
@@ -74,6 +81,9 @@ export class Sessions implements SessionOwner, SessionView {
   /** Stops serving other processes' requests for this process's sessions. */
   private readonly stopServing: (() => void) | undefined;
   private readonly stopRetrying: (() => void) | undefined;
+  /** The last writes of sessions a closing server left in the shared store. */
+  private readonly lastWrites = new Set<Promise<boolean>>();
+  private closeDeadline = 0;
 
   constructor(options: ResolvedServerOptions, private readonly events: Emitter<ServerEventMap>) {
     this.clock = options.clock;
@@ -161,7 +171,15 @@ export class Sessions implements SessionOwner, SessionView {
       // closing server leaves its sessions there for the others.
       this.shared?.remove(session.id, session.recv).catch(() => undefined);
     }
-    const link = session.release();
+    let link: SessionLink | undefined;
+    if (reason === 'server_closed' && this.shared) {
+      // Left in the store for the other processes: what this copy holds that the store lacks is written first.
+      const released = session.releaseToStore(this.tryAgain);
+      link = released.link;
+      this.lastWrites.add(released.stored);
+    } else {
+      link = session.release();
+    }
     // Only an overflow ends a session whose client is still connected: make it come back and resync.
     if (reason === 'overflow') link?.shutdown(CloseCode.ServerRestart, 'session dropped: reliable buffer full');
     // Another process took it, or the store failed: the client resumes from what is stored.
@@ -170,11 +188,36 @@ export class Sessions implements SessionOwner, SessionView {
   }
 
   /**
+   * Resolves once the sessions a closing server ended have written what the shared store lacked (or gave up at
+   * {@link CLOSE_WRITE_MS}): call it after every connection closed, as attached sessions end then.
+   */
+  async stored(): Promise<void> {
+    if (this.lastWrites.size === 0) return;
+    // Real time, whatever the server's clock: a write into a dead link is never answered, and a close must end.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, this.closeDeadline - this.clock.now()));
+      timer.unref();
+    });
+    await Promise.race([Promise.all(this.lastWrites), late]);
+    clearTimeout(timer);
+  }
+
+  /** After a failed last write: true (try again) 200 ms later, false once the close has no time left. */
+  private readonly tryAgain = (): Promise<boolean> =>
+    new Promise((resolve) => {
+      const left = this.closeDeadline - this.clock.now();
+      if (left <= 0) return resolve(false);
+      this.clock.setTimeout(() => resolve(true), Math.min(200, left));
+    });
+
+  /**
    * The server is closing: detached sessions end now, attached ones as their connections close; or, with `keep`, they
    * all stay in the state, without a timer, for the next server to adopt.
    */
   close(keep: boolean): void {
     this.closing = true;
+    this.closeDeadline = this.clock.now() + CLOSE_WRITE_MS;
     this.keeping = keep;
     if (this.refreshTimer !== undefined) this.clock.clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;

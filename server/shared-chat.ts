@@ -312,7 +312,9 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
       rejoining.set(session, Promise.all(all).then(() => void rejoining.delete(session)));
     }),
     server.events.on('sessionEnd', ({ session, reason }) => {
-      for (const room of [...(joined.get(session) ?? [])]) void leave(session, room, reason === 'moved');
+      // A copy that moved on, or that a closing server left in the session store, leaves no tombstone: the session may
+      // live on elsewhere and be listed there (without a session store nobody else holds a copy to keep out).
+      for (const room of [...(joined.get(session) ?? [])]) void leave(session, room, reason === 'moved' || reason === 'server_closed');
     }),
     // Sessions end after this (and leave their rooms); no renewal is due once the server has closed.
     server.events.on('close', () => presence.stop()),

@@ -204,6 +204,44 @@ describeWithRedis('sessions handed over between live processes on Redis', () => 
     expect([one.server.sessions.size, two.server.sessions.size]).toEqual([0, 1]);
   });
 
+  it('a process closed once Redis is back writes what it applied before it goes: the client resumes on the other process, every message once', async () => {
+    redis = await startRedisServer();
+    const [one, two] = [await startNode(), await startNode()];
+    const { client, balancer } = await clientOn(one.port);
+    client.send(0, 10);
+    await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
+    await client.acked();
+
+    // Redis goes away while the client keeps sending: process 1 applies what comes before its write fails.
+    await redis.stop();
+    client.send(10, 20);
+    await client.until(() => client.retries.length >= 1, 'the close');
+    const session = one.sessions[0] as ServerSession;
+    for (let n = 0; n < 5; n++) session.sendReliable('down', n);
+    // The client is kept away until process 1 is gone: no handoff can help here.
+    balancer.refuse();
+    expect(one.up.length).toBeGreaterThan(10);
+
+    // Redis is back and process 1 shuts down (a deploy): close() first writes what the session applied and kept.
+    await redis.start();
+    await one.server.close({ code: 4000, reason: 'server restarting' });
+    await one.store.close();
+    expect(session.ended).toBe(true);
+
+    // The client reaches process 2, which takes the session from Redis at once (process 1 is not alive any more).
+    balancer.retarget(two.port);
+    const resumed = next(client.channel, 'open');
+    balancer.pass();
+    expect((await resumed).resumed).toBe(true);
+    client.send(20, 25);
+    await client.acked();
+    await client.until(() => client.got.echo.length >= 25 && client.got.down.length >= 5, '25 echoes and 5 down');
+    expect([...one.up, ...two.up]).toEqual(range(0, 25));
+    expect(client.got.echo).toEqual(range(0, 25));
+    expect(client.got.down).toEqual(range(0, 5));
+    expect(client.resyncs).toEqual([]);
+  });
+
   it('a client moved while process 1 has writes in flight (slow Redis link) gets them applied once, not twice', async () => {
     redis = await startRedisServer({ durable: false });
     const slow = await startFaultProxy({ targetPort: redis.port });
