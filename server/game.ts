@@ -3,6 +3,7 @@ import { Timer } from '../src/clock';
 import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
 import type { GameBroker, PlayerPosition, WorldUpdate } from './game-broker';
+import { RemoteWorld } from './game-world';
 import type { ReferenceServer } from './server';
 import { Session } from './session';
 import type { ServerSession } from './types';
@@ -70,13 +71,6 @@ interface Player {
   dirty: boolean;
 }
 
-/** What was last heard from another process's game. */
-interface RemoteGame {
-  heardAt: number;
-  players: Readonly<Record<string, PlayerPosition>>;
-  count: number;
-}
-
 /**
  * Installs a minimal authoritative game loop on `server`:
  *
@@ -116,37 +110,15 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
   const players = new Map<ServerSession, Player>();
   /** This game's token in the world's updates: its own come back from the broker and are skipped. */
   const owner = randomBytes(6).toString('base64url');
-  /** The other processes' latest updates, oldest heard first. */
-  const remote = new Map<string, RemoteGame>();
-  let remoteCount = 0;
+  const remote = new RemoteWorld(maxRemotePlayers, remoteTimeoutMs);
   let tick = 0;
   let statesDropped = 0;
   /** When the next tick is due: an absolute clock time, so a timer that fires late never shifts the schedule. */
   let nextAt = 0;
 
-  const forget = (key: string, game: RemoteGame): void => {
-    remote.delete(key);
-    remoteCount -= game.count;
-  };
-
   const hear = (update: WorldUpdate): void => {
     // Nobody here to show them to: keep nothing (the first tick after a join hears them again).
-    if (update.owner === owner || players.size === 0) return;
-    const previous = remote.get(update.owner);
-    if (previous) forget(update.owner, previous);
-    const ids = Object.keys(update.players);
-    const room = maxRemotePlayers - remoteCount;
-    if (ids.length === 0 || room <= 0) return;
-    let kept = update.players;
-    if (ids.length > room) {
-      const cut: Record<string, PlayerPosition> = {};
-      for (const id of ids.slice(0, room)) cut[id] = update.players[id] as PlayerPosition;
-      kept = cut;
-    }
-    const count = Math.min(ids.length, room);
-    // Re-inserted, so the map stays in the order heard: the latest listing of an id another process also lists wins.
-    remote.set(update.owner, { heardAt: clock.now(), players: kept, count });
-    remoteCount += count;
+    if (update.owner !== owner && players.size > 0) remote.hear(update, clock.now());
   };
 
   /** With a shared session store, the session keeps the player's state, written with that session's next write. */
@@ -171,17 +143,7 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
       if (player.session.connection) local[player.id] = { x: player.x, y: player.y };
     }
     broker?.publish({ owner, tick, players: local });
-    for (const [key, game] of remote) {
-      if (now - game.heardAt < remoteTimeoutMs) break;
-      forget(key, game);
-    }
-    let positions = local;
-    if (remote.size > 0) {
-      positions = {};
-      for (const game of remote.values()) Object.assign(positions, game.players);
-      // This process holds these sessions: its own positions win over another's listing (a player moving away).
-      Object.assign(positions, local);
-    }
+    const positions = remote.merge(local, now);
     for (const player of players.values()) {
       const state: GameState = { tick, serverTime, players: positions, lastInput: player.lastInput };
       try {
@@ -215,7 +177,7 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
   const stopLoop = (): void => {
     timer.cancel();
     broker?.publish({ owner, tick, players: {} });
-    for (const [key, game] of remote) forget(key, game);
+    remote.clear();
   };
 
   const remove = (session: ServerSession): void => {
@@ -267,7 +229,7 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
       return players.size;
     },
     get remotePlayers() {
-      return remoteCount;
+      return remote.players;
     },
     get tick() {
       return tick;
