@@ -110,7 +110,9 @@ class RedisChatStore implements ChatStore {
     if (!Number.isSafeInteger(this.ttlMs) || this.ttlMs < 1000) invalid('roomTtlMs', String(this.ttlMs));
     // Fail fast rather than queue: a say the store cannot take must be refused now, while the client still holds it.
     const connection = {
-      maxRetriesPerRequest: 1,
+      // 0, not 1: with 1, a command in flight when the link drops is never settled if the first reconnect succeeds
+      // (ioredis swaps its command queue); with 0 every command in flight is rejected as the connection closes.
+      maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
       // A command cut by a lost connection was refused to its client: it must not run later behind its back.
       autoResendUnfulfilledCommands: false,

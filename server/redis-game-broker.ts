@@ -65,7 +65,9 @@ class RedisGameBroker implements GameBroker {
     this.channel = `ms:${prefix}:game:world`;
     // Fail fast rather than queue: a position sent late is worse than none, the next tick has a newer one.
     const connection = {
-      maxRetriesPerRequest: 1,
+      // 0, not 1: with 1, a command in flight when the link drops is never settled if the first reconnect succeeds
+      // (ioredis swaps its command queue); with 0 every command in flight is rejected as the connection closes.
+      maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
       // close() falls back to disconnect() on a connection that cannot quit (Redis away): ioredis then waits this long

@@ -164,7 +164,9 @@ class RedisSessionStore implements SharedSessionStore {
     if (!clock || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') invalid('clock', typeof clock);
     // Fail fast and never resend: a write cut by a lost connection must not land later, after newer ones.
     const connection = {
-      maxRetriesPerRequest: 1,
+      // 0, not 1: with 1, a command in flight when the link drops is never settled if the first reconnect succeeds
+      // (ioredis swaps its command queue); with 0 every command in flight is rejected as the connection closes.
+      maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
       // close() falls back to disconnect() on a connection that cannot quit (Redis away): ioredis then waits this long

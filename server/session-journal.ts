@@ -19,8 +19,12 @@ import type { SessionWrite, SharedSessionStore } from './session-store';
 export class SessionJournal {
   private pending: SessionWrite | undefined;
   private pendingWaiters: (() => void)[] = [];
-  /** Writes sent and not answered, oldest first (Redis answers them in order). */
-  private readonly inFlight: { write: SessionWrite; waiters: (() => void)[] }[] = [];
+  /**
+   * Writes sent and not yet handled, oldest first. Redis answers them in order, but a lost connection does not: a
+   * write sent while it reconnects fails at once, before the ones sent earlier. Each outcome is therefore handled
+   * only once every earlier write's has been, in the order the writes were recorded.
+   */
+  private readonly inFlight: InFlightWrite[] = [];
   /** Failed writes that held nothing the client was told of (notes, ACK trims): they go with the next write. */
   private retry: SessionWrite | undefined;
   private stopped = false;
@@ -185,34 +189,42 @@ export class SessionJournal {
     const write = merge(this.retry, this.pending);
     this.retry = undefined;
     this.pending = undefined;
-    const entry = { write, waiters: this.pendingWaiters };
+    const entry: InFlightWrite = { write, waiters: this.pendingWaiters, outcome: undefined };
     this.pendingWaiters = [];
     this.inFlight.push(entry);
     this.store.write(this.id, write, this.ttlMs).then(
-      (owned) => {
-        this.inFlight.shift();
-        this.settle();
-        if (this.stopped) return;
-        if (!owned) return this.lose();
-        if (write.recv !== undefined) this.confirmedRecv = Math.max(this.confirmedRecv, write.recv);
-        if (write.nextSeq !== undefined) this.confirmedSeq = write.nextSeq - 1;
-        for (const fn of entry.waiters) fn();
-      },
-      (error: unknown) => {
-        this.inFlight.shift();
-        this.settle();
-        if (this.stopped) return;
-        if (!this.unstored && !tellsClient(write)) return this.keepForLater(write, entry.waiters);
-        // A later write could land without this one: write nothing more until a repair re-sends it with the rest.
-        this.suspend(write, error);
-      },
+      (owned) => this.answer(entry, { owned }),
+      (error: unknown) => this.answer(entry, { error }),
     );
+  }
+
+  /** Records `entry`'s outcome, then handles every answered write at the head of the queue, in recorded order. */
+  private answer(entry: InFlightWrite, outcome: WriteOutcome): void {
+    entry.outcome = outcome;
+    while (this.inFlight[0]?.outcome) {
+      const head = this.inFlight.shift() as InFlightWrite;
+      if (!this.stopped) this.handle(head, head.outcome as WriteOutcome);
+    }
+    this.settle();
+  }
+
+  private handle({ write, waiters }: InFlightWrite, outcome: WriteOutcome): void {
+    if ('error' in outcome) {
+      if (!this.unstored && !tellsClient(write)) return this.keepForLater(write, waiters);
+      // A later write could land without this one: write nothing more until a repair re-sends it with the rest.
+      return this.suspend(write, outcome.error);
+    }
+    if (!outcome.owned) return this.lose();
+    if (write.recv !== undefined) this.confirmedRecv = Math.max(this.confirmedRecv, write.recv);
+    if (write.nextSeq !== undefined) this.confirmedSeq = write.nextSeq - 1;
+    for (const fn of waiters) fn();
   }
 
   /**
    * A write with nothing the client was told of failed: its notes and ACK go with the next write, but a note a write
-   * sent after it also sets (newer) is not sent again. Every write before it was stored (Redis answers in order, and a
-   * failure before it would have suspended the journal), so what its waiters wait for is durable: they run.
+   * sent after it also sets (newer) is not sent again. Every write before it was stored (outcomes are handled in
+   * recorded order, and a failure before it would have suspended the journal), so what its waiters wait for is
+   * durable: they run.
    */
   private keepForLater(write: SessionWrite, waiters: readonly (() => void)[]): void {
     const kept = merge(this.retry, write);
@@ -329,6 +341,16 @@ export class SessionJournal {
     this.stop();
     this.lost();
   }
+}
+
+/** How a write ended: stored (`owned` false: another process owns the session), or failed. */
+type WriteOutcome = { owned: boolean } | { error: unknown };
+
+/** A write sent to the store, with what waits for it and, once answered, its outcome. */
+interface InFlightWrite {
+  readonly write: SessionWrite;
+  waiters: (() => void)[];
+  outcome: WriteOutcome | undefined;
 }
 
 /** Whether `write` holds something the client learns of once it is stored: a new session, an applied seq, a frame. */

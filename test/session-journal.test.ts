@@ -1,0 +1,96 @@
+import { SessionJournal } from '../server/session-journal';
+import type { SessionWrite, SharedSessionStore } from '../server/session-store';
+
+/*
+ * The session journal's ordering rules, against a store whose writes the test settles by hand, in any order: a lost
+ * Redis connection rejects a write sent while it reconnects at once, and the ones sent before the drop only later
+ * (real ioredis; SCALING.md "Redis unreachable"). Whatever the order the outcomes arrive in, they are handled in the
+ * order the writes were recorded. The end-to-end cases run on a real Redis (test/redis-outage.test.ts and others).
+ */
+
+interface Call {
+  readonly write: SessionWrite;
+  resolve(owned: boolean): void;
+  reject(error: Error): void;
+}
+
+function scriptedStore(): { store: SharedSessionStore; calls: Call[] } {
+  const calls: Call[] = [];
+  const store: SharedSessionStore = {
+    owner: 'test',
+    write: (_id, write) => new Promise<boolean>((resolve, reject) => calls.push({ write, resolve, reject })),
+    take: () => Promise.resolve(undefined),
+    remove: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  return { store, calls };
+}
+
+/** Lets queued microtasks (a journal flushes its turn's batch in one) and promise callbacks run. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('SessionJournal when writes fail out of order', () => {
+  it('a note-only write rejected before an earlier one does not let out what the earlier one had not stored', async () => {
+    const { store, calls } = scriptedStore();
+    const failed: unknown[] = [];
+    const journal = new SessionJournal(store, 'id', 1000, 0, 0, () => undefined, (e) => failed.push(e));
+    journal.applied(1); // W1: an applied seq, which an ACK will report
+    await turn();
+    journal.noted('game:player', '1,1,1'); // W2: a note only
+    await turn();
+    const acks: number[] = [];
+    journal.after(() => acks.push(1)); // the ACK for seq 1 waits on the last write in flight, W2
+    expect(calls).toHaveLength(2);
+    calls[1]?.reject(new Error('offline')); // W2 fails first
+    await turn();
+    expect(acks).toEqual([]);
+    calls[0]?.reject(new Error('connection closed')); // then W1
+    await turn();
+    expect(acks).toEqual([]);
+    expect(failed).toHaveLength(1);
+    expect(journal.suspended).toBe(true);
+    expect(journal.durableRecv).toBe(0);
+  });
+
+  it('what a suspension keeps takes each note as recorded last, whichever write failed first', async () => {
+    const { store, calls } = scriptedStore();
+    const journal = new SessionJournal(store, 'id', 1000, 0, 0, () => undefined, () => undefined);
+    journal.applied(1);
+    journal.noted('room:7', '5');
+    await turn();
+    journal.applied(2);
+    journal.noted('room:7', '6');
+    await turn();
+    calls[1]?.reject(new Error('offline'));
+    await turn();
+    calls[0]?.reject(new Error('connection closed'));
+    await turn();
+    expect(journal.suspended).toBe(true);
+    const repaired = journal.repair();
+    await turn();
+    const repair = calls[2];
+    expect(repair?.write.notes?.get('room:7')).toBe('6');
+    expect(repair?.write.recv).toBe(2);
+    repair?.resolve(true);
+    await expect(repaired).resolves.toBe(true);
+    expect(journal.durableRecv).toBe(2);
+  });
+
+  it('a stored write lets its waiters out only after every earlier write was handled', async () => {
+    const { store, calls } = scriptedStore();
+    const journal = new SessionJournal(store, 'id', 1000, 0, 0, () => undefined, () => undefined);
+    journal.applied(1);
+    await turn();
+    journal.applied(2);
+    await turn();
+    const acks: number[] = [];
+    journal.after(() => acks.push(2));
+    calls[1]?.resolve(true);
+    await turn();
+    expect(acks).toEqual([]);
+    calls[0]?.resolve(true);
+    await turn();
+    expect(acks).toEqual([2]);
+    expect(journal.durableRecv).toBe(2);
+  });
+});
