@@ -272,7 +272,8 @@ export class SessionJournal {
         if (this.stopped) return false;
       }
       if (!this.unstored && !this.pending && !this.retry) return true;
-      if (await this.writeEverything(false)) return true;
+      // Given up in the same write: another process may take the session at once, without asking for it.
+      if (await this.writeEverything(true)) return true;
       if (this.stopped || !(await again())) return false;
     }
   }

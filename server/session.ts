@@ -47,6 +47,8 @@ export class Session implements ServerSession {
   /** Set when sessions are shared through a store: writes go through it and outputs wait for them. */
   private journal: SessionJournal | undefined;
   private restoredNotes: Map<string, string> | undefined;
+  /** Set while another process is being handed the session: {@link enqueue} refuses new frames (false). */
+  private handingOver = false;
 
   constructor(
     readonly id: string,
@@ -102,7 +104,14 @@ export class Session implements ServerSession {
    * (see {@link SessionJournal.handOver}); true once given up (the session has ended here, `moved`).
    */
   handOver(): Promise<boolean> {
-    return this.journal ? this.journal.handOver() : Promise.resolve(true);
+    if (!this.journal) return Promise.resolve(true);
+    // From now on nothing new is taken on: the write that gives the session up may already be on its way, and what
+    // came after it would be dropped with this copy. Still ours if the handover fails.
+    this.handingOver = true;
+    return this.journal.handOver().then((given) => {
+      if (!given) this.handingOver = false;
+      return given;
+    });
   }
 
   /** Writes this session through `journal` from now on. */
@@ -246,7 +255,7 @@ export class Session implements ServerSession {
    * @throws {QueueFullError} when the buffer has no room (nothing was kept).
    */
   enqueue(frame: ReliableFrame): boolean {
-    if (this.isEnded) return false;
+    if (this.isEnded || this.handingOver) return false;
     const seq = this.sender.reserve(frame.sizeFor(this.sender.nextSeq));
     const bytes = frame.numbered(seq);
     this.sender.commit(frame.topic, frame.payload, bytes);

@@ -81,8 +81,8 @@ export class Sessions implements SessionOwner, SessionView {
   /** Stops serving other processes' requests for this process's sessions. */
   private readonly stopServing: (() => void) | undefined;
   private readonly stopRetrying: (() => void) | undefined;
-  /** The last writes of sessions a closing server left in the shared store. */
-  private readonly lastWrites = new Set<Promise<boolean>>();
+  /** The last writes of sessions a closing server left in the shared store, by session id. */
+  private readonly lastWrites = new Map<string, Promise<boolean>>();
   private closeDeadline = 0;
 
   constructor(options: ResolvedServerOptions, private readonly events: Emitter<ServerEventMap>) {
@@ -176,7 +176,7 @@ export class Sessions implements SessionOwner, SessionView {
       // Left in the store for the other processes: what this copy holds that the store lacks is written first.
       const released = session.releaseToStore(this.tryAgain);
       link = released.link;
-      this.lastWrites.add(released.stored);
+      this.lastWrites.set(session.id, released.stored);
     } else {
       link = session.release();
     }
@@ -192,14 +192,19 @@ export class Sessions implements SessionOwner, SessionView {
    * {@link CLOSE_WRITE_MS}): call it after every connection closed, as attached sessions end then.
    */
   async stored(): Promise<void> {
-    if (this.lastWrites.size === 0) return;
+    if (this.lastWrites.size > 0) await this.lastWritesDone();
+    // Until now another process asking for one of these sessions was answered once its last write was done.
+    this.stopServing?.();
+  }
+
+  private async lastWritesDone(): Promise<void> {
     // Real time, whatever the server's clock: a write into a dead link is never answered, and a close must end.
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, Math.max(0, this.closeDeadline - this.clock.now()));
       timer.unref();
     });
-    await Promise.race([Promise.all(this.lastWrites), late]);
+    await Promise.race([Promise.all(this.lastWrites.values()), late]);
     clearTimeout(timer);
   }
 
@@ -221,7 +226,7 @@ export class Sessions implements SessionOwner, SessionView {
     this.keeping = keep;
     if (this.refreshTimer !== undefined) this.clock.clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
-    this.stopServing?.();
+    // Handoff requests are still served until stored(): a session's last write may be under way.
     this.stopRetrying?.();
     for (const session of [...this.store.values()]) {
       if (session.connection) continue;
@@ -279,6 +284,9 @@ export class Sessions implements SessionOwner, SessionView {
    * held here; false when it could not be written (the asker asks again, or takes it when its patience ends).
    */
   private async handOver(id: string): Promise<boolean> {
+    // A closing server's session: answered once its last write (which gives it up) is done.
+    const last = this.lastWrites.get(id);
+    if (last) return last;
     const session = this.store.get(id);
     if (!session || session.ended) return true;
     const link = session.connection;

@@ -92,7 +92,8 @@ export interface ServerSession {
   /** RELIABLE messages sent to the client and not yet acknowledged. */
   readonly unacked: number;
   /**
-   * Sends a RELIABLE message to the client, now if it is connected, else when it resumes; false once the session ended.
+   * Sends a RELIABLE message to the client, now if it is connected, else when it resumes; false once the session ended,
+   * or while it is being handed over to another process of a service on Redis (it is that process's to send then).
    * @throws {QueueFullError} when the buffer is full and the client is connected (see {@link SendReliableOptions}).
    * @throws {UsageError} for a bad topic, or a payload that cannot be encoded within `maxFrameBytes` or `reliable.maxUnackedBytes`.
    */

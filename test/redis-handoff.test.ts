@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { createServer, type ReferenceServer, type ServerSession } from '../server';
 import { createRedisSessionStore, type RedisSessionStoreOptions } from '../server/redis-session-store';
@@ -239,6 +240,49 @@ describeWithRedis('sessions handed over between live processes on Redis', () => 
     expect([...one.up, ...two.up]).toEqual(range(0, 25));
     expect(client.got.echo).toEqual(range(0, 25));
     expect(client.got.down).toEqual(range(0, 5));
+    expect(client.resyncs).toEqual([]);
+  });
+
+  it('a process closing with a last write still to make answers a handoff only once that write is done: nothing applied twice', async () => {
+    redis = await startRedisServer();
+    const link = await startFaultProxy({ targetPort: redis.port });
+    proxies.push(link);
+    // Process 1 counts as alive throughout (its liveness key outlasts the test); process 2 is patient.
+    const one = await startNode({ redisPort: link.port, store: { livenessTtlMs: 60_000 } });
+    const two = await startNode({ store: { handoffTimeoutMs: 30_000 } });
+    const { client, balancer } = await clientOn(one.port);
+    client.send(0, 10);
+    await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
+    await client.acked();
+
+    // Process 1 loses Redis while the client keeps sending: it applies what comes before its write fails.
+    link.refuse();
+    link.reset();
+    client.send(10, 20);
+    await client.until(() => client.retries.length >= 1, 'the close');
+    expect(one.up.length).toBeGreaterThan(10);
+    const session = one.sessions[0] as ServerSession;
+
+    // Process 1 shuts down while it still cannot reach Redis: its session's last write waits.
+    const watcher = new Redis(redis.url);
+    const asked = new Promise<void>((resolve) => watcher.on('message', () => resolve()));
+    await watcher.subscribe(`ms:h${prefix}:handoff:${one.store.owner}`);
+    const closed = one.server.close({ code: 4000, reason: 'server restarting' });
+    expect(session.ended).toBe(true);
+    // The client reaches process 2, which asks process 1 for the session...
+    balancer.retarget(two.port);
+    await asked;
+    // ...and gets it once process 1's link is back and its last write (applied seqs, frames) is done.
+    const resumed = next(client.channel, 'open');
+    link.pass();
+    await closed;
+    expect((await resumed).resumed).toBe(true);
+    watcher.disconnect();
+    client.send(20, 25);
+    await client.acked();
+    await client.until(() => client.got.echo.length >= 25, '25 echoes');
+    expect([...one.up, ...two.up]).toEqual(range(0, 25));
+    expect(client.got.echo).toEqual(range(0, 25));
     expect(client.resyncs).toEqual([]);
   });
 

@@ -1,4 +1,8 @@
+import { Session } from '../server/session';
 import { SessionJournal } from '../server/session-journal';
+import { FrameCodec } from '../src/codec';
+import { DEFAULT_RELIABLE } from '../src/reliable';
+import { ManualClock } from './support/manual-clock';
 import type { SessionWrite, SharedSessionStore } from '../server/session-store';
 
 /*
@@ -92,5 +96,35 @@ describe('SessionJournal when writes fail out of order', () => {
     await turn();
     expect(acks).toEqual([2]);
     expect(journal.durableRecv).toBe(2);
+  });
+});
+
+describe('a session being handed over', () => {
+  it('refuses new reliable frames while its release write is on its way, and takes them again if the handover fails', async () => {
+    const { store, calls } = scriptedStore();
+    const ended: string[] = [];
+    const session = new Session('id', 'p1', 'chat', undefined, {
+      clock: new ManualClock(),
+      reliable: DEFAULT_RELIABLE,
+      codec: new FrameCodec(),
+      end: (_session, reason) => void ended.push(reason),
+    });
+    const journal = new SessionJournal(store, 'id', 1000, 0, 0, () => ended.push('moved'), () => undefined);
+    session.useJournal(journal);
+    expect(session.sendReliable('t', 1)).toBe(true);
+    await turn();
+    calls[0]?.resolve(true);
+    await turn();
+
+    const failed = session.handOver();
+    await turn();
+    // The release write is on its way: a frame now would be dropped with this copy, so it is refused.
+    expect(calls[1]?.write.release).toBe(true);
+    expect(session.sendReliable('t', 2)).toBe(false);
+    calls[1]?.reject(new Error('offline'));
+    await expect(failed).resolves.toBe(false);
+    // Still this process's session: it takes frames again.
+    expect(session.sendReliable('t', 3)).toBe(true);
+    expect(ended).toEqual([]);
   });
 });
