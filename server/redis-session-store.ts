@@ -29,6 +29,14 @@ import type { EndedSession, ReleaseSession, SessionWrite, SharedSessionStore, St
 const WRITE = `
 local o = redis.call('GET', KEYS[3])
 if o ~= ARGV[1] and (o or ARGV[6] ~= '1') then return 0 end
+if not o and redis.call('EXISTS', KEYS[1]) == 1 then
+  -- A new session's meta (a repair of its first write, which did land) for a session that ended here: its window
+  -- passed. Not re-created; the highest recv applied is remembered for previousRecv.
+  if ARGV[3] ~= '' and redis.call('HEXISTS', KEYS[1], 'channel') == 1 and tonumber(ARGV[3]) > tonumber(redis.call('HGET', KEYS[1], 'recv') or '0') then
+    redis.call('HSET', KEYS[1], 'recv', ARGV[3])
+  end
+  return 0
+end
 if ARGV[6] == '1' then
   redis.call('HSET', KEYS[1], 'channel', ARGV[7], 'publicId', ARGV[8], 'user', ARGV[9], 'recv', 0, 'acked', 0, 'next', 1)
 end

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock, TimerHandle } from '../src/clock';
 import type { ReleaseSession } from './session-store';
@@ -9,7 +10,13 @@ import type { ReleaseSession } from './session-store';
  * are per process): it only decides when to take, and the take script decides whether the session may be taken.
  *
  *   ms:<prefix>:process:<owner>   STRING  the process is alive: set again every third of `livenessTtlMs`, expires after it
- *   ms:<prefix>:handoff:<owner>   PUB/SUB requests to that process (["release", from, id]) and its answers (["released", id])
+ *   ms:<prefix>:handoff:<owner>   PUB/SUB requests to that process (["release", from, id, nonce]) and the answers to
+ *                                 its own asks (["released", id, nonce]), JSON
+ *
+ * Each ask has a random nonce, carried by every request of the ask and echoed in the answer: an answer with another
+ * nonce (a late one, from an earlier ask for the same session) is ignored, so that it cannot end a newer ask, whose take
+ * would then take the session without a handover. A request without a nonce (the previous version) is answered
+ * ["released", id]; an answer without one is ignored (the ask then ends at its timeout).
  */
 
 /** How an {@link SessionHandoff.ask} ended. */
@@ -32,7 +39,15 @@ export interface SessionHandoffOptions {
 
 interface Ask {
   readonly id: string;
+  /** Names this ask: only an answer that echoes it ends the ask. */
+  readonly nonce: string;
   finish(outcome: HandoffOutcome): void;
+}
+
+/** Who asked for a session: the asking process and its ask's nonce (none from the previous version). */
+interface Asker {
+  readonly from: string;
+  readonly nonce: string | undefined;
 }
 
 /**
@@ -42,8 +57,8 @@ interface Ask {
 export class SessionHandoff {
   private release: ReleaseSession | undefined;
   private readonly asks = new Set<Ask>();
-  /** Releases running here, by session id, with who asked (each gets the answer). */
-  private readonly releasing = new Map<string, Set<string>>();
+  /** Releases running here, by session id, with who asked (by asker and nonce: each ask gets its answer). */
+  private readonly releasing = new Map<string, Map<string, Asker>>();
   private beatTimer: TimerHandle | undefined;
   private closed = false;
 
@@ -78,8 +93,10 @@ export class SessionHandoff {
     return new Promise((resolve) => {
       let timer: TimerHandle | undefined;
       let done = false;
+      const nonce = randomBytes(6).toString('base64url');
       const ask: Ask = {
         id,
+        nonce,
         finish: (outcome) => {
           if (done) return;
           done = true;
@@ -96,7 +113,7 @@ export class SessionHandoff {
         if (left <= 0 || this.closed) return ask.finish('timeout');
         try {
           if ((await this.commands.exists(this.livenessKey(owner))) === 0) return ask.finish('dead');
-          if (!done) await this.commands.publish(this.channel(owner), JSON.stringify(['release', this.options.owner, id]));
+          if (!done) await this.commands.publish(this.channel(owner), JSON.stringify(['release', this.options.owner, id, nonce]));
         } catch {
           // Redis is away for this process: ask again at the next round, until the deadline.
         }
@@ -135,19 +152,23 @@ export class SessionHandoff {
       return;
     }
     if (!Array.isArray(message)) return;
-    const [kind, a, b] = message as unknown[];
-    if (kind === 'release' && typeof a === 'string' && typeof b === 'string') this.serveRequest(a, b);
-    else if (kind === 'released' && typeof a === 'string') for (const ask of [...this.asks]) if (ask.id === a) ask.finish('released');
+    const [kind, a, b, c] = message as unknown[];
+    if (kind === 'release' && typeof a === 'string' && typeof b === 'string') this.serveRequest({ from: a, nonce: typeof c === 'string' ? c : undefined }, b);
+    else if (kind === 'released' && typeof a === 'string' && typeof b === 'string') {
+      // Only the ask the answer names: an older ask's answer arriving late says nothing about this one.
+      for (const ask of [...this.asks]) if (ask.id === a && ask.nonce === b) ask.finish('released');
+    }
   }
 
-  /** `from` asks for session `id`: one release runs per session, and everyone who asked meanwhile hears its end. */
-  private serveRequest(from: string, id: string): void {
+  /** `asker` asks for session `id`: one release runs per session, and every ask made meanwhile hears its end. */
+  private serveRequest(asker: Asker, id: string): void {
+    const key = `${asker.from} ${asker.nonce ?? ''}`;
     const askers = this.releasing.get(id);
     if (askers) {
-      askers.add(from);
+      askers.set(key, asker);
       return;
     }
-    const waiting = new Set([from]);
+    const waiting = new Map([[key, asker]]);
     this.releasing.set(id, waiting);
     const release = this.release;
     (release ? release(id) : Promise.resolve(true))
@@ -156,8 +177,10 @@ export class SessionHandoff {
         this.releasing.delete(id);
         // Not written: no answer, so the askers ask again (and this process tries again) until their deadline.
         if (!released || this.closed) return;
-        const answer = JSON.stringify(['released', id]);
-        for (const asker of waiting) this.commands.publish(this.channel(asker), answer).catch(() => undefined);
+        for (const { from, nonce } of waiting.values()) {
+          const answer = JSON.stringify(nonce === undefined ? ['released', id] : ['released', id, nonce]);
+          this.commands.publish(this.channel(from), answer).catch(() => undefined);
+        }
       });
   }
 

@@ -78,16 +78,16 @@ export class SessionJournal {
 
   /**
    * Writes everything a suspension kept back, in one write that only moves the stored session forward (the highest
-   * recv, next seq and ACK known, every frame kept). True once it is durable (or when there was nothing to repair);
-   * false when the store is still unreachable (still suspended) or another process owns the session (lost).
+   * recv, next seq and ACK known, every frame kept), once every write in flight is answered (they may yet fail into
+   * what the repair must carry; a slow store is not an unreachable one). True once it is durable (or when there was
+   * nothing to repair); false when the store is still unreachable (still suspended) or another process owns the
+   * session (lost).
    */
   repair(): Promise<boolean> {
     if (this.stopped) return Promise.resolve(false);
     // Being handed over: once that is done the session is either gone from here or still suspended.
     if (this.handingOver) return this.handingOver.then(() => false);
     if (!this.unstored) return Promise.resolve(true);
-    // Writes still unanswered may yet fail into what the repair must carry: the client asks again shortly.
-    if (this.inFlight.length > 0) return Promise.resolve(false);
     return (this.repairing ??= this.rewrite().finally(() => (this.repairing = undefined)));
   }
 
@@ -245,6 +245,13 @@ export class SessionJournal {
   }
 
   private async rewrite(): Promise<boolean> {
+    // Bounded by the store answering them (a lost connection rejects every command in flight).
+    while (this.inFlight.length > 0) {
+      await new Promise<void>((resolve) => this.answered.push(resolve));
+      if (this.stopped) return false;
+    }
+    if (this.handingOver) return false;
+    if (!this.unstored) return true;
     const written = await this.writeEverything(false);
     // What was recorded while the repair was on its way.
     if (written) this.flush();

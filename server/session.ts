@@ -226,9 +226,9 @@ export class Session implements ServerSession {
    * @throws {ProtocolError} `bad_frame` for a gap (the connection's admission check refuses a gap before this runs).
    */
   receive(seq: number): boolean {
-    if (this.receiver.accept(seq) !== 'deliver') return false;
-    this.journal?.applied(seq);
-    return true;
+    // Recorded before accept(), which sends the ACK at once when `ackEvery` is reached: that ACK waits for this write.
+    if (seq === this.receiver.recv + 1) this.journal?.applied(seq);
+    return this.receiver.accept(seq) === 'deliver';
   }
 
   /** A cumulative ACK from the client. */

@@ -5,7 +5,7 @@ import type { ReliableOptions, UnackedMessage } from '../src/reliable';
 import type { Emitter, ServerEventMap } from './events';
 import { ServerError, ServerErrorCode } from './errors';
 import { newSessionId } from './handshake';
-import { LOST_SESSION_MEMORY_COUNT, LOST_SESSION_MEMORY_MS, recallLost, rememberLost } from './lost-sessions';
+import { FailedRemoves, LOST_SESSION_MEMORY_COUNT, LOST_SESSION_MEMORY_MS, recallLost, rememberLost } from './lost-sessions';
 import type { ResolvedServerOptions } from './options';
 import { Session, type SessionLink, type SessionOwner } from './session';
 import { SessionJournal } from './session-journal';
@@ -81,6 +81,8 @@ export class Sessions implements SessionOwner, SessionView {
   /** Stops serving other processes' requests for this process's sessions. */
   private readonly stopServing: (() => void) | undefined;
   private readonly stopRetrying: (() => void) | undefined;
+  /** Ended sessions the shared store could not be told of yet: tried again when it is back, and on the refresh timer. */
+  private readonly removes: FailedRemoves | undefined;
   /** The last writes of sessions a closing server left in the shared store, by session id. */
   private readonly lastWrites = new Map<string, Promise<boolean>>();
   private closeDeadline = 0;
@@ -93,11 +95,14 @@ export class Sessions implements SessionOwner, SessionView {
     this.state = options.state;
     this.store = options.state.sessions;
     this.shared = options.sessionStore;
-    if (this.shared) this.scheduleRefresh();
+    const shared = this.shared;
+    if (shared) this.removes = new FailedRemoves((id, recv) => shared.remove(id, recv));
+    if (shared) this.scheduleRefresh();
     this.stopServing = this.shared?.serveReleases?.((id) => this.handOver(id));
     // Back: what failed note-only writes kept goes now, not at each session's next write.
     this.stopRetrying = this.shared?.onAvailable?.(() => {
       for (const session of this.store.values()) session.retryKept();
+      this.removes?.retryAll(this.clock.now());
     });
     // One whose window ran out while no server held it ends on its (past) deadline, once the caller's listeners exist.
     for (const session of this.store.values()) session.adopt(this, this.resumeWindowMs);
@@ -169,7 +174,8 @@ export class Sessions implements SessionOwner, SessionView {
       rememberLost(this.state.lost, session.id, session.channel, session.recv, this.clock.now());
       // Only if this process still owns it: the store remembers what it applied, for a resume on any process. A
       // closing server leaves its sessions there for the others.
-      this.shared?.remove(session.id, session.recv).catch(() => undefined);
+      // Kept and tried again if the store is unreachable: until then it holds an older recv for the session.
+      this.removes?.end(session.id, session.recv, this.clock.now());
     }
     let link: SessionLink | undefined;
     if (reason === 'server_closed' && this.shared) {
@@ -288,7 +294,8 @@ export class Sessions implements SessionOwner, SessionView {
     const last = this.lastWrites.get(id);
     if (last) return last;
     const session = this.store.get(id);
-    if (!session || session.ended) return true;
+    // Ended here: answered once the store knows what it applied (the asker then finds it ended, with that recv).
+    if (!session || session.ended) return this.removes ? this.removes.retry(id, this.clock.now()) : true;
     const link = session.connection;
     if (link) {
       this.detach(session, link);
@@ -334,6 +341,7 @@ export class Sessions implements SessionOwner, SessionView {
   private scheduleRefresh(): void {
     this.refreshTimer = this.clock.setTimeout(() => {
       for (const session of this.store.values()) if (session.connection) session.touch();
+      this.removes?.retryAll(this.clock.now());
       this.scheduleRefresh();
     }, this.storeTtlMs() / 2);
   }

@@ -359,17 +359,41 @@ describeWithRedis('sessions handed over between live processes on Redis', () => 
     proxies.push(hole);
     // Alive for longer than this test may run: only the patience of process 2 can end its wait.
     const one = await startNode({ redisPort: hole.port, store: { livenessTtlMs: 60_000 } });
-    const two = await startNode({ store: { handoffTimeoutMs: 300 } });
+    // Asks every 100 ms: several rounds before the patience ends.
+    const two = await startNode({ store: { handoffTimeoutMs: 400 } });
     const { client, balancer } = await clientOn(one.port);
     client.send(0, 10);
     await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
     await client.acked();
+    // What Redis does, in the order it does it, on one connection: the requests published on process 1's channel and
+    // every SET of the session's owner key (the take script sets it).
+    const ownerKey = `ms:h${prefix}:session:{${(one.sessions[0] as ServerSession).id}}:owner`;
+    const order: string[] = [];
+    const observer = new Redis(redis.url);
+    await watch.redis.config('SET', 'notify-keyspace-events', 'Eg$x');
+    observer.on('message', (_channel: string, text: string) => void order.push(`ask ${(JSON.parse(text) as string[])[3] ?? ''}`));
+    observer.on('pmessage', (_pattern: string, _channel: string, key: string) => void (key === ownerKey && order.push('set owner')));
+    await observer.subscribe(`ms:h${prefix}:handoff:${one.store.owner}`);
+    await observer.psubscribe('__keyevent@0__:set');
     // Process 1 hears nothing more from Redis, and says nothing: still alive by its key, but silent.
     hole.blackhole();
     balancer.retarget(two.port);
     const resumed = next(client.channel, 'open');
     balancer.reset();
     expect((await resumed).resumed).toBe(true);
+    // A SET of the owner key and the notification are one step in Redis: both are heard by now on a round trip.
+    await observer.ping();
+    observer.disconnect();
+    // Process 2 asked process 1 (one ask, published again each round) and took the session only after asking in
+    // vain: the first SET of the owner key after the first request is the take (process 1's writes are swallowed).
+    const first = order.findIndex((e) => e.startsWith('ask'));
+    const take = order.indexOf('set owner', first);
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(take).toBeGreaterThan(first);
+    const asks = order.slice(first, take);
+    expect(asks.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(asks).size).toBe(1);
+    expect(asks[0]).toMatch(/^ask \S+$/);
     expect(await watch.redis.exists(`ms:h${prefix}:process:${one.store.owner}`)).toBe(1);
     client.send(10, 20);
     await client.acked();

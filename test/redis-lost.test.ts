@@ -153,6 +153,49 @@ describeWithRedis('ended sessions remembered on Redis', () => {
     expect(await late.hello({ channel: 'work', session: id, recv: 0 })).toMatchObject({ resumed: false, recv: 0, previousRecv: 3 });
   });
 
+  it('a session ended while its process cannot reach Redis has its remove retried once Redis is back: the previousRecv elsewhere counts what it applied', async () => {
+    const link = await startFaultProxy({ targetPort: redis.port });
+    proxies.push(link);
+    const clock = new ManualClock();
+    const one = await startNode({ clock, resumeWindowMs: 1_000, redisUrl: `redis://127.0.0.1:${link.port}` });
+    const two = await startNode({ resumeWindowMs: 1_000 });
+    const client = await connect(one.url);
+    const welcome = await client.hello({ channel: 'work' });
+    const id = welcome.session;
+    client.send([Op.Reliable, 1, 'work', 1], [Op.Reliable, 2, 'work', 2], [Op.Reliable, 3, 'work', 3]);
+    await client.nextMatching((frame) => frame[0] === Op.Ack && frame[1] === 3);
+    expect(await watch.redis.hget(key(id), 'recv')).toBe('3');
+
+    // Process 1 loses Redis; what it applies now cannot be stored, and its client is closed (4000).
+    link.refuse();
+    link.reset();
+    const detached = new Promise<void>((resolve) => one.server.events.on('disconnect', () => resolve()));
+    // One at a time until a write fails (the first may still land, before process 1 sees its link gone).
+    let stored = 3;
+    for (let seq = 4; seq < 50; seq++) {
+      client.send([Op.Reliable, seq, 'work', seq]);
+      const frame = await client.nextMatching((f) => f[0] === Op.Ack || f[0] === Op.Bye);
+      if (frame[0] === Op.Bye) break;
+      stored = seq;
+    }
+    await detached;
+    const applied = one.applied.length;
+    expect(applied).toBe(stored + 1);
+    // The window ends on process 1's clock while Redis is still away: its remove fails.
+    const ended = new Promise<string>((resolve) => one.server.events.on('sessionEnd', ({ reason }) => resolve(reason)));
+    clock.advance(1_000);
+    expect(await ended).toBe('expired');
+    expect(await watch.redis.hget(key(id), 'recv')).toBe(String(stored));
+
+    // Redis is back for process 1: the kept remove is made (the hash is cut down to channel and the recv applied).
+    const removed = watch.until('del', key(id), 10_000);
+    link.pass();
+    await removed;
+    expect(await watch.redis.hgetall(key(id))).toEqual({ channel: 'work', recv: String(applied) });
+    const late = await connect(two.url);
+    expect(await late.hello({ channel: 'work', session: id, recv: 0 })).toMatchObject({ resumed: false, recv: 0, previousRecv: applied });
+  });
+
   it('past lostSessionMemoryMs Redis forgets the session: a late client gets neither its session nor previousRecv', async () => {
     const clock = new ManualClock();
     const one = await startNode({ clock, store: { lostSessionMemoryMs: 200 } });

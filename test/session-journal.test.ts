@@ -1,4 +1,4 @@
-import { Session } from '../server/session';
+import { Session, type SessionLink } from '../server/session';
 import { SessionJournal } from '../server/session-journal';
 import { FrameCodec } from '../src/codec';
 import { DEFAULT_RELIABLE } from '../src/reliable';
@@ -96,6 +96,78 @@ describe('SessionJournal when writes fail out of order', () => {
     await turn();
     expect(acks).toEqual([2]);
     expect(journal.durableRecv).toBe(2);
+  });
+});
+
+describe('SessionJournal.repair with a write still in flight', () => {
+  it('waits for the slow write to be answered, then repairs, instead of refusing at once', async () => {
+    const { store, calls } = scriptedStore();
+    const journal = new SessionJournal(store, 'id', 1000, 0, 0, () => undefined, () => undefined);
+    journal.applied(1); // W1
+    await turn();
+    journal.applied(2); // W2: slow, still unanswered when W1 fails
+    await turn();
+    calls[0]?.reject(new Error('connection closed'));
+    await turn();
+    expect(journal.suspended).toBe(true);
+    let outcome: boolean | undefined;
+    const repaired = journal.repair().then((ok) => (outcome = ok));
+    await turn();
+    // Not decided while W2 is unanswered, and nothing written before its outcome is known.
+    expect(outcome).toBeUndefined();
+    expect(calls).toHaveLength(2);
+    calls[1]?.resolve(true);
+    await turn();
+    const repair = calls[2];
+    expect(repair?.write.recv).toBe(2);
+    repair?.resolve(true);
+    await repaired;
+    expect(outcome).toBe(true);
+    expect(journal.suspended).toBe(false);
+    expect(journal.durableRecv).toBe(2);
+  });
+
+  it('answers false when the write in flight fails too, and so does its repair write (the store is away)', async () => {
+    const { store, calls } = scriptedStore();
+    const journal = new SessionJournal(store, 'id', 1000, 0, 0, () => undefined, () => undefined);
+    journal.applied(1);
+    await turn();
+    journal.applied(2);
+    await turn();
+    calls[0]?.reject(new Error('connection closed'));
+    await turn();
+    const repaired = journal.repair();
+    await turn();
+    calls[1]?.reject(new Error('connection closed'));
+    await turn();
+    // The repair's own write carries both, and fails: still suspended.
+    expect(calls[2]?.write.recv).toBe(2);
+    calls[2]?.reject(new Error('offline'));
+    await expect(repaired).resolves.toBe(false);
+    expect(journal.suspended).toBe(true);
+  });
+});
+
+describe('a session on a shared store acknowledging at once (ackEvery reached)', () => {
+  it('sends the ACK for a seq only once the write that applied it is stored, even with no write in flight before', async () => {
+    const { store, calls } = scriptedStore();
+    const session = new Session('id', 'p1', 'chat', undefined, {
+      clock: new ManualClock(),
+      reliable: { ...DEFAULT_RELIABLE, ackEvery: 1, ackDelayMs: 0 },
+      codec: new FrameCodec(),
+      end: () => undefined,
+    });
+    session.useJournal(new SessionJournal(store, 'id', 1000, 0, 0, () => undefined, () => undefined));
+    const acks: number[] = [];
+    // Only what the session uses of its connection: the ACKs it sends.
+    session.attach({ sendAck: (recv: number) => void acks.push(recv) } as unknown as SessionLink);
+    expect(session.receive(1)).toBe(true);
+    await turn();
+    expect(acks).toEqual([]);
+    expect(calls[0]?.write.recv).toBe(1);
+    calls[0]?.resolve(true);
+    await turn();
+    expect(acks).toEqual([1]);
   });
 });
 
