@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../src/clock';
 import { FrameCodec } from '../src/codec';
+import { CLOSE_WRITE_MS, ClosingWrites } from './closing-writes';
 import { CloseCode } from '../src/codes';
 import type { ReliableOptions, UnackedMessage } from '../src/reliable';
 import type { Emitter, ServerEventMap } from './events';
@@ -52,12 +53,7 @@ export interface OpenedSession {
 /** How long, and for how many sessions, the applied `recv` of an ended session is remembered. */
 export { LOST_SESSION_MEMORY_COUNT, LOST_SESSION_MEMORY_MS };
 
-/**
- * How long a closing server keeps trying to write what its sessions hold that the shared store lacks (a journal an
- * outage suspended), ms: `close()` waits for it, so that no other process resumes a session behind what this one
- * applied.
- */
-export const CLOSE_WRITE_MS = 5_000;
+export { CLOSE_WRITE_MS };
 
 /**
  * The server's sessions: creates one per new client, resumes it for a HELLO that names it within the resume window,
@@ -83,12 +79,11 @@ export class Sessions implements SessionOwner, SessionView {
   private readonly stopRetrying: (() => void) | undefined;
   /** Ended sessions the shared store could not be told of yet: tried again when it is back, and on the refresh timer. */
   private readonly removes: FailedRemoves | undefined;
-  /** The last writes of sessions a closing server left in the shared store, by session id. */
-  private readonly lastWrites = new Map<string, Promise<boolean>>();
-  private closeDeadline = 0;
+  private readonly lastWrites: ClosingWrites;
 
   constructor(options: ResolvedServerOptions, private readonly events: Emitter<ServerEventMap>) {
     this.clock = options.clock;
+    this.lastWrites = new ClosingWrites(this.clock);
     this.reliable = options.reliable;
     this.resumeWindowMs = options.resumeWindowMs;
     this.codec = new FrameCodec(options.limits);
@@ -180,9 +175,9 @@ export class Sessions implements SessionOwner, SessionView {
     let link: SessionLink | undefined;
     if (reason === 'server_closed' && this.shared) {
       // Left in the store for the other processes: what this copy holds that the store lacks is written first.
-      const released = session.releaseToStore(this.tryAgain);
+      const released = session.releaseToStore(this.lastWrites.tryAgain);
       link = released.link;
-      this.lastWrites.set(session.id, released.stored);
+      this.lastWrites.add(session.id, released.stored);
     } else {
       link = session.release();
     }
@@ -198,29 +193,10 @@ export class Sessions implements SessionOwner, SessionView {
    * {@link CLOSE_WRITE_MS}): call it after every connection closed, as attached sessions end then.
    */
   async stored(): Promise<void> {
-    if (this.lastWrites.size > 0) await this.lastWritesDone();
+    await this.lastWrites.done();
     // Until now another process asking for one of these sessions was answered once its last write was done.
     this.stopServing?.();
   }
-
-  private async lastWritesDone(): Promise<void> {
-    // Real time, whatever the server's clock: a write into a dead link is never answered, and a close must end.
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, this.closeDeadline - this.clock.now()));
-      timer.unref();
-    });
-    await Promise.race([Promise.all(this.lastWrites.values()), late]);
-    clearTimeout(timer);
-  }
-
-  /** After a failed last write: true (try again) 200 ms later, false once the close has no time left. */
-  private readonly tryAgain = (): Promise<boolean> =>
-    new Promise((resolve) => {
-      const left = this.closeDeadline - this.clock.now();
-      if (left <= 0) return resolve(false);
-      this.clock.setTimeout(() => resolve(true), Math.min(200, left));
-    });
 
   /**
    * The server is closing: detached sessions end now, attached ones as their connections close; or, with `keep`, they
@@ -228,7 +204,7 @@ export class Sessions implements SessionOwner, SessionView {
    */
   close(keep: boolean): void {
     this.closing = true;
-    this.closeDeadline = this.clock.now() + CLOSE_WRITE_MS;
+    this.lastWrites.begin();
     this.keeping = keep;
     if (this.refreshTimer !== undefined) this.clock.clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
