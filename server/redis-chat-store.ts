@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
 import { DEFAULT_CODEC_LIMITS } from '../src/limits';
@@ -8,6 +8,7 @@ import { Emitter } from '../src/emitter';
 import type { ChatMessage, RoomLimits } from './chat-room';
 import type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from './chat-store';
 import { ChatError, ChatErrorCode } from './errors';
+import { allReady, connectPair, openedWhen, quitAll } from './redis-link';
 import { PRESENCE_SCRIPTS, type PresenceCommands, presenceKeys } from './redis-presence';
 
 /*
@@ -80,13 +81,7 @@ interface AppendCommand {
  */
 export async function createRedisChatStore(options: Readonly<Partial<RedisChatStoreOptions>> & { url: string }): Promise<ChatStore> {
   const store = new RedisChatStore(options);
-  try {
-    await store.ready(options.connectTimeoutMs ?? 10_000);
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  return store;
+  return openedWhen<ChatStore>(store, store.ready(options.connectTimeoutMs ?? 10_000));
 }
 
 class RedisChatStore implements ChatStore {
@@ -109,21 +104,11 @@ class RedisChatStore implements ChatStore {
     if (this.prefix.length === 0 || /[{}]/.test(this.prefix)) invalid('prefix', this.prefix);
     if (!Number.isSafeInteger(this.ttlMs) || this.ttlMs < 1000) invalid('roomTtlMs', String(this.ttlMs));
     // Fail fast rather than queue: a say the store cannot take must be refused now, while the client still holds it.
-    const connection = {
-      // 0, not 1: with 1, a command in flight when the link drops is never settled if the first reconnect succeeds
-      // (ioredis swaps its command queue); with 0 every command in flight is rejected as the connection closes.
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      // A command cut by a lost connection was refused to its client: it must not run later behind its back.
-      autoResendUnfulfilledCommands: false,
-      // close() falls back to disconnect() on a connection that cannot quit (Redis away): ioredis then waits this long
-      // for a stream that has often closed already, on a timer nothing clears, which kept the process alive 2 s.
-      disconnectTimeout: 100,
-      retryStrategy: (times: number) => Math.min(50 * times, 1000) };
-    this.commands = new Redis(options.url, connection) as Redis & AppendCommand & PresenceCommands;
+    const { commands, subscriber } = connectPair(options.url);
+    this.commands = commands as Redis & AppendCommand & PresenceCommands;
     this.commands.defineCommand('chatAppend', { numberOfKeys: 5, lua: APPEND });
     for (const [name, script] of Object.entries(PRESENCE_SCRIPTS)) this.commands.defineCommand(name, script);
-    this.subscriber = new Redis(options.url, { ...connection, autoResubscribe: true });
+    this.subscriber = subscriber;
     this.subscriber.on('messageBuffer', (channel: Buffer, entry: Buffer) => this.deliver(channel.toString(), entry));
     for (const redis of [this.commands, this.subscriber]) {
       // ioredis reports each failed attempt; one `unavailable` per outage is enough.
@@ -134,13 +119,7 @@ class RedisChatStore implements ChatStore {
 
   /** Resolves once both connections are ready. */
   ready(timeoutMs: number): Promise<void> {
-    const one = (redis: Redis) =>
-      redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve()));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ChatError(ChatErrorCode.Unavailable, `redis is not ready after ${timeoutMs} ms`)), timeoutMs);
-    });
-    return Promise.race([Promise.all([one(this.commands), one(this.subscriber)]).then(() => undefined), late]).finally(() => clearTimeout(timer));
+    return allReady([this.commands, this.subscriber], timeoutMs, () => new ChatError(ChatErrorCode.Unavailable, `redis is not ready after ${timeoutMs} ms`));
   }
 
   async subscribe(room: string, listener: RoomListener): Promise<number> {
@@ -219,7 +198,7 @@ class RedisChatStore implements ChatStore {
 
   private async shut(): Promise<void> {
     this.listeners.clear();
-    await Promise.all([this.commands, this.subscriber].map((redis) => redis.quit().catch(() => redis.disconnect())));
+    await quitAll([this.commands, this.subscriber]);
   }
 
   /** The room's key base and channel name; the room is escaped so that `:`, `{` and `}` in it change nothing. */

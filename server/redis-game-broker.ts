@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
 import { Emitter } from '../src/emitter';
@@ -7,6 +7,7 @@ import { MsgpackDecoder } from '../src/msgpack/decoder';
 import { MsgpackEncoder } from '../src/msgpack/encoder';
 import { ServerError, ServerErrorCode } from './errors';
 import type { GameBroker, GameBrokerEvents, PlayerPosition, WorldUpdate } from './game-broker';
+import { allReady, connectPair, openedWhen, quitAll } from './redis-link';
 
 /*
  * The game world's updates on Redis pub/sub (SCALING.md, "The game across processes"): one channel per service,
@@ -36,13 +37,7 @@ export interface RedisGameBrokerOptions {
  */
 export async function createRedisGameBroker(options: Readonly<Partial<RedisGameBrokerOptions>> & { url: string }): Promise<GameBroker> {
   const broker = new RedisGameBroker(options);
-  try {
-    await broker.ready(options.connectTimeoutMs ?? 10_000);
-  } catch (err) {
-    await broker.close();
-    throw err;
-  }
-  return broker;
+  return openedWhen<GameBroker>(broker, broker.ready(options.connectTimeoutMs ?? 10_000));
 }
 
 class RedisGameBroker implements GameBroker {
@@ -64,19 +59,9 @@ class RedisGameBroker implements GameBroker {
     if (prefix.length === 0 || /[{}]/.test(prefix)) invalid('prefix', prefix);
     this.channel = `ms:${prefix}:game:world`;
     // Fail fast rather than queue: a position sent late is worse than none, the next tick has a newer one.
-    const connection = {
-      // 0, not 1: with 1, a command in flight when the link drops is never settled if the first reconnect succeeds
-      // (ioredis swaps its command queue); with 0 every command in flight is rejected as the connection closes.
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
-      // close() falls back to disconnect() on a connection that cannot quit (Redis away): ioredis then waits this long
-      // for a stream that has often closed already, on a timer nothing clears, which kept the process alive 2 s.
-      disconnectTimeout: 100,
-      retryStrategy: (times: number) => Math.min(50 * times, 1000),
-    };
-    this.publisher = new Redis(options.url, connection);
-    this.subscriber = new Redis(options.url, { ...connection, autoResubscribe: true });
+    const { commands, subscriber } = connectPair(options.url);
+    this.publisher = commands;
+    this.subscriber = subscriber;
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       if (channel.toString() === this.channel) this.deliver(message);
     });
@@ -89,21 +74,9 @@ class RedisGameBroker implements GameBroker {
   }
 
   /** Resolves once both connections are ready and the world channel subscribed. */
-  async ready(timeoutMs: number): Promise<void> {
-    const one = (redis: Redis) =>
-      redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve()));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ServerError(ServerErrorCode.StoreUnavailable, `redis is not ready after ${timeoutMs} ms`)), timeoutMs);
-    });
-    const both = Promise.all([one(this.publisher), one(this.subscriber)]).then(() => this.subscriber.subscribe(this.channel));
-    // Observed at once: the race may have been lost already when it settles.
-    both.catch(() => undefined);
-    try {
-      await Promise.race([both, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+  ready(timeoutMs: number): Promise<void> {
+    const late = () => new ServerError(ServerErrorCode.StoreUnavailable, `redis is not ready after ${timeoutMs} ms`);
+    return allReady([this.publisher, this.subscriber], timeoutMs, late, () => this.subscriber.subscribe(this.channel));
   }
 
   publish(update: WorldUpdate): void {
@@ -139,7 +112,7 @@ class RedisGameBroker implements GameBroker {
   private async shut(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
-    await Promise.all([this.publisher, this.subscriber].map((redis) => redis.quit().catch(() => redis.disconnect())));
+    await quitAll([this.publisher, this.subscriber]);
   }
 
   private deliver(message: Buffer): void {

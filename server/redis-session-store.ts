@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../src/clock';
 import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
 import { ChatError, ChatErrorCode } from './errors';
 import { LOST_SESSION_MEMORY_MS } from './lost-sessions';
+import { allReady, connectPair, openedWhen, quitAll } from './redis-link';
 import { SessionHandoff } from './session-handoff';
 import type { EndedSession, ReleaseSession, SessionWrite, SharedSessionStore, StoredFrame, TakenSession } from './session-store';
 
@@ -140,13 +141,7 @@ export interface RedisSessionStoreOptions {
  */
 export async function createRedisSessionStore(options: Readonly<Partial<RedisSessionStoreOptions>> & { url: string }): Promise<SharedSessionStore> {
   const store = new RedisSessionStore(options);
-  try {
-    await store.ready(options.connectTimeoutMs ?? 10_000);
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  return store;
+  return openedWhen<SharedSessionStore>(store, store.ready(options.connectTimeoutMs ?? 10_000));
 }
 
 class RedisSessionStore implements SharedSessionStore {
@@ -171,22 +166,12 @@ class RedisSessionStore implements SharedSessionStore {
     checkMs('handoffTimeoutMs', handoffTimeoutMs, 1);
     if (!clock || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') invalid('clock', typeof clock);
     // Fail fast and never resend: a write cut by a lost connection must not land later, after newer ones.
-    const connection = {
-      // 0, not 1: with 1, a command in flight when the link drops is never settled if the first reconnect succeeds
-      // (ioredis swaps its command queue); with 0 every command in flight is rejected as the connection closes.
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
-      // close() falls back to disconnect() on a connection that cannot quit (Redis away): ioredis then waits this long
-      // on a timer nothing clears, which would keep the process alive.
-      disconnectTimeout: 100,
-      retryStrategy: (times: number) => Math.min(50 * times, 1000),
-    };
-    this.redis = new Redis(options.url, connection) as Redis & SessionCommands;
+    const { commands, subscriber } = connectPair(options.url);
+    this.redis = commands as Redis & SessionCommands;
     this.redis.defineCommand('sessionWrite', { numberOfKeys: 3, lua: WRITE });
     this.redis.defineCommand('sessionTake', { numberOfKeys: 3, lua: TAKE });
     this.redis.defineCommand('sessionRemove', { numberOfKeys: 3, lua: REMOVE });
-    this.subscriber = new Redis(options.url, { ...connection, autoResubscribe: true });
+    this.subscriber = subscriber;
     // Failures surface on each command (the session's journal reacts); the connections reconnect by themselves.
     this.redis.on('error', () => undefined);
     this.subscriber.on('error', () => undefined);
@@ -201,18 +186,8 @@ class RedisSessionStore implements SharedSessionStore {
   }
 
   /** Resolves once both connections are ready and this process is known to be alive. */
-  async ready(timeoutMs: number): Promise<void> {
-    const one = (redis: Redis) => (redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve())));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ChatError(ChatErrorCode.Unavailable, `redis is not ready after ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      await Promise.race([Promise.all([one(this.redis), one(this.subscriber)]), late]);
-      await Promise.race([this.handoff.start(), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+  ready(timeoutMs: number): Promise<void> {
+    return allReady([this.redis, this.subscriber], timeoutMs, () => new ChatError(ChatErrorCode.Unavailable, `redis is not ready after ${timeoutMs} ms`), () => this.handoff.start());
   }
 
   async write(id: string, write: SessionWrite, ttlMs: number): Promise<boolean> {
@@ -277,15 +252,7 @@ class RedisSessionStore implements SharedSessionStore {
 
   private async shutDown(): Promise<void> {
     await this.handoff.close();
-    await Promise.all(
-      [this.redis, this.subscriber].map(async (redis) => {
-        try {
-          await redis.quit();
-        } catch {
-          redis.disconnect();
-        }
-      }),
-    );
+    await quitAll([this.redis, this.subscriber]);
   }
 
   private keys(id: string): [string, string, string] {
