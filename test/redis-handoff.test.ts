@@ -164,21 +164,28 @@ describeWithRedis('sessions handed over between live processes on Redis', () => 
     return { client, balancer };
   };
 
-  it('Redis restarted mid-exchange, the client resumes on the OTHER process: every message applied once, in order, both ways', async () => {
-    redis = await startRedisServer();
-    const [one, two] = [await startNode(), await startNode()];
-    const { client, balancer } = await clientOn(one.port);
+  /**
+   * A client on process `node` (through its balancer) exchanges 10 echoes; then Redis stops while it sends 10 more,
+   * which the process applies before its write fails and it closes the client; then the process sends 5 `down`
+   * frames to the session, kept while its client is away.
+   */
+  const outageOn = async (node: { port: number; sessions: ServerSession[] }) => {
+    const { client, balancer } = await clientOn(node.port);
     client.send(0, 10);
     await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
     await client.acked();
-
-    // Redis goes away while the client keeps sending: process 1 applies what comes before its write fails.
-    await redis.stop();
+    await (redis as RedisServer).stop();
     client.send(10, 20);
     await client.until(() => client.retries.length >= 1, 'the close');
-    // Process 1 keeps sending to the session while its client is away.
-    const session = one.sessions[0] as ServerSession;
+    const session = node.sessions[0] as ServerSession;
     for (let n = 0; n < 5; n++) session.sendReliable('down', n);
+    return { client, balancer, session };
+  };
+
+  it('Redis restarted mid-exchange, the client resumes on the OTHER process: every message applied once, in order, both ways', async () => {
+    redis = await startRedisServer();
+    const [one, two] = [await startNode(), await startNode()];
+    const { client, balancer, session } = await outageOn(one);
     // From now on the client's connects land on process 2, which refuses them (retryably) while Redis is away.
     balancer.retarget(two.port);
     await client.until(() => client.retries.length >= 3, 'refused resumes');
@@ -208,17 +215,7 @@ describeWithRedis('sessions handed over between live processes on Redis', () => 
   it('a process closed once Redis is back writes what it applied before it goes: the client resumes on the other process, every message once', async () => {
     redis = await startRedisServer();
     const [one, two] = [await startNode(), await startNode()];
-    const { client, balancer } = await clientOn(one.port);
-    client.send(0, 10);
-    await client.until(() => client.got.echo.length === 10, 'the first 10 echoes');
-    await client.acked();
-
-    // Redis goes away while the client keeps sending: process 1 applies what comes before its write fails.
-    await redis.stop();
-    client.send(10, 20);
-    await client.until(() => client.retries.length >= 1, 'the close');
-    const session = one.sessions[0] as ServerSession;
-    for (let n = 0; n < 5; n++) session.sendReliable('down', n);
+    const { client, balancer, session } = await outageOn(one);
     // The client is kept away until process 1 is gone: no handoff can help here.
     balancer.refuse();
     expect(one.up.length).toBeGreaterThan(10);
