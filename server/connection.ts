@@ -54,8 +54,7 @@ export class Connection implements SessionLink {
   private closedByServer = false;
   private markClosed!: () => void;
   private readonly options: ResolvedServerOptions;
-  /** Replaced once HELLO is read: msgpack's decoder keeps a view of its last input, and that one holds the token. */
-  private codec: FrameCodec;
+  private readonly codec: FrameCodec;
   private readonly outbox: Outbox;
   private readonly pending: PendingRequests;
   private readonly handshakeDeadline: Deadline;
@@ -227,7 +226,6 @@ export class Connection implements SessionLink {
   }
 
   private hello(hello: Readonly<Hello>): void {
-    this.codec = new FrameCodec(this.options.limits);
     const unsupported = versionError(hello);
     if (unsupported) {
       this.protocolError(unsupported, CloseCode.UnsupportedVersion);

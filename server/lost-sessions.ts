@@ -21,12 +21,20 @@ export interface LostSession {
 /** Remembers `id` as of `now`, then forgets the oldest past the count or the time bound. */
 export function rememberLost(lost: Map<string, LostSession>, id: string, channel: string, recv: number, now: number): void {
   const known = lost.get(id);
-  lost.delete(id);
   // Never backwards: the store may remember less than this process applied (a write it could not make).
-  lost.set(id, { channel, recv: known && known.channel === channel ? Math.max(known.recv, recv) : recv, at: now });
-  for (const [key, entry] of lost) {
-    if (lost.size <= LOST_SESSION_MEMORY_COUNT && now - entry.at <= LOST_SESSION_MEMORY_MS) break;
-    lost.delete(key);
+  keepBounded(lost, id, { channel, recv: known && known.channel === channel ? Math.max(known.recv, recv) : recv, at: now });
+}
+
+/**
+ * Sets `id` as the newest entry of `map` (re-inserted: a map iterates in insertion order), then forgets the oldest
+ * past {@link LOST_SESSION_MEMORY_COUNT} entries or {@link LOST_SESSION_MEMORY_MS} before `entry.at`.
+ */
+function keepBounded<T extends { readonly at: number }>(map: Map<string, T>, id: string, entry: T): void {
+  map.delete(id);
+  map.set(id, entry);
+  for (const [key, old] of map) {
+    if (map.size <= LOST_SESSION_MEMORY_COUNT && entry.at - old.at <= LOST_SESSION_MEMORY_MS) break;
+    map.delete(key);
   }
 }
 
@@ -118,12 +126,6 @@ export class FailedRemoves {
   }
 
   private keep(id: string, recv: number, at: number): void {
-    const known = this.failed.get(id);
-    this.failed.delete(id);
-    this.failed.set(id, { recv: Math.max(known?.recv ?? 0, recv), at });
-    for (const [key, entry] of this.failed) {
-      if (this.failed.size <= LOST_SESSION_MEMORY_COUNT && at - entry.at <= LOST_SESSION_MEMORY_MS) break;
-      this.failed.delete(key);
-    }
+    keepBounded(this.failed, id, { recv: Math.max(this.failed.get(id)?.recv ?? 0, recv), at });
   }
 }

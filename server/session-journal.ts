@@ -246,11 +246,7 @@ export class SessionJournal {
 
   private async rewrite(): Promise<boolean> {
     // Bounded by the store answering them (a lost connection rejects every command in flight).
-    while (this.inFlight.length > 0) {
-      await new Promise<void>((resolve) => this.answered.push(resolve));
-      if (this.stopped) return false;
-    }
-    if (this.handingOver) return false;
+    if (!(await this.quiet(() => undefined)) || this.handingOver) return false;
     if (!this.unstored) return true;
     const written = await this.writeEverything(false);
     // What was recorded while the repair was on its way.
@@ -260,12 +256,7 @@ export class SessionJournal {
 
   private async giveUp(): Promise<boolean> {
     // Every write in flight answered (each one either stored, or failed into `unstored`), a repair finished.
-    while (this.inFlight.length > 0 || this.repairing) {
-      if (this.repairing) await this.repairing.catch(() => undefined);
-      else await new Promise<void>((resolve) => this.answered.push(resolve));
-      if (this.stopped) return false;
-    }
-    if (!(await this.writeEverything(true))) return false;
+    if (!(await this.quiet(() => this.repairing)) || !(await this.writeEverything(true))) return false;
     // Given up: the session ends here ('moved'); whatever is recorded from now on is the next owner's business.
     this.lose();
     return true;
@@ -273,15 +264,25 @@ export class SessionJournal {
 
   private async lastWrite(again: () => Promise<boolean>): Promise<boolean> {
     for (;;) {
-      while (this.inFlight.length > 0 || this.repairing || this.handingOver) {
-        if (this.repairing || this.handingOver) await (this.repairing ?? this.handingOver)?.catch(() => undefined);
-        else await new Promise<void>((resolve) => this.answered.push(resolve));
-        if (this.stopped) return false;
-      }
+      if (!(await this.quiet(() => this.repairing ?? this.handingOver))) return false;
       if (!this.unstored && !this.pending && !this.retry) return true;
       // Given up in the same write: another process may take the session at once, without asking for it.
       if (await this.writeEverything(true)) return true;
       if (this.stopped || !(await again())) return false;
+    }
+  }
+
+  /**
+   * Waits until no write is in flight and `busy()` (a repair, a handover) returns nothing; false if the journal stopped
+   * meanwhile.
+   */
+  private async quiet(busy: () => Promise<unknown> | undefined): Promise<boolean> {
+    for (;;) {
+      const running = busy();
+      if (running) await running.catch(() => undefined);
+      else if (this.inFlight.length > 0) await new Promise<void>((resolve) => this.answered.push(resolve));
+      else return true;
+      if (this.stopped) return false;
     }
   }
 

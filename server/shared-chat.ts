@@ -76,7 +76,10 @@ export function installSharedChat(server: ReferenceServer, o: Readonly<ChatOptio
     room.last = message.id;
     try {
       server.broadcastReliable(room.members, room.topic, message);
-      for (const member of room.members) noteRoom(member, room.key, message.id);
+      // noteRoom for every member, with the note's key and value built once per message rather than per member.
+      const note = `room:${room.key}`;
+      const value = String(message.id);
+      for (const member of room.members) if (member instanceof Session) member.note(note, value);
     } catch (err) {
       // A frame over maxFrameBytes (maxBodyBytes set above it): nobody here can be sent it; the history still has it.
       if (!(err instanceof UsageError)) throw err;
