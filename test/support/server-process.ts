@@ -34,6 +34,7 @@ export function spawnListening(args: readonly string[], env: NodeJS.ProcessEnv):
   const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
   let output = '';
+  let listening = false;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`server process printed no address within 10 s: ${output}`)), 10_000);
     const fail = (error: Error) => {
@@ -41,11 +42,15 @@ export function spawnListening(args: readonly string[], env: NodeJS.ProcessEnv):
       child.kill('SIGKILL');
       reject(error);
     };
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // Read to the end (a full pipe would block the child), but kept only until it listens: its log is not ours to hold.
+    child.stderr?.on('data', (chunk: Buffer) => void (listening || (output += chunk.toString())));
     child.stdout?.on('data', (chunk: Buffer) => {
+      if (listening) return;
       output += chunk.toString();
       const match = /listening on ws:\/\/127\.0\.0\.1:(\d+)(.*)\n/.exec(output);
       if (!match) return;
+      listening = true;
+      output = '';
       clearTimeout(timer);
       const bound = Number(match[1]);
       resolve({
@@ -60,6 +65,6 @@ export function spawnListening(args: readonly string[], env: NodeJS.ProcessEnv):
         },
       });
     });
-    void exited.then((how) => fail(new Error(`server process exited (${String(how)}) before listening: ${output}`)));
+    void exited.then((how) => listening || fail(new Error(`server process exited (${String(how)}) before listening: ${output}`)));
   });
 }
