@@ -283,18 +283,23 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     return found;
   };
 
+  /** REQUEST `chat/join`; while it is on its way, says to `room` wait for it (they would be refused `not_member`). */
+  const requestJoin = async (room: RoomId): Promise<unknown> => {
+    const k = key(room);
+    joining.add(k);
+    try {
+      return await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
+    } finally {
+      joining.delete(k);
+    }
+  };
+
   /** Re-joins `room` and fetches what was missed since the gap began; on failure it is retried at the next open. */
-  const recover = async (room: RoomId, resendAll: boolean) => {
+  const recover = async (room: RoomId) => {
     const k = key(room);
     const state = recovering.get(k) as { since: number; buffer: ChatMessage[] };
     try {
-      joining.add(k);
-      let joined: unknown;
-      try {
-        joined = await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
-      } finally {
-        joining.delete(k);
-      }
+      const joined = await requestJoin(room);
       const newest = (joined as { lastId?: unknown } | null)?.lastId;
       if (typeof newest === 'number' && newest < state.since) {
         // The room's ids went back: a new server that did not keep the old one's state (a process restarted without an
@@ -310,7 +315,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
         await channel.request('chat/leave', { room }, { timeoutMs: requestTimeoutMs }).catch(() => undefined);
         return;
       }
-      resendSays(room, resendAll);
+      resendSays(room, true);
       const missed = await catchUp(room, state.since);
       recovering.delete(k);
       retry.delete(room);
@@ -323,22 +328,22 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     }
   };
 
-  const recoverAll = (roomList: RoomId[], resendAll: boolean) => {
+  const recoverAll = (roomList: RoomId[]) => {
     // The gap's start and the live-message buffer are fixed now, before any reply can deliver a newer message.
     for (const room of roomList) {
       const k = key(room);
       if (!recovering.has(k)) recovering.set(k, { since: lastId.get(k) || 0, buffer: [] });
     }
-    void Promise.all(roomList.map((room) => recover(room, resendAll))).then(
+    void Promise.all(roomList.map((room) => recover(room))).then(
       () => events.emit('resynced', { rooms: roomList }),
       (error: unknown) => events.emit('error', error as Error),
     );
   };
 
-  channel.on('resync', () => recoverAll([...rooms], true));
+  channel.on('resync', () => recoverAll([...rooms]));
   channel.on('open', ({ resumed }) => {
     // A recovery that failed earlier is retried on any later connection (a resync starts its own).
-    if (resumed && retry.size > 0) recoverAll([...retry].filter((r) => rooms.has(r)), true);
+    if (resumed && retry.size > 0) recoverAll([...retry].filter((r) => rooms.has(r)));
   });
 
   channel.on('state', ({ next }) => {
@@ -353,13 +358,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     rooms,
     async join(room) {
       const k = key(room);
-      joining.add(k);
-      let reply: unknown;
-      try {
-        reply = await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
-      } finally {
-        joining.delete(k);
-      }
+      const reply = await requestJoin(room);
       rooms.add(room);
       // Messages from before the join are history, not missed: start counting from the room's newest id.
       const newest = (reply as { lastId?: unknown } | null)?.lastId;

@@ -66,7 +66,7 @@ export class FrameCodec {
         `message of ${bytes.byteLength} bytes exceeds maxFrameBytes ${this.limits.maxFrameBytes}`,
       );
     }
-    if (bytes.byteLength === 0) throw new ProtocolError(ProtocolErrorCode.Malformed, 'empty message');
+    // An empty message is refused by the decoder (`malformed`, 'empty message').
     // Validated in place: the decoder's fresh array becomes the frames, with no second array per message.
     const frames = this.decoder.decodeAll(bytes);
     for (let i = 0; i < frames.length; i++) frames[i] = validateFrame(frames[i]);

@@ -7,7 +7,7 @@ import { type Hello, Op, PROTOCOL_VERSION } from './protocol';
 import { isThenable } from './router';
 import { StateReason } from './state';
 import { isSocketLimitError } from './transport/errors';
-import type { SocketLike } from './transport/types';
+import type { SocketCallbackResult, SocketLike } from './transport/types';
 
 const NOOP = () => undefined;
 
@@ -88,13 +88,13 @@ export class Connection {
 
   /** Hands one message to the socket; a failure is reported as `sendFailed` unless the connection is stale by then. */
   send(data: ArrayBuffer): void {
-    if (this.socket) this.socket.send({
-      data,
-      fail: ({ errMsg }) => {
-        if (!this.stale) this.handler.sendFailed(this, errMsg);
-      },
-    });
+    if (this.socket) this.socket.send({ data, fail: this.sendFailed });
   }
+
+  /** One handler for every send's failure (sends are the hot path: no closure per message). */
+  private readonly sendFailed = ({ errMsg }: SocketCallbackResult): void => {
+    if (!this.stale) this.handler.sendFailed(this, errMsg);
+  };
 
   /** Closes the socket, if there is one; unless abandoned first, its close event still reaches the channel. */
   close(code: number, reason: string): void {

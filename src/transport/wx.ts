@@ -169,11 +169,12 @@ class WxSocket extends ListenedSocket implements SocketLike {
     const task = this.task;
     if (!task) return this.failLater(option, fail, this.refusal || NOT_CONNECTED);
     try {
+      // Only the callbacks the caller gave: each one given is a call back from native code, on every send.
       task.send({
         data,
-        success: this.events.protect(option.success),
+        success: option.success && this.events.protect(option.success),
         fail,
-        complete: this.events.protect(option.complete),
+        complete: option.complete && this.events.protect(option.complete),
       });
     } catch (err) {
       this.failLater(option, fail, `sendSocketMessage:fail ${describeError(err)}`);
