@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Timer } from '../src/clock';
+import { FrameCodec } from '../src/codec';
 import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
+import { Op } from '../src/protocol';
 import type { GameBroker, PlayerPosition, WorldUpdate } from './game-broker';
 import { RemoteWorld } from './game-world';
+import { uintWidth, writeUint } from './reliable-frame';
 import type { ReferenceServer } from './server';
 import { Session } from './session';
 import type { ServerSession } from './types';
@@ -107,6 +110,7 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
   const broker = options.broker;
   if (broker !== undefined && (typeof broker !== 'object' || broker === null || typeof broker.publish !== 'function')) invalid('broker', broker);
   const clock = server.clock;
+  const codec = new FrameCodec(server.limits);
   const players = new Map<ServerSession, Player>();
   /** This game's token in the world's updates: its own come back from the broker and are skipped. */
   const owner = randomBytes(6).toString('base64url');
@@ -143,22 +147,44 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
       if (player.session.connection) local[player.id] = { x: player.x, y: player.y };
     }
     broker?.publish({ owner, tick, players: local });
-    const positions = remote.merge(local, now);
-    for (const player of players.values()) {
-      const state: GameState = { tick, serverTime, players: positions, lastInput: player.lastInput };
-      try {
-        player.session.connection?.push('game/state', state);
-      } catch {
-        // Over the server's frame limit (a world too big): a throw here would stop the loop for every player.
-        statesDropped++;
-      }
-    }
+    send(tick, serverTime, remote.merge(local, now));
     // A late timer (a frozen event loop) skips the ticks it missed rather than bursting them.
     nextAt += intervalMs;
     if (nextAt <= now) nextAt = now + intervalMs;
     timer.schedule(nextAt - now);
   };
   const timer = new Timer(clock, broadcast);
+
+  /**
+   * Every connected player's `game/state`, encoded once: the states differ only in `lastInput`, the map's last value,
+   * so the frame is encoded with 0 there (one byte) and each player's is written in its place. A state over the
+   * server's frame limit (a world too big) is counted in `statesDropped`, never thrown: the loop serves every player.
+   */
+  const send = (tick: number, serverTime: number, positions: Record<string, PlayerPosition>): void => {
+    const state: GameState = { tick, serverTime, players: positions, lastInput: 0 };
+    let frame: Uint8Array;
+    try {
+      frame = codec.encodeShared([Op.Push, 'game/state', state]);
+    } catch {
+      for (const player of players.values()) if (player.session.connection) statesDropped++;
+      return;
+    }
+    const head = frame.length - 1;
+    const out = new Uint8Array(head + 9);
+    out.set(frame.subarray(0, head));
+    for (const player of players.values()) {
+      const connection = player.session.connection;
+      if (!connection) continue;
+      const length = head + uintWidth(player.lastInput);
+      if (length > codec.limits.maxFrameBytes) {
+        statesDropped++;
+        continue;
+      }
+      writeUint(out, head, player.lastInput);
+      // The connection copies it into its batch: `out` serves the next player.
+      connection.pushEncoded(out.subarray(0, length));
+    }
+  };
 
   const join = (session: ServerSession): Player => {
     let player = players.get(session);

@@ -50,7 +50,8 @@ export class ReliableFrame {
 /** fixarray(4), then the RELIABLE opcode as a positive fixint. */
 const HEAD = new Uint8Array([0x94, Op.Reliable]);
 
-function uintWidth(value: number): number {
+/** How many bytes msgpack takes for a non-negative safe integer. */
+export function uintWidth(value: number): number {
   if (value < 0x80) return 1;
   if (value < 0x100) return 2;
   if (value < 0x10000) return 3;
@@ -59,7 +60,7 @@ function uintWidth(value: number): number {
 }
 
 /** Writes a non-negative safe integer as msgpack does: positive fixint, else uint 8, 16, 32 or 64, big-endian. */
-function writeUint(out: Uint8Array, at: number, value: number): void {
+export function writeUint(out: Uint8Array, at: number, value: number): void {
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   if (value < 0x80) {
     out[at] = value;

@@ -6,6 +6,7 @@ import type { Clock } from '../src/clock';
 import { FrameCodec } from '../src/codec';
 import { CloseCode, UsageErrorCode } from '../src/codes';
 import { QueueFullError, UsageError } from '../src/errors';
+import type { CodecLimits } from '../src/limits';
 import { Op } from '../src/protocol';
 import { validateTopic } from '../src/topics';
 import { AddressLimiter } from './abuse';
@@ -127,6 +128,11 @@ export class ReferenceServer {
   }
 
   /** How long a session waits for its client after a disconnect (the `resumeWindowMs` option), ms. */
+  /** The codec limits of every connection (what a module that encodes frames itself must stay within). */
+  get limits(): Readonly<Partial<CodecLimits>> {
+    return this.options.limits;
+  }
+
   get resumeWindowMs(): number {
     return this.options.resumeWindowMs;
   }

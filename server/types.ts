@@ -54,6 +54,11 @@ export interface ServerConnection {
   /** Sends a PUSH; returns false (and sends nothing) unless the connection is open. @throws {UsageError} bad topic or payload. */
   push(topic: string, payload: unknown): boolean;
   /**
+   * Queues one frame already encoded (by a codec with this server's `limits`: one encoding serves many connections);
+   * returns false (and sends nothing) unless the connection is open.
+   */
+  pushEncoded(frame: Uint8Array): boolean;
+  /**
    * Sends a RELIABLE message in this connection's session: numbered, kept until the client acknowledges it, and
    * retransmitted when the client resumes the session, so it also works (buffered) after this socket closed. False
    * when there is no session (not yet welcomed) or it has ended.

@@ -101,6 +101,18 @@ test('a stale or malformed input is ignored; a step is cut to maxStep', async ()
   expect(await state(alice)).toEqual({ tick: 1, serverTime: T0 + 100, players: { [alice.id]: { x: 5, y: -5 } }, lastInput: 4 });
 });
 
+test('each player gets its own lastInput, whatever its size, in one state encoded once per tick', async () => {
+  await start();
+  const seqs = [127, 128, 70_000, 2 ** 32 + 5];
+  const each = await Promise.all(seqs.map(() => player()));
+  each.forEach((p, i) => input(p, seqs[i] as number));
+  for (const p of each) await join(p);
+  clock.advance(50);
+  const states = (await Promise.all(each.map((p) => state(p)))) as { lastInput: number; players: object }[];
+  expect(states.map((s) => s.lastInput)).toEqual(seqs);
+  for (const s of states) expect(s.players).toEqual(states[0]?.players);
+});
+
 test('a player away is left out of players until it resumes, and removed when its session ends', async () => {
   const { game } = await start({}, { resumeWindowMs: 1_000 });
   const alice = await player();
