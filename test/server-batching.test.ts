@@ -58,3 +58,8 @@ test('maxBatchBytes must be a positive integer', () => {
   expect(() => createServer({ port: 0, maxBatchBytes: 0 })).toThrow(/maxBatchBytes/);
   expect(() => createServer({ port: 0, maxBatchBytes: 1.5 })).toThrow(/maxBatchBytes/);
 });
+
+test('maxBatchBytes may not exceed limits.maxFrameBytes (the outbox would refuse frames it had accepted); its default follows it', () => {
+  expect(() => createServer({ port: 0, maxBatchBytes: 8192, limits: { maxFrameBytes: 4096 } })).toThrow(/maxBatchBytes/);
+  expect(() => createServer({ port: 0, limits: { maxFrameBytes: 4096 } })).not.toThrow();
+});
