@@ -6,7 +6,7 @@ import { UsageError } from '../src/errors';
 import { Op } from '../src/protocol';
 import type { GameBroker, PlayerPosition, WorldUpdate } from './game-broker';
 import { RemoteWorld } from './game-world';
-import { uintWidth, writeUint } from './reliable-frame';
+import { uintWidth, writeUint } from '../src/reliable-frame';
 import type { ReferenceServer } from './server';
 import { Session } from './session';
 import type { ServerSession } from './types';

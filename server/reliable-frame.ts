@@ -2,6 +2,7 @@ import type { FrameCodec } from '../src/codec';
 import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
 import { Op } from '../src/protocol';
+import { RELIABLE_HEAD, uintWidth, writeUint } from '../src/reliable-frame';
 
 /**
  * A RELIABLE frame encoded once and numbered per recipient. Every session numbers its own messages, so a room
@@ -21,7 +22,7 @@ export class ReliableFrame {
    */
   constructor(codec: FrameCodec, readonly topic: string, readonly payload: unknown, maxKeptBytes: number) {
     // A copy: the codec's shared buffer is reused by its next call.
-    this.tail = codec.encodeShared([Op.Reliable, 0, topic, payload]).slice(HEAD.length + 1);
+    this.tail = codec.encodeShared([Op.Reliable, 0, topic, payload]).slice(RELIABLE_HEAD.length + 1);
     // Checked for the widest seq once, so that numbering never fails halfway through a fan-out.
     const largest = this.sizeFor(Number.MAX_SAFE_INTEGER);
     const { maxFrameBytes } = codec.limits;
@@ -35,47 +36,15 @@ export class ReliableFrame {
 
   /** The byte length of the frame numbered `seq`. */
   sizeFor(seq: number): number {
-    return HEAD.length + uintWidth(seq) + this.tail.byteLength;
+    return RELIABLE_HEAD.length + uintWidth(seq) + this.tail.byteLength;
   }
 
   /** The frame numbered `seq`, in a buffer of its own (it is kept until acknowledged). */
   numbered(seq: number): Uint8Array {
     const out = new Uint8Array(this.sizeFor(seq));
-    out.set(HEAD, 0);
-    writeUint(out, HEAD.length, seq);
+    out.set(RELIABLE_HEAD, 0);
+    writeUint(out, RELIABLE_HEAD.length, seq);
     out.set(this.tail, out.byteLength - this.tail.byteLength);
     return out;
-  }
-}
-/** fixarray(4), then the RELIABLE opcode as a positive fixint. */
-const HEAD = new Uint8Array([0x94, Op.Reliable]);
-
-/** How many bytes msgpack takes for a non-negative safe integer. */
-export function uintWidth(value: number): number {
-  if (value < 0x80) return 1;
-  if (value < 0x100) return 2;
-  if (value < 0x10000) return 3;
-  if (value < 0x100000000) return 5;
-  return 9;
-}
-
-/** Writes a non-negative safe integer as msgpack does: positive fixint, else uint 8, 16, 32 or 64, big-endian. */
-export function writeUint(out: Uint8Array, at: number, value: number): void {
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  if (value < 0x80) {
-    out[at] = value;
-  } else if (value < 0x100) {
-    out[at] = 0xcc;
-    out[at + 1] = value;
-  } else if (value < 0x10000) {
-    out[at] = 0xcd;
-    view.setUint16(at + 1, value);
-  } else if (value < 0x100000000) {
-    out[at] = 0xce;
-    view.setUint32(at + 1, value);
-  } else {
-    out[at] = 0xcf;
-    view.setUint32(at + 1, Math.floor(value / 0x100000000));
-    view.setUint32(at + 5, value >>> 0);
   }
 }

@@ -2,6 +2,7 @@ import type { Clock } from './clock';
 import type { FrameCodec } from './codec';
 import { Op, type Welcome } from './protocol';
 import { type ReceiveVerdict, ReliableReceiver, type ReliableOptions, ReliableSender } from './reliable';
+import { renumbered } from './reliable-frame';
 
 /** How a WELCOME left the session. */
 export interface WelcomeOutcome {
@@ -70,9 +71,9 @@ export class ClientSession {
     // What the lost session's server had applied is acknowledged, not sent again (WELCOME previousRecv).
     if (previous !== undefined && welcome.previousRecv !== undefined) this.out.ack(welcome.previousRecv);
     for (const message of this.out.reset()) {
-      // Renumbered from the bytes first sent, not from the payload object, which the application may have changed.
-      const [sent] = this.codec.decode(message.frame) as unknown as [readonly [number, number, string, unknown]];
-      const frame = this.codec.encodeShared([Op.Reliable, this.out.reserve(0), sent[2], sent[3]]).slice();
+      // Renumbered in the bytes first sent: the application may have changed the payload object since. A new seq is
+      // never wider than the old one (seqs restart at 1), so the frame still fits every limit it did.
+      const frame = renumbered(message.frame, this.out.reserve(0));
       this.out.commit(message.topic, undefined, frame, message.onAcked);
       this.transmit(frame);
     }
