@@ -133,8 +133,9 @@ export class Sessions implements SessionOwner, SessionView {
       return { session: found, resumed: true, missing: found.resume(ask.recv) };
     }
     const shared = this.shared;
-    // Public ids must not collide across processes: each prefixes its own with its owner token.
-    const publicId = shared ? `p${shared.owner}.${this.nextLocalId++}` : `p${this.state.nextPublicId++}`;
+    // Public ids must not collide across processes: each prefixes its own with a token of its own (the session
+    // store's owner token, else the state's), whether or not sessions are shared.
+    const publicId = shared ? `p${shared.owner}.${this.nextLocalId++}` : `p${this.state.publicIdToken}.${this.state.nextPublicId++}`;
     const session = new Session(newSessionId(), publicId, channel, user, this);
     if (shared) {
       const journal = this.journalFor(shared, session, 0, 0);

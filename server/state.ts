@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
 import type { ChatRoom } from './chat-room';
@@ -30,6 +31,11 @@ export class ServerState {
   readonly lost = new Map<string, LostSession>();
   /** Next `publicId` number, so that a new server never reuses one a kept session has. */
   nextPublicId = 1;
+  /**
+   * The token in front of this state's public ids (`p<token>.<n>`): random, so that processes sharing a chat store or
+   * a game broker without a session store still tell their members apart.
+   */
+  readonly publicIdToken = randomBytes(6).toString('base64url');
   private holder: object | undefined;
 
   /**

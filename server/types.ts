@@ -82,7 +82,10 @@ export interface ServerConnection {
 export interface ServerSession {
   /** The id sent in WELCOME. A secret: whoever presents it in HELLO resumes the session, so never show it to others. */
   readonly id: string;
-  /** An id that is safe to show other clients (`p1`, `p2`, ...): chat's `from` and game's player id by default. */
+  /**
+   * An id that is safe to show other clients (`p<token>.<n>`, the token random per process, so unique across them):
+   * chat's `from` and game's player id by default.
+   */
   readonly publicId: string;
   /** The channel name of the HELLO that created it; a resume must give the same one. */
   readonly channel: string;

@@ -88,16 +88,15 @@ describeWithRedis('room presence across server processes on Redis', () => {
   });
 
   /**
-   * One process's worth: its own server and its own Redis connections, sessions shared too (which also makes public
-   * ids unique across processes: without a session store each process numbers its own p1, p2, ...). `chatVia`: a
-   * proxy to Redis for the chat store (to cut it off).
+   * One process's worth: its own server and its own Redis connections, sessions shared too unless `sessions` is false.
+   * `chatVia`: a proxy to Redis for the chat store (to cut it off).
    */
-  const startNode = async (chat: Partial<ChatOptions> = {}, clock?: ManualClock, chatVia?: FaultProxy): Promise<Node> => {
+  const startNode = async (chat: Partial<ChatOptions> = {}, clock?: ManualClock, chatVia?: FaultProxy, sessions = true): Promise<Node> => {
     const sessionStore = await createRedisSessionStore({ url: redis.url, prefix: `p${prefix}` });
     stores.push(sessionStore);
     const store = await createRedisChatStore({ url: chatVia ? `redis://127.0.0.1:${chatVia.port}` : redis.url, prefix: `p${prefix}` });
     stores.push(store);
-    const server = createServer({ port: 0, sessionStore, ...(clock ? { clock } : {}) });
+    const server = createServer({ port: 0, ...(sessions ? { sessionStore } : {}), ...(clock ? { clock } : {}) });
     servers.push(server);
     installChat(server, { ...chat, store });
     const { url, port } = await server.listen();
@@ -153,6 +152,17 @@ describeWithRedis('room presence across server processes on Redis', () => {
     await one.server.close();
     await one.store.close();
     expect(await presence(b1)).toEqual({ room: ROOM, members: [b1.id], count: 1 });
+  });
+
+  it('without the session store too, members of different processes are told apart: public ids carry a per-process token', async () => {
+    const [one, two] = [await startNode({}, undefined, undefined, false), await startNode({}, undefined, undefined, false)];
+    const [a, b] = [await connect(one), await connect(two)];
+    expect(a.id).not.toBe(b.id);
+    for (const c of [a, b]) await join(c);
+    expect(await presence(a)).toEqual({ room: ROOM, members: sorted(a, b), count: 2 });
+    const heard = new Promise((resolve) => b.channel.once(`room/${ROOM}/message`, resolve));
+    await a.channel.sendReliable('chat/say', { room: ROOM, mid: 'm1', body: 'hi' });
+    expect(await heard).toMatchObject({ from: a.id, body: 'hi' });
   });
 
   it('maxPresence bounds the list, not the count; a non-member gets not_member, a bad payload bad_request', async () => {
