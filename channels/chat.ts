@@ -302,9 +302,9 @@ export function chatChannel(options: ChatOptions): ChatChannel {
       const joined = await requestJoin(room);
       const newest = (joined as { lastId?: unknown } | null)?.lastId;
       if (typeof newest === 'number' && newest < state.since) {
-        // The room's ids went back: a new server that did not keep the old one's state (a process restarted without an
-        // external store). Its ids start afresh, so everything it holds is new here; what the old one held after
-        // `since` and never arrived is gone, and said so rather than silently skipped.
+        // The room's ids went back: a server that numbers a room started afresh from 1 again (this one's servers start
+        // from the clock instead, see PROTOCOL.md section 6). Everything it holds is new here; what the old one held
+        // after `since` and never arrived is gone, and said so rather than silently skipped.
         events.emit('missed', { room, afterId: state.since, beforeId: Infinity });
         state.since = 0;
         lastId.delete(k);

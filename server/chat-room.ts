@@ -2,7 +2,10 @@ import type { ServerSession } from './types';
 
 /** One chat message as `room/<room>/message` carries it and `chat/history` returns it. */
 export interface ChatMessage {
-  /** Assigned by the server; strictly increasing within a room (and never reused by this server). */
+  /**
+   * Assigned by the server; strictly increasing within a room, and never going back, even across a server that kept
+   * nothing or a room that expired (see {@link chatIdBase}).
+   */
   readonly id: number;
   /** Server clock time when it was accepted, ms. */
   readonly ts: number;
@@ -22,6 +25,18 @@ export interface RoomLimits {
 }
 
 /**
+ * Where a new run of chat ids starts (a process's, in memory, or a room's, on Redis): the time in microseconds
+ * (`nowMs` × 1000). A room that starts afresh (its server restarted without a store, its Redis keys expired) thus
+ * numbers above every id it gave before, provided the earlier run gave fewer than a million ids a second on average,
+ * so a client's "delivered up to" baseline never hides a new message. A new room reports this base as its `lastId`
+ * and `evictedUpTo`: everything below it is gone, which tells a client coming back from the earlier run what it missed.
+ * Safe integers until the year 2255.
+ */
+export function chatIdBase(nowMs: number = Date.now()): number {
+  return Math.floor(nowMs) * 1000;
+}
+
+/**
  * One room: its member sessions, the last `historySize` messages (a ring, oldest first) and the recent `mid`s. All of
  * it is bounded, and the chat module frees the room when its last member leaves.
  */
@@ -33,19 +48,22 @@ export class ChatRoom {
   /** Index of the oldest message in `ring` once it is full. */
   private start = 0;
   private readonly mids = new Map<string, ChatMessage>();
-  private last = 0;
-  private evicted = 0;
+  private last: number;
+  private evicted: number;
 
-  constructor(readonly key: string, private readonly limits: RoomLimits) {
+  /** @param base the id below the room's first: its `lastId` and `evictedUpTo` until it has messages. */
+  constructor(readonly key: string, private readonly limits: RoomLimits, base: number) {
     this.topic = `room/${key}/message`;
+    this.last = base;
+    this.evicted = base;
   }
 
-  /** The id of the last message accepted, 0 before the first. */
+  /** The id of the last message accepted (the base before the first). */
   get lastId(): number {
     return this.last;
   }
 
-  /** The id of the newest message that fell out of the history (0 while none has): older ones cannot be fetched. */
+  /** The id of the newest message that fell out of the history (the base while none has): older ones cannot be fetched. */
   get evictedUpTo(): number {
     return this.evicted;
   }

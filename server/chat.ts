@@ -65,14 +65,16 @@ export type ChatSaid =
 /**
  * Installs chat rooms on `server`:
  *
- * - REQUEST `chat/join` `{room}` → `{room, lastId}`: the session joins (membership survives a resume);
+ * - REQUEST `chat/join` `{room}` → `{room, lastId}`: the session joins (membership survives a resume). Ids increase
+ *   within a room and never go back: a new room starts from the clock (`lastId` is then that base);
  * - REQUEST `chat/leave` `{room}` → `{room}`;
  * - RELIABLE (or PUSH) `chat/say` `{room, mid, body}`: every member session gets RELIABLE `room/<room>/message`
  *   `{id, ts, from, body, mid}` (the sender too; an absent member when it resumes), then the sender gets RELIABLE
  *   `chat/said` `{mid, room, id, ts}`, or `{mid, room, error: {code, message}}`. A `mid` the room remembers is
  *   answered with its first `chat/said` again and not broadcast again;
  * - REQUEST `chat/history` `{room, before?, limit?}` → `{messages, evictedUpTo}`, oldest first, ids below `before`;
- *   `evictedUpTo` is the newest id no longer kept (0 if none), so a client knows what it can no longer recover;
+ *   `evictedUpTo` is the newest id no longer kept (a new room's base while none was dropped), so a client knows what
+ *   it can no longer recover;
  * - REQUEST `chat/presence` `{room}` → `{room, members, count}`: the `publicId`s of the room's member sessions (on
  *   every process with a `store`), ascending, each once, at most `maxPresence` of them; `count` is how many in all.
  *   A member whose client is away stays listed until its session ends, as it stays a member.
@@ -153,7 +155,8 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
       const mine = joined.get(session) ?? new Set<ChatRoom>();
       if (mine.size >= o.maxRoomsPerSession) throw new ChatError(ChatErrorCode.TooManyRooms, `at most ${o.maxRoomsPerSession} rooms per session`);
       if (!target) {
-        target = new ChatRoom(key, o);
+        // Ids are one sequence across the process's rooms: everything below the next one is before this room began.
+        target = new ChatRoom(key, o, state.chat.nextId - 1);
         rooms.set(key, target);
       }
       target.members.add(session);

@@ -15,9 +15,9 @@ import { PRESENCE_SCRIPTS, type PresenceCommands, presenceKeys } from './redis-p
  * The chat rooms' shared state on Redis (SCALING.md has the keys and the argument). Per room, all under one hash tag
  * so that the script also runs on a Redis Cluster:
  *
- *   ms:<prefix>:room:{<room>}:id       STRING  the last id given (INCR)
+ *   ms:<prefix>:room:{<room>}:id       STRING  the last id given (INCR), first set to the room's base (below)
  *   ms:<prefix>:room:{<room>}:history  ZSET    score id, member "<id>:<msgpack [ts, from, body, mid]>", newest historySize
- *   ms:<prefix>:room:{<room>}:evicted  STRING  the newest id dropped from the history
+ *   ms:<prefix>:room:{<room>}:evicted  STRING  the newest id dropped from the history (the base while none was)
  *   ms:<prefix>:room:{<room>}:mids     HASH    mid -> "<id>:<ts>", the newest dedupeSize
  *   ms:<prefix>:room:{<room>}:midlog   LIST    the same mids, oldest first, to know which to forget
  *   channel ms:<prefix>:room:{<room>}  pub/sub the history member of each new message
@@ -25,12 +25,35 @@ import { PRESENCE_SCRIPTS, type PresenceCommands, presenceKeys } from './redis-p
  *
  * Every key gets `roomTtlMs` again on each message. One script does it all, so a message's id, its place in the
  * history and its publication are one atomic step: publication order is id order.
+ *
+ * A room without an id key (new, or expired) starts at a base taken from Redis's clock, as `chatIdBase` does in
+ * memory (microseconds), so its ids never go back. Ids are handled as strings in the scripts: Lua prints numbers of
+ * more than 14 digits in exponent form, which would corrupt the history's scores and members.
  */
 
-const APPEND = `
+/** KEYS[1] the id key, KEYS[3] the evicted key: the room's last id, setting both to the base when there is none. */
+const BASE = `
+local function base(ttl)
+  local id = redis.call('GET', KEYS[1])
+  if id then return id end
+  local t = redis.call('TIME')
+  id = string.format('%.0f', tonumber(t[1]) * 1000000 + math.floor(tonumber(t[2]) / 1000) * 1000)
+  redis.call('SET', KEYS[1], id, 'PX', ttl)
+  redis.call('SET', KEYS[3], id, 'PX', ttl)
+  return id
+end
+`;
+
+/** KEYS id, history, evicted; ARGV ttl. The room's last id (its base when it has no message yet). */
+const OPEN = `${BASE}
+return base(ARGV[1])
+`;
+
+const APPEND = `${BASE}
 local earlier = redis.call('HGET', KEYS[4], ARGV[1])
 if earlier then return {0, earlier} end
-local id = redis.call('INCR', KEYS[1])
+base(ARGV[6])
+local id = string.format('%.0f', redis.call('INCR', KEYS[1]))
 local entry = id .. ':' .. ARGV[3]
 local historySize = tonumber(ARGV[4])
 if historySize > 0 then
@@ -62,13 +85,17 @@ export interface RedisChatStoreOptions {
   url: string;
   /** Namespace of the keys and channels: processes with the same one form one service. Default `default`. */
   prefix: string;
-  /** How long a room's keys outlive its last message, ms. Default 7 days; after that its ids start again at 1. */
+  /**
+   * How long a room's keys outlive its last message, ms. Default 7 days; after that the room starts afresh (no history)
+   * and its ids from a new base, above the old ones.
+   */
   roomTtlMs: number;
   /** How long {@link createRedisChatStore} waits for Redis, ms. Default 10,000. */
   connectTimeoutMs: number;
 }
 
 interface AppendCommand {
+  chatOpen(id: string, history: string, evicted: string, ttlMs: string): Promise<string>;
   chatAppend(k1: string, k2: string, k3: string, k4: string, k5: string, ...args: (string | Buffer)[]): Promise<[number, string]>;
 }
 
@@ -107,6 +134,7 @@ class RedisChatStore implements ChatStore {
     const { commands, subscriber } = connectPair(options.url);
     this.commands = commands as Redis & AppendCommand & PresenceCommands;
     this.commands.defineCommand('chatAppend', { numberOfKeys: 5, lua: APPEND });
+    this.commands.defineCommand('chatOpen', { numberOfKeys: 3, lua: OPEN });
     for (const [name, script] of Object.entries(PRESENCE_SCRIPTS)) this.commands.defineCommand(name, script);
     this.subscriber = subscriber;
     this.subscriber.on('messageBuffer', (channel: Buffer, entry: Buffer) => this.deliver(channel.toString(), entry));
@@ -127,7 +155,7 @@ class RedisChatStore implements ChatStore {
     this.listeners.set(channel, { room, listener });
     await this.call(() => this.subscriber.subscribe(channel));
     // Read after SUBSCRIBE returned: anything newer than this id is on its way to us.
-    return Number((await this.call(() => this.commands.get(`${channel}:id`))) ?? 0);
+    return Number(await this.call(() => this.commands.chatOpen(`${channel}:id`, `${channel}:history`, `${channel}:evicted`, String(this.ttlMs))));
   }
 
   unsubscribe(room: string): void {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UsageErrorCode } from '../src/codes';
 import { UsageError } from '../src/errors';
-import type { ChatRoom } from './chat-room';
+import { type ChatRoom, chatIdBase } from './chat-room';
 import type { LostSession } from './lost-sessions';
 import type { SessionStore } from './sessions';
 import type { ServerSession } from './types';
@@ -22,7 +22,8 @@ export interface ChatState {
  */
 export class ServerState {
   readonly sessions: SessionStore = new Map();
-  readonly chat: ChatState = { rooms: new Map(), joined: new Map(), nextId: 1 };
+  // Chat ids start from the clock, so that a process started afresh numbers above the one before it.
+  readonly chat: ChatState = { rooms: new Map(), joined: new Map(), nextId: chatIdBase() + 1 };
   /**
    * Sessions that ended (expired, overflowed): how much of each client's RELIABLE stream was applied, by session id,
    * oldest first, so a client that comes back too late is told what not to send again (WELCOME `previousRecv`). With

@@ -1,9 +1,11 @@
 import { type ChatChannel, chatChannel, type ChatMessage } from '../channels';
 import { backoffDelay } from '../src/backoff';
+import WebSocket from 'ws';
 import { ConnectionManager } from '../src/manager';
+import { webSocketTransport } from '../src/transport/websocket';
 import { next, reach } from './support/channel-helpers';
 import { untilOpen } from './support/drive';
-import { type Harness, startHarness, TRANSPORT_KINDS } from './support/harness';
+import { type Harness, ManualLifecycle, startHarness, TRANSPORT_KINDS } from './support/harness';
 import { seededRandom } from './support/random';
 import { type ServerProcess, startServerProcess } from './support/server-process';
 
@@ -62,6 +64,7 @@ describe.each(TRANSPORT_KINDS)('the server process killed and started again on t
 
   it('killed (no BYE) and back before the resume window would end: a new session, resync, messages said meanwhile stored and delivered once', async () => {
     await settle(20);
+    const lastOld = received[19]?.id;
     const firstSession = chat.channel.session;
     const lost = next(chat.channel, 'reconnecting');
     await server?.kill('SIGKILL');
@@ -82,8 +85,38 @@ describe.each(TRANSPORT_KINDS)('the server process killed and started again on t
     const history = await chat.history(ROOM, { limit: 500 });
     expect(history.map((m) => (m.body as { n: number }).n)).toEqual(Array.from({ length: 20 }, (_, i) => 20 + i));
     expect(said.map((s) => s.id)).toEqual(history.map((m) => m.id));
-    // The old history is gone with its process: the client says so instead of guessing.
-    expect(missed).toEqual([{ afterId: 20, beforeId: Infinity }]);
+    // The old history is gone with its process: the client says so, from the last id it had up to the new process's
+    // first (ids start from the clock, so the new process numbers above the old one).
+    expect(history[0]?.id).toBeGreaterThan(lastOld);
+    expect(missed).toEqual([{ afterId: lastOld, beforeId: history[0]?.id }]);
+  });
+
+  it('killed, and others talk in the new process before this client is back: it gets every message the new process holds', async () => {
+    await settle(20);
+    const lastOld = received[19]?.id;
+    const lost = next(chat.channel, 'reconnecting');
+    await server?.kill('SIGKILL');
+    await lost;
+    server = await startServerProcess(server?.port);
+    // Another player, on a manager of its own with the real clock, says more in the new process than this client had
+    // seen in the old one, before this client reconnects: had ids started again at 1, they would reach past its
+    // baseline (the old process's 20th id) and it would skip the first 20 of them as already delivered.
+    const other = new ConnectionManager({ transport: webSocketTransport(WebSocket), lifecycle: new ManualLifecycle(), random: seededRandom(3) });
+    try {
+      const b = chatChannel({ manager: other, url: `ws://127.0.0.1:${server.port}/chat` });
+      await reach(b.channel, 'open');
+      await b.join(ROOM);
+      await Promise.all(Array.from({ length: 30 }, (_, i) => b.say(ROOM, { n: 100 + i })));
+    } finally {
+      other.close();
+    }
+    const resynced = new Promise((resolve) => chat.on('resynced', resolve));
+    await untilOpen(chat.channel, h.clock);
+    await resynced;
+    expect(bodies()).toEqual([...Array.from({ length: 20 }, (_, n) => n), ...Array.from({ length: 30 }, (_, i) => 100 + i)]);
+    // What the old process held after id 20 is gone with it, and the client says so, up to the new process's first id.
+    const first = (await chat.history(ROOM, { limit: 500 }))[0]?.id;
+    expect(missed).toEqual([{ afterId: lastOld, beforeId: first }]);
   });
 
   it('stopped (BYE 4000) and away past the resume window: backoff within bounds on every attempt, then a new session and nothing lost', async () => {

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { createServer, installChat, type ReferenceServer } from '../server';
 import type { ChatStore } from '../server/chat-store';
@@ -309,5 +310,32 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
     expect(reply.evictedUpTo).toBe(b.received[1]?.id);
     const older = (await a.chat.channel.request('chat/history', { room: ROOM, before: reply.messages[2]?.id, limit: 1 })) as { messages: ChatMessage[] };
     expect(older.messages.map((m) => m.body)).toEqual(['h3']);
+  });
+
+  it('a room whose keys expired numbers above its old ids: members still in it on every process get what comes next', async () => {
+    const [one, two] = [await startNode(), await startNode()];
+    const [a, b] = [await client(one.url), await client(two.url)];
+    const before: { id: number }[] = [];
+    for (let n = 0; n < 3; n++) before.push(await a.chat.say(ROOM, `old${n}`));
+    await b.until(3);
+    const joinedBase = ((await b.chat.channel.request('chat/join', { room: ROOM })) as { lastId: number }).lastId;
+    expect(joinedBase).toBe(before[2]?.id);
+    // What roomTtlMs does to an idle room, done at once: every key of the room's messages gone.
+    const direct = new Redis(redis.url);
+    try {
+      const k = `ms:t${prefix}:room:{${ROOM}}`;
+      expect(await direct.del(`${k}:id`, `${k}:history`, `${k}:evicted`, `${k}:mids`, `${k}:midlog`)).toBe(5);
+    } finally {
+      direct.disconnect();
+    }
+    const after = await b.chat.say(ROOM, 'new');
+    // Ids started again at 1 would be taken as already delivered by both processes, and by both clients.
+    expect(after.id).toBeGreaterThan(before[2]?.id as number);
+    await Promise.all([a.until(4), b.until(4)]);
+    for (const c of [a, b]) expectOnceInOrder(c, ['old0', 'old1', 'old2', 'new']);
+    // The new run's history starts at its base: older ids are reported gone, not silently absent.
+    const reply = (await a.chat.channel.request('chat/history', { room: ROOM })) as { messages: ChatMessage[]; evictedUpTo: number };
+    expect(reply.messages.map((m) => m.body)).toEqual(['new']);
+    expect(reply.evictedUpTo).toBe(after.id - 1);
   });
 });

@@ -15,12 +15,15 @@ const T0 = 1_700_000_000_000;
 let server: ReferenceServer | undefined;
 let clock: ManualClock;
 let url = '';
+/** The id below the first chat message of the server started last: ids start from the clock (chatIdBase). */
+let B = 0;
 const clients: ProtocolClient[] = [];
 
 async function start(chatOptions: Partial<ChatOptions> = {}, options: Partial<ServerOptions> = {}): Promise<{ srv: ReferenceServer; chat: Chat }> {
   clock = new ManualClock(T0);
   server = createServer({ port: 0, clock, ...options });
   const chat = installChat(server, chatOptions);
+  B = server.state.chat.nextId - 1;
   url = (await server.listen()).url;
   return { srv: server, chat };
 }
@@ -83,21 +86,21 @@ test('join, say: every member gets room/<room>/message, then the sender gets cha
   const { chat } = await start();
   const alice = await member();
   const bob = await member();
-  expect(await call(alice, 'chat/join', { room: 'lobby' })).toEqual({ room: 'lobby', lastId: 0 });
-  expect(await call(bob, 'chat/join', { room: 'lobby' })).toEqual({ room: 'lobby', lastId: 0 });
+  expect(await call(alice, 'chat/join', { room: 'lobby' })).toEqual({ room: 'lobby', lastId: B });
+  expect(await call(bob, 'chat/join', { room: 'lobby' })).toEqual({ room: 'lobby', lastId: B });
   expect(chat.rooms).toBe(1);
 
   clock.advance(5);
   say(alice, { room: 'lobby', mid: 'a-1', body: { text: '你好 👋' } });
 
-  const message = { id: 1, ts: T0 + 5, from: alice.session.publicId, body: { text: '你好 👋' }, mid: 'a-1' };
+  const message = { id: B + 1, ts: T0 + 5, from: alice.session.publicId, body: { text: '你好 👋' }, mid: 'a-1' };
   expect(await reliables(alice, 2, 0)).toEqual([
     ['room/lobby/message', message],
-    ['chat/said', { mid: 'a-1', room: 'lobby', id: 1, ts: T0 + 5 }],
+    ['chat/said', { mid: 'a-1', room: 'lobby', id: B + 1, ts: T0 + 5 }],
   ]);
   expect(await reliables(bob, 1, 0)).toEqual([['room/lobby/message', message]]);
-  expect(await call(bob, 'chat/history', { room: 'lobby' })).toEqual({ messages: [message], evictedUpTo: 0 });
-  expect(await call(bob, 'chat/join', { room: 'lobby' })).toEqual({ room: 'lobby', lastId: 1 });
+  expect(await call(bob, 'chat/history', { room: 'lobby' })).toEqual({ messages: [message], evictedUpTo: B });
+  expect(await call(bob, 'chat/join', { room: 'lobby' })).toEqual({ room: 'lobby', lastId: B + 1 });
   expect(message.from).not.toBe(alice.welcome.session);
 });
 
@@ -108,7 +111,7 @@ test('a repeated mid gets its first chat/said again and is not broadcast again, 
   await call(alice, 'chat/join', { room: 'r' });
   await call(bob, 'chat/join', { room: 'r' });
   say(alice, { room: 'r', mid: 'm1', body: 'first' });
-  const said = { mid: 'm1', room: 'r', id: 1, ts: T0 };
+  const said = { mid: 'm1', room: 'r', id: B + 1, ts: T0 };
   expect((await reliables(alice, 2))[1]).toEqual(['chat/said', said]);
 
   clock.advance(1_000);
@@ -125,7 +128,7 @@ test('a repeated mid gets its first chat/said again and is not broadcast again, 
   say(alice, { room: 'r', mid: 'm2', body: 'second' });
   // Bob's next messages are 1 and then 2: nothing was broadcast for the repeats.
   expect((await reliables(bob, 2, 0)).map(([, payload]) => (payload as { body: unknown }).body)).toEqual(['first', 'second']);
-  expect(await call(bob, 'chat/history', { room: 'r' })).toMatchObject({ messages: [{ id: 1, mid: 'm1' }, { id: 2, mid: 'm2' }] });
+  expect(await call(bob, 'chat/history', { room: 'r' })).toMatchObject({ messages: [{ id: B + 1, mid: 'm1' }, { id: B + 2, mid: 'm2' }] });
 });
 
 test('a refused chat/say gets chat/said with an error and stores and broadcasts nothing', async () => {
@@ -154,10 +157,10 @@ test('a refused chat/say gets chat/said with an error and stores and broadcasts 
   say(alice, { room: 'r', mid: 'x1', body: 'now a member' });
   expect(await reliables(alice, 3, 5)).toEqual([
     ['chat/said', { mid: 'x4', room: 'r', error: error('too_large') }],
-    ['room/r/message', { id: 1, ts: T0, from: alice.session.publicId, body: 'now a member', mid: 'x1' }],
-    ['chat/said', { mid: 'x1', room: 'r', id: 1, ts: T0 }],
+    ['room/r/message', { id: B + 1, ts: T0, from: alice.session.publicId, body: 'now a member', mid: 'x1' }],
+    ['chat/said', { mid: 'x1', room: 'r', id: B + 1, ts: T0 }],
   ]);
-  expect(await reliables(bob, 1, 0)).toEqual([['room/r/message', expect.objectContaining({ id: 1, mid: 'x1' })]]);
+  expect(await reliables(bob, 1, 0)).toEqual([['room/r/message', expect.objectContaining({ id: B + 1, mid: 'x1' })]]);
 });
 
 test('history: oldest first, ids below before, limit defaulted and capped; only the last historySize are kept', async () => {
@@ -172,13 +175,13 @@ test('history: oldest first, ids below before, limit defaulted and capped; only 
     const answer = (await call(alice, 'chat/history', payload)) as { messages?: { id: number }[] };
     return answer.messages ? answer.messages.map((m) => m.id) : answer;
   };
-  expect(await ids({ room: 9 })).toEqual([6, 7]);
-  expect(await ids({ room: '9', before: 6 })).toEqual([4, 5]);
-  expect(await ids({ room: 9, before: 5, limit: 10 })).toEqual([3, 4]);
-  expect(await ids({ room: 9, limit: 10 })).toEqual([5, 6, 7]);
-  expect(await ids({ room: 9, before: 3 })).toEqual([]);
+  expect(await ids({ room: 9 })).toEqual([B + 6, B + 7]);
+  expect(await ids({ room: '9', before: B + 6 })).toEqual([B + 4, B + 5]);
+  expect(await ids({ room: 9, before: B + 5, limit: 10 })).toEqual([B + 3, B + 4]);
+  expect(await ids({ room: 9, limit: 10 })).toEqual([B + 5, B + 6, B + 7]);
+  expect(await ids({ room: 9, before: B + 3 })).toEqual([]);
   // Seven messages in a history of five: ids 1 and 2 are gone, and the reply says so.
-  expect(await call(alice, 'chat/history', { room: 9, before: 3 })).toEqual({ messages: [], evictedUpTo: 2 });
+  expect(await call(alice, 'chat/history', { room: 9, before: B + 3 })).toEqual({ messages: [], evictedUpTo: B + 2 });
   expect(await ids({ room: 9, limit: 0 })).toEqual({ fail: 'bad_request' });
   expect(await ids({ room: 9, before: -1 })).toEqual({ fail: 'bad_request' });
   expect(await ids({ room: '' })).toEqual({ fail: 'bad_request' });
@@ -209,8 +212,8 @@ test('leave stops delivery; 7 and "7" are one room; the last member leaving, or 
   const bob = await member();
   await call(alice, 'chat/join', { room: 'r' });
   await call(bob, 'chat/join', { room: 'r' });
-  expect(await call(alice, 'chat/join', { room: 7 })).toEqual({ room: 7, lastId: 0 });
-  expect(await call(bob, 'chat/join', { room: '7' })).toEqual({ room: '7', lastId: 0 });
+  expect(await call(alice, 'chat/join', { room: 7 })).toEqual({ room: 7, lastId: B });
+  expect(await call(bob, 'chat/join', { room: '7' })).toEqual({ room: '7', lastId: B });
   expect(chat.rooms).toBe(2);
 
   expect(await call(bob, 'chat/leave', { room: 'r' })).toEqual({ room: 'r' });
@@ -237,7 +240,7 @@ test('a session may be in maxRoomsPerSession rooms; bad rooms are refused; close
   const alice = await member();
   await call(alice, 'chat/join', { room: 'a' });
   await call(alice, 'chat/join', { room: 'b' });
-  expect(await call(alice, 'chat/join', { room: 'b' })).toEqual({ room: 'b', lastId: 0 });
+  expect(await call(alice, 'chat/join', { room: 'b' })).toEqual({ room: 'b', lastId: B });
   expect(await call(alice, 'chat/join', { room: 'c' })).toEqual({ fail: 'too_many_rooms' });
   for (const room of ['', 'x'.repeat(65), 'a+b', '#', -1, 1.5, null]) {
     expect(await call(alice, 'chat/join', { room })).toEqual({ fail: 'bad_request' });
