@@ -64,7 +64,7 @@ describe.each(TRANSPORT_KINDS)('the server process killed and started again on t
 
   it('killed (no BYE) and back before the resume window would end: a new session, resync, messages said meanwhile stored and delivered once', async () => {
     await settle(20);
-    const lastOld = received[19]?.id;
+    const lastOld = received[19]?.id as number;
     const firstSession = chat.channel.session;
     const lost = next(chat.channel, 'reconnecting');
     await server?.kill('SIGKILL');
@@ -93,7 +93,7 @@ describe.each(TRANSPORT_KINDS)('the server process killed and started again on t
 
   it('killed, and others talk in the new process before this client is back: it gets every message the new process holds', async () => {
     await settle(20);
-    const lastOld = received[19]?.id;
+    const lastOld = received[19]?.id as number;
     const lost = next(chat.channel, 'reconnecting');
     await server?.kill('SIGKILL');
     await lost;

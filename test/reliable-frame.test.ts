@@ -1,4 +1,5 @@
 import { FrameCodec } from '../src/codec';
+import { MsgpackEncoder } from '../src/msgpack/encoder';
 import { Op } from '../src/protocol';
 import { renumbered, uintWidth, writeUint } from '../src/reliable-frame';
 
@@ -7,7 +8,8 @@ const EDGES = [0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 0x100
 
 describe('RELIABLE frame numbering (src/reliable-frame.ts)', () => {
   const codec = new FrameCodec();
-  const encoded = (value: unknown): number[] => Array.from(codec.encodeShared(value));
+  const encoder = new MsgpackEncoder({ maxDepth: 8 });
+  const encoded = (value: unknown): number[] => Array.from(encoder.encodeSharedRef(value));
 
   it('writes every uint width byte for byte as the encoder does', () => {
     for (const value of EDGES) {
