@@ -11,7 +11,9 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { minify } from 'terser';
 import { packageRoot } from './package-root';
+import { privateNamesPattern } from './private-names';
 
 /**
  * The syntax level of the single-file bundle. ES2017 keeps async/await (iOS 11+, every Android WebView WeChat
@@ -72,6 +74,8 @@ export function singleFileOptions(root: string): BuildOptions {
     bundle: true,
     format: 'cjs',
     platform: 'neutral',
+    // Private member names shortened like local variables (scripts/private-names.ts decides which are safe).
+    mangleProps: privateNamesPattern(root),
     // ESM builds of any dependency first: they tree-shake better than CommonJS ones.
     mainFields: ['module', 'main'],
     target: BUNDLE_TARGET,
@@ -92,9 +96,12 @@ export function singleFileOptions(root: string): BuildOptions {
  * @throws {Error} when the output would generate code from strings.
  */
 export async function buildSingleFile(root: string): Promise<Metafile | undefined> {
-  const result = await build({ ...singleFileOptions(root), metafile: true });
+  const result = await build({ ...singleFileOptions(root), metafile: true, write: false });
   const file = join(root, BUNDLE_FILE);
-  const codegen = findCodegen(readFileSync(file, 'utf8'));
+  const code = await shrink((result.outputFiles[0] as { text: string }).text);
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  writeFileSync(file, code);
+  const codegen = findCodegen(code);
   if (codegen.length > 0) throw new Error(`${BUNDLE_FILE} would generate code from strings: ${codegen.join(' | ')}`);
   const mini = join(root, 'dist', 'miniprogram');
   mkdirSync(mini, { recursive: true });
@@ -102,6 +109,23 @@ export async function buildSingleFile(root: string): Promise<Metafile | undefine
   // require('multisocket/channels') resolves to this file in miniprogram_npm; the presets are in index.js already.
   writeFileSync(join(mini, 'channels.js'), "module.exports = require('./index.js');\n");
   return result.metafile;
+}
+
+/**
+ * A second minifier pass over esbuild's output: terser's compressor (two passes) and its frequency-ordered names take
+ * about 3% more off the gzipped file. Safe transforms only (no `unsafe*` option), the same syntax level, the banner
+ * kept.
+ */
+export async function shrink(code: string): Promise<string> {
+  const result = await minify(code, {
+    ecma: 2017,
+    toplevel: true,
+    compress: { passes: 2 },
+    mangle: { toplevel: true },
+    format: { ascii_only: true, comments: /^!/ },
+  });
+  if (result.code === undefined) throw new Error('terser returned no code');
+  return result.code;
 }
 
 function sourceFiles(dir: string): string[] {
