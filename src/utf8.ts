@@ -113,6 +113,7 @@ export class Utf8Encoder {
   }
 }
 
+/** Code units per `String.fromCharCode` call: an engine limits how many arguments one call takes. */
 const CHUNK = 4096;
 
 /** Drop-in `TextDecoder` (UTF-8 only, non-fatal, BOM stripped as the standard's default does). */
@@ -133,15 +134,72 @@ export class Utf8Decoder {
     const bytes = ArrayBuffer.isView(input)
       ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
       : new Uint8Array(input);
-    return decodeUtf8(bytes, 0, bytes.length);
+    // A leading BOM is stripped, as TextDecoder does unless ignoreBOM is set (a msgpack string keeps it: content).
+    const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    return decodeUtf8(bytes, start, bytes.length);
   }
 }
 
-/** WHATWG UTF-8 decode of `bytes[start, end)`, replacing each maximal invalid subpart with U+FFFD. */
-export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+/**
+ * The WHATWG UTF-8 decode of `bytes[start, end)`, as TextDecoder with `ignoreBOM: true` gives it: each maximal
+ * ill-formed subpart becomes one U+FFFD. Well-formed input (nearly all of it) takes a quick path. `units` is scratch
+ * space a caller may keep between calls.
+ */
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number, units: number[] = []): string {
+  const s = wellFormed(bytes, start, end, units);
+  return s !== undefined ? s : decodeLenient(bytes, start, end);
+}
+
+/** Decodes well-formed UTF-8 (collecting code units in `units`), or returns undefined at the first ill-formed byte. */
+function wellFormed(bytes: Uint8Array, start: number, end: number, units: number[]): string | undefined {
+  let s = '';
+  let n = 0;
   let i = start;
-  // A leading BOM is stripped, as TextDecoder does unless ignoreBOM is set.
-  if (end - i >= 3 && bytes[i] === 0xef && bytes[i + 1] === 0xbb && bytes[i + 2] === 0xbf) i += 3;
+  while (i < end) {
+    const b = bytes[i] as number;
+    let c = b;
+    if (b < 0x80) {
+      i++;
+    } else if (b < 0xe0) {
+      if (b < 0xc2 || i + 1 >= end) return undefined;
+      const b1 = bytes[i + 1] as number;
+      if ((b1 & 0xc0) !== 0x80) return undefined;
+      c = ((b & 0x1f) << 6) | (b1 & 0x3f);
+      i += 2;
+    } else if (b < 0xf0) {
+      if (i + 2 >= end) return undefined;
+      const b1 = bytes[i + 1] as number;
+      const b2 = bytes[i + 2] as number;
+      c = ((b & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
+      // Overlong, a surrogate, or not continuation bytes.
+      if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80 || c < 0x800 || (c >= 0xd800 && c <= 0xdfff)) return undefined;
+      i += 3;
+    } else {
+      if (b > 0xf4 || i + 3 >= end) return undefined;
+      const b1 = bytes[i + 1] as number;
+      const b2 = bytes[i + 2] as number;
+      const b3 = bytes[i + 3] as number;
+      c = ((b & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f);
+      if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80 || (b3 & 0xc0) !== 0x80 || c < 0x10000 || c > 0x10ffff) return undefined;
+      c -= 0x10000;
+      units[n++] = 0xd800 | (c >> 10);
+      c = 0xdc00 | (c & 0x3ff);
+      i += 4;
+    }
+    units[n++] = c;
+    if (n >= CHUNK) {
+      units.length = n;
+      s += String.fromCharCode.apply(null, units);
+      n = 0;
+    }
+  }
+  units.length = n;
+  return s + String.fromCharCode.apply(null, units);
+}
+
+/** The WHATWG decoder proper, byte by byte: what ill-formed input needs. */
+function decodeLenient(bytes: Uint8Array, start: number, end: number): string {
+  let i = start;
   const units: number[] = [];
   let result = '';
   let needed = 0;

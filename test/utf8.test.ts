@@ -89,6 +89,19 @@ describe('the UTF-8 fallback decodes exactly as the host TextDecoder', () => {
     }
   });
 
+  it('decodeUtf8 keeps a BOM as content (TextDecoder with ignoreBOM), on 5,000 random byte strings, scratch reused', () => {
+    const keepBom = new TextDecoder('utf-8', { ignoreBOM: true });
+    const rand = seededRandom(11);
+    const scratch: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const bytes = new Uint8Array(Math.floor(rand() * 24));
+      for (let j = 0; j < bytes.length; j++) bytes[j] = rand() < 0.5 ? 0x80 + Math.floor(rand() * 0x80) : Math.floor(rand() * 256);
+      if (rand() < 0.2 && bytes.length >= 3) bytes.set([0xef, 0xbb, 0xbf]);
+      const start = Math.floor(rand() * 3);
+      expect(decodeUtf8(bytes, start, bytes.length, scratch)).toBe(keepBom.decode(bytes.subarray(start)));
+    }
+  });
+
   it('decodes a long text in chunks without overflowing the argument limit', () => {
     const text = '长'.repeat(50_000) + '😀'.repeat(5_000);
     const bytes = hostEncoder.encode(text);
