@@ -30,8 +30,8 @@ export interface InboundHost {
 }
 
 /**
- * The receiving half of a channel: decodes each WebSocket message, queues its frames in the {@link Inbox} and handles
- * them one by one (the handshake's WELCOME or BYE, then PONG, PUSH, REQUEST, REPLY, FAIL, RELIABLE, ACK and BYE).
+ * The receiving half of a channel: queues each WebSocket message in the {@link Inbox}, which decodes it and handles its
+ * frames one by one (the handshake's WELCOME or BYE, then PONG, PUSH, REQUEST, REPLY, FAIL, RELIABLE, ACK and BYE).
  */
 export class Inbound {
   /** The frames received and not yet handled; the channel clears it when it drops a connection. */
@@ -51,7 +51,12 @@ export class Inbound {
     private readonly heartbeat: Heartbeat,
     private readonly counters: ChannelCounters,
   ) {
-    this.inbox = new Inbox(clock, receiveTurnMs, (frame) => this.handle(frame));
+    this.inbox = new Inbox(
+      clock,
+      receiveTurnMs,
+      (frame) => this.handle(frame),
+      (data) => this.decode(data),
+    );
   }
 
   /** The last measured round-trip time, ms (undefined before the first PONG). */
@@ -64,8 +69,19 @@ export class Inbound {
     return this.lastOffset;
   }
 
-  /** Takes one message from the current socket. */
+  /**
+   * Takes one message from the current socket. It is decoded at once unless frames wait for a later turn; then it
+   * waits, undecoded, behind them (the inbox decodes it within a turn's budget).
+   */
   receive(data: WireData): void {
+    // Bytes arrived: the connection is alive, whether or not this message can be decoded yet.
+    this.heartbeat.received();
+    // A frame that drops the connection (BYE, a gap) clears the inbox: nothing after it is handled.
+    this.inbox.addMessage(data);
+  }
+
+  /** Decodes one message for the inbox; a message that cannot be decoded is reported and skipped. */
+  private decode(data: WireData): Frame[] | undefined {
     let frames: Frame[];
     try {
       frames = this.codec.decode(data);
@@ -75,14 +91,12 @@ export class Inbound {
       // Messages stand alone, so one bad message does not spoil the stream, except during the handshake.
       if (this.host.state() === ChannelState.Handshaking) this.host.lost(err);
       else this.host.events.emit('error', err);
-      return;
+      return undefined;
     }
     this.counters.messagesReceived++;
     this.counters.framesReceived += frames.length;
     this.counters.bytesReceived += typeof data === 'string' ? data.length : data.byteLength;
-    this.heartbeat.received();
-    // A frame that drops the connection (BYE, a gap) clears the inbox: nothing after it is handled.
-    this.inbox.add(frames);
+    return frames;
   }
 
   private handle(frame: Frame): void {
