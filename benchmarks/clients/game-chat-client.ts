@@ -4,7 +4,8 @@
  * in a room of its own, as a reference. It records the latency of every `game/state` (arrival minus the server's
  * `sentAt`) through interleaved phases: quiet (no chat traffic), bursts into the preset's room, bursts into the
  * reference room (500 x 1 KB messages, a burst every `burstEveryMs`). It also times every turn each chat channel
- * takes (socket callbacks and its timers). Prints {type:'ready'}, then {type:'result'} for {type:'run'}.
+ * takes (socket callbacks and its timers). Each game message's latency is also split into parts (see
+ * {@link GameParts} and game-chat-probe.ts). Prints {type:'ready'}, then {type:'result'} for {type:'run'}.
  */
 import { performance } from 'perf_hooks';
 import WebSocket from 'ws';
@@ -14,6 +15,7 @@ import { ConnectionManager } from '../../src/manager';
 import type { Transport } from '../../src/transport/types';
 import { webSocketTransport } from '../../src/transport/websocket';
 import { failOnError, listenToParent, pause, preciseNow, type ScriptMessage, tellParent } from '../script-process';
+import { Intervals, observeGc, RunDelay, timedWebSocket } from './game-chat-probe';
 
 failOnError('game-chat client');
 
@@ -38,6 +40,39 @@ export interface GameChatPhase {
   readonly burstMs: number[];
   /** Every turn the phase's chat channel took (wall time, so a turn the OS preempted counts in full). */
   readonly turnsMs: number[];
+  /** Where each game message's time went, aligned with `latencies`. */
+  readonly parts: GameParts;
+  /** Each burst, the chat server's time to encode and write it. */
+  readonly burstServerMs: number[];
+}
+
+/**
+ * A game message's latency in parts, ms. `latency` (what the goal uses) = `transit` + `dispatch`, from the server's
+ * `sentAt`; `fromDue` also counts `server`, the tick's own lateness.
+ */
+export interface GameParts {
+  /** Subscriber minus the time the tick was due on the server. */
+  readonly fromDue: number[];
+  /** Server: `sentAt` minus due (timer lateness, including waiting for a core). */
+  readonly server: number[];
+  /** Server: run-queue delay of the game server since its tick before (an upper bound of its part of `server`). */
+  readonly serverRunDelay: number[];
+  /** Server: the tick before's wait in the outbox after `sentAt` (part of the next tick's `transit`). */
+  readonly flushLag: number[];
+  /** The client's first read of the message's bytes (TCP `data`, before `ws` parses them) minus `sentAt`. */
+  readonly transit: number[];
+  /** Subscriber minus that read: `ws` parse, the runtime's decode, inbox and router. */
+  readonly dispatch: number[];
+  /** Of `transit`: the client's thread busy with chat (chat socket reads and the chat channels' timer turns), wall. */
+  readonly chatWork: number[];
+  /** The same, counting only the time the thread was on a core in those stretches (schedstat). */
+  readonly chatCpu: number[];
+  /** Of `chatWork`: inside the runtime (the chat channels' message callbacks and timer turns; the rest is `ws`). */
+  readonly chatRuntime: number[];
+  /** Of `transit`: garbage collection on the client (may overlap `chatWork`). */
+  readonly gc: number[];
+  /** Of `transit`: the client's thread waiting for a core (schedstat; an upper bound, the window may start earlier). */
+  readonly runDelay: number[];
 }
 
 /** One round: the quiet phase, bursts into the preset's chat channel, bursts into the reference channel. */
@@ -50,6 +85,11 @@ export interface GameChatRound {
 interface Sample {
   sentAt: number;
   latency: number;
+  dueAt: number;
+  readAt: number;
+  handledAt: number;
+  flushLag: number;
+  serverRunDelay: number;
 }
 
 /** A chat channel and the turns it took. */
@@ -62,7 +102,7 @@ interface TimedChat {
 }
 
 /** The same transport, timing each message callback (a turn the channel takes on the thread). */
-function timedTransport(inner: Transport, record: (ms: number) => void): Transport {
+function timedTransport(inner: Transport, record: (start: number, end: number) => void): Transport {
   return {
     name: inner.name,
     connect(options) {
@@ -77,7 +117,7 @@ function timedTransport(inner: Transport, record: (ms: number) => void): Transpo
           socket.onMessage((result) => {
             const start = performance.now();
             listener(result);
-            record(performance.now() - start);
+            record(start, performance.now());
           }),
       };
     },
@@ -85,15 +125,19 @@ function timedTransport(inner: Transport, record: (ms: number) => void): Transpo
 }
 
 /** The system clock, timing each timer callback (the turns a channel takes after a message: ACKs, slices of a burst). */
-function timedClock(record: (ms: number) => void): Clock {
+function timedClock(record: (start: number, end: number) => void, around: (start: number, end: number, cpu: number) => void, cpuNow: () => number): Clock {
   return {
     now: systemClock.now,
     clearTimeout: systemClock.clearTimeout,
     setTimeout: (fn, delayMs) =>
       systemClock.setTimeout(() => {
+        const cpu = cpuNow();
+        const at = preciseNow();
         const start = performance.now();
         fn();
-        record(performance.now() - start);
+        const end = performance.now();
+        record(start, end);
+        around(at, at + (end - start), cpu);
       }, delayMs),
   };
 }
@@ -101,17 +145,47 @@ function timedClock(record: (ms: number) => void): Clock {
 const gc = (globalThis as { gc?: () => void }).gc;
 
 async function main(gameUrl: string, chatUrl: string): Promise<void> {
+  // What the client's thread did, for the parts of each game message's latency.
+  const chatWork = new Intervals();
+  const chatRuntime = new Intervals();
+  const gcWork = new Intervals();
+  const runDelay = new RunDelay();
+  observeGc(gcWork);
+  let gameReadAt = 0;
   const transport = webSocketTransport(WebSocket);
   const manager = new ConnectionManager({ transport });
-  const game = gameChannel({ manager, url: gameUrl });
+  const game = gameChannel({
+    manager,
+    url: gameUrl,
+    transport: webSocketTransport(
+      timedWebSocket({
+        start: (at) => {
+          gameReadAt = at;
+          runDelay.read(at);
+        },
+        end: () => undefined,
+      }),
+    ),
+  });
+  let cpuAtStart = 0;
+  const chatTransport = webSocketTransport(
+    timedWebSocket({
+      start: (at) => void (cpuAtStart = runDelay.read(at)),
+      end: (start, at) => chatWork.add(start, at, (runDelay.read(at) - cpuAtStart) / (at - start)),
+    }),
+  );
+  const chatTimer = (start: number, end: number, cpu: number) => chatWork.add(start, end, (runDelay.read(end) - cpu) / (end - start));
   const timedChat = (name: string, room: string, receiveTurnMs?: number): TimedChat => {
-    const record = (ms: number) => void timed.turns.push(ms);
+    const record = (start: number, end: number) => {
+      timed.turns.push(end - start);
+      chatRuntime.add(performance.timeOrigin + start, performance.timeOrigin + end);
+    };
     const chat = chatChannel({
       manager,
       url: chatUrl,
       name,
-      transport: timedTransport(transport, record),
-      clock: timedClock(record),
+      transport: timedTransport(chatTransport, record),
+      clock: timedClock(record, chatTimer, () => runDelay.read()),
       ...(receiveTurnMs === undefined ? {} : { receiveTurnMs }),
     });
     const timed: TimedChat = { chat, room, turns: [], received: 0 };
@@ -132,17 +206,27 @@ async function main(gameUrl: string, chatUrl: string): Promise<void> {
   let samples: Sample[] = [];
   let inputs = 0;
   game.onState((state) => {
-    const sentAt = (state as unknown as { sentAt: number }).sentAt;
-    samples.push({ sentAt, latency: preciseNow() - sentAt });
+    const handledAt = preciseNow();
+    const stamps = state as unknown as { sentAt: number; dueAt: number; prevFlushLag: number; runDelay: number };
+    const sentAt = stamps.sentAt;
+    samples.push({
+      sentAt,
+      latency: handledAt - sentAt,
+      dueAt: stamps.dueAt,
+      readAt: gameReadAt,
+      handledAt,
+      flushLag: stamps.prevFlushLag,
+      serverRunDelay: stamps.runDelay,
+    });
     // A game answers state with input; every third tick keeps the send path busy without flooding it.
     if (++inputs % 3 === 0) game.sendInput({ dx: 1, dy: 0 });
   });
   await Promise.all([game.channel.waitFor('game/state', { timeoutMs: 10_000 }), preset.chat.join(preset.room), reference.chat.join(reference.room)]);
 
-  const burst = async (target: TimedChat, count: number, bytes: number): Promise<{ from: number; to: number }> => {
+  const burst = async (target: TimedChat, count: number, bytes: number): Promise<{ from: number; to: number; serverMs: number }> => {
     const from = preciseNow();
     const done = new Promise<void>((resolve) => (waiting = { target: target.received + count, resolve }));
-    await target.chat.channel.request('bench/burst', { room: target.room, count, bytes }, { timeoutMs: 10_000 });
+    const answer = await target.chat.channel.request('bench/burst', { room: target.room, count, bytes }, { timeoutMs: 10_000 });
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -154,8 +238,23 @@ async function main(gameUrl: string, chatUrl: string): Promise<void> {
     } finally {
       clearTimeout(timer);
     }
-    return { from, to: preciseNow() };
+    return { from, to: preciseNow(), serverMs: (answer as { handlerMs: number }).handlerMs };
   };
+
+  /** The parts of each sample's latency (after the phase, once the GC entries of its last messages are in). */
+  const partsOf = (during: readonly Sample[]): GameParts => ({
+    fromDue: during.map((s) => s.handledAt - s.dueAt),
+    server: during.map((s) => s.sentAt - s.dueAt),
+    serverRunDelay: during.map((s) => s.serverRunDelay),
+    flushLag: during.map((s) => s.flushLag),
+    transit: during.map((s) => s.readAt - s.sentAt),
+    dispatch: during.map((s) => s.handledAt - s.readAt),
+    chatWork: during.map((s) => chatWork.overlap(s.sentAt, s.readAt)),
+    chatRuntime: during.map((s) => chatRuntime.overlap(s.sentAt, s.readAt)),
+    chatCpu: during.map((s) => chatWork.overlap(s.sentAt, s.readAt, true)),
+    gc: during.map((s) => gcWork.overlap(s.sentAt, s.readAt)),
+    runDelay: during.map((s) => runDelay.within(s.sentAt, s.readAt)),
+  });
 
   /**
    * Starts a phase from a collected heap, so that no phase pays for the garbage of the one before; game messages held
@@ -167,6 +266,11 @@ async function main(gameUrl: string, chatUrl: string): Promise<void> {
     samples = [];
     preset.turns = [];
     reference.turns = [];
+    chatWork.clear();
+    chatRuntime.clear();
+    gcWork.clear();
+    runDelay.clear();
+    runDelay.read();
   };
 
   const quietPhase = async (ms: number): Promise<GameChatPhase> => {
@@ -176,12 +280,12 @@ async function main(gameUrl: string, chatUrl: string): Promise<void> {
     const end = preciseNow();
     await pause(50);
     const during = samples.filter((s) => s.sentAt >= start && s.sentAt <= end);
-    return { latencies: during.map((s) => s.latency), burstMs: [], turnsMs: [...preset.turns, ...reference.turns] };
+    return { latencies: during.map((s) => s.latency), burstMs: [], turnsMs: [...preset.turns, ...reference.turns], parts: partsOf(during), burstServerMs: [] };
   };
 
   const burstPhase = async (ms: number, target: TimedChat, run: GameChatRun): Promise<GameChatPhase> => {
     await startPhase();
-    const windows: { from: number; to: number }[] = [];
+    const windows: { from: number; to: number; serverMs: number }[] = [];
     const start = preciseNow();
     const end = start + ms;
     for (let k = 1; preciseNow() < end; k++) {
@@ -192,7 +296,13 @@ async function main(gameUrl: string, chatUrl: string): Promise<void> {
     // Game messages still on their way when the last burst ended arrive within a tick or two.
     await pause(50);
     const during = samples.filter((s) => s.sentAt >= start && s.sentAt <= end);
-    return { latencies: during.map((s) => s.latency), burstMs: windows.map((w) => w.to - w.from), turnsMs: target.turns };
+    return {
+      latencies: during.map((s) => s.latency),
+      burstMs: windows.map((w) => w.to - w.from),
+      turnsMs: target.turns,
+      parts: partsOf(during),
+      burstServerMs: windows.map((w) => w.serverMs),
+    };
   };
 
   tellParent({ type: 'ready' });

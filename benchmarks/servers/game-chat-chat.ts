@@ -5,8 +5,10 @@
  * `count` messages of `bytes` to every member of the room through `broadcastReliable`, as installChat does for each
  * message said. Not installChat itself: there a burst needs a bot that says every message and hears it back, ten times
  * the CPU of the burst the client receives, and on a small machine that CPU would be taken from the game server and
- * the client, whose isolation is what the suite measures. Prints {type:'ready', url}; exits when stdin closes.
+ * the client, whose isolation is what the suite measures. The burst's answer carries `handlerMs`, the time the burst
+ * took to encode and write. Prints {type:'ready', url}; exits when stdin closes.
  */
+import { performance } from 'perf_hooks';
 import { createServer, type ServerSession } from '../../server';
 import { failOnError, listenToParent, tellParent } from '../script-process';
 
@@ -30,11 +32,13 @@ async function main(): Promise<void> {
     const { room, count, bytes } = payload as { room: string; count: number; bytes: number };
     const members = rooms.get(room) ?? new Set<ServerSession>();
     const body = 'x'.repeat(bytes);
+    // How long this process holds a core per burst (encoding and writing it), for the suite's scheduler rows.
+    const start = performance.now();
     for (let i = 0; i < count; i++) {
       const id = nextId++;
       server.broadcastReliable(members, `room/${room}/message`, { id, ts: Math.floor(server.clock.now()), from: 'bot', body, mid: `bot-${id}` });
     }
-    return { room, count };
+    return { room, count, handlerMs: performance.now() - start };
   });
   server.events.on('sessionEnd', ({ session }) => {
     for (const members of rooms.values()) members.delete(session);
