@@ -1,31 +1,8 @@
-import type { Clock, TimerHandle } from '../src/clock';
 import { FrameCodec } from '../src/codec';
 import type { WireData } from '../src/codec';
 import { Inbox } from '../src/inbox';
 import { Op, type Frame } from '../src/protocol';
-
-/** A clock that runs its timers one turn at a time, and whose time moves only as the work "takes" time. */
-class TurnClock implements Clock {
-  time = 0;
-  private timers = new Map<number, () => void>();
-  private nextId = 1;
-  now(): number {
-    return this.time;
-  }
-  setTimeout(fn: () => void): TimerHandle {
-    const id = this.nextId++;
-    this.timers.set(id, fn);
-    return id;
-  }
-  clearTimeout(handle: TimerHandle): void {
-    this.timers.delete(handle as number);
-  }
-  turn(): void {
-    const due = [...this.timers.values()];
-    this.timers.clear();
-    for (const fn of due) fn();
-  }
-}
+import { TurnClock } from './support/turn-clock';
 
 const codec = new FrameCodec();
 /** One WebSocket message holding pushes `from`..`from + count - 1`, through the real codec. */

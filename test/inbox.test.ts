@@ -1,33 +1,6 @@
-import type { Clock, TimerHandle } from '../src/clock';
 import { Inbox } from '../src/inbox';
 import { Op, type Frame } from '../src/protocol';
-
-/** A clock that runs its timers one turn at a time, and whose time moves only as the handlers "work". */
-class TurnClock implements Clock {
-  time = 0;
-  private timers = new Map<number, () => void>();
-  private nextId = 1;
-  now(): number {
-    return this.time;
-  }
-  setTimeout(fn: () => void): TimerHandle {
-    const id = this.nextId++;
-    this.timers.set(id, fn);
-    return id;
-  }
-  clearTimeout(handle: TimerHandle): void {
-    this.timers.delete(handle as number);
-  }
-  /** One turn of the event loop: runs the timers armed before it. */
-  turn(): void {
-    const due = [...this.timers.values()];
-    this.timers.clear();
-    for (const fn of due) fn();
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-}
+import { TurnClock } from './support/turn-clock';
 
 const push = (n: number): Frame => [Op.Push, 'n', n];
 const pushes = (from: number, count: number): Frame[] => Array.from({ length: count }, (_, i) => push(from + i));
