@@ -11,6 +11,9 @@ export function uintWidth(value: number): number {
   return value < 0x80 ? 1 : value < 0x100 ? 2 : value < 0x10000 ? 3 : value < 0x100000000 ? 5 : 9;
 }
 
+/** The msgpack type byte of an unsigned integer by its {@link uintWidth} (uint 8, 16, 32, 64). */
+const UINT_TYPE = [0, 0, 0xcc, 0xcd, 0, 0xce, 0, 0, 0, 0xcf];
+
 /** Writes a non-negative safe integer as msgpack does, in {@link uintWidth} bytes at `at`, big-endian. */
 export function writeUint(out: Uint8Array, at: number, value: number): void {
   const width = uintWidth(value);
@@ -18,7 +21,7 @@ export function writeUint(out: Uint8Array, at: number, value: number): void {
     out[at] = value;
     return;
   }
-  out[at] = [0, 0xcc, 0xcd, 0, 0xce, 0, 0, 0, 0xcf][width - 1] as number;
+  out[at] = UINT_TYPE[width] as number;
   // Byte by byte from the low end: the high word of a uint 64 by division, as bit operators stop at 32 bits.
   for (let i = width - 1, rest = value; i > 0; i--, rest = Math.floor(rest / 256)) out[at + i] = rest % 256;
 }
