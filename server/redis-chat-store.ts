@@ -31,29 +31,35 @@ import { PRESENCE_SCRIPTS, type PresenceCommands, presenceKeys } from './redis-p
  * more than 14 digits in exponent form, which would corrupt the history's scores and members.
  */
 
-/** KEYS[1] the id key, KEYS[3] the evicted key: the room's last id, setting both to the base when there is none. */
+/**
+ * KEYS[1] the id key, KEYS[3] the evicted key. `startRun` gives a room that has no id key the base of a new run (both
+ * keys set to it) and returns it, as a string.
+ */
 const BASE = `
-local function base(ttl)
-  local id = redis.call('GET', KEYS[1])
-  if id then return id end
+local function startRun(ttl)
   local t = redis.call('TIME')
-  id = string.format('%.0f', tonumber(t[1]) * 1000000 + math.floor(tonumber(t[2]) / 1000) * 1000)
-  redis.call('SET', KEYS[1], id, 'PX', ttl)
-  redis.call('SET', KEYS[3], id, 'PX', ttl)
-  return id
+  local base = string.format('%.0f', tonumber(t[1]) * 1000000 + math.floor(tonumber(t[2]) / 1000) * 1000)
+  redis.call('SET', KEYS[1], base, 'PX', ttl)
+  redis.call('SET', KEYS[3], base, 'PX', ttl)
+  return base
 end
 `;
 
 /** KEYS id, history, evicted; ARGV ttl. The room's last id (its base when it has no message yet). */
 const OPEN = `${BASE}
-return base(ARGV[1])
+return redis.call('GET', KEYS[1]) or startRun(ARGV[1])
 `;
 
+// INCR answers 1 only for a room without an id key: then the run starts at its base instead (no extra read per message).
 const APPEND = `${BASE}
 local earlier = redis.call('HGET', KEYS[4], ARGV[1])
 if earlier then return {0, earlier} end
-base(ARGV[6])
-local id = string.format('%.0f', redis.call('INCR', KEYS[1]))
+local id = redis.call('INCR', KEYS[1])
+if id == 1 then
+  startRun(ARGV[6])
+  id = redis.call('INCR', KEYS[1])
+end
+id = string.format('%.0f', id)
 local entry = id .. ':' .. ARGV[3]
 local historySize = tonumber(ARGV[4])
 if historySize > 0 then
