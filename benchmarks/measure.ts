@@ -91,3 +91,16 @@ export function interleavedRound(ops: ReadonlyArray<() => void>, slices: number,
 export function msSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
+
+/** The largest share of `times` (ms) that falls within any window of `windowMs`. */
+export function peakShare(times: readonly number[], windowMs: number): number {
+  if (times.length === 0) return 0;
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best / sorted.length;
+}

@@ -4,7 +4,7 @@
  * window. socket.io-client with its default reconnection options is the reference row, in the same scenario and run.
  */
 import { backoffDelay, DEFAULT_BACKOFF } from '../src/backoff';
-import { atMost, median, rowOf } from './measure';
+import { atMost, median, peakShare, rowOf } from './measure';
 import { quantile, startScript, type ScriptProcess } from './script-process';
 import type { StormReport } from './clients/storm-client';
 import type { Suite, SuiteRow } from './types';
@@ -12,26 +12,13 @@ import type { Suite, SuiteRow } from './types';
 const CLIENTS = 200;
 const WINDOW_MS = 100;
 
-/** The largest share of `times` (ms) that falls within any window of `windowMs`. */
-export function peakShare(times: readonly number[], windowMs = WINDOW_MS): number {
-  if (times.length === 0) return 0;
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best / sorted.length;
-}
-
 /** The peak share the backoff's first attempt gives `clients` clients, by simulation (median of `trials`). */
 function simulatedPeakShare(clients: number, trials: number): number {
   const shares: number[] = [];
   for (let t = 0; t < trials; t++) {
     const times: number[] = [];
     for (let c = 0; c < clients; c++) times.push(backoffDelay(0, DEFAULT_BACKOFF, Math.random));
-    shares.push(peakShare(times));
+    shares.push(peakShare(times, WINDOW_MS));
   }
   return median(shares);
 }
@@ -91,7 +78,7 @@ export const suite: Suite = async ({ quick }) => {
       ours.push(a as StormReport);
       theirs.push(b as StormReport);
     }
-    const share = median(ours.map((s) => peakShare(s.attempts)));
+    const share = median(ours.map((s) => peakShare(s.attempts, WINDOW_MS)));
     const rows: SuiteRow[] = [
       ...describe(`multisocket, default backoff (full jitter, first retry within ${DEFAULT_BACKOFF.baseMs} ms)`, ours),
       {
@@ -118,7 +105,7 @@ export const suite: Suite = async ({ quick }) => {
 function describe(label: string, storms: readonly StormReport[]): SuiteRow[] {
   const attempts = storms.reduce((n, s) => n + s.attempts.length, 0) / storms.length;
   return [
-    rowOf(`${label}: peak share of attempts in ${WINDOW_MS} ms`, storms.map((s) => peakShare(s.attempts)), 'share', `${CLIENTS} clients, ${attempts.toFixed(0)} attempts per storm`),
+    rowOf(`${label}: peak share of attempts in ${WINDOW_MS} ms`, storms.map((s) => peakShare(s.attempts, WINDOW_MS)), 'share', `${CLIENTS} clients, ${attempts.toFixed(0)} attempts per storm`),
     rowOf(`${label}: one client's reconnect time, median`, storms.map((s) => quantile(s.reconnectMs, 0.5)), 'ms'),
     rowOf(`${label}: the whole fleet back`, storms.map((s) => Math.max(...s.reconnectMs)), 'ms'),
   ];

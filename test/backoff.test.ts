@@ -1,3 +1,4 @@
+import { peakShare } from '../benchmarks/measure';
 import { backoffDelay, DEFAULT_BACKOFF } from '../src/backoff';
 import { seededRandom } from './support/random';
 
@@ -32,13 +33,7 @@ describe('full-jitter exponential backoff', () => {
     const random = seededRandom(5);
     const peaks: number[] = [];
     for (let fleet = 0; fleet < 21; fleet++) {
-      const first = Array.from({ length: 200 }, () => backoffDelay(0, DEFAULT_BACKOFF, random)).sort((a, b) => a - b);
-      let peak = 0;
-      for (let i = 0, j = 0; i < first.length; i++) {
-        while ((first[i] as number) - (first[j] as number) >= 100) j++;
-        peak = Math.max(peak, i - j + 1);
-      }
-      peaks.push(peak / first.length);
+      peaks.push(peakShare(Array.from({ length: 200 }, () => backoffDelay(0, DEFAULT_BACKOFF, random)), 100));
     }
     peaks.sort((a, b) => a - b);
     // The median fleet; chance alone puts an unlucky one a little above (reconnect-storm.ts measures the real thing).

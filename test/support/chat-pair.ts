@@ -6,6 +6,7 @@ import { ManualClock } from './manual-clock';
 import { ManualLifecycle } from './harness';
 import { createWxEmulator, type WxEmulator } from './wx-emulator';
 import { next, reach } from './channel-helpers';
+import { untilOpen } from './drive';
 
 /** One chat client and the hooks to cut its connection in each way a phone loses one. */
 export interface ChatClient {
@@ -75,20 +76,7 @@ export async function startChatPair(room: number, historySize = 1000): Promise<C
   }
 
   /** Drives the runtime's clock through backoff (and a show stagger) until the channel is open again. */
-  const recover = async (chat: ChatChannel, clock: ManualClock) => {
-    for (let steps = 0; chat.channel.state !== 'open'; steps++) {
-      if (steps > 1000) throw new Error(`recover: stuck in state ${chat.channel.state}`);
-      const state = chat.channel.state;
-      const nextAt = clock.nextAt;
-      if ((state === 'reconnecting' || state === 'suspended') && nextAt !== undefined) {
-        // Time moves only to the next timer due (the backoff, the stagger, or an ACK on the way).
-        clock.advance(Math.max(0, nextAt - clock.now()));
-        continue;
-      }
-      // Waiting on the network: the next state change, whenever a socket event brings it.
-      await next(chat.channel, 'state');
-    }
-  };
+  const recover = (chat: ChatChannel, clock: ManualClock) => untilOpen(chat.channel, clock);
 
   const client = async (
     name: string,
