@@ -73,7 +73,6 @@ export class Sessions implements SessionOwner, SessionView {
   /** The store shared with other processes, if any. */
   readonly shared: SharedSessionStore | undefined;
   private refreshTimer: TimerHandle | undefined;
-  private nextLocalId = 1;
   /** Stops serving other processes' requests for this process's sessions. */
   private readonly stopServing: (() => void) | undefined;
   private readonly stopRetrying: (() => void) | undefined;
@@ -135,7 +134,7 @@ export class Sessions implements SessionOwner, SessionView {
     const shared = this.shared;
     // Public ids must not collide across processes: each prefixes its own with a token of its own (the session
     // store's owner token, else the state's), whether or not sessions are shared.
-    const publicId = shared ? `p${shared.owner}.${this.nextLocalId++}` : `p${this.state.publicIdToken}.${this.state.nextPublicId++}`;
+    const publicId = `p${shared ? shared.owner : this.state.publicIdToken}.${this.state.nextPublicId++}`;
     const session = new Session(newSessionId(), publicId, channel, user, this);
     if (shared) {
       const journal = this.journalFor(shared, session, 0, 0);
