@@ -184,7 +184,14 @@ export function chatChannel(options: ChatOptions): ChatChannel {
   channel.subscribe('room/+/message', (payload, meta) => {
     const raw = payload as Omit<ChatMessage, 'room'>;
     const room = meta.topic.slice('room/'.length, -'/message'.length);
-    const roomId = [...rooms].find((r) => key(r) === room) ?? room;
+    // The id as the application joined it (7, not '7'), found without copying the set per message.
+    let roomId: RoomId = room;
+    for (const r of rooms) {
+      if (key(r) === room) {
+        roomId = r;
+        break;
+      }
+    }
     const message: ChatMessage = Object.assign({}, raw, { room: roomId });
     const pending = recovering.get(key(roomId));
     if (pending && pending.buffer.length < MAX_BUFFERED) pending.buffer.push(message);
