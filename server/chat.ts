@@ -178,7 +178,7 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
     }),
     server.handle('chat/presence', (payload, { session }) => {
       const room = memberRoom(payload, session);
-      const ids = [...new Set([...room.members].map((member) => member.publicId))].sort(byCodeUnits);
+      const ids = [...new Set([...room.members].map((member) => member.publicId))].sort(); // by UTF-16 code units: for the server's ASCII public ids, the store's byte order
       return { room: field(payload, 'room'), members: ids.slice(0, o.maxPresence), count: ids.length };
     }),
     server.on('chat/say', (payload, { session }) => say(payload, session)),
@@ -221,10 +221,6 @@ function resolveChatOptions(options: Readonly<Partial<ChatOptions>>): Readonly<C
   return Object.freeze(resolved);
 }
 
-/** Ascending by UTF-16 code units, which for the server's ASCII public ids is the store's byte order. */
-function byCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function check(name: string, value: unknown, min: number): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) invalid(name, String(value));

@@ -171,13 +171,13 @@ class RedisChatStore implements ChatStore {
     this.subscriber.unsubscribe(channel).catch(() => undefined);
   }
 
-  async append(room: string, draft: ChatDraft, limits?: RoomLimits): Promise<Appended> {
+  async append(room: string, draft: ChatDraft, limits: RoomLimits): Promise<Appended> {
     const k = this.key(room);
     const packed = Buffer.from(this.encoder.encodeSharedRef([draft.ts, draft.from, draft.body, draft.mid]));
     const [fresh, said] = await this.call(() =>
       this.commands.chatAppend(
         `${k}:id`, `${k}:history`, `${k}:evicted`, `${k}:mids`, `${k}:midlog`,
-        draft.mid, String(draft.ts), packed, String(limits?.historySize ?? 1000), String(limits?.dedupeSize ?? 1000), String(this.ttlMs), k,
+        draft.mid, String(draft.ts), packed, String(limits.historySize), String(limits.dedupeSize), String(this.ttlMs), k,
       ),
     );
     return { ...parseSaid(said), fresh: fresh === 1 };
