@@ -24,11 +24,11 @@ module.exports = tseslint.config(
     files: ['src/**/*.ts', 'channels/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', ...platformGlobals],
-      'no-restricted-imports': ['error', { patterns: ['../server/*', '../test/*', 'ws', 'node:*'] }],
+      'no-restricted-imports': ['error', { patterns: ['**/server/**', '**/test/**', 'ws', 'node:*'] }],
     },
   },
   {
     files: ['src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['../channels/*', '../server/*', '../test/*', 'ws', 'node:*'] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/channels/**', '**/channels', '**/server/**', '**/test/**', '**/emulator/**', 'ws', 'node:*'] }] },
   },
 );

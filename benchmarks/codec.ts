@@ -6,8 +6,8 @@
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { Packr } from 'msgpackr';
-import { FrameCodec } from '../src/codec';
-import { Op } from '../src/protocol';
+import { FrameCodec } from '../src/wire/codec';
+import { Op } from '../src/wire/protocol';
 import { atLeast, interleavedRound, median, opsPerSecond, rowOf } from './measure';
 import { CHAT_TEXT, GAME_STATE, utf8Length } from './payloads';
 import type { Suite, SuiteRow } from './types';

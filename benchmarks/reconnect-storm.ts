@@ -3,7 +3,7 @@
  * every connection); with the default backoff, the largest share of their reconnect attempts that falls in any 100 ms
  * window. socket.io-client with its default reconnection options is the reference row, in the same scenario and run.
  */
-import { backoffDelay, DEFAULT_BACKOFF } from '../src/backoff';
+import { backoffDelay, DEFAULT_BACKOFF } from '../src/time/backoff';
 import { atMost, median, peakShare, rowOf } from './measure';
 import { quantile, startScript, type ScriptProcess } from './script-process';
 import type { StormReport } from './clients/storm-client';

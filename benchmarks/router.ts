@@ -3,8 +3,8 @@
  * and wildcard alike), 3 of which match. Both sizes run interleaved in one process, so the ratio holds on a noisy
  * machine.
  */
-import { systemClock } from '../src/clock';
-import { type MessageMeta, Router } from '../src/router';
+import { systemClock } from '../src/time/clock';
+import { type MessageMeta, Router } from '../src/routing/router';
 import { atMost, median, rowOf } from './measure';
 import type { Suite } from './types';
 

@@ -1,4 +1,4 @@
-import { type Clock, systemClock, type TimerHandle } from '../src/clock';
+import { type Clock, systemClock, type TimerHandle } from '../src/time/clock';
 import {
   type Callback,
   EmulatedTask,

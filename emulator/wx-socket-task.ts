@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { Clock, TimerHandle } from '../src/clock';
+import type { Clock, TimerHandle } from '../src/time/clock';
 
 /** A platform callback. */
 export type Callback<T> = (result: T) => void;

@@ -7,10 +7,10 @@
  */
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { Channel } from '../src/channel';
-import { FrameCodec } from '../src/codec';
+import { Channel } from '../src/channel/channel';
+import { FrameCodec } from '../src/wire/codec';
 import { MultisocketError, ProtocolError } from '../src/errors';
-import { type Frame, Op } from '../src/protocol';
+import { type Frame, Op } from '../src/wire/protocol';
 import { webSocketTransport } from '../src/transport/websocket';
 import { judge } from './fuzz-decoder';
 import { FUZZ_LIMITS, type FuzzInput, type FuzzSource } from './fuzz-inputs';

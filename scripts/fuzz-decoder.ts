@@ -1,7 +1,7 @@
-import { FrameCodec, type WireData } from '../src/codec';
+import { FrameCodec, type WireData } from '../src/wire/codec';
 import { ProtocolError } from '../src/errors';
-import type { CodecLimits } from '../src/limits';
-import { Op } from '../src/protocol';
+import type { CodecLimits } from '../src/wire/limits';
+import { Op } from '../src/wire/protocol';
 import { FUZZ_LIMITS, type FuzzInput, type FuzzSource } from './fuzz-inputs';
 import { type FuzzReport, Tally } from './fuzz-tally';
 

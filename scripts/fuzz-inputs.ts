@@ -1,12 +1,12 @@
 /*
  * The fuzzer's inputs: hostile WebSocket messages of every kind the internet sends, generated from a fixed seed and a
  * small corpus of valid frames (test/fuzz-corpus). Input `i` depends only on the seed and `i`, so a run can be
- * repeated, sharded or shortened without changing what any input is. Shared by test/fuzz.test.ts (`--quick` size) and
+ * repeated, sharded or shortened without changing what any input is. Shared by test/tools/fuzz.test.ts (`--quick` size) and
  * `npm run fuzz` (the full run).
  */
 import { encode } from '@msgpack/msgpack';
 import type { ProtocolErrorCode } from '../src/codes';
-import { type CodecLimits, resolveLimits } from '../src/limits';
+import { type CodecLimits, resolveLimits } from '../src/wire/limits';
 import type { CorpusEntry } from './fuzz-corpus';
 import { cat, Dice, enc, ext, findHeaders, header, mapOf, Raw, rewriteLength, seededRandom } from './fuzz-bytes';
 import { ARITY, BAD_INTEGERS, DANGEROUS_KEYS, OP_COUNT, TYPED_FIELDS, type TypedField, wrongValueFor } from './fuzz-fields';

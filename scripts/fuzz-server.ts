@@ -6,9 +6,9 @@
  */
 import WebSocket from 'ws';
 import { createServer, installChat, installGame, type ServerOptions } from '../server';
-import { FrameCodec } from '../src/codec';
+import { FrameCodec } from '../src/wire/codec';
 import { CloseCode } from '../src/codes';
-import { type Frame, Op } from '../src/protocol';
+import { type Frame, Op } from '../src/wire/protocol';
 import { judge } from './fuzz-decoder';
 import { FUZZ_LIMITS, FUZZ_MAX_PAYLOAD, type FuzzInput, type FuzzSource } from './fuzz-inputs';
 import { type FuzzReport, Tally } from './fuzz-tally';

@@ -5,7 +5,7 @@
  *
  *   node dist/scripts/fuzz.js [--quick] [--count N] [--seed N] [--json FILE]
  *
- * `--quick` is the size `npm test` runs (test/fuzz.test.ts); the default is 100,000 inputs per target.
+ * `--quick` is the size `npm test` runs (test/tools/fuzz.test.ts); the default is 100,000 inputs per target.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 /*
  * `npm run size`: the minified and min+gzip sizes of dist/multisocket.min.js next to the single-file builds of the
  * clients a mini-game would otherwise ship (socket.io-client, mqtt), and the budget verdict. `--why` adds the
- * bundle's biggest inputs (from esbuild's metafile). Exits 1 over budget; test/bundle-size.test.ts asserts the same.
+ * bundle's biggest inputs (from esbuild's metafile). Exits 1 over budget; test/package/bundle-size.test.ts asserts the same.
  */
 import { readFileSync } from 'fs';
 import { dirname, join } from 'path';

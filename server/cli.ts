@@ -39,9 +39,9 @@ async function main(): Promise<void> {
   const url = redisUrl(process.argv.slice(2));
   // Loaded only when asked for: the in-memory server needs nothing beyond `ws`.
   const prefix = process.env.REDIS_PREFIX || undefined;
-  const store = url === undefined ? undefined : await (await import('./redis-chat-store')).createRedisChatStore({ url, prefix });
-  const sessionStore = url === undefined ? undefined : await (await import('./redis-session-store')).createRedisSessionStore({ url, prefix });
-  const broker = url === undefined ? undefined : await (await import('./redis-game-broker')).createRedisGameBroker({ url, prefix });
+  const store = url === undefined ? undefined : await (await import('./redis/chat-store')).createRedisChatStore({ url, prefix });
+  const sessionStore = url === undefined ? undefined : await (await import('./redis/session-store')).createRedisSessionStore({ url, prefix });
+  const broker = url === undefined ? undefined : await (await import('./redis/game-broker')).createRedisGameBroker({ url, prefix });
   if (store && url !== undefined) {
     log(`chat rooms, sessions and the game world on redis ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
     store.on('unavailable', ({ error }) => logError(`! redis unavailable: ${error.message}; chat/say is refused "unavailable" until it returns`));

@@ -3,11 +3,11 @@
  * executable description of what a conforming server does. `installChat` and `installGame` add the modules the
  * client's chat and game presets talk to.
  */
-export { createServer, ReferenceServer } from './server';
-export type { CloseOptions, ListenAddress } from './server';
-export type { Authenticate, AuthResult, ServerOptions } from './options';
-export type { LimitName, RateLimitOptions } from './abuse';
-export { ConnectionState } from './types';
+export { createServer, ReferenceServer } from './core/server';
+export type { CloseOptions, ListenAddress } from './core/server';
+export type { Authenticate, AuthResult, ServerOptions } from './core/options';
+export type { LimitName, RateLimitOptions } from './core/abuse';
+export { ConnectionState } from './core/types';
 export type {
   HandlerContext,
   MessageKind,
@@ -18,10 +18,10 @@ export type {
   ServerConnection,
   ServerSession,
   SessionEndReason,
-} from './types';
-export type { SessionView } from './sessions';
-export { createMemoryState } from './state';
-export type { ServerState } from './state';
+} from './core/types';
+export type { SessionView } from './sessions/sessions';
+export { createMemoryState } from './core/state';
+export type { ServerState } from './core/state';
 export type {
   ConnectionEvent,
   DisconnectEvent,
@@ -33,17 +33,17 @@ export type {
   ServerCloseEvent,
   ServerEventMap,
   SessionEndEvent,
-} from './events';
-export { ChatError, ChatErrorCode, RemoteError, ServerError, ServerErrorCode } from './errors';
-export { MAX_REASON_BYTES } from './close-reason';
-export { installChat } from './chat';
-export type { Chat, ChatOptions, ChatSaid } from './chat';
-export type { ChatMessage } from './chat-room';
+} from './core/events';
+export { ChatError, ChatErrorCode, RemoteError, ServerError, ServerErrorCode } from './core/errors';
+export { MAX_REASON_BYTES } from './core/close-reason';
+export { installChat } from './chat/chat';
+export type { Chat, ChatOptions, ChatSaid } from './chat/chat';
+export type { ChatMessage } from './chat/room';
 // The Redis store itself is `server/redis-chat-store` (it needs `ioredis`), kept out of this entry on purpose.
-export type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from './chat-store';
+export type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from './chat/store';
 // Likewise `server/redis-session-store` (createRedisSessionStore) for `createServer({ sessionStore })`.
-export type { EndedSession, ReleaseSession, SessionWrite, SharedSessionStore, StoredFrame, StoredSession, TakenSession } from './session-store';
-export { installGame } from './game';
-export type { Game, GameOptions, GameState, PlayerPosition } from './game';
+export type { EndedSession, ReleaseSession, SessionWrite, SharedSessionStore, StoredFrame, StoredSession, TakenSession } from './sessions/store';
+export { installGame } from './game/game';
+export type { Game, GameOptions, GameState, PlayerPosition } from './game/game';
 // The Redis broker itself is `server/redis-game-broker` (createRedisGameBroker, needs `ioredis`), for `installGame(server, { broker })`.
-export type { GameBroker, GameBrokerEvents, WorldUpdate } from './game-broker';
+export type { GameBroker, GameBrokerEvents, WorldUpdate } from './game/broker';

@@ -1,6 +1,7 @@
 // The runtime's public surface.
 
-export { type Clock, type TimerHandle, systemClock, Timer } from './clock';
+export { type Clock, type TimerHandle, systemClock } from './time/clock';
+export { Timer } from './time/timer';
 export {
   CloseCode,
   DisconnectedErrorCode,
@@ -20,8 +21,8 @@ export {
   TransportError,
   UsageError,
 } from './errors';
-export { FrameCodec, MessageBuilder, type WireData } from './codec';
-export { type CodecLimits, DEFAULT_CODEC_LIMITS } from './limits';
+export { FrameCodec, MessageBuilder, type WireData } from './wire/codec';
+export { type CodecLimits, DEFAULT_CODEC_LIMITS } from './wire/limits';
 export {
   type AckFrame,
   type ByeFrame,
@@ -41,10 +42,10 @@ export {
   validateFrame,
   type Welcome,
   type WelcomeFrame,
-} from './protocol';
-export { TopicIndex, topicMatches, validatePattern, validateTopic } from './topics';
-export { ensureTextCodec } from './text-codec';
-export { Utf8Decoder, Utf8Encoder } from './utf8';
+} from './wire/protocol';
+export { TopicIndex, topicMatches, validatePattern, validateTopic } from './routing/topics';
+export { ensureTextCodec } from './wire/text-codec';
+export { Utf8Decoder, Utf8Encoder } from './wire/utf8';
 export type {
   SocketCallbackResult,
   SocketCloseOption,
@@ -57,7 +58,7 @@ export type {
   TransportConnectOptions,
 } from './transport/types';
 export { ConnectionManager, DEFAULT_MANAGER_OPTIONS, type ManagerOptions, type OpenOptions } from './manager';
-export { Channel, type ChannelEvents, type ChannelStats, type SendOptions } from './channel';
+export { Channel, type ChannelEvents, type ChannelStats, type SendOptions } from './channel/channel';
 export {
   type ChannelOptions,
   DEFAULT_CHANNEL_OPTIONS,
@@ -65,13 +66,13 @@ export {
   type ReconnectInfo,
   type ReconnectOptions,
   type RequestOptions,
-} from './channel-options';
-export { ALLOWED_TRANSITIONS, ChannelState, StateReason } from './state';
-export { type MessageKind, type MessageMeta, Router, type Subscriber, type WaitForOptions } from './router';
-export { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from './backoff';
-export { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from './heartbeat';
-export { DEFAULT_OUTBOX, type DropReason, type OutboxOptions, type OutboxPolicy, type OverflowPolicy } from './outbox';
-export { type Lifecycle, wxLifecycle, type WxLifecycleApi } from './lifecycle';
+} from './channel/options';
+export { ALLOWED_TRANSITIONS, ChannelState, StateReason } from './channel/state';
+export { type MessageKind, type MessageMeta, Router, type Subscriber, type WaitForOptions } from './routing/router';
+export { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from './time/backoff';
+export { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from './channel/heartbeat';
+export { DEFAULT_OUTBOX, type DropReason, type OutboxOptions, type OutboxPolicy, type OverflowPolicy } from './channel/outbox';
+export { type Lifecycle, wxLifecycle, type WxLifecycleApi } from './transport/lifecycle';
 export { Emitter } from './emitter';
 export { isSocketLimitError } from './transport/errors';
 export {

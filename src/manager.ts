@@ -1,12 +1,13 @@
-import { Channel, type ChannelStats } from './channel';
-import type { ChannelOptions } from './channel-options';
-import { type Clock, systemClock, Timer } from './clock';
+import { Channel, type ChannelStats } from './channel/channel';
+import type { ChannelOptions } from './channel/options';
+import { type Clock, systemClock } from './time/clock';
+import { Timer } from './time/timer';
 import { UsageErrorCode } from './codes';
 import { withDefaults } from './defaults';
 import { UsageError } from './errors';
-import type { Lifecycle } from './lifecycle';
-import type { Subscriber } from './router';
-import { ChannelState, StateReason } from './state';
+import type { Lifecycle } from './transport/lifecycle';
+import type { Subscriber } from './routing/router';
+import { ChannelState, StateReason } from './channel/state';
 import type { Transport } from './transport/types';
 
 /** Options of a {@link ConnectionManager}. */

@@ -10,7 +10,7 @@
 import { performance } from 'perf_hooks';
 import WebSocket from 'ws';
 import { type ChatChannel, chatChannel, gameChannel } from '../../channels';
-import { type Clock, systemClock } from '../../src/clock';
+import { type Clock, systemClock } from '../../src/time/clock';
 import { ConnectionManager } from '../../src/manager';
 import type { Transport } from '../../src/transport/types';
 import { webSocketTransport } from '../../src/transport/websocket';

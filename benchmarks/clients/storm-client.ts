@@ -8,9 +8,9 @@
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { ConnectionManager } from '../../src/manager';
-import { StateReason } from '../../src/state';
+import { StateReason } from '../../src/channel/state';
 import { webSocketTransport } from '../../src/transport/websocket';
-import type { ReconnectOptions } from '../../src/channel-options';
+import type { ReconnectOptions } from '../../src/channel/options';
 import { failOnError, listenToParent, preciseNow, type ScriptMessage, tellParent } from '../script-process';
 
 failOnError('storm client');

@@ -5,8 +5,8 @@
  * exits when stdin closes.
  */
 import { createServer, installChat } from '../../server';
-import type { ChatStore } from '../../server/chat-store';
-import { createRedisChatStore } from '../../server/redis-chat-store';
+import type { ChatStore } from '../../server/chat/store';
+import { createRedisChatStore } from '../../server/redis/chat-store';
 import { failOnError, listenToParent, tellParent } from '../script-process';
 
 failOnError('fanout server');

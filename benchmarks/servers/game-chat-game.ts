@@ -10,7 +10,8 @@
  */
 import { readFileSync } from 'fs';
 import { createServer } from '../../server';
-import { type Clock, Timer, systemClock } from '../../src/clock';
+import { type Clock, systemClock } from '../../src/time/clock';
+import { Timer } from '../../src/time/timer';
 import { failOnError, listenToParent, preciseNow, tellParent } from '../script-process';
 
 failOnError('game-chat game server');

@@ -1,6 +1,6 @@
 /*
  * The demo's verdict, from what the players recorded: pure functions, so the verdict itself is unit-tested on
- * fabricated records (test/demo.test.ts) as well as on real runs.
+ * fabricated records (test/tools/demo.test.ts) as well as on real runs.
  */
 
 /** One chat line as a receiver saw it: the sender's player index and that sender's sequence number. */

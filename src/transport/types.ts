@@ -6,7 +6,7 @@
 
 import { UsageErrorCode } from '../codes';
 import { describeError, UsageError } from '../errors';
-import { utf8Length } from '../utf8';
+import { utf8Length } from '../wire/utf8';
 
 export { describeError };
 

@@ -1,5 +1,5 @@
 /*
- * The page script of test/browser.test.ts, bundled by esbuild and run in headless Chromium: the runtime and the
+ * The page script of test/package/browser.test.ts, bundled by esbuild and run in headless Chromium: the runtime and the
  * presets on the browser's own WebSocket, as an H5 build of a game uses them. The test drives it through
  * `window.multisocketPage`; every method settles on an event, never on a delay.
  */

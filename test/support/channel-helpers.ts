@@ -1,5 +1,5 @@
-import type { Channel, ChannelEvents } from '../../src/channel';
-import type { ChannelState } from '../../src/state';
+import type { Channel, ChannelEvents } from '../../src/channel/channel';
+import type { ChannelState } from '../../src/channel/state';
 
 /** Resolves with the next event of `channel` named `event` whose context passes `test`. */
 export function next<K extends keyof ChannelEvents & string>(

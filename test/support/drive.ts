@@ -1,4 +1,4 @@
-import type { Channel } from '../../src/channel';
+import type { Channel } from '../../src/channel/channel';
 import { next } from './channel-helpers';
 import type { ManualClock } from './manual-clock';
 

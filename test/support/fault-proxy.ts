@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { type Clock, systemClock, type TimerHandle } from '../../src/clock';
+import { type Clock, systemClock, type TimerHandle } from '../../src/time/clock';
 import { Emitter } from '../../src/emitter';
 import { type Direction, Link, type LinkHost, type MidFrameCut } from './fault-link';
 

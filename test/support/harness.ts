@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { createServer, type ReferenceServer, type ServerOptions } from '../../server';
-import type { Lifecycle } from '../../src/lifecycle';
-import { wxLifecycle } from '../../src/lifecycle';
+import type { Lifecycle } from '../../src/transport/lifecycle';
+import { wxLifecycle } from '../../src/transport/lifecycle';
 import type { Transport } from '../../src/transport/types';
 import { webSocketTransport } from '../../src/transport/websocket';
 import { wxTransport } from '../../src/transport/wx';

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../src/clock';
+import type { Clock, TimerHandle } from '../../src/time/clock';
 
 interface Scheduled {
   id: number;

@@ -1,8 +1,8 @@
 import WebSocket from 'ws';
-import type { EventSource } from '../../server/events';
-import { FrameCodec } from '../../src/codec';
-import type { CodecLimits } from '../../src/limits';
-import { type Frame, type Hello, Op, opName, type Welcome } from '../../src/protocol';
+import type { EventSource } from '../../server/core/events';
+import { FrameCodec } from '../../src/wire/codec';
+import type { CodecLimits } from '../../src/wire/limits';
+import { type Frame, type Hello, Op, opName, type Welcome } from '../../src/wire/protocol';
 
 /** How a socket ended, as the client saw it. */
 export interface CloseInfo {

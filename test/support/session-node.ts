@@ -1,5 +1,5 @@
-import { createServer } from '../../server/server';
-import { createRedisSessionStore } from '../../server/redis-session-store';
+import { createServer } from '../../server/core/server';
+import { createRedisSessionStore } from '../../server/redis/session-store';
 
 /*
  * The entry of a server process for the Redis session tests (started by test/support/session-process.ts): a reference

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../src/clock';
+import type { Clock, TimerHandle } from '../../src/time/clock';
 
 /**
  * A clock that runs its timers one turn of the event loop at a time, and whose time moves only as the work "takes"

@@ -4,7 +4,7 @@
  * packages declare conflicting globals (`wx`, `require`, `console`) and cannot share a compilation with Node's types.
  * A change to SocketLike, WxSocketApi or WxLifecycleApi that a real SocketTask or `wx` no longer satisfies fails it.
  */
-import type { WxLifecycleApi } from '../../src/lifecycle';
+import type { WxLifecycleApi } from '../../src/transport/lifecycle';
 import type { SocketLike } from '../../src/transport/types';
 import type { WxSocketApi, WxSocketTask } from '../../src/transport/wx';
 

@@ -1,7 +1,7 @@
 'use strict';
 /*
  * The example's connection logic, apart from drawing, so that a test runs it unchanged on the wx emulator against the
- * real reference server (test/example-minigame.test.ts). Plain CommonJS, ES2017: WeChat runs it as it is.
+ * real reference server (test/package/example-minigame.test.ts). Plain CommonJS, ES2017: WeChat runs it as it is.
  *
  * One ConnectionManager on `wx` with the two presets: a game channel (inputs out, server state in, 20 times a second)
  * and a chat channel (reliable lines in one room). The dot drawn is always the server's; the pending inputs are only

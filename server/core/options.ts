@@ -1,0 +1,180 @@
+import { type Clock, systemClock } from '../../src/time/clock';
+import { UsageErrorCode } from '../../src/codes';
+import { UsageError } from '../../src/errors';
+import { type CodecLimits, resolveLimits } from '../../src/wire/limits';
+import type { Hello } from '../../src/wire/protocol';
+import { withDefaults } from '../../src/defaults';
+import { DEFAULT_RELIABLE, type ReliableOptions } from '../../src/reliable/reliable';
+import type { SharedSessionStore } from '../sessions/store';
+import { ServerState } from './state';
+import { defaultRateLimit, type RateLimitOptions } from './abuse';
+
+/** What `authenticate` may return: truthy accepts (an object becomes `connection.user`), falsy refuses. */
+export type AuthResult = object | boolean | null | undefined;
+
+/** Decides whether a HELLO may open a connection; may be async. Throwing refuses, like returning false. */
+export type Authenticate = (token: string | undefined, hello: Readonly<Hello>) => AuthResult | PromiseLike<AuthResult>;
+
+/** Options of {@link createServer}; every field is optional and its default is given here. */
+export interface ServerOptions {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host: string;
+  /** Port to listen on; 0 picks a free one. Default 8787. */
+  port: number;
+  /** Heartbeat interval advertised in WELCOME, ms. Default 15,000. */
+  heartbeatMs: number;
+  /** How long past `heartbeatMs` a silent client is tolerated before BYE 4001, ms. Default: `heartbeatMs`. */
+  heartbeatGraceMs: number;
+  /** How long a new socket may take to send HELLO and be accepted before BYE 4001, ms. Default 10,000. */
+  helloTimeoutMs: number;
+  /** Default timeout of a server-to-client REQUEST, ms. Default 10,000. */
+  requestTimeoutMs: number;
+  /** How long a closing socket may take to finish the close handshake before it is destroyed, ms. Default 5,000. */
+  closeTimeoutMs: number;
+  /** Decode limits, as the client's; one FrameCodec per connection. Default: `DEFAULT_CODEC_LIMITS`. */
+  limits: Partial<CodecLimits>;
+  /** Largest WebSocket message `ws` accepts before closing with 1009, bytes. Default: `limits.maxFrameBytes`. */
+  maxPayload: number;
+  /**
+   * Frames one connection produces in a turn leave in messages of about this many bytes at most (a single larger frame
+   * still goes whole). Smaller messages let a client decode a burst in slices, with its other sockets' messages handled
+   * in between (the game socket stays fast while chat is busy). Default 64 KiB (the client's `maxBatchBytes`), or
+   * `limits.maxFrameBytes` if that is smaller.
+   */
+  maxBatchBytes: number;
+  /**
+   * Most bytes one connection may have waiting in its socket's send buffer (a client that stops reading while the
+   * server keeps sending: a frozen app, a throttled link). Past it the connection gets BYE 4002 `slow consumer`
+   * (retryable: the client reconnects and resumes its session) and the `limited` event fires, so one slow client
+   * cannot make the server's memory grow without bound. Default 8 MiB.
+   */
+  maxBufferedBytes: number;
+  /**
+   * Per-connection flood limits, as token buckets on `clock`: a client that sends more messages or bytes than they
+   * allow gets BYE 4002 and the `limited` event fires. Default: 1,000 messages a second (bursts of 2,000) and
+   * 4 MiB a second (bursts of 4 × `maxPayload`); `false` turns them off (a benchmark measuring the server's ceiling).
+   */
+  rateLimit: Partial<RateLimitOptions> | false;
+  /**
+   * Most sockets one remote address may hold at once; one more is refused at the upgrade with HTTP 429 (and the
+   * `limited` event). Behind a reverse proxy every client shares the proxy's address: raise it, or pass `Infinity`.
+   * Default 1,000.
+   */
+  maxConnectionsPerAddress: number;
+  /** Time source for every deadline and for WELCOME/PONG times. Default: `systemClock`. */
+  clock: Clock;
+  /** Accepts or refuses each HELLO. Default: accept every client. */
+  authenticate: Authenticate;
+  /**
+   * How long a session is kept after its client disconnects, for the client to resume it (PROTOCOL.md section 5), ms.
+   * 0 frees it at once. Default 120,000.
+   */
+  resumeWindowMs: number;
+  /**
+   * Reliable delivery limits of every session: how many unacknowledged messages (and bytes) the server keeps for one
+   * client, and how often it acknowledges the client's. Default: `DEFAULT_RELIABLE` (1,000 messages, 1 MiB, an ACK
+   * every 32 messages or 200 ms).
+   */
+  reliable: Partial<ReliableOptions>;
+  /**
+   * Where sessions and chat rooms are kept. A state from `createMemoryState()` outlives the server: a new server built
+   * with it (once this one's `close()` resolved) lets clients resume, and `close()` keeps them by default. Default: a
+   * fresh state of the server's own, ended with it.
+   */
+  state: ServerState;
+  /**
+   * Sessions shared by several server processes (`createRedisSessionStore` in server/redis/session-store.ts): each
+   * session is written through to it and a client may resume on any process that shares it (SCALING.md). Default:
+   * none, sessions live in `state` only.
+   */
+  sessionStore: SharedSessionStore | undefined;
+}
+
+/** {@link ServerOptions} with every default filled in, once, when the server is created. */
+export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'limits' | 'reliable' | 'rateLimit'>> {
+  readonly limits: Readonly<CodecLimits>;
+  readonly reliable: Readonly<ReliableOptions>;
+  readonly rateLimit: Readonly<RateLimitOptions> | false;
+}
+
+/**
+ * Fills in the defaults and checks every value.
+ * @throws {UsageError} `invalid_option` naming the option; {@link RangeError} for a bad codec limit.
+ */
+export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> = {}): ResolvedServerOptions {
+  const limits = resolveLimits(options.limits ?? {});
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const maxPayload = options.maxPayload ?? limits.maxFrameBytes;
+  const resolved: ResolvedServerOptions = {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 8787,
+    heartbeatMs,
+    heartbeatGraceMs: options.heartbeatGraceMs ?? heartbeatMs,
+    helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
+    limits,
+    maxPayload,
+    maxBatchBytes: options.maxBatchBytes ?? Math.min(64 * 1024, limits.maxFrameBytes),
+    maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
+    rateLimit: resolveRateLimit(options.rateLimit, maxPayload),
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 1_000,
+    clock: options.clock ?? systemClock,
+    authenticate: options.authenticate ?? (() => true),
+    resumeWindowMs: options.resumeWindowMs ?? 120_000,
+    reliable: resolveReliable(options.reliable),
+    state: options.state ?? new ServerState(false),
+    sessionStore: options.sessionStore,
+  };
+  if (typeof resolved.host !== 'string' || resolved.host.length === 0) invalid('host', resolved.host);
+  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) invalid('port', resolved.port);
+  checkDuration('heartbeatMs', resolved.heartbeatMs, 1);
+  checkDuration('heartbeatGraceMs', resolved.heartbeatGraceMs, 0);
+  checkDuration('helloTimeoutMs', resolved.helloTimeoutMs, 1);
+  checkDuration('requestTimeoutMs', resolved.requestTimeoutMs, 1);
+  checkDuration('closeTimeoutMs', resolved.closeTimeoutMs, 1);
+  checkDuration('resumeWindowMs', resolved.resumeWindowMs, 0);
+  if (!Number.isSafeInteger(resolved.maxPayload) || resolved.maxPayload <= 0) invalid('maxPayload', resolved.maxPayload);
+  checkDuration('maxBatchBytes', resolved.maxBatchBytes, 1);
+  // As the client's: a batch larger than a frame may be would make the outbox refuse frames it had accepted.
+  if (resolved.maxBatchBytes > limits.maxFrameBytes) invalid('maxBatchBytes', resolved.maxBatchBytes);
+  checkDuration('maxBufferedBytes', resolved.maxBufferedBytes, 1);
+  if (resolved.maxConnectionsPerAddress !== Infinity) checkDuration('maxConnectionsPerAddress', resolved.maxConnectionsPerAddress, 1);
+  if (!(resolved.state instanceof ServerState)) invalid('state', resolved.state);
+  if (typeof resolved.authenticate !== 'function') invalid('authenticate', resolved.authenticate);
+  const clock = resolved.clock;
+  if (!clock || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
+    invalid('clock', clock);
+  }
+  return Object.freeze(resolved);
+}
+
+function resolveReliable(partial: Partial<ReliableOptions> | undefined): Readonly<ReliableOptions> {
+  if (partial !== undefined && (typeof partial !== 'object' || partial === null)) invalid('reliable', partial);
+  const reliable = withDefaults(DEFAULT_RELIABLE, partial);
+  for (const key of Object.keys(DEFAULT_RELIABLE) as (keyof ReliableOptions)[]) {
+    checkDuration(`reliable.${key}`, reliable[key], key === 'ackDelayMs' ? 0 : 1);
+  }
+  return Object.freeze(reliable);
+}
+
+function resolveRateLimit(partial: Partial<RateLimitOptions> | false | undefined, maxPayload: number): Readonly<RateLimitOptions> | false {
+  if (partial === false) return false;
+  if (partial !== undefined && (typeof partial !== 'object' || partial === null)) invalid('rateLimit', partial);
+  const defaults = defaultRateLimit(maxPayload);
+  const rateLimit = withDefaults<RateLimitOptions>(defaults, partial);
+  for (const key of Object.keys(defaults) as (keyof RateLimitOptions)[]) checkDuration(`rateLimit.${key}`, rateLimit[key], 1);
+  // A bucket smaller than one allowed message would refuse that message however slowly it came.
+  if (rateLimit.byteBurst < maxPayload) invalid('rateLimit.byteBurst', `${rateLimit.byteBurst} (below maxPayload ${maxPayload})`);
+  return Object.freeze(rateLimit);
+}
+
+/** @throws {UsageError} `invalid_option` naming the option unless `value` is an integer ≥ `min`. */
+export function checkDuration(name: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) invalid(name, value);
+}
+
+function invalid(name: string, value: unknown): never {
+  const shown = typeof value === 'function' || typeof value === 'object' ? typeof value : String(value);
+  throw new UsageError(UsageErrorCode.InvalidOption, `option ${name} is invalid: ${shown}`);
+}

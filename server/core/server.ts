@@ -1,0 +1,356 @@
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Clock } from '../../src/time/clock';
+import { FrameCodec } from '../../src/wire/codec';
+import { CloseCode, UsageErrorCode } from '../../src/codes';
+import { QueueFullError, UsageError } from '../../src/errors';
+import type { CodecLimits } from '../../src/wire/limits';
+import { Op } from '../../src/wire/protocol';
+import { validateTopic } from '../../src/routing/topics';
+import { AddressLimiter } from './abuse';
+import { checkCloseCode, clampReason } from './close-reason';
+import { Connection, type ConnectionHost } from './connection';
+import { ServerError, ServerErrorCode } from './errors';
+import { Emitter, type EventSource, type ServerEventMap } from './events';
+import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './options';
+import { ReliableFrame } from '../sessions/reliable-frame';
+import { Router } from './handlers';
+import { Session } from '../sessions/session';
+import { Sessions, type SessionView } from '../sessions/sessions';
+import type { ServerState } from './state';
+import type { PushHandler, RequestHandler, RequestOptions, SendReliableOptions, ServerConnection, ServerSession } from './types';
+
+/** Where a listening server can be reached. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+  /** `ws://host:port`, ready for a client. */
+  readonly url: string;
+}
+
+/** How {@link ReferenceServer.close} says goodbye. */
+export interface CloseOptions {
+  /** BYE and close code sent to every client. Default 1000; 4000 asks clients to come back (a restart). */
+  code?: number;
+  /** BYE and close reason, cut to 123 UTF-8 bytes. Default `server closing`. */
+  reason?: string;
+  /**
+   * Keep every session (and so its chat rooms) in the server's state for the next server built with it, instead of
+   * ending them with reason `server_closed`; pair it with code 4000 so that clients come back and resume. Default: true
+   * when the server was given a `state` (from `createMemoryState()`), false otherwise.
+   */
+  keepSessions?: boolean;
+}
+
+/**
+ * The Node reference server for protocol v1: handshake, heartbeat deadlines, topic routing of PUSH, REQUEST and
+ * RELIABLE, sessions that survive reconnects (reliable delivery both ways, resume), and BYE-then-close on every exit.
+ * Build it with {@link createServer}; add the chat and game modules with `installChat` and `installGame`.
+ */
+export class ReferenceServer {
+  /**
+   * Typed server events (`connection`, `message`, `disconnect`, `error`, `protocolError`, `limited`, `sessionEnd`,
+   * `close`); `on` returns its undo.
+   */
+  readonly events: EventSource<ServerEventMap>;
+  private readonly options: ResolvedServerOptions;
+  private readonly emitter: Emitter<ServerEventMap>;
+  private readonly router = new Router();
+  /** Every socket, handshaking ones included, so that `close()` reaches them all. */
+  private readonly sockets = new Set<Connection>();
+  private readonly open = new Map<string, Connection>();
+  private readonly broadcastCodec: FrameCodec;
+  private readonly host: ConnectionHost;
+  private readonly registry: Sessions;
+  private readonly perAddress: AddressLimiter;
+  private wss: WebSocketServer | undefined;
+  private listening: ListenAddress | undefined;
+  private closing: Promise<void> | undefined;
+  private nextId = 1;
+
+  /** @throws {UsageError} `invalid_option` naming a bad option. */
+  constructor(options: Readonly<Partial<ServerOptions>> = {}) {
+    this.options = resolveServerOptions(options);
+    this.emitter = new Emitter<ServerEventMap>((name, err) => {
+      if (name === 'error') {
+        // An `error` listener that throws has nowhere left to report to but the console.
+        process.stderr.write(`multisocket server: an error listener threw: ${inspect(err)}\n`);
+        return;
+      }
+      this.emitter.emit('error', {
+        error: new ServerError(ServerErrorCode.HandlerFailed, `a "${name}" listener threw: ${err instanceof Error ? err.message : String(err)}`, err),
+      });
+    });
+    this.events = this.emitter;
+    this.broadcastCodec = new FrameCodec(this.options.limits);
+    this.perAddress = new AddressLimiter(this.options.maxConnectionsPerAddress);
+    // Claimed before anything is adopted from it: two live servers must never share sessions.
+    this.options.state.claim(this);
+    this.registry = new Sessions(this.options, this.emitter);
+    this.host = {
+      options: this.options,
+      router: this.router,
+      events: this.emitter,
+      sessions: this.registry,
+      opened: (connection, session, resumed) => {
+        this.open.set(connection.id, connection);
+        this.emitter.emit('connection', { connection, session, resumed });
+      },
+      closed: (connection, code, reason, welcomed) => {
+        this.sockets.delete(connection);
+        if (!welcomed) return;
+        this.open.delete(connection.id);
+        this.emitter.emit('disconnect', { connection, code, reason });
+      },
+    };
+  }
+
+  /** The connections that completed the handshake and are not yet closed, by id. */
+  get connections(): ReadonlyMap<string, ServerConnection> {
+    return this.open;
+  }
+
+  /** The sessions held, by id: those attached to a connection and those waiting `resumeWindowMs` for their client. */
+  get sessions(): SessionView {
+    return this.registry;
+  }
+
+  /** Where sessions and chat rooms are kept (the `state` option); installed modules keep theirs there too. */
+  get state(): ServerState {
+    return this.options.state;
+  }
+
+  /** The clock every deadline of the server runs on (the `clock` option); installed modules schedule on it too. */
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  /** How long a session waits for its client after a disconnect (the `resumeWindowMs` option), ms. */
+  /** The codec limits of every connection (what a module that encodes frames itself must stay within). */
+  get limits(): Readonly<Partial<CodecLimits>> {
+    return this.options.limits;
+  }
+
+  get resumeWindowMs(): number {
+    return this.options.resumeWindowMs;
+  }
+
+  /** Where the server listens, once `listen()` resolved. */
+  get address(): ListenAddress | undefined {
+    return this.listening;
+  }
+
+  /**
+   * Starts listening on `host`:`port` (port 0 picks a free port).
+   * @throws {UsageError} (as a rejection) when called twice or after `close()`; rejects with the socket error too.
+   */
+  listen(): Promise<ListenAddress> {
+    if (this.wss || this.closing) {
+      return Promise.reject(new UsageError(UsageErrorCode.InvalidArgument, 'listen() may be called once, before close()'));
+    }
+    const { host, port, maxPayload } = this.options;
+    return new Promise((resolve, reject) => {
+      const wss = new WebSocketServer({
+        host,
+        port,
+        maxPayload,
+        clientTracking: false,
+        perMessageDeflate: false,
+        // Refused before the upgrade, so a client over its address's share costs no WebSocket state at all.
+        verifyClient: (info, done) => done(this.admitAddress(info.req), 429, 'Too Many Connections'),
+      });
+      this.wss = wss;
+      const failed = (err: Error): void => {
+        this.wss = undefined;
+        wss.close();
+        reject(err);
+      };
+      wss.once('error', failed);
+      wss.once('listening', () => {
+        wss.off('error', failed);
+        wss.on('error', (error) => this.emitter.emit('error', { error }));
+        const bound = (wss.address() as AddressInfo).port;
+        const hostPart = host.includes(':') ? `[${host}]` : host;
+        this.listening = { host, port: bound, url: `ws://${hostPart}:${bound}` };
+        resolve(this.listening);
+      });
+      wss.on('connection', (ws, req) => this.accept(ws, req));
+    });
+  }
+
+  /**
+   * Stops accepting, sends every client BYE `code` and waits until each socket and the listener are closed; every
+   * timer the server holds is released by then, and its state may be given to a new server. Idempotent: later calls
+   * return the same promise.
+   * @throws {UsageError} `invalid_close_code` (synchronously) for a code other than 1000 or 3000–4999.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.closing) return this.closing;
+    const code = options.code ?? CloseCode.Normal;
+    checkCloseCode(code);
+    const reason = clampReason(options.reason ?? 'server closing');
+    const wss = this.wss;
+    const listenerClosed = new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
+    const sockets = [...this.sockets];
+    const state = this.options.state;
+    const keep = options.keepSessions ?? state.shared;
+    // Before any listener runs, so that one calling close() again gets this same promise.
+    // Sessions left in a shared store write what it lacks before the close is over (attached ones end as their
+    // connections close).
+    this.closing = Promise.all([listenerClosed, ...sockets.map((c) => c.whenClosed)])
+      .then(() => this.registry.stored())
+      .then(() => state.release(this));
+    this.emitter.emit('close', { code, reason });
+    // Sessions waiting for a resume end (or are kept) now; attached ones as their connections close.
+    this.registry.close(keep);
+    for (const connection of sockets) connection.shutdown(code, reason);
+    return this.closing;
+  }
+
+  /**
+   * Answers REQUESTs whose topic matches `pattern` (exact, `+` one segment, `#` the rest); the first matching handler
+   * registered wins. Returns the function that removes it.
+   * @throws {UsageError} `invalid_argument` for a bad pattern or handler.
+   */
+  handle(pattern: string, handler: RequestHandler): () => void {
+    return this.router.handle(pattern, handler);
+  }
+
+  /**
+   * Receives PUSHes whose topic matches `pattern`; every matching handler runs. Returns the function that removes it.
+   * @throws {UsageError} `invalid_argument` for a bad pattern or handler.
+   */
+  on(pattern: string, handler: PushHandler): () => void {
+    return this.router.on(pattern, handler);
+  }
+
+  /**
+   * Sends a PUSH to one connection; false when it is unknown or not open.
+   * @throws {UsageError} for a bad topic, or a payload that cannot be encoded within `maxFrameBytes`.
+   */
+  push(connectionOrId: ServerConnection | string, topic: string, payload: unknown): boolean {
+    validateTopic(topic);
+    const connection = this.find(connectionOrId);
+    return connection ? connection.push(topic, payload) : false;
+  }
+
+  /**
+   * Sends one PUSH to every open connection that `filter` accepts (all by default), encoded once; returns how many.
+   * @throws {UsageError} for a bad topic, or a payload that cannot be encoded within `maxFrameBytes`.
+   */
+  broadcast(topic: string, payload: unknown, filter?: (connection: ServerConnection) => boolean): number {
+    validateTopic(topic);
+    if (this.open.size === 0) return 0;
+    const frame = this.broadcastCodec.encodeShared([Op.Push, topic, payload]);
+    let sent = 0;
+    // Every outbox copies the frame as it is added, so the codec's shared buffer holds for the whole loop.
+    for (const connection of this.open.values()) {
+      if (filter && !filter(connection)) continue;
+      if (connection.pushEncoded(frame)) sent++;
+    }
+    return sent;
+  }
+
+  /**
+   * Sends a REQUEST to one client; resolves with its REPLY, rejects with a {@link RemoteError} for its FAIL, or a
+   * {@link ServerError} `timeout` (after `timeoutMs`, default `requestTimeoutMs`), `disconnected` or `not_open`.
+   * @throws {UsageError} for a bad topic, timeout or payload.
+   */
+  request(connectionOrId: ServerConnection | string, topic: string, payload: unknown, options: RequestOptions = {}): Promise<unknown> {
+    const connection = this.find(connectionOrId);
+    if (!connection) {
+      validateTopic(topic);
+      const id = typeof connectionOrId === 'string' ? connectionOrId : connectionOrId.id;
+      return Promise.reject(new ServerError(ServerErrorCode.NotOpen, `no open connection ${id}`));
+    }
+    return connection.request(topic, payload, options);
+  }
+
+  /**
+   * Sends a RELIABLE message in a session (by id, by the session, or by one of its connections, even a closed one):
+   * sent now if its client is connected, else kept and sent when the client resumes. False when the session is
+   * unknown or has ended.
+   * @throws {QueueFullError} when the session's buffer is full and its client is connected (see {@link SendReliableOptions}).
+   * @throws {UsageError} for a bad topic or target, or a payload that cannot be encoded within `maxFrameBytes` or
+   * `reliable.maxUnackedBytes`.
+   */
+  sendReliable(target: ServerSession | ServerConnection | string, topic: string, payload: unknown, options?: SendReliableOptions): boolean {
+    validateTopic(topic);
+    const session = this.sessionOf(target);
+    return session ? session.sendReliable(topic, payload, options) : false;
+  }
+
+  /**
+   * Sends one RELIABLE message to each of `targets` (sessions, their ids or connections), encoded once; returns to how
+   * many. A session whose buffer is full is ended instead (its client resyncs): one slow member never fails the rest.
+   * @throws {UsageError} (before sending anything) for a bad topic or target, or a payload that cannot be encoded.
+   */
+  broadcastReliable(targets: Iterable<ServerSession | ServerConnection | string>, topic: string, payload: unknown): number {
+    validateTopic(topic);
+    const sessions: Session[] = [];
+    for (const target of targets) {
+      const session = this.sessionOf(target);
+      if (session) sessions.push(session);
+    }
+    if (sessions.length === 0) return 0;
+    const frame = new ReliableFrame(this.registry.codec, topic, payload, this.options.reliable.maxUnackedBytes);
+    const overflowed: Session[] = [];
+    let sent = 0;
+    for (const session of sessions) {
+      try {
+        if (session.enqueue(frame)) sent++;
+      } catch (err) {
+        if (!(err instanceof QueueFullError)) throw err;
+        overflowed.push(session);
+      }
+    }
+    // Ended after the loop, so that no `sessionEnd` listener (which may leave rooms) runs in the middle of the fan-out.
+    for (const session of overflowed) this.registry.end(session, 'overflow');
+    return sent;
+  }
+
+  private sessionOf(target: ServerSession | ServerConnection | string): Session | undefined {
+    if (typeof target === 'string') return this.registry.get(target);
+    // Identity, not just the id: a session of another server instance is not ours.
+    if (target instanceof Session) return this.registry.get(target.id) === target ? target : undefined;
+    // A connection stands for its session wherever that is attached now (a resume moves it to a new connection).
+    if (target instanceof Connection) return this.registry.get(target.session);
+    throw new UsageError(UsageErrorCode.InvalidArgument, `expected a session, a connection or a session id, got ${typeof target}`);
+  }
+
+  private find(connectionOrId: ServerConnection | string): Connection | undefined {
+    if (typeof connectionOrId === 'string') return this.open.get(connectionOrId);
+    if (typeof connectionOrId !== 'object' || connectionOrId === null) {
+      throw new UsageError(UsageErrorCode.InvalidArgument, `expected a connection or its id, got ${typeof connectionOrId}`);
+    }
+    const connection = this.open.get(connectionOrId.id);
+    // Identity, not just the id: a connection of another server instance may share it.
+    return connection === connectionOrId ? connection : undefined;
+  }
+
+  private admitAddress(req: IncomingMessage): boolean {
+    const remoteAddress = req.socket.remoteAddress ?? '';
+    if (this.perAddress.admit(remoteAddress, req.socket)) return true;
+    this.emitter.emit('limited', { limit: 'maxConnectionsPerAddress', remoteAddress });
+    return false;
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    if (this.closing) {
+      ws.terminate();
+      return;
+    }
+    const connection = new Connection(ws, `c${this.nextId++}`, req.socket.remoteAddress ?? '', this.host);
+    this.sockets.add(connection);
+  }
+}
+
+/**
+ * Builds a reference server; call `listen()` to start it. Defaults: see {@link ServerOptions}.
+ * @throws {UsageError} `invalid_option` naming a bad option.
+ */
+export function createServer(options: Readonly<Partial<ServerOptions>> = {}): ReferenceServer {
+  return new ReferenceServer(options);
+}

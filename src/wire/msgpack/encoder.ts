@@ -1,0 +1,272 @@
+import { UsageErrorCode } from '../../codes';
+import { describeError, UsageError } from '../../errors';
+import { MsgpackExt } from './ext';
+import { writeUtf8 } from '../utf8';
+
+/** Options of {@link MsgpackEncoder}. */
+export interface MsgpackEncoderOptions {
+  /** Deepest nesting of arrays and maps, a top-level array counting as 1 (the decoder's rule, so both agree). */
+  maxDepth: number;
+}
+
+const INITIAL_BYTES = 2048;
+/** After a larger value the buffer shrinks back to this, so one big frame does not pin its size for the encoder's life. */
+const KEPT_BYTES = 64 * 1024;
+const TWO_32 = 0x100000000;
+
+/** Why a value cannot be encoded; `path` grows as the refusal unwinds through the containers that hold the value. */
+class Refusal {
+  path = '';
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * Encodes values to msgpack, byte for byte as @msgpack/msgpack's `new Encoder({ ignoreUndefined: true })` does for
+ * every value it encodes faithfully: smallest integer widths (int64/uint64 beyond 32 bits; -0 is 0), other numbers as
+ * float 64, strings as UTF-8 (a lone surrogate as U+FFFD, as TextEncoder does), `undefined` as nil in arrays and
+ * omitted from maps, any ArrayBufferView as bin of its bytes, `Date` as timestamp ext -1, {@link MsgpackExt} as its ext,
+ * and any other object as a map of its own enumerable string keys (so a `Map` or `Set` is an empty map, as there).
+ * Two deliberate differences: an `ArrayBuffer` is bin (msgpack writes an empty map), and a lone surrogate is U+FFFD in
+ * short strings too (msgpack writes invalid UTF-8 for strings under 51 units).
+ */
+export class MsgpackEncoder {
+  private bytes = new Uint8Array(INITIAL_BYTES);
+  private view = new DataView(this.bytes.buffer);
+  private pos = 0;
+  private busy = false;
+  private readonly maxDepth: number;
+
+  constructor(options: Readonly<MsgpackEncoderOptions>) {
+    this.maxDepth = options.maxDepth;
+  }
+
+  /**
+   * Encodes `value` into the encoder's buffer and returns a view of it, valid until the next call.
+   * @throws {UsageError} `unencodable`, naming the value and where it is, for a function, symbol or bigint, or for
+   * containers nested deeper than `maxDepth` (a cyclic structure included).
+   */
+  encodeSharedRef(value: unknown): Uint8Array {
+    // Called again from inside an encode (a getter that encodes): the shared buffer is in use, so use another.
+    if (this.busy) return new MsgpackEncoder({ maxDepth: this.maxDepth }).encodeSharedRef(value);
+    if (this.bytes.length > KEPT_BYTES) this.grow(KEPT_BYTES, 0);
+    this.pos = 0;
+    this.busy = true;
+    try {
+      this.value(value, 0);
+    } catch (err) {
+      const refusal = err instanceof Refusal ? err : refusalOf(err);
+      // A path thousands of steps long (a cycle under a huge maxDepth) is cut: the start says enough.
+      const path = refusal.path.length > 200 ? `${refusal.path.slice(0, 200)}…` : refusal.path || 'the value';
+      throw new UsageError(UsageErrorCode.Unencodable, `cannot encode ${path}: ${refusal.reason}`);
+    } finally {
+      this.busy = false;
+    }
+    return this.bytes.subarray(0, this.pos);
+  }
+
+  private value(value: unknown, depth: number): void {
+    // Room for any scalar, header or timestamp; strings, binaries and exts make room for their own bytes.
+    this.room(16);
+    switch (typeof value) {
+      case 'number':
+        return this.number(value);
+      case 'string':
+        return this.string(value);
+      case 'boolean':
+        return this.put(value ? 0xc3 : 0xc2, 0, 0);
+      case 'undefined':
+        return this.put(0xc0, 0, 0);
+      case 'object':
+        return value === null ? this.put(0xc0, 0, 0) : this.object(value, depth);
+      default:
+        throw new Refusal(`a ${typeof value} has no msgpack form`);
+    }
+  }
+
+  private number(n: number): void {
+    if (!Number.isSafeInteger(n)) {
+      this.bytes[this.pos] = 0xcb;
+      this.view.setFloat64(this.pos + 1, n);
+      this.pos += 9;
+    } else if (n >= 0) {
+      if (n < 0x80) this.put(n, 0, 0);
+      else if (n < 0x100) this.put(0xcc, n, 1);
+      else if (n < 0x10000) this.put(0xcd, n, 2);
+      else if (n < TWO_32) this.put(0xce, n, 4);
+      else this.int64(0xcf, n);
+    } else if (n >= -0x20) this.put(n, 0, 0);
+    else if (n >= -0x80) this.put(0xd0, n, 1);
+    else if (n >= -0x8000) this.put(0xd1, n, 2);
+    else if (n >= -0x80000000) this.put(0xd2, n, 4);
+    else this.int64(0xd3, n);
+  }
+
+  /**
+   * One pass: the header is sized as if the string were ASCII (a byte per unit) and the bytes written after it; a
+   * non-ASCII string whose byte length needs a wider header is moved up by the difference (at most 4 bytes).
+   */
+  private string(s: string): void {
+    const n = s.length;
+    this.room(5 + 3 * n);
+    const bytes = this.bytes;
+    const at = this.pos;
+    const guess = headerBytes(n);
+    const start = at + guess;
+    let pos = start;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      bytes[pos++] = c;
+    }
+    if (i < n) pos = writeUtf8(s, i, bytes, pos);
+    const length = pos - start;
+    const header = headerBytes(length);
+    if (header !== guess) {
+      bytes.copyWithin(at + header, start, pos);
+      pos += header - guess;
+    }
+    this.header(length, 0xa0, 32, 0xd9, 0xda);
+    this.pos = pos;
+  }
+
+  private object(value: object, depth: number): void {
+    if (Array.isArray(value)) {
+      this.deeper(depth);
+      const n = value.length;
+      this.header(n, 0x90, 16, 0, 0xdc);
+      let i = 0;
+      try {
+        for (; i < n; i++) this.value(value[i], depth + 1);
+      } catch (err) {
+        throw within(err, `[${i}]`);
+      }
+    } else if (value instanceof Date) this.date(value.getTime());
+    else if (ArrayBuffer.isView(value)) this.bin(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    else if (value instanceof ArrayBuffer) this.bin(new Uint8Array(value));
+    else if (value instanceof MsgpackExt) this.ext(value.type, value.data);
+    else this.map(value as Record<string, unknown>, depth);
+  }
+
+  private map(map: Record<string, unknown>, depth: number): void {
+    this.deeper(depth);
+    const keys = Object.keys(map);
+    let key = '';
+    try {
+      // Counted first, reading each value twice, as @msgpack/msgpack does (a getter runs twice there too).
+      let size = 0;
+      for (let i = 0; i < keys.length; i++) if (map[(key = keys[i] as string)] !== undefined) size++;
+      this.header(size, 0x80, 16, 0, 0xde);
+      for (let i = 0; i < keys.length; i++) {
+        key = keys[i] as string;
+        const item = map[key];
+        if (item === undefined) continue;
+        this.string(key);
+        this.value(item, depth + 1);
+      }
+    } catch (err) {
+      throw within(err, /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+    }
+  }
+
+  /** Timestamp ext -1 in its smallest form (32, 64 or 96 bits), as the msgpack spec and @msgpack/msgpack choose it. */
+  private date(ms: number): void {
+    const sec = Math.floor(ms / 1e3);
+    const nsec = (ms - sec * 1e3) * 1e6;
+    if (sec >= 0 && sec < 0x400000000) {
+      if (nsec === 0 && sec < TWO_32) {
+        this.put(0xd6, 0xff, 1);
+      } else {
+        this.put(0xd7, 0xff, 1);
+        this.word((nsec << 2) | ((sec / TWO_32) & 3));
+      }
+      this.word(sec);
+    } else {
+      // An invalid Date (NaN) writes zeros here, as msgpack does.
+      this.put(0xc7, 0x0cff, 2);
+      this.word(nsec);
+      this.word(Math.floor(sec / TWO_32));
+      this.word(sec);
+    }
+  }
+
+  private bin(data: Uint8Array): void {
+    this.room(5 + data.length);
+    this.header(data.length, 0, 0, 0xc4, 0xc5);
+    this.bytes.set(data, this.pos);
+    this.pos += data.length;
+  }
+
+  private ext(type: number, data: Uint8Array): void {
+    const n = data.length;
+    this.room(6 + n);
+    const fixed = n === 1 ? 0xd4 : n === 2 ? 0xd5 : n === 4 ? 0xd6 : n === 8 ? 0xd7 : n === 16 ? 0xd8 : 0;
+    if (fixed) this.put(fixed, 0, 0);
+    else this.header(n, 0, 0, 0xc7, 0xc8);
+    this.put(type, 0, 0);
+    this.bytes.set(data, this.pos);
+    this.pos += n;
+  }
+
+  private deeper(depth: number): void {
+    if (depth >= this.maxDepth) throw new Refusal(`nesting depth exceeds maxDepth ${this.maxDepth}`);
+  }
+
+  /** The smallest header for `n`: the fix form below `fixBelow`, else `type8` (when there is one), `type16`, `type16 + 1`. */
+  private header(n: number, fix: number, fixBelow: number, type8: number, type16: number): void {
+    if (n < fixBelow) this.put(fix | n, 0, 0);
+    else if (type8 && n < 0x100) this.put(type8, n, 1);
+    else if (n < 0x10000) this.put(type16, n, 2);
+    else this.put(type16 + 1, n, 4);
+  }
+
+  /** A 64-bit integer (a safe integer beyond 32 bits): high word, then low word. */
+  private int64(type: number, n: number): void {
+    this.put(type, Math.floor(n / TWO_32), 4);
+    this.word(n);
+  }
+
+  /** One type byte, then the low `width` bytes of `value` (0 to 4), big-endian. The room was made. */
+  private put(type: number, value: number, width: number): void {
+    const bytes = this.bytes;
+    let pos = this.pos;
+    bytes[pos++] = type;
+    if (width === 4) bytes[pos++] = value >>> 24;
+    if (width >= 3) bytes[pos++] = value >>> 16;
+    if (width >= 2) bytes[pos++] = value >>> 8;
+    if (width >= 1) bytes[pos++] = value;
+    this.pos = pos;
+  }
+
+  /** The low 32 bits of `value`, big-endian (a Uint8Array keeps each store's low 8 bits). */
+  private word(value: number): void {
+    this.put(value >>> 24, value, 3);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n > this.bytes.length) this.grow(Math.max(this.pos + n, this.bytes.length * 2), this.pos);
+  }
+
+  private grow(size: number, keep: number): void {
+    const bytes = new Uint8Array(size);
+    bytes.set(this.bytes.subarray(0, keep));
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer);
+  }
+}
+
+/** Adds one step (`[3]`, `.name`) in front of a refusal's path; anything else thrown (a getter's error) becomes one. */
+function within(err: unknown, step: string): Refusal {
+  const refusal = err instanceof Refusal ? err : refusalOf(err);
+  refusal.path = step + refusal.path;
+  return refusal;
+}
+
+function refusalOf(err: unknown): Refusal {
+  return new Refusal(describeError(err));
+}
+
+/** Header bytes of a string of `length` UTF-8 bytes: fixstr, str 8, str 16, str 32. */
+function headerBytes(length: number): number {
+  return length < 32 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+}

@@ -1,0 +1,90 @@
+import { ROOT } from '../support/paths';
+import { join } from 'path';
+import { FrameCodec } from '../../src/wire/codec';
+import { createDeviceSandbox } from '../support/device-sandbox';
+
+// These tests load the BUILT runtime (dist/, made by `npm run build`, which `npm test` runs first): what ships is
+// what is tested.
+const runtimeEntry = join(ROOT, 'dist', 'src', 'index.js');
+
+const texts = [
+  '你好，世界',
+  '聊天室：今天晚上八点开黑吗？'.repeat(30), // long: msgpack takes its TextEncoder/TextDecoder path
+  'emoji 👋🏽🇨🇳𝄞',
+  '😀'.repeat(120),
+  'lone high \ud800 and lone low \udc00',
+  ('lone \ud83d surrogate in a long string ' + '长'.repeat(60)).repeat(3),
+  '',
+];
+
+describe('the built runtime on a device without TextEncoder, globalThis, Buffer, process or eval', () => {
+  const sandbox = createDeviceSandbox();
+
+  it('really is such a device', () => {
+    expect(sandbox.run('typeof TextEncoder + typeof TextDecoder + typeof globalThis + typeof Buffer + typeof process')).toBe(
+      'undefinedundefinedundefinedundefinedundefined',
+    );
+    expect(() => sandbox.run('eval("1 + 1")')).toThrow(/Code generation from strings disallowed/);
+    expect(() => sandbox.run('new Function("return 1")')).toThrow(/Code generation from strings disallowed/);
+  });
+
+  it('loads and round-trips text without TextEncoder, leaving the global object alone', () => {
+    const runtime = sandbox.require(runtimeEntry) as { FrameCodec: typeof FrameCodec };
+    const codec = new runtime.FrameCodec();
+    const [frame] = codec.decode(codec.encode([4, 't', '好 👋']));
+    expect(frame?.[2]).toBe('好 👋');
+    expect(sandbox.run('typeof TextEncoder + typeof TextDecoder')).toBe('undefinedundefined');
+  });
+
+  it('encodes frames with Chinese, emoji and lone surrogates to the same bytes as the host', () => {
+    const host = new FrameCodec();
+    const { FrameCodec: DeviceCodec } = sandbox.require(runtimeEntry) as { FrameCodec: typeof FrameCodec };
+    const device = new DeviceCodec();
+    for (const text of texts) {
+      const frame = [4, 'room/1/message', { text, from: text.slice(0, 3) }] as const;
+      const mine = Buffer.from(new Uint8Array(device.encode(frame)));
+      const theirs = Buffer.from(new Uint8Array(host.encode(frame)));
+      expect(mine.toString('hex')).toBe(theirs.toString('hex'));
+    }
+  });
+
+  it('decodes the host bytes to the same strings the host decodes', () => {
+    const host = new FrameCodec();
+    const { FrameCodec: DeviceCodec } = sandbox.require(runtimeEntry) as { FrameCodec: typeof FrameCodec };
+    const device = new DeviceCodec();
+    for (const text of texts) {
+      const bytes = host.encode([4, 't', text]);
+      const copy = sandbox.run<(b: number[]) => ArrayBuffer>('(function (b) { return new Uint8Array(b).buffer; })')(
+        Array.from(new Uint8Array(bytes)),
+      );
+      const [decoded] = device.decode(copy) as unknown as unknown[][];
+      expect((decoded as unknown[])[2]).toBe((host.decode(bytes)[0] as unknown as unknown[])[2]);
+    }
+  });
+
+  it('round-trips invalid UTF-8 exactly as the host does (U+FFFD replacement)', () => {
+    const host = new FrameCodec();
+    const { FrameCodec: DeviceCodec } = sandbox.require(runtimeEntry) as { FrameCodec: typeof FrameCodec };
+    const device = new DeviceCodec();
+    // str8 of 250 bytes: long enough for msgpack's TextDecoder path, with a truncated sequence and a stray byte.
+    const body = Buffer.alloc(250, 0x61);
+    body[10] = 0xe4;
+    body[11] = 0xbd;
+    body[100] = 0xff;
+    const message = Buffer.concat([Buffer.from([0x93, 0x04, 0xa1, 0x74, 0xd9, 250]), body]);
+    const hostText = (host.decode(message)[0] as unknown as unknown[])[2];
+    const copy = sandbox.run<(b: number[]) => ArrayBuffer>('(function (b) { return new Uint8Array(b).buffer; })')(
+      Array.from(message),
+    );
+    expect((device.decode(copy)[0] as unknown as unknown[])[2]).toBe(hostText);
+  });
+});
+
+describe("a host that has its own TextEncoder and TextDecoder", () => {
+  it('keeps them: the fallback never replaces a host codec', () => {
+    const sandbox = createDeviceSandbox({ globals: { TextEncoder, TextDecoder } });
+    sandbox.require(runtimeEntry);
+    expect(sandbox.run('TextEncoder')).toBe(TextEncoder);
+    expect(sandbox.run('TextDecoder')).toBe(TextDecoder);
+  });
+});

@@ -1,0 +1,67 @@
+import { createServer, installChat, installGame, type ReferenceServer } from '../../server';
+import { Op } from '../../src/wire/protocol';
+import { ManualClock } from '../support/manual-clock';
+import { ProtocolClient } from '../support/protocol-client';
+
+let server: ReferenceServer | undefined;
+const clients: ProtocolClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await server?.close();
+  server = undefined;
+});
+
+/** Resolves once the server has seen `count` more disconnects. */
+function disconnects(srv: ReferenceServer, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const off = srv.events.on('disconnect', () => {
+      if (++seen < count) return;
+      off();
+      resolve();
+    });
+  });
+}
+
+test('sessions, rooms and players return to zero after the resume window, round after round', async () => {
+  const clock = new ManualClock();
+  const srv = (server = createServer({ port: 0, clock, resumeWindowMs: 30_000 }));
+  const chat = installChat(srv);
+  const game = installGame(srv);
+  const { url } = await srv.listen();
+  const perRound = 40;
+
+  for (let round = 0; round < 3; round++) {
+    const group = await Promise.all(
+      Array.from({ length: perRound }, async (_, i) => {
+        const client = await ProtocolClient.connect(url);
+        clients.push(client);
+        await client.hello({ channel: 'chat' });
+        const room = `r${round}-${i % 8}`;
+        expect((await client.call(1, 'chat/join', { room }))[0]).toBe(Op.Reply);
+        client.send(
+          [Op.Reliable, 1, 'chat/say', { room, mid: `${round}-${i}`, body: i }],
+          [Op.Push, 'game/input', { seq: 1, dx: 1 }],
+          [Op.Request, 2, 'game/join', null],
+        );
+        // Room messages from the others may come first.
+        expect(await client.nextMatching((frame) => frame[0] === Op.Reply || frame[0] === Op.Fail)).toEqual([Op.Reply, 2, expect.anything()]);
+        return client;
+      }),
+    );
+    expect([srv.sessions.size, chat.rooms, game.players]).toEqual([perRound, 8, perRound]);
+
+    const gone = disconnects(srv, perRound);
+    await Promise.all(group.map((client) => client.close()));
+    await gone;
+    clients.splice(0);
+    // Kept for a resume...
+    clock.advance(29_999);
+    expect([srv.sessions.size, chat.rooms, game.players, srv.connections.size]).toEqual([perRound, 8, perRound, 0]);
+    // ...and not a moment longer: nothing is left, not even a timer.
+    clock.advance(1);
+    expect([srv.sessions.size, chat.rooms, game.players]).toEqual([0, 0, 0]);
+    expect(clock.pending).toBe(0);
+  }
+});

@@ -1,0 +1,58 @@
+import { createServer, type LimitedEvent, type ReferenceServer, type ServerConnection } from '../../server';
+import { CloseCode } from '../../src/codes';
+import { Op } from '../../src/wire/protocol';
+import { nextEvent, ProtocolClient } from '../support/protocol-client';
+
+// A client that stops reading while the server keeps sending must not make the server's memory grow without bound.
+
+let server: ReferenceServer | undefined;
+const clients: ProtocolClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await server?.close();
+  server = undefined;
+});
+
+async function connect(srv: ReferenceServer, url: string): Promise<{ client: ProtocolClient; connection: ServerConnection }> {
+  const opened = nextEvent(srv.events, 'connection');
+  const client = await ProtocolClient.connect(url);
+  clients.push(client);
+  await client.hello({ channel: 'chat' });
+  return { client, connection: (await opened).connection };
+}
+
+test('a client that stops reading is closed with BYE 4002 once its send buffer passes maxBufferedBytes; others go on', async () => {
+  server = createServer({ port: 0, maxBufferedBytes: 256 * 1024, rateLimit: false });
+  server.handle('echo', (payload) => payload);
+  const { url } = await server.listen();
+  const slow = await connect(server, url);
+  const other = await connect(server, url);
+  slow.client.pause();
+
+  const limited = nextEvent(server.events, 'limited');
+  const chunk = 'z'.repeat(60_000);
+  let pushed = 0;
+  // Bounded: at most 64 MiB, far more than the kernel's socket buffers absorb on loopback.
+  while (pushed < 1100 && slow.connection.push('flood', chunk)) {
+    pushed++;
+    if (pushed % 50 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  const event: LimitedEvent = await limited;
+  expect(event.limit).toBe('maxBufferedBytes');
+  expect(event.connection).toBe(slow.connection);
+  expect(slow.connection.push('flood', chunk)).toBe(false);
+  expect(pushed).toBeLessThan(1100);
+
+  // The other client on the same server is untouched.
+  expect(await other.client.call(1, 'echo', 'still here')).toEqual([Op.Reply, 1, 'still here']);
+
+  // The slow client, once it reads again, finds the BYE and the close code at the end of what was sent.
+  const closed = slow.client.closed;
+  slow.client.resume();
+  expect((await closed).code).toBe(CloseCode.RateLimited);
+});
+
+test('maxBufferedBytes must be a positive integer', () => {
+  expect(() => createServer({ port: 0, maxBufferedBytes: 0 })).toThrow(/maxBufferedBytes/);
+});
