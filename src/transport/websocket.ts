@@ -113,15 +113,7 @@ class StandardSocket extends ListenedSocket implements SocketLike {
     // A send that worked and asked for no success/complete callback has nothing to report: no promise, no microtask
     // (the hot path: a channel passes only `fail`).
     if (errMsg === undefined && !option.success && !option.complete) return;
-    defer(() => {
-      if (errMsg === undefined) {
-        this.events.protect(option.success)({ errMsg: 'sendSocketMessage:ok' });
-      } else {
-        this.events.protect(option.fail)({ errMsg });
-        this.events.emit('error', { errMsg });
-      }
-      this.events.protect(option.complete)({ errMsg: errMsg ?? 'sendSocketMessage:ok' });
-    });
+    this.settle(option, errMsg, 'sendSocketMessage:ok');
   }
 
   close(option: SocketCloseOption = {}): void {
@@ -135,14 +127,22 @@ class StandardSocket extends ListenedSocket implements SocketLike {
     } catch (err) {
       errMsg = `closeSocket:fail ${describeError(err)}`;
     }
+    this.settle(option, errMsg, 'closeSocket:ok');
+  }
+
+  /**
+   * Answers a call's callbacks later, as the platform does (never inside the call): `success` or `fail`, then
+   * `complete`; a failure is also an `error` event.
+   */
+  private settle(option: SocketSendOption | SocketCloseOption, errMsg: string | undefined, ok: string): void {
     defer(() => {
       if (errMsg === undefined) {
-        this.events.protect(option.success)({ errMsg: 'closeSocket:ok' });
+        this.events.protect(option.success)({ errMsg: ok });
       } else {
         this.events.protect(option.fail)({ errMsg });
         this.events.emit('error', { errMsg });
       }
-      this.events.protect(option.complete)({ errMsg: errMsg ?? 'closeSocket:ok' });
+      this.events.protect(option.complete)({ errMsg: errMsg ?? ok });
     });
   }
 

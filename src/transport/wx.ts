@@ -24,7 +24,6 @@ import {
   type SocketCallbackResult,
   type SocketCloseOption,
   type SocketLike,
-  type SocketMessageResult,
   type SocketOpenResult,
   type SocketSendOption,
   type Transport,
@@ -60,12 +59,7 @@ export interface WxSocketCloseResult {
 }
 
 /** A platform SocketTask as {@link wxTransport} receives it (a {@link SocketLike} whose close code may be a string). */
-export interface WxSocketTask {
-  send(option: SocketSendOption): void;
-  close(option: SocketCloseOption): void;
-  onOpen(listener: (result: SocketOpenResult) => void): void;
-  onMessage(listener: (result: SocketMessageResult) => void): void;
-  onError(listener: (result: SocketCallbackResult) => void): void;
+export interface WxSocketTask extends Omit<SocketLike, 'onClose'> {
   onClose(listener: (result: WxSocketCloseResult) => void): void;
 }
 
