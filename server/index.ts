@@ -5,7 +5,8 @@
  */
 export { createServer, ReferenceServer } from './core/server';
 export type { CloseOptions, ListenAddress } from './core/server';
-export type { Authenticate, AuthResult, ServerOptions } from './core/options';
+export type { Authenticate, AuthResult } from './core/handshake';
+export type { ServerOptions } from './core/options';
 export type { LimitName, RateLimitOptions } from './core/abuse';
 export { ConnectionState } from './core/types';
 export type {
@@ -19,7 +20,7 @@ export type {
   ServerSession,
   SessionEndReason,
 } from './core/types';
-export type { SessionView } from './sessions/sessions';
+export type { SessionView } from './sessions/kept';
 export { createMemoryState } from './core/state';
 export type { ServerState } from './core/state';
 export type {

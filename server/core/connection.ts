@@ -18,7 +18,8 @@ import { Outbox } from './outbox';
 import { PendingRequests } from './pending';
 import type { RequestOutcome, Router } from './handlers';
 import type { Session, SessionLink } from '../sessions/session';
-import type { ResumeRequest, Sessions } from '../sessions/sessions';
+import type { ResumeRequest } from '../sessions/kept';
+import type { Sessions } from '../sessions/sessions';
 import { ConnectionState, type MessageKind, type RequestOptions, type SendReliableOptions } from './types';
 
 /** What a connection needs from the server that owns it. */

@@ -18,7 +18,8 @@ import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } 
 import { ReliableFrame } from '../sessions/reliable-frame';
 import { Router } from './handlers';
 import { Session } from '../sessions/session';
-import { Sessions, type SessionView } from '../sessions/sessions';
+import type { SessionView } from '../sessions/kept';
+import { Sessions } from '../sessions/sessions';
 import type { ServerState } from './state';
 import type { PushHandler, RequestHandler, RequestOptions, SendReliableOptions, ServerConnection, ServerSession } from './types';
 
