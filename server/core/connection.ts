@@ -15,7 +15,7 @@ import type { Emitter, ServerEventMap } from './events';
 import { type AuthOutcome, runAuthenticate, versionError, welcomeFor } from './handshake';
 import { checkDuration, type ResolvedServerOptions } from './options';
 import { Outbox } from './outbox';
-import { PendingRequests } from './pending';
+import { PendingRequests } from '../../src/reliable/requests';
 import type { RequestOutcome, Router } from './handlers';
 import type { Session, SessionLink } from '../sessions/session';
 import type { ResumeRequest } from '../sessions/kept';
@@ -76,7 +76,10 @@ export class Connection implements SessionLink {
       // A client that stops reading would otherwise make this buffer, and the server's memory, grow without bound.
       if (ws.bufferedAmount > options.maxBufferedBytes) this.slowConsumer();
     });
-    this.pending = new PendingRequests(options.clock);
+    this.pending = new PendingRequests(
+      options.clock,
+      (topic, timeoutMs) => new ServerError(ServerErrorCode.Timeout, `request "${topic}" got no reply within ${timeoutMs} ms`),
+    );
     this.handshakeDeadline = new Deadline(options.clock, () =>
       this.shutdown(CloseCode.HeartbeatTimeout, this.current === ConnectionState.AwaitingHello ? 'no HELLO in time' : 'handshake timed out'),
     );
@@ -133,7 +136,7 @@ export class Connection implements SessionLink {
     if (this.current !== ConnectionState.Open) {
       return Promise.reject(new ServerError(ServerErrorCode.NotOpen, `connection ${this.id} is ${this.current}`));
     }
-    const { id, promise } = this.pending.open(timeoutMs, topic);
+    const { id, promise } = this.pending.create(topic, timeoutMs);
     try {
       this.send([Op.Request, id, topic, payload]);
     } catch (err) {
@@ -360,7 +363,8 @@ export class Connection implements SessionLink {
     this.handshakeDeadline.cancel();
     this.heartbeatDeadline.cancel();
     if (this.pending.size > 0) {
-      this.pending.rejectAll(new ServerError(ServerErrorCode.Disconnected, `connection ${this.id} closed before the reply`));
+      const error = new ServerError(ServerErrorCode.Disconnected, `connection ${this.id} closed before the reply`);
+      this.pending.rejectAll(() => error);
     }
   }
 
