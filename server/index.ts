@@ -36,7 +36,8 @@ export type {
   SessionEndEvent,
 } from './core/events';
 export { ChatError, ChatErrorCode, RemoteError, ServerError, ServerErrorCode } from './core/errors';
-export { MAX_REASON_BYTES } from './core/close-reason';
+// The public name of the client's MAX_CLOSE_REASON_BYTES, kept for the server's users.
+export { MAX_CLOSE_REASON_BYTES as MAX_REASON_BYTES } from '../src/transport/types';
 export { installChat } from './chat/chat';
 export type { Chat, ChatOptions, ChatSaid } from './chat/chat';
 export type { ChatMessage } from './chat/room';

@@ -8,7 +8,8 @@ import { type Frame, type Hello, Op } from '../../src/wire/protocol';
 import { validateTopic } from '../../src/routing/topics';
 import { FloodGuard, type LimitName } from './abuse';
 import { admit, admitSequenced, wsRefusal } from './admission';
-import { checkCloseCode, clampReason } from './close-reason';
+import { clampReason } from './close-reason';
+import { checkCloseOption } from '../../src/transport/types';
 import { Deadline } from '../../src/time/deadline';
 import { ServerError, ServerErrorCode } from './errors';
 import type { Emitter, ServerEventMap } from './events';
@@ -147,7 +148,7 @@ export class Connection implements SessionLink {
   }
 
   close(code: number = CloseCode.Normal, reason = ''): void {
-    checkCloseCode(code);
+    checkCloseOption({ code });
     this.shutdown(code, clampReason(String(reason)));
   }
 

@@ -10,7 +10,8 @@ import type { CodecLimits } from '../../src/wire/limits';
 import { Op } from '../../src/wire/protocol';
 import { validateTopic } from '../../src/routing/topics';
 import { AddressLimiter } from './abuse';
-import { checkCloseCode, clampReason } from './close-reason';
+import { clampReason } from './close-reason';
+import { checkCloseOption } from '../../src/transport/types';
 import { Connection, type ConnectionHost } from './connection';
 import { ServerError, ServerErrorCode } from './errors';
 import { Emitter, type EventSource, type ServerEventMap } from './events';
@@ -190,7 +191,7 @@ export class ReferenceServer {
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return this.closing;
     const code = options.code ?? CloseCode.Normal;
-    checkCloseCode(code);
+    checkCloseOption({ code });
     const reason = clampReason(options.reason ?? 'server closing');
     const wss = this.wss;
     const listenerClosed = new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
