@@ -16,7 +16,7 @@ import { Connection, type ConnectionHost } from './connection';
 import { ServerError, ServerErrorCode } from './errors';
 import { Emitter, type EventSource, type ServerEventMap } from './events';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './options';
-import { ReliableFrame } from '../sessions/reliable-frame';
+import { FanOutFrame } from '../sessions/fan-out-frame';
 import { Router } from './handlers';
 import { Session } from '../sessions/session';
 import type { SessionView } from '../sessions/kept';
@@ -297,7 +297,7 @@ export class ReferenceServer {
       if (session) sessions.push(session);
     }
     if (sessions.length === 0) return 0;
-    const frame = new ReliableFrame(this.registry.codec, topic, payload, this.options.reliable.maxUnackedBytes);
+    const frame = new FanOutFrame(this.registry.codec, topic, payload, this.options.reliable.maxUnackedBytes);
     const overflowed: Session[] = [];
     let sent = 0;
     for (const session of sessions) {
