@@ -17,7 +17,7 @@ import { type AuthOutcome, runAuthenticate, versionError, welcomeFor } from './h
 import { checkDuration, type ResolvedServerOptions } from './options';
 import { Outbox } from './outbox';
 import { PendingRequests } from '../../src/reliable/requests';
-import type { RequestOutcome, Router } from './handlers';
+import type { Handlers, RequestOutcome } from './handlers';
 import type { Session, SessionLink } from '../sessions/session';
 import type { ResumeRequest } from '../sessions/kept';
 import type { Sessions } from '../sessions/sessions';
@@ -26,7 +26,7 @@ import { ConnectionState, type MessageKind, type RequestOptions, type SendReliab
 /** What a connection needs from the server that owns it. */
 export interface ConnectionHost {
   readonly options: ResolvedServerOptions;
-  readonly router: Router;
+  readonly handlers: Handlers;
   readonly events: Emitter<ServerEventMap>;
   readonly sessions: Sessions;
   /** The handshake succeeded and WELCOME (with any retransmitted frames after it) is queued. */
@@ -209,7 +209,7 @@ export class Connection implements SessionLink {
         this.dispatch(frame[1], frame[2], 'push');
         break;
       case Op.Request:
-        this.host.router.dispatchRequest(frame[1], frame[3], { connection: this, session: this.welcomedSession(), topic: frame[2], kind: 'request' }, this.outcome);
+        this.host.handlers.dispatchRequest(frame[1], frame[3], { connection: this, session: this.welcomedSession(), topic: frame[2], kind: 'request' }, this.outcome);
         break;
       case Op.Reply:
         this.pending.reply(frame[1], frame[2]);
@@ -285,7 +285,7 @@ export class Connection implements SessionLink {
 
   private dispatch(topic: string, payload: unknown, kind: MessageKind, seq?: number): void {
     const ctx = { connection: this, session: this.welcomedSession(), topic, kind, seq };
-    this.host.router.dispatchPush(payload, ctx, this.handlerFailed);
+    this.host.handlers.dispatchPush(payload, ctx, this.handlerFailed);
   }
 
   /** The session of a welcomed connection (application frames are admitted only once it has one). */

@@ -17,7 +17,7 @@ import { ServerError, ServerErrorCode } from './errors';
 import { Emitter, type EventSource, type ServerEventMap } from './events';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './options';
 import { FanOutFrame } from '../sessions/fan-out-frame';
-import { Router } from './handlers';
+import { Handlers } from './handlers';
 import { Session } from '../sessions/session';
 import type { SessionView } from '../sessions/kept';
 import { Sessions } from '../sessions/sessions';
@@ -59,7 +59,7 @@ export class ReferenceServer {
   readonly events: EventSource<ServerEventMap>;
   private readonly options: ResolvedServerOptions;
   private readonly emitter: Emitter<ServerEventMap>;
-  private readonly router = new Router();
+  private readonly handlers = new Handlers();
   /** Every socket, handshaking ones included, so that `close()` reaches them all. */
   private readonly sockets = new Set<Connection>();
   private readonly open = new Map<string, Connection>();
@@ -93,7 +93,7 @@ export class ReferenceServer {
     this.registry = new Sessions(this.options, this.emitter);
     this.host = {
       options: this.options,
-      router: this.router,
+      handlers: this.handlers,
       events: this.emitter,
       sessions: this.registry,
       opened: (connection, session, resumed) => {
@@ -217,7 +217,7 @@ export class ReferenceServer {
    * @throws {UsageError} `invalid_argument` for a bad pattern or handler.
    */
   handle(pattern: string, handler: RequestHandler): () => void {
-    return this.router.handle(pattern, handler);
+    return this.handlers.handle(pattern, handler);
   }
 
   /**
@@ -225,7 +225,7 @@ export class ReferenceServer {
    * @throws {UsageError} `invalid_argument` for a bad pattern or handler.
    */
   on(pattern: string, handler: PushHandler): () => void {
-    return this.router.on(pattern, handler);
+    return this.handlers.on(pattern, handler);
   }
 
   /**

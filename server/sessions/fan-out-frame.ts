@@ -20,7 +20,7 @@ export class FanOutFrame {
    * @throws {UsageError} `payload_too_large` when the frame, with any seq, would exceed `maxFrameBytes` or
    * `maxKeptBytes`; `unencodable` as {@link FrameCodec.encodeShared}.
    */
-  constructor(codec: FrameCodec, readonly topic: string, readonly payload: unknown, maxKeptBytes: number) {
+  constructor(codec: FrameCodec, readonly topic: string, payload: unknown, maxKeptBytes: number) {
     // A copy: the codec's shared buffer is reused by its next call.
     this.tail = afterSeq(codec.encodeShared([Op.Reliable, 0, topic, payload])).slice();
     // Checked for the widest seq once, so that numbering never fails halfway through a fan-out.

@@ -258,7 +258,7 @@ export class Session implements ServerSession {
     if (this.isEnded || this.handingOver) return false;
     const seq = this.sender.reserve(frame.sizeFor(this.sender.nextSeq));
     const bytes = frame.numbered(seq);
-    this.sender.commit(frame.topic, frame.payload, bytes);
+    this.sender.commit(frame.topic, bytes);
     if (!this.journal) {
       this.link?.pushEncoded(bytes);
       return true;
