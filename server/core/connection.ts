@@ -15,7 +15,7 @@ import { ServerError, ServerErrorCode } from './errors';
 import type { Emitter, ServerEventMap } from './events';
 import { type AuthOutcome, runAuthenticate, versionError, welcomeFor } from './handshake';
 import { checkDuration, type ResolvedServerOptions } from './options';
-import { Outbox } from './outbox';
+import { Batcher, type EndOfTurn } from '../../src/wire/batcher';
 import { PendingRequests } from '../../src/reliable/requests';
 import type { Handlers, RequestOutcome } from './handlers';
 import type { Session, SessionLink } from '../sessions/session';
@@ -34,6 +34,12 @@ export interface ConnectionHost {
   /** The socket is gone; `welcomed` says whether `opened` was called for it. */
   closed(connection: Connection, code: number, reason: string, welcomed: boolean): void;
 }
+
+/** A connection's frames of one turn go out after the socket's I/O callbacks: replies to a burst share a message. */
+const afterIo: EndOfTurn = (run) => {
+  const immediate = setImmediate(run);
+  return () => clearImmediate(immediate);
+};
 
 /**
  * One client socket and its protocol state machine (the transition table is on {@link ConnectionState}): the
@@ -57,7 +63,7 @@ export class Connection implements SessionLink {
   private markClosed!: () => void;
   private readonly options: ResolvedServerOptions;
   private readonly codec: FrameCodec;
-  private readonly outbox: Outbox;
+  private readonly batcher: Batcher;
   private readonly pending: PendingRequests;
   private readonly handshakeDeadline: Deadline;
   private readonly heartbeatDeadline: Deadline;
@@ -72,11 +78,12 @@ export class Connection implements SessionLink {
     const options = (this.options = host.options);
     this.whenClosed = new Promise((resolve) => (this.markClosed = resolve));
     this.codec = new FrameCodec(options.limits);
-    this.outbox = new Outbox(options.limits.maxFrameBytes, options.maxBatchBytes, (message) => {
+    const write = (message: ArrayBuffer): void => {
       ws.send(message);
       // A client that stops reading would otherwise make this buffer, and the server's memory, grow without bound.
       if (ws.bufferedAmount > options.maxBufferedBytes) this.slowConsumer();
-    });
+    };
+    this.batcher = new Batcher(options.clock, options.limits.maxFrameBytes, options.maxBatchBytes, 0, write, { endOfTurn: afterIo, initialBytes: 1024 });
     this.pending = new PendingRequests(
       options.clock,
       (topic, timeoutMs) => new ServerError(ServerErrorCode.Timeout, `request "${topic}" got no reply within ${timeoutMs} ms`),
@@ -116,7 +123,7 @@ export class Connection implements SessionLink {
   /** Queues a frame another codec already encoded (a broadcast encodes once for everyone); false unless open. */
   pushEncoded(frame: Uint8Array): boolean {
     if (this.current !== ConnectionState.Open) return false;
-    this.outbox.add(frame);
+    this.batcher.add(frame);
     return true;
   }
 
@@ -156,7 +163,7 @@ export class Connection implements SessionLink {
   shutdown(code: number, reason: string): void {
     if (!this.beginClose(code, reason)) return;
     this.send([Op.Bye, code, reason]);
-    this.outbox.flush();
+    this.batcher.flush();
     this.ws.close(code, reason);
   }
 
@@ -194,7 +201,7 @@ export class Connection implements SessionLink {
       this.handle(frame);
     }
     // Answers produced synchronously (PONG, sync replies) leave now, together, in one message.
-    if (this.current === ConnectionState.Open) this.outbox.flush();
+    if (this.current === ConnectionState.Open) this.batcher.flush();
   }
 
   private handle(frame: Frame): void {
@@ -269,7 +276,7 @@ export class Connection implements SessionLink {
     this.welcomed = true;
     this.send([Op.Welcome, welcomeFor(session.id, this.options.heartbeatMs, this.now(), resumed, session.welcomeRecv, previousRecv)]);
     // What the client lacks goes right after WELCOME, in order, before anything new can be queued.
-    for (const message of missing) this.outbox.add(message.frame);
+    for (const message of missing) this.batcher.add(message.frame);
     this.extendHeartbeat();
     this.host.opened(this, session, resumed);
   }
@@ -299,7 +306,7 @@ export class Connection implements SessionLink {
   }
 
   private send(frame: Frame): void {
-    this.outbox.add(this.codec.encodeShared(frame));
+    this.batcher.add(this.codec.encodeShared(frame));
   }
 
   private extendHeartbeat(): void {
@@ -354,7 +361,7 @@ export class Connection implements SessionLink {
     this.setState(ConnectionState.Closed);
     this.release();
     this.killTimer.cancel();
-    this.outbox.discard();
+    this.batcher.discard();
     if (this.sessionRef) this.host.sessions.detach(this.sessionRef, this);
     this.host.closed(this, this.closeCode, this.closeReason, this.welcomed);
     this.markClosed();
