@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock, TimerHandle } from '../../src/time/clock';
+import { Repeater } from '../../src/time/repeater';
 import type { ReleaseSession } from '../sessions/store';
 
 /*
@@ -59,10 +60,11 @@ export class SessionHandoff {
   private readonly asks = new Set<Ask>();
   /** Releases running here, by session id, with who asked (by asker and nonce: each ask gets its answer). */
   private readonly releasing = new Map<string, Map<string, Asker>>();
-  private beatTimer: TimerHandle | undefined;
+  private readonly beats: Repeater;
   private closed = false;
 
   constructor(private readonly commands: Redis, private readonly subscriber: Redis, private readonly options: SessionHandoffOptions) {
+    this.beats = new Repeater(options.clock, Math.max(1, Math.floor(options.livenessTtlMs / 3)), () => this.writeLiveness());
     subscriber.on('message', (_channel: string, text: string) => this.heard(text));
     // Back from an outage: say at once that this process is alive, before anyone judges it dead.
     commands.on('ready', () => this.beat());
@@ -126,8 +128,7 @@ export class SessionHandoff {
   /** Stops the liveness key (deleted: the others take this process's sessions at once) and every ask. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.beatTimer !== undefined) this.options.clock.clearTimeout(this.beatTimer);
-    this.beatTimer = undefined;
+    this.beats.stop();
     for (const ask of [...this.asks]) ask.finish('timeout');
     try {
       await this.commands.del(this.livenessKey(this.options.owner));
@@ -136,12 +137,16 @@ export class SessionHandoff {
     }
   }
 
+  /** Writes the liveness key now, and again every third of its TTL from now. */
   private beat(): void {
     if (this.closed) return;
-    if (this.beatTimer !== undefined) this.options.clock.clearTimeout(this.beatTimer);
-    const { livenessTtlMs, clock } = this.options;
-    this.commands.set(this.livenessKey(this.options.owner), '1', 'PX', livenessTtlMs).catch(() => undefined);
-    this.beatTimer = clock.setTimeout(() => this.beat(), Math.max(1, Math.floor(livenessTtlMs / 3)));
+    this.beats.stop();
+    this.writeLiveness();
+    this.beats.start();
+  }
+
+  private writeLiveness(): void {
+    this.commands.set(this.livenessKey(this.options.owner), '1', 'PX', this.options.livenessTtlMs).catch(() => undefined);
   }
 
   private heard(text: string): void {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../src/time/clock';
+import type { Clock } from '../../src/time/clock';
+import { Repeater } from '../../src/time/repeater';
 import { FrameCodec } from '../../src/wire/codec';
 import { ClosingWrites } from './closing-writes';
 import { CloseCode } from '../../src/codes';
@@ -32,7 +33,8 @@ export class Sessions implements SessionOwner, SessionView {
   private keeping = false;
   /** The store shared with other processes, if any. */
   readonly shared: SharedSessionStore | undefined;
-  private refreshTimer: TimerHandle | undefined;
+  /** An attached session writes nothing while idle: its stored copy's expiry is set again twice per window. */
+  private readonly refresh: Repeater | undefined;
   /** Stops serving other processes' requests for this process's sessions. */
   private readonly stopServing: (() => void) | undefined;
   private readonly stopRetrying: (() => void) | undefined;
@@ -51,7 +53,13 @@ export class Sessions implements SessionOwner, SessionView {
     this.shared = options.sessionStore;
     const shared = this.shared;
     if (shared) this.removes = new FailedRemoves((id, recv) => shared.remove(id, recv));
-    if (shared) this.scheduleRefresh();
+    if (shared) {
+      this.refresh = new Repeater(this.clock, this.storeTtlMs() / 2, () => {
+        for (const session of this.store.values()) if (session.connection) session.touch();
+        this.removes?.retryAll(this.clock.now());
+      });
+      this.refresh.start();
+    }
     this.stopServing = this.shared?.serveReleases?.((id) => this.handOver(id));
     // Back: what failed note-only writes kept goes now, not at each session's next write.
     this.stopRetrying = this.shared?.onAvailable?.(() => {
@@ -166,8 +174,7 @@ export class Sessions implements SessionOwner, SessionView {
     this.closing = true;
     this.lastWrites.begin();
     this.keeping = keep;
-    if (this.refreshTimer !== undefined) this.clock.clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
+    this.refresh?.stop();
     // Handoff requests are still served until stored(): a session's last write may be under way.
     this.stopRetrying?.();
     for (const session of [...this.store.values()]) {
@@ -271,15 +278,6 @@ export class Sessions implements SessionOwner, SessionView {
   /** How long the store keeps a session after its last write: the resume window (at least a second). */
   private storeTtlMs(): number {
     return Math.max(this.resumeWindowMs, 1000);
-  }
-
-  /** An attached session writes nothing while idle: set its stored copy's expiry again twice per window. */
-  private scheduleRefresh(): void {
-    this.refreshTimer = this.clock.setTimeout(() => {
-      for (const session of this.store.values()) if (session.connection) session.touch();
-      this.removes?.retryAll(this.clock.now());
-      this.scheduleRefresh();
-    }, this.storeTtlMs() / 2);
   }
 
   private resumable(ask: ResumeRequest, channel: string): Session | undefined {
