@@ -16,8 +16,7 @@ import type { ReleaseSession } from '../sessions/store';
  *
  * Each ask has a random nonce, carried by every request of the ask and echoed in the answer: an answer with another
  * nonce (a late one, from an earlier ask for the same session) is ignored, so that it cannot end a newer ask, whose take
- * would then take the session without a handover. A request without a nonce (the previous version) is answered
- * ["released", id]; an answer without one is ignored (the ask then ends at its timeout).
+ * would then take the session without a handover. A request or an answer without a nonce is ignored.
  */
 
 /** How an {@link SessionHandoff.ask} ended. */
@@ -45,10 +44,10 @@ interface Ask {
   finish(outcome: HandoffOutcome): void;
 }
 
-/** Who asked for a session: the asking process and its ask's nonce (none from the previous version). */
+/** Who asked for a session: the asking process and its ask's nonce. */
 interface Asker {
   readonly from: string;
-  readonly nonce: string | undefined;
+  readonly nonce: string;
 }
 
 /**
@@ -158,7 +157,7 @@ export class SessionHandoff {
     }
     if (!Array.isArray(message)) return;
     const [kind, a, b, c] = message as unknown[];
-    if (kind === 'release' && typeof a === 'string' && typeof b === 'string') this.serveRequest({ from: a, nonce: typeof c === 'string' ? c : undefined }, b);
+    if (kind === 'release' && typeof a === 'string' && typeof b === 'string' && typeof c === 'string') this.serveRequest({ from: a, nonce: c }, b);
     else if (kind === 'released' && typeof a === 'string' && typeof b === 'string') {
       // Only the ask the answer names: an older ask's answer arriving late says nothing about this one.
       for (const ask of [...this.asks]) if (ask.id === a && ask.nonce === b) ask.finish('released');
@@ -167,7 +166,7 @@ export class SessionHandoff {
 
   /** `asker` asks for session `id`: one release runs per session, and every ask made meanwhile hears its end. */
   private serveRequest(asker: Asker, id: string): void {
-    const key = `${asker.from} ${asker.nonce ?? ''}`;
+    const key = `${asker.from} ${asker.nonce}`;
     const askers = this.releasing.get(id);
     if (askers) {
       askers.set(key, asker);
@@ -183,8 +182,7 @@ export class SessionHandoff {
         // Not written: no answer, so the askers ask again (and this process tries again) until their deadline.
         if (!released || this.closed) return;
         for (const { from, nonce } of waiting.values()) {
-          const answer = JSON.stringify(nonce === undefined ? ['released', id] : ['released', id, nonce]);
-          this.commands.publish(this.channel(from), answer).catch(() => undefined);
+          this.commands.publish(this.channel(from), JSON.stringify(['released', id, nonce])).catch(() => undefined);
         }
       });
   }
