@@ -5,7 +5,8 @@
  */
 export { createServer, ReferenceServer } from './core/server';
 export type { CloseOptions, ListenAddress } from './core/server';
-export type { Authenticate, AuthResult, ServerOptions } from './core/options';
+export type { Authenticate, AuthResult } from './core/handshake';
+export type { ServerOptions } from './core/options';
 export type { LimitName, RateLimitOptions } from './core/abuse';
 export { ConnectionState } from './core/types';
 export type {
@@ -19,7 +20,7 @@ export type {
   ServerSession,
   SessionEndReason,
 } from './core/types';
-export type { SessionView } from './sessions/sessions';
+export type { SessionView } from './sessions/kept';
 export { createMemoryState } from './core/state';
 export type { ServerState } from './core/state';
 export type {
@@ -35,7 +36,8 @@ export type {
   SessionEndEvent,
 } from './core/events';
 export { ChatError, ChatErrorCode, RemoteError, ServerError, ServerErrorCode } from './core/errors';
-export { MAX_REASON_BYTES } from './core/close-reason';
+// The public name of the client's MAX_CLOSE_REASON_BYTES, kept for the server's users.
+export { MAX_CLOSE_REASON_BYTES as MAX_REASON_BYTES } from '../src/transport/types';
 export { installChat } from './chat/chat';
 export type { Chat, ChatOptions, ChatSaid } from './chat/chat';
 export type { ChatMessage } from './chat/room';

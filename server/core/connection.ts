@@ -8,23 +8,25 @@ import { type Frame, type Hello, Op } from '../../src/wire/protocol';
 import { validateTopic } from '../../src/routing/topics';
 import { FloodGuard, type LimitName } from './abuse';
 import { admit, admitSequenced, wsRefusal } from './admission';
-import { checkCloseCode, clampReason } from './close-reason';
+import { clampReason } from './close-reason';
+import { checkCloseOption } from '../../src/transport/types';
 import { Deadline } from '../../src/time/deadline';
 import { ServerError, ServerErrorCode } from './errors';
 import type { Emitter, ServerEventMap } from './events';
 import { type AuthOutcome, runAuthenticate, versionError, welcomeFor } from './handshake';
 import { checkDuration, type ResolvedServerOptions } from './options';
-import { Outbox } from './outbox';
-import { PendingRequests } from './pending';
-import type { RequestOutcome, Router } from './handlers';
+import { Batcher, type EndOfTurn } from '../../src/wire/batcher';
+import { PendingRequests } from '../../src/reliable/requests';
+import type { Handlers, RequestOutcome } from './handlers';
 import type { Session, SessionLink } from '../sessions/session';
-import type { ResumeRequest, Sessions } from '../sessions/sessions';
+import type { ResumeRequest } from '../sessions/kept';
+import type { Sessions } from '../sessions/sessions';
 import { ConnectionState, type MessageKind, type RequestOptions, type SendReliableOptions } from './types';
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionHost {
   readonly options: ResolvedServerOptions;
-  readonly router: Router;
+  readonly handlers: Handlers;
   readonly events: Emitter<ServerEventMap>;
   readonly sessions: Sessions;
   /** The handshake succeeded and WELCOME (with any retransmitted frames after it) is queued. */
@@ -32,6 +34,12 @@ export interface ConnectionHost {
   /** The socket is gone; `welcomed` says whether `opened` was called for it. */
   closed(connection: Connection, code: number, reason: string, welcomed: boolean): void;
 }
+
+/** A connection's frames of one turn go out after the socket's I/O callbacks: replies to a burst share a message. */
+const afterIo: EndOfTurn = (run) => {
+  const immediate = setImmediate(run);
+  return () => clearImmediate(immediate);
+};
 
 /**
  * One client socket and its protocol state machine (the transition table is on {@link ConnectionState}): the
@@ -55,7 +63,7 @@ export class Connection implements SessionLink {
   private markClosed!: () => void;
   private readonly options: ResolvedServerOptions;
   private readonly codec: FrameCodec;
-  private readonly outbox: Outbox;
+  private readonly batcher: Batcher;
   private readonly pending: PendingRequests;
   private readonly handshakeDeadline: Deadline;
   private readonly heartbeatDeadline: Deadline;
@@ -70,12 +78,16 @@ export class Connection implements SessionLink {
     const options = (this.options = host.options);
     this.whenClosed = new Promise((resolve) => (this.markClosed = resolve));
     this.codec = new FrameCodec(options.limits);
-    this.outbox = new Outbox(options.limits.maxFrameBytes, options.maxBatchBytes, (message) => {
+    const write = (message: ArrayBuffer): void => {
       ws.send(message);
       // A client that stops reading would otherwise make this buffer, and the server's memory, grow without bound.
       if (ws.bufferedAmount > options.maxBufferedBytes) this.slowConsumer();
-    });
-    this.pending = new PendingRequests(options.clock);
+    };
+    this.batcher = new Batcher(options.clock, options.limits.maxFrameBytes, options.maxBatchBytes, 0, write, { endOfTurn: afterIo, initialBytes: 1024 });
+    this.pending = new PendingRequests(
+      options.clock,
+      (topic, timeoutMs) => new ServerError(ServerErrorCode.Timeout, `request "${topic}" got no reply within ${timeoutMs} ms`),
+    );
     this.handshakeDeadline = new Deadline(options.clock, () =>
       this.shutdown(CloseCode.HeartbeatTimeout, this.current === ConnectionState.AwaitingHello ? 'no HELLO in time' : 'handshake timed out'),
     );
@@ -111,7 +123,7 @@ export class Connection implements SessionLink {
   /** Queues a frame another codec already encoded (a broadcast encodes once for everyone); false unless open. */
   pushEncoded(frame: Uint8Array): boolean {
     if (this.current !== ConnectionState.Open) return false;
-    this.outbox.add(frame);
+    this.batcher.add(frame);
     return true;
   }
 
@@ -132,7 +144,7 @@ export class Connection implements SessionLink {
     if (this.current !== ConnectionState.Open) {
       return Promise.reject(new ServerError(ServerErrorCode.NotOpen, `connection ${this.id} is ${this.current}`));
     }
-    const { id, promise } = this.pending.open(timeoutMs, topic);
+    const { id, promise } = this.pending.create(topic, timeoutMs);
     try {
       this.send([Op.Request, id, topic, payload]);
     } catch (err) {
@@ -143,7 +155,7 @@ export class Connection implements SessionLink {
   }
 
   close(code: number = CloseCode.Normal, reason = ''): void {
-    checkCloseCode(code);
+    checkCloseOption({ code });
     this.shutdown(code, clampReason(String(reason)));
   }
 
@@ -151,7 +163,7 @@ export class Connection implements SessionLink {
   shutdown(code: number, reason: string): void {
     if (!this.beginClose(code, reason)) return;
     this.send([Op.Bye, code, reason]);
-    this.outbox.flush();
+    this.batcher.flush();
     this.ws.close(code, reason);
   }
 
@@ -189,7 +201,7 @@ export class Connection implements SessionLink {
       this.handle(frame);
     }
     // Answers produced synchronously (PONG, sync replies) leave now, together, in one message.
-    if (this.current === ConnectionState.Open) this.outbox.flush();
+    if (this.current === ConnectionState.Open) this.batcher.flush();
   }
 
   private handle(frame: Frame): void {
@@ -204,7 +216,7 @@ export class Connection implements SessionLink {
         this.dispatch(frame[1], frame[2], 'push');
         break;
       case Op.Request:
-        this.host.router.dispatchRequest(frame[1], frame[3], { connection: this, session: this.welcomedSession(), topic: frame[2], kind: 'request' }, this.outcome);
+        this.host.handlers.dispatchRequest(frame[1], frame[3], { connection: this, session: this.welcomedSession(), topic: frame[2], kind: 'request' }, this.outcome);
         break;
       case Op.Reply:
         this.pending.reply(frame[1], frame[2]);
@@ -264,7 +276,7 @@ export class Connection implements SessionLink {
     this.welcomed = true;
     this.send([Op.Welcome, welcomeFor(session.id, this.options.heartbeatMs, this.now(), resumed, session.welcomeRecv, previousRecv)]);
     // What the client lacks goes right after WELCOME, in order, before anything new can be queued.
-    for (const message of missing) this.outbox.add(message.frame);
+    for (const message of missing) this.batcher.add(message.frame);
     this.extendHeartbeat();
     this.host.opened(this, session, resumed);
   }
@@ -280,7 +292,7 @@ export class Connection implements SessionLink {
 
   private dispatch(topic: string, payload: unknown, kind: MessageKind, seq?: number): void {
     const ctx = { connection: this, session: this.welcomedSession(), topic, kind, seq };
-    this.host.router.dispatchPush(payload, ctx, this.handlerFailed);
+    this.host.handlers.dispatchPush(payload, ctx, this.handlerFailed);
   }
 
   /** The session of a welcomed connection (application frames are admitted only once it has one). */
@@ -294,7 +306,7 @@ export class Connection implements SessionLink {
   }
 
   private send(frame: Frame): void {
-    this.outbox.add(this.codec.encodeShared(frame));
+    this.batcher.add(this.codec.encodeShared(frame));
   }
 
   private extendHeartbeat(): void {
@@ -349,7 +361,7 @@ export class Connection implements SessionLink {
     this.setState(ConnectionState.Closed);
     this.release();
     this.killTimer.cancel();
-    this.outbox.discard();
+    this.batcher.discard();
     if (this.sessionRef) this.host.sessions.detach(this.sessionRef, this);
     this.host.closed(this, this.closeCode, this.closeReason, this.welcomed);
     this.markClosed();
@@ -359,7 +371,8 @@ export class Connection implements SessionLink {
     this.handshakeDeadline.cancel();
     this.heartbeatDeadline.cancel();
     if (this.pending.size > 0) {
-      this.pending.rejectAll(new ServerError(ServerErrorCode.Disconnected, `connection ${this.id} closed before the reply`));
+      const error = new ServerError(ServerErrorCode.Disconnected, `connection ${this.id} closed before the reply`);
+      this.pending.rejectAll(() => error);
     }
   }
 

@@ -63,7 +63,7 @@ export const ChatErrorCode = {
 } as const;
 export type ChatErrorCode = (typeof ChatErrorCode)[keyof typeof ChatErrorCode];
 
-/** A chat request the module refuses; the router turns it into FAIL `code`. */
+/** A chat request the module refuses; the handlers turn it into FAIL `code`. */
 export class ChatError extends MultisocketError {
   constructor(override readonly code: ChatErrorCode, message: string) {
     super(code, message);

@@ -6,7 +6,7 @@ import type { HandlerContext, PushHandler, RequestHandler } from './types';
 
 /** Where a REQUEST's outcome goes: the connection turns these into REPLY / FAIL frames and `error` events. */
 export interface RequestOutcome {
-  /** @throws {UsageError} when `value` cannot be encoded; the router then answers FAIL instead. */
+  /** @throws {UsageError} when `value` cannot be encoded; the handlers then answer FAIL instead. */
   reply(id: number, value: unknown): void;
   fail(id: number, code: string, message: string): void;
   error(error: Error): void;
@@ -17,7 +17,7 @@ export interface RequestOutcome {
  * A REQUEST goes to the first matching handler in registration order; a PUSH goes to every matching one, in order,
  * each isolated from the others' failures.
  */
-export class Router {
+export class Handlers {
   private readonly requests = new TopicIndex<RequestHandler>();
   private readonly pushes = new TopicIndex<PushHandler>();
 

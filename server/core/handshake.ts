@@ -1,9 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { ProtocolErrorCode } from '../../src/codes';
 import { ProtocolError } from '../../src/errors';
 import { type Hello, PROTOCOL_VERSION, type Welcome } from '../../src/wire/protocol';
-import type { Authenticate, AuthResult } from './options';
 import { isThenable } from './handlers';
+
+/** What `authenticate` may return: truthy accepts (an object becomes `connection.user`), falsy refuses. */
+export type AuthResult = object | boolean | null | undefined;
+
+/** Decides whether a HELLO may open a connection; may be async. Throwing refuses, like returning false. */
+export type Authenticate = (token: string | undefined, hello: Readonly<Hello>) => AuthResult | PromiseLike<AuthResult>;
 
 /*
  * The server's half of the handshake (PROTOCOL.md section 3): check the version, run the authenticate hook, and
@@ -49,11 +53,6 @@ export function runAuthenticate(authenticate: Authenticate, hello: Readonly<Hell
 function settle(verdict: AuthResult, outcome: AuthOutcome): void {
   if (verdict) outcome.accept(typeof verdict === 'object' ? verdict : undefined);
   else outcome.refuse(false);
-}
-
-/** A new session id: 128 random bits, URL-safe. */
-export function newSessionId(): string {
-  return randomBytes(16).toString('base64url');
 }
 
 /** The WELCOME body: `resumed` and `recv` are 0 and false for a new session. */

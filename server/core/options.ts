@@ -2,18 +2,12 @@ import { type Clock, systemClock } from '../../src/time/clock';
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
 import { type CodecLimits, resolveLimits } from '../../src/wire/limits';
-import type { Hello } from '../../src/wire/protocol';
 import { withDefaults } from '../../src/defaults';
 import { DEFAULT_RELIABLE, type ReliableOptions } from '../../src/reliable/reliable';
 import type { SharedSessionStore } from '../sessions/store';
 import { ServerState } from './state';
 import { defaultRateLimit, type RateLimitOptions } from './abuse';
-
-/** What `authenticate` may return: truthy accepts (an object becomes `connection.user`), falsy refuses. */
-export type AuthResult = object | boolean | null | undefined;
-
-/** Decides whether a HELLO may open a connection; may be async. Throwing refuses, like returning false. */
-export type Authenticate = (token: string | undefined, hello: Readonly<Hello>) => AuthResult | PromiseLike<AuthResult>;
+import type { Authenticate } from './handshake';
 
 /** Options of {@link createServer}; every field is optional and its default is given here. */
 export interface ServerOptions {

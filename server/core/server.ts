@@ -10,15 +10,17 @@ import type { CodecLimits } from '../../src/wire/limits';
 import { Op } from '../../src/wire/protocol';
 import { validateTopic } from '../../src/routing/topics';
 import { AddressLimiter } from './abuse';
-import { checkCloseCode, clampReason } from './close-reason';
+import { clampReason } from './close-reason';
+import { checkCloseOption } from '../../src/transport/types';
 import { Connection, type ConnectionHost } from './connection';
 import { ServerError, ServerErrorCode } from './errors';
 import { Emitter, type EventSource, type ServerEventMap } from './events';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './options';
-import { ReliableFrame } from '../sessions/reliable-frame';
-import { Router } from './handlers';
+import { FanOutFrame } from '../sessions/fan-out-frame';
+import { Handlers } from './handlers';
 import { Session } from '../sessions/session';
-import { Sessions, type SessionView } from '../sessions/sessions';
+import type { SessionView } from '../sessions/kept';
+import { Sessions } from '../sessions/sessions';
 import type { ServerState } from './state';
 import type { PushHandler, RequestHandler, RequestOptions, SendReliableOptions, ServerConnection, ServerSession } from './types';
 
@@ -57,7 +59,7 @@ export class ReferenceServer {
   readonly events: EventSource<ServerEventMap>;
   private readonly options: ResolvedServerOptions;
   private readonly emitter: Emitter<ServerEventMap>;
-  private readonly router = new Router();
+  private readonly handlers = new Handlers();
   /** Every socket, handshaking ones included, so that `close()` reaches them all. */
   private readonly sockets = new Set<Connection>();
   private readonly open = new Map<string, Connection>();
@@ -91,7 +93,7 @@ export class ReferenceServer {
     this.registry = new Sessions(this.options, this.emitter);
     this.host = {
       options: this.options,
-      router: this.router,
+      handlers: this.handlers,
       events: this.emitter,
       sessions: this.registry,
       opened: (connection, session, resumed) => {
@@ -189,7 +191,7 @@ export class ReferenceServer {
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return this.closing;
     const code = options.code ?? CloseCode.Normal;
-    checkCloseCode(code);
+    checkCloseOption({ code });
     const reason = clampReason(options.reason ?? 'server closing');
     const wss = this.wss;
     const listenerClosed = new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
@@ -215,7 +217,7 @@ export class ReferenceServer {
    * @throws {UsageError} `invalid_argument` for a bad pattern or handler.
    */
   handle(pattern: string, handler: RequestHandler): () => void {
-    return this.router.handle(pattern, handler);
+    return this.handlers.handle(pattern, handler);
   }
 
   /**
@@ -223,7 +225,7 @@ export class ReferenceServer {
    * @throws {UsageError} `invalid_argument` for a bad pattern or handler.
    */
   on(pattern: string, handler: PushHandler): () => void {
-    return this.router.on(pattern, handler);
+    return this.handlers.on(pattern, handler);
   }
 
   /**
@@ -295,7 +297,7 @@ export class ReferenceServer {
       if (session) sessions.push(session);
     }
     if (sessions.length === 0) return 0;
-    const frame = new ReliableFrame(this.registry.codec, topic, payload, this.options.reliable.maxUnackedBytes);
+    const frame = new FanOutFrame(this.registry.codec, topic, payload, this.options.reliable.maxUnackedBytes);
     const overflowed: Session[] = [];
     let sent = 0;
     for (const session of sessions) {

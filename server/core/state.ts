@@ -3,7 +3,7 @@ import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
 import { type ChatRoom, chatIdBase } from '../chat/room';
 import type { LostSession } from '../sessions/lost';
-import type { SessionStore } from '../sessions/sessions';
+import type { SessionStore } from '../sessions/kept';
 import type { ServerSession } from './types';
 
 /** The chat module's share of a {@link ServerState}: its rooms, each session's rooms, and the next message id. */

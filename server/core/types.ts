@@ -1,7 +1,7 @@
 /*
  * The public shapes of the reference server that several of its files share: a connection and a session as handlers
  * and event listeners see them, the handler signatures and their context. Kept apart so that imports point one way
- * (types <- router, session <- connection <- server) with no cycle.
+ * (types <- handlers, session <- connection <- server) with no cycle.
  */
 
 /**

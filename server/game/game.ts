@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Timer } from '../../src/time/timer';
+import { Repeater } from '../../src/time/repeater';
 import { FrameCodec } from '../../src/wire/codec';
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
@@ -117,8 +117,6 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
   const remote = new RemoteWorld(maxRemotePlayers, remoteTimeoutMs);
   let tick = 0;
   let statesDropped = 0;
-  /** When the next tick is due: an absolute clock time, so a timer that fires late never shifts the schedule. */
-  let nextAt = 0;
 
   const hear = (update: WorldUpdate): void => {
     // Nobody here to show them to: keep nothing (the first tick after a join hears them again).
@@ -132,10 +130,6 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
 
   const broadcast = (): void => {
     const now = clock.now();
-    if (now < nextAt) {
-      timer.schedule(nextAt - now);
-      return;
-    }
     tick++;
     const serverTime = Math.floor(now);
     const local: Record<string, PlayerPosition> = {};
@@ -148,12 +142,9 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
     }
     broker?.publish({ owner, tick, players: local });
     send(tick, serverTime, remote.merge(local, now));
-    // A late timer (a frozen event loop) skips the ticks it missed rather than bursting them.
-    nextAt += intervalMs;
-    if (nextAt <= now) nextAt = now + intervalMs;
-    timer.schedule(nextAt - now);
   };
-  const timer = new Timer(clock, broadcast);
+  // On absolute times: a late timer (a frozen event loop) skips the ticks it missed rather than bursting them.
+  const ticks = new Repeater(clock, intervalMs, broadcast);
 
   /**
    * Every connected player's `game/state`, encoded once: the states differ only in `lastInput`, the map's last value,
@@ -191,17 +182,14 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
     if (!player) {
       player = { id: session.publicId, session, x: 0, y: 0, lastInput: 0, dirty: true };
       players.set(session, player);
-      if (!timer.armed) {
-        nextAt = clock.now() + intervalMs;
-        timer.schedule(intervalMs);
-      }
+      ticks.start();
     }
     return player;
   };
 
   /** The last player left: the loop stops, and the other processes hear at once that this one has nobody. */
   const stopLoop = (): void => {
-    timer.cancel();
+    ticks.stop();
     broker?.publish({ owner, tick, players: {} });
     remote.clear();
   };

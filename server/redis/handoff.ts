@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock, TimerHandle } from '../../src/time/clock';
+import { Repeater } from '../../src/time/repeater';
 import type { ReleaseSession } from '../sessions/store';
 
 /*
@@ -15,8 +16,7 @@ import type { ReleaseSession } from '../sessions/store';
  *
  * Each ask has a random nonce, carried by every request of the ask and echoed in the answer: an answer with another
  * nonce (a late one, from an earlier ask for the same session) is ignored, so that it cannot end a newer ask, whose take
- * would then take the session without a handover. A request without a nonce (the previous version) is answered
- * ["released", id]; an answer without one is ignored (the ask then ends at its timeout).
+ * would then take the session without a handover. A request or an answer without a nonce is ignored.
  */
 
 /** How an {@link SessionHandoff.ask} ended. */
@@ -44,10 +44,10 @@ interface Ask {
   finish(outcome: HandoffOutcome): void;
 }
 
-/** Who asked for a session: the asking process and its ask's nonce (none from the previous version). */
+/** Who asked for a session: the asking process and its ask's nonce. */
 interface Asker {
   readonly from: string;
-  readonly nonce: string | undefined;
+  readonly nonce: string;
 }
 
 /**
@@ -59,10 +59,11 @@ export class SessionHandoff {
   private readonly asks = new Set<Ask>();
   /** Releases running here, by session id, with who asked (by asker and nonce: each ask gets its answer). */
   private readonly releasing = new Map<string, Map<string, Asker>>();
-  private beatTimer: TimerHandle | undefined;
+  private readonly beats: Repeater;
   private closed = false;
 
   constructor(private readonly commands: Redis, private readonly subscriber: Redis, private readonly options: SessionHandoffOptions) {
+    this.beats = new Repeater(options.clock, Math.max(1, Math.floor(options.livenessTtlMs / 3)), () => this.writeLiveness());
     subscriber.on('message', (_channel: string, text: string) => this.heard(text));
     // Back from an outage: say at once that this process is alive, before anyone judges it dead.
     commands.on('ready', () => this.beat());
@@ -126,8 +127,7 @@ export class SessionHandoff {
   /** Stops the liveness key (deleted: the others take this process's sessions at once) and every ask. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.beatTimer !== undefined) this.options.clock.clearTimeout(this.beatTimer);
-    this.beatTimer = undefined;
+    this.beats.stop();
     for (const ask of [...this.asks]) ask.finish('timeout');
     try {
       await this.commands.del(this.livenessKey(this.options.owner));
@@ -136,12 +136,16 @@ export class SessionHandoff {
     }
   }
 
+  /** Writes the liveness key now, and again every third of its TTL from now. */
   private beat(): void {
     if (this.closed) return;
-    if (this.beatTimer !== undefined) this.options.clock.clearTimeout(this.beatTimer);
-    const { livenessTtlMs, clock } = this.options;
-    this.commands.set(this.livenessKey(this.options.owner), '1', 'PX', livenessTtlMs).catch(() => undefined);
-    this.beatTimer = clock.setTimeout(() => this.beat(), Math.max(1, Math.floor(livenessTtlMs / 3)));
+    this.beats.stop();
+    this.writeLiveness();
+    this.beats.start();
+  }
+
+  private writeLiveness(): void {
+    this.commands.set(this.livenessKey(this.options.owner), '1', 'PX', this.options.livenessTtlMs).catch(() => undefined);
   }
 
   private heard(text: string): void {
@@ -153,7 +157,7 @@ export class SessionHandoff {
     }
     if (!Array.isArray(message)) return;
     const [kind, a, b, c] = message as unknown[];
-    if (kind === 'release' && typeof a === 'string' && typeof b === 'string') this.serveRequest({ from: a, nonce: typeof c === 'string' ? c : undefined }, b);
+    if (kind === 'release' && typeof a === 'string' && typeof b === 'string' && typeof c === 'string') this.serveRequest({ from: a, nonce: c }, b);
     else if (kind === 'released' && typeof a === 'string' && typeof b === 'string') {
       // Only the ask the answer names: an older ask's answer arriving late says nothing about this one.
       for (const ask of [...this.asks]) if (ask.id === a && ask.nonce === b) ask.finish('released');
@@ -162,7 +166,7 @@ export class SessionHandoff {
 
   /** `asker` asks for session `id`: one release runs per session, and every ask made meanwhile hears its end. */
   private serveRequest(asker: Asker, id: string): void {
-    const key = `${asker.from} ${asker.nonce ?? ''}`;
+    const key = `${asker.from} ${asker.nonce}`;
     const askers = this.releasing.get(id);
     if (askers) {
       askers.set(key, asker);
@@ -178,8 +182,7 @@ export class SessionHandoff {
         // Not written: no answer, so the askers ask again (and this process tries again) until their deadline.
         if (!released || this.closed) return;
         for (const { from, nonce } of waiting.values()) {
-          const answer = JSON.stringify(nonce === undefined ? ['released', id] : ['released', id, nonce]);
-          this.commands.publish(this.channel(from), answer).catch(() => undefined);
+          this.commands.publish(this.channel(from), JSON.stringify(['released', id, nonce])).catch(() => undefined);
         }
       });
   }

@@ -23,8 +23,7 @@ import type { EndedSession, ReleaseSession, SessionWrite, SharedSessionStore, St
  * hash without an owner key, which a resume reads for WELCOME `previousRecv` until it expires too. A session ended by
  * its process (expired, overflowed) is cut down to that at once (`channel` and `recv` only). Every change is one
  * script that first checks the owner, so a process that lost the session (another took it) changes nothing and
- * learns it from the answer. A hash that keeps its owner in an `owner` field was written by the previous version of
- * this store: it is taken as live for as long as it lasts.
+ * learns it from the answer.
  */
 
 const WRITE = `
@@ -67,14 +66,8 @@ return 1
 const TAKE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local o = redis.call('GET', KEYS[3])
-local legacy = false
-if not o then
-  o = redis.call('HGET', KEYS[1], 'owner')
-  if not o then return {2, redis.call('HGET', KEYS[1], 'recv') or '0', redis.call('HGET', KEYS[1], 'channel') or ''} end
-  legacy = true
-end
+if not o then return {2, redis.call('HGET', KEYS[1], 'recv') or '0', redis.call('HGET', KEYS[1], 'channel') or ''} end
 if o ~= ARGV[1] and o ~= '' and o ~= ARGV[4] and ARGV[4] ~= '*' then return {3, o} end
-if legacy then redis.call('HDEL', KEYS[1], 'owner') end
 local h = redis.call('HGETALL', KEYS[1])
 redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
@@ -84,7 +77,7 @@ return {o == ARGV[1] and 1 or 0, h, redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSC
 
 /** ARGV: owner, recv applied, memory. Cuts the session down to what `previousRecv` needs, unless another owns it. */
 const REMOVE = `
-local o = redis.call('GET', KEYS[3]) or redis.call('HGET', KEYS[1], 'owner')
+local o = redis.call('GET', KEYS[3])
 if o and o ~= ARGV[1] then return 0 end
 local channel = redis.call('HGET', KEYS[1], 'channel')
 if not channel then return 0 end

@@ -8,8 +8,8 @@ import { ReliableReceiver, ReliableSender } from '../../src/reliable/reliable';
 export class RestorableSender extends ReliableSender {
   /**
    * Refills an empty sender: `acknowledged` is the last seq the peer acknowledged, `nextSeq` the seq the next message
-   * gets, `frames` the kept encoded frames in seq order, each above `acknowledged` and below `nextSeq`. Topic and
-   * payload are not stored: restored messages carry only the frame.
+   * gets, `frames` the kept encoded frames in seq order, each above `acknowledged` and below `nextSeq`. The topic is
+   * not stored: restored messages carry only the frame.
    * @throws {RangeError} when the sender is not empty or the frames do not fit those bounds in order.
    */
   restore(acknowledged: number, nextSeq: number, frames: readonly { readonly seq: number; readonly frame: Uint8Array }[]): void {
@@ -22,7 +22,7 @@ export class RestorableSender extends ReliableSender {
     this.released = acknowledged;
     this.next = nextSeq;
     for (const { seq, frame } of frames) {
-      this.queue.push({ seq, topic: '', payload: undefined, frame });
+      this.queue.push({ seq, topic: '', frame });
       this.bytes += frame.byteLength;
     }
   }

@@ -5,7 +5,7 @@ import { QueueFullError } from '../../src/errors';
 import type { ReliableOptions, UnackedMessage } from '../../src/reliable/reliable';
 import { validateTopic } from '../../src/routing/topics';
 import { Deadline } from '../../src/time/deadline';
-import { ReliableFrame } from './reliable-frame';
+import { FanOutFrame } from './fan-out-frame';
 import { RestorableReceiver, RestorableSender } from './reliable-restore';
 import type { SessionJournal } from './journal';
 import type { StoredSession } from './store';
@@ -240,7 +240,7 @@ export class Session implements ServerSession {
   sendReliable(topic: string, payload: unknown, options: SendReliableOptions = {}): boolean {
     validateTopic(topic);
     if (this.isEnded) return false;
-    const frame = new ReliableFrame(this.owner.codec, topic, payload, this.owner.reliable.maxUnackedBytes);
+    const frame = new FanOutFrame(this.owner.codec, topic, payload, this.owner.reliable.maxUnackedBytes);
     try {
       return this.enqueue(frame);
     } catch (err) {
@@ -254,11 +254,11 @@ export class Session implements ServerSession {
    * Numbers `frame` for this session, keeps it until acknowledged and sends it if attached; false once ended.
    * @throws {QueueFullError} when the buffer has no room (nothing was kept).
    */
-  enqueue(frame: ReliableFrame): boolean {
+  enqueue(frame: FanOutFrame): boolean {
     if (this.isEnded || this.handingOver) return false;
     const seq = this.sender.reserve(frame.sizeFor(this.sender.nextSeq));
     const bytes = frame.numbered(seq);
-    this.sender.commit(frame.topic, frame.payload, bytes);
+    this.sender.commit(frame.topic, bytes);
     if (!this.journal) {
       this.link?.pushEncoded(bytes);
       return true;

@@ -1,59 +1,20 @@
-import type { Clock, TimerHandle } from '../../src/time/clock';
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../src/time/clock';
+import { Repeater } from '../../src/time/repeater';
 import { FrameCodec } from '../../src/wire/codec';
-import { CLOSE_WRITE_MS, ClosingWrites } from './closing-writes';
+import { ClosingWrites } from './closing-writes';
 import { CloseCode } from '../../src/codes';
-import type { ReliableOptions, UnackedMessage } from '../../src/reliable/reliable';
+import type { ReliableOptions } from '../../src/reliable/reliable';
 import type { Emitter, ServerEventMap } from '../core/events';
 import { ServerError, ServerErrorCode } from '../core/errors';
-import { newSessionId } from '../core/handshake';
-import { FailedRemoves, LOST_SESSION_MEMORY_COUNT, LOST_SESSION_MEMORY_MS, recallLost, rememberLost } from './lost';
+import { FailedRemoves, recallLost, rememberLost } from './lost';
 import type { ResolvedServerOptions } from '../core/options';
 import { Session, type SessionLink, type SessionOwner } from './session';
 import { SessionJournal } from './journal';
 import type { SharedSessionStore } from './store';
 import type { ServerState } from '../core/state';
-import type { ServerSession, SessionEndReason } from '../core/types';
-
-/**
- * Where this process keeps its sessions, by id: a `Map` inside the server's {@link ServerState}. With a
- * {@link SharedSessionStore} (the `sessionStore` option) each session is also written through to it, and a HELLO
- * that asks to resume takes the session from there (see {@link Sessions.fetch}).
- */
-export interface SessionStore {
-  get(id: string): Session | undefined;
-  set(id: string, session: Session): unknown;
-  delete(id: string): boolean;
-  readonly size: number;
-  values(): IterableIterator<Session>;
-}
-
-/** The read-only view of the sessions a server holds (`server.sessions`): attached ones and those awaiting a resume. */
-export interface SessionView {
-  get(id: string): ServerSession | undefined;
-  readonly size: number;
-  values(): IterableIterator<ServerSession>;
-}
-
-/** What a HELLO asks to resume: both keys must be present. */
-export interface ResumeRequest {
-  readonly session: string;
-  readonly recv: number;
-}
-
-/** The session a welcomed connection gets, and what WELCOME and the frames after it say. */
-export interface OpenedSession {
-  readonly session: Session;
-  readonly resumed: boolean;
-  /** Frames the client lacks (seq above its HELLO `recv`), to send in order right after WELCOME. */
-  readonly missing: readonly UnackedMessage[];
-  /** Not resumed, but the session asked for ended recently: the last of its client's RELIABLE seqs applied. */
-  readonly previousRecv?: number;
-}
-
-/** How long, and for how many sessions, the applied `recv` of an ended session is remembered. */
-export { LOST_SESSION_MEMORY_COUNT, LOST_SESSION_MEMORY_MS };
-
-export { CLOSE_WRITE_MS };
+import type { SessionEndReason } from '../core/types';
+import type { OpenedSession, ResumeRequest, SessionStore, SessionView } from './kept';
 
 /**
  * The server's sessions: creates one per new client, resumes it for a HELLO that names it within the resume window,
@@ -72,7 +33,8 @@ export class Sessions implements SessionOwner, SessionView {
   private keeping = false;
   /** The store shared with other processes, if any. */
   readonly shared: SharedSessionStore | undefined;
-  private refreshTimer: TimerHandle | undefined;
+  /** An attached session writes nothing while idle: its stored copy's expiry is set again twice per window. */
+  private readonly refresh: Repeater | undefined;
   /** Stops serving other processes' requests for this process's sessions. */
   private readonly stopServing: (() => void) | undefined;
   private readonly stopRetrying: (() => void) | undefined;
@@ -91,7 +53,13 @@ export class Sessions implements SessionOwner, SessionView {
     this.shared = options.sessionStore;
     const shared = this.shared;
     if (shared) this.removes = new FailedRemoves((id, recv) => shared.remove(id, recv));
-    if (shared) this.scheduleRefresh();
+    if (shared) {
+      this.refresh = new Repeater(this.clock, this.storeTtlMs() / 2, () => {
+        for (const session of this.store.values()) if (session.connection) session.touch();
+        this.removes?.retryAll(this.clock.now());
+      });
+      this.refresh.start();
+    }
     this.stopServing = this.shared?.serveReleases?.((id) => this.handOver(id));
     // Back: what failed note-only writes kept goes now, not at each session's next write.
     this.stopRetrying = this.shared?.onAvailable?.(() => {
@@ -206,8 +174,7 @@ export class Sessions implements SessionOwner, SessionView {
     this.closing = true;
     this.lastWrites.begin();
     this.keeping = keep;
-    if (this.refreshTimer !== undefined) this.clock.clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
+    this.refresh?.stop();
     // Handoff requests are still served until stored(): a session's last write may be under way.
     this.stopRetrying?.();
     for (const session of [...this.store.values()]) {
@@ -313,15 +280,6 @@ export class Sessions implements SessionOwner, SessionView {
     return Math.max(this.resumeWindowMs, 1000);
   }
 
-  /** An attached session writes nothing while idle: set its stored copy's expiry again twice per window. */
-  private scheduleRefresh(): void {
-    this.refreshTimer = this.clock.setTimeout(() => {
-      for (const session of this.store.values()) if (session.connection) session.touch();
-      this.removes?.retryAll(this.clock.now());
-      this.scheduleRefresh();
-    }, this.storeTtlMs() / 2);
-  }
-
   private resumable(ask: ResumeRequest, channel: string): Session | undefined {
     const session = this.store.get(ask.session);
     if (!session || session.channel !== channel) return undefined;
@@ -333,4 +291,9 @@ export class Sessions implements SessionOwner, SessionView {
     // A client claiming what was never sent is not this session's client (or is broken): start it afresh.
     return ask.recv <= session.sent ? session : undefined;
   }
+}
+
+/** A new session id: 128 random bits, URL-safe. */
+function newSessionId(): string {
+  return randomBytes(16).toString('base64url');
 }

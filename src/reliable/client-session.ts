@@ -74,7 +74,7 @@ export class ClientSession {
       // Renumbered in the bytes first sent: the application may have changed the payload object since. A new seq is
       // never wider than the old one (seqs restart at 1), so the frame still fits every limit it did.
       const frame = renumbered(message.frame, this.out.reserve(0));
-      this.out.commit(message.topic, undefined, frame, message.onAcked);
+      this.out.commit(message.topic, frame, message.onAcked);
       this.transmit(frame);
     }
     return { resumed, lostSession: previous };
@@ -110,7 +110,7 @@ export class ClientSession {
       }
       this.waiting.add(reject);
       // The frame's bytes are what is kept (and re-sent): not the application's payload object.
-      this.out.commit(topic, undefined, frame, () => {
+      this.out.commit(topic, frame, () => {
         this.waiting.delete(reject);
         resolve();
       });

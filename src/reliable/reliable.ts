@@ -27,7 +27,6 @@ export const DEFAULT_RELIABLE: Readonly<ReliableOptions> = Object.freeze({
 export interface UnackedMessage {
   readonly seq: number;
   readonly topic: string;
-  readonly payload: unknown;
   /** The encoded RELIABLE frame, sent again as is when a session resumes. */
   readonly frame: Uint8Array;
   /** Called once when an ACK covers this message. */
@@ -81,8 +80,8 @@ export class ReliableSender {
   }
 
   /** Keeps the message numbered by the last {@link reserve}. */
-  commit(topic: string, payload: unknown, frame: Uint8Array, onAcked?: () => void): UnackedMessage {
-    const message: UnackedMessage = { seq: this.next++, topic, payload, frame, onAcked };
+  commit(topic: string, frame: Uint8Array, onAcked?: () => void): UnackedMessage {
+    const message: UnackedMessage = { seq: this.next++, topic, frame, onAcked };
     this.queue.push(message);
     this.bytes += frame.byteLength;
     return message;
@@ -202,10 +201,6 @@ export class ReliableReceiver {
     this.pause();
     this.delivered = 0;
     this.acked = 0;
-  }
-
-  get ackPending(): boolean {
-    return this.timer.armed;
   }
 
   private resend = false;

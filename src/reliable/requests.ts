@@ -13,15 +13,22 @@ interface Pending {
   readonly release: () => void;
 }
 
+/** What a request that got no answer in time rejects with; by default a {@link TimeoutError}. */
+export type RequestTimeoutError = (topic: string, timeoutMs: number) => Error;
+
+const clientTimeout: RequestTimeoutError = (topic, timeoutMs) =>
+  new TimeoutError(`request "${topic}" got no answer within ${timeoutMs} ms`, timeoutMs);
+
 /**
- * Requests waiting for their REPLY or FAIL. Each has an absolute deadline on the injected clock; whatever settles it
- * (reply, failure, timeout, disconnect, close) removes it, so nothing stays in the table afterwards.
+ * Requests waiting for their REPLY or FAIL, on either side of the connection (the client's requests to the server,
+ * the server's to one client). Each has a deadline on the injected clock; whatever settles it (reply, failure,
+ * timeout, disconnect, close) removes it, so nothing stays in the table afterwards.
  */
 export class PendingRequests {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: Clock, private readonly timeoutError: RequestTimeoutError = clientTimeout) {}
 
   get size(): number {
     return this.pending.size;
@@ -38,7 +45,7 @@ export class PendingRequests {
       reject = rej;
     });
     const timer = new Timer(this.clock, () => {
-      this.reject(id, new TimeoutError(`request "${topic}" got no answer within ${timeoutMs} ms`, timeoutMs));
+      this.reject(id, this.timeoutError(topic, timeoutMs));
     });
     this.pending.set(id, { topic, resolve, reject, timer, inFlight: false, release });
     timer.schedule(timeoutMs);
@@ -64,6 +71,11 @@ export class PendingRequests {
   /** Rejects one request (its frame could not be queued or sent). */
   reject(id: number, error: Error): void {
     this.settle(id, (p) => p.reject(error));
+  }
+
+  /** Forgets a request whose frame could not be sent, leaving its promise unsettled: the caller got a throw instead. */
+  discard(id: number): void {
+    this.settle(id, () => undefined);
   }
 
   /** Rejects every request already sent (the connection dropped: they may or may not have been processed). */

@@ -26,17 +26,26 @@ export function writeUint(out: Uint8Array, at: number, value: number): void {
   for (let i = width - 1, rest = value; i > 0; i--, rest = Math.floor(rest / 256)) out[at + i] = rest % 256;
 }
 
+/** The bytes of an encoded RELIABLE frame after its seq: the topic and payload, which a renumbering leaves as they are. */
+export function afterSeq(frame: Uint8Array): Uint8Array {
+  const type = frame[RELIABLE_HEAD.length] as number;
+  const width = type < 0x80 ? 1 : 1 + 2 ** (type - 0xcc);
+  return frame.subarray(RELIABLE_HEAD.length + width);
+}
+
+/** The RELIABLE frame numbered `seq` whose bytes after the seq are `tail` ({@link afterSeq}), in a buffer of its own. */
+export function spliceSeq(tail: Uint8Array, seq: number): Uint8Array {
+  const out = new Uint8Array(RELIABLE_HEAD.length + uintWidth(seq) + tail.byteLength);
+  out.set(RELIABLE_HEAD);
+  writeUint(out, RELIABLE_HEAD.length, seq);
+  out.set(tail, out.byteLength - tail.byteLength);
+  return out;
+}
+
 /**
  * A RELIABLE frame this side encoded, numbered `seq` instead: the same topic and payload bytes, never decoded again
  * (so neither the application's later changes to the payload nor this side's receive limits apply to it).
  */
 export function renumbered(frame: Uint8Array, seq: number): Uint8Array {
-  const type = frame[2] as number;
-  const oldWidth = type < 0x80 ? 1 : 1 + 2 ** (type - 0xcc);
-  const tail = frame.subarray(2 + oldWidth);
-  const out = new Uint8Array(2 + uintWidth(seq) + tail.byteLength);
-  out.set(RELIABLE_HEAD);
-  writeUint(out, 2, seq);
-  out.set(tail, out.byteLength - tail.byteLength);
-  return out;
+  return spliceSeq(afterSeq(frame), seq);
 }

@@ -32,10 +32,6 @@ export class Deadline {
     this.timer.cancel();
   }
 
-  get armed(): boolean {
-    return this.timer.armed;
-  }
-
   private arm(delayMs: number): void {
     this.armedFor = this.clock.now() + Math.max(0, delayMs);
     this.timer.schedule(delayMs);

@@ -18,7 +18,7 @@ describe('RestorableSender.restore', () => {
       [7, 7],
     ]);
     expect(sender.reserve(1)).toBe(8);
-    sender.commit('t', 1, frame(8));
+    sender.commit('t', frame(8));
     expect(sender.ack(6)).toBe(2);
     expect(sender.after(0).map((m) => m.seq)).toEqual([7, 8]);
     expect(sender.unackedBytes).toBe(10);
@@ -41,7 +41,7 @@ describe('RestorableSender.restore', () => {
     ).toThrow(RangeError);
     const used = new RestorableSender(DEFAULT_RELIABLE);
     used.reserve(1);
-    used.commit('t', 1, frame(1));
+    used.commit('t', frame(1));
     expect(() => used.restore(0, 2, [])).toThrow(RangeError);
   });
 });

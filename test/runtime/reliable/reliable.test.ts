@@ -9,22 +9,22 @@ describe('ReliableSender', () => {
     const s = new ReliableSender(DEFAULT_RELIABLE);
     for (let i = 0; i < 5; i++) {
       s.reserve(10);
-      s.commit('t', i, frame(10));
+      s.commit('t', frame(10));
     }
     expect(s.after(0).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(s.ack(3)).toBe(3);
     expect(s.after(0).map((m) => m.seq)).toEqual([4, 5]);
     expect(s.unackedBytes).toBe(20);
     expect(s.ack(3)).toBe(0);
-    expect(s.after(4).map((m) => m.payload)).toEqual([4]);
+    expect(s.after(4).map((m) => m.seq)).toEqual([5]);
   });
 
   it('refuses with QueueFullError when full by count or bytes, never dropping', () => {
     const s = new ReliableSender({ ...DEFAULT_RELIABLE, maxUnacked: 2, maxUnackedBytes: 25 });
     s.reserve(10);
-    s.commit('t', 1, frame(10));
+    s.commit('t', frame(10));
     s.reserve(10);
-    s.commit('t', 2, frame(10));
+    s.commit('t', frame(10));
     expect(() => s.reserve(1)).toThrow(QueueFullError);
     s.ack(1);
     expect(() => s.reserve(16)).toThrow(/bytes/);
@@ -36,10 +36,10 @@ describe('ReliableSender', () => {
     const s = new ReliableSender(DEFAULT_RELIABLE);
     for (let i = 0; i < 3; i++) {
       s.reserve(1);
-      s.commit('t', i, frame(1));
+      s.commit('t', frame(1));
     }
     s.ack(1);
-    expect(s.reset().map((m) => m.payload)).toEqual([1, 2]);
+    expect(s.reset().map((m) => m.seq)).toEqual([2, 3]);
     expect(s.nextSeq).toBe(1);
     expect(s.unacked).toBe(0);
   });
@@ -48,7 +48,7 @@ describe('ReliableSender', () => {
     const s = new ReliableSender({ ...DEFAULT_RELIABLE, maxUnacked: 10 });
     for (let i = 0; i < 10_000; i++) {
       s.reserve(1);
-      s.commit('t', i, frame(1));
+      s.commit('t', frame(1));
       s.ack(i + 1);
     }
     expect(s.unacked).toBe(0);

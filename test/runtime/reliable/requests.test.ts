@@ -44,4 +44,19 @@ describe('PendingRequests', () => {
     await expect(queued.promise).rejects.toEqual(expect.objectContaining({ code: 'closed' }));
     expect(clock.pending).toBe(0);
   });
+
+  it('discard forgets a request without settling it; a custom timeout error replaces TimeoutError', async () => {
+    const clock = new ManualClock();
+    const table = new PendingRequests(clock, (topic, ms) => new Error(`${topic} after ${ms}`));
+    let released = 0;
+    const dropped = table.create('dropped', 100, () => released++);
+    table.discard(dropped.id);
+    expect(table.size).toBe(0);
+    expect(released).toBe(1);
+    expect(table.reply(dropped.id, 'late')).toBe(false);
+    const slow = table.create('slow', 100);
+    clock.advance(100);
+    await expect(slow.promise).rejects.toThrow('slow after 100');
+    expect(clock.pending).toBe(0);
+  });
 });

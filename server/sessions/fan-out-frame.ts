@@ -2,7 +2,7 @@ import type { FrameCodec } from '../../src/wire/codec';
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
 import { Op } from '../../src/wire/protocol';
-import { RELIABLE_HEAD, uintWidth, writeUint } from '../../src/reliable/seq-splice';
+import { afterSeq, RELIABLE_HEAD, spliceSeq, uintWidth } from '../../src/reliable/seq-splice';
 
 /**
  * A RELIABLE frame encoded once and numbered per recipient. Every session numbers its own messages, so a room
@@ -10,7 +10,7 @@ import { RELIABLE_HEAD, uintWidth, writeUint } from '../../src/reliable/seq-spli
  * (`94 08 00 <topic> <payload>`), and each copy splices in its seq in msgpack's smallest uint width, byte for byte what
  * the codec would have produced for the whole frame.
  */
-export class ReliableFrame {
+export class FanOutFrame {
   /** The encoded topic and payload: everything after the seq. */
   private readonly tail: Uint8Array;
 
@@ -20,9 +20,9 @@ export class ReliableFrame {
    * @throws {UsageError} `payload_too_large` when the frame, with any seq, would exceed `maxFrameBytes` or
    * `maxKeptBytes`; `unencodable` as {@link FrameCodec.encodeShared}.
    */
-  constructor(codec: FrameCodec, readonly topic: string, readonly payload: unknown, maxKeptBytes: number) {
+  constructor(codec: FrameCodec, readonly topic: string, payload: unknown, maxKeptBytes: number) {
     // A copy: the codec's shared buffer is reused by its next call.
-    this.tail = codec.encodeShared([Op.Reliable, 0, topic, payload]).slice(RELIABLE_HEAD.length + 1);
+    this.tail = afterSeq(codec.encodeShared([Op.Reliable, 0, topic, payload])).slice();
     // Checked for the widest seq once, so that numbering never fails halfway through a fan-out.
     const largest = this.sizeFor(Number.MAX_SAFE_INTEGER);
     const { maxFrameBytes } = codec.limits;
@@ -41,10 +41,6 @@ export class ReliableFrame {
 
   /** The frame numbered `seq`, in a buffer of its own (it is kept until acknowledged). */
   numbered(seq: number): Uint8Array {
-    const out = new Uint8Array(this.sizeFor(seq));
-    out.set(RELIABLE_HEAD, 0);
-    writeUint(out, RELIABLE_HEAD.length, seq);
-    out.set(this.tail, out.byteLength - this.tail.byteLength);
-    return out;
+    return spliceSeq(this.tail, seq);
   }
 }
