@@ -11,6 +11,7 @@ import { type RedisServer, startRedisServer } from '../support/redis-server';
 import { describeWithRedis } from '../support/redis-suite';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
+import { Changes, holds, waitFor } from '../support/wait';
 
 /*
  * Chat rooms shared by several server processes through a real Redis (issue 8, phase 1): ids, history, dedupe and
@@ -37,18 +38,15 @@ async function connect(url: string, random: () => number = () => 0): Promise<Cli
   const received: ChatMessage[] = [];
   const wire: number[] = [];
   chat.channel.subscribe(`room/${ROOM}/message`, (payload) => wire.push((payload as ChatMessage).id));
-  const waiters: { count: number; done: () => void }[] = [];
+  const changes = new Changes();
   chat.onMessage(ROOM, (message) => {
     received.push(message);
-    for (const waiter of waiters.filter((w) => received.length >= w.count)) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.done();
-    }
+    changes.notify();
   });
   await reach(chat.channel, 'open');
   await chat.join(ROOM);
   const until = (count: number) =>
-    received.length >= count ? Promise.resolve() : new Promise<void>((done) => waiters.push({ count, done }));
+    waitFor(`${count} messages in room ${ROOM}`, holds(() => received.length >= count, changes), { detail: () => received.map((m) => m.body) });
   return { chat, manager, received, wire, until };
 }
 
