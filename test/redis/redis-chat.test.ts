@@ -5,7 +5,7 @@ import type { ChatStore } from '../../server/chat/store';
 import { createRedisChatStore } from '../../server/redis/chat-store';
 import { ConnectionManager, RemoteError, webSocketTransport } from '../../src';
 import { type ChatChannel, chatChannel, type ChatMessage } from '../../channels';
-import { reach } from '../support/channel-helpers';
+import { closeAndWait, reach } from '../support/channel-helpers';
 import { ManualLifecycle } from '../support/harness';
 import { type RedisServer, startRedisServer } from '../support/redis-server';
 import { describeWithRedis } from '../support/redis-suite';
@@ -51,9 +51,7 @@ async function connect(url: string, random: () => number = () => 0): Promise<Cli
 }
 
 async function disconnect(client: Client): Promise<void> {
-  const closed = client.chat.channel.state === 'closed' ? Promise.resolve() : reach(client.chat.channel, 'closed');
-  client.manager.close();
-  await closed;
+  await closeAndWait(client.chat.channel, () => client.manager.close());
 }
 
 /** The ids strictly increase and every body is there once. */

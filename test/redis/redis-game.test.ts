@@ -5,7 +5,7 @@ import { createRedisSessionStore } from '../../server/redis/session-store';
 import type { SharedSessionStore } from '../../server/sessions/store';
 import { ConnectionManager, wxTransport } from '../../src';
 import { type GameChannel, gameChannel, type GameState } from '../../channels';
-import { next, reach } from '../support/channel-helpers';
+import { closeAndWait, next, reach } from '../support/channel-helpers';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { type RedisServer, startRedisServer } from '../support/redis-server';
 import { describeWithRedis } from '../support/redis-suite';
@@ -64,9 +64,7 @@ describeWithRedis('the game across server processes on Redis', () => {
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) {
-      const closed = c.game.channel.state === 'closed' ? Promise.resolve() : reach(c.game.channel, 'closed');
-      c.manager.close();
-      await closed;
+      await closeAndWait(c.game.channel, () => c.manager.close());
       await c.emulator.dispose();
     }
     await Promise.all(servers.splice(0).map((s) => s.close()));

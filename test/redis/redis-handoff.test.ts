@@ -4,7 +4,7 @@ import { createServer, type ReferenceServer, type ServerSession } from '../../se
 import { createRedisSessionStore, type RedisSessionStoreOptions } from '../../server/redis/session-store';
 import type { SharedSessionStore } from '../../server/sessions/store';
 import { type Channel, ConnectionManager, webSocketTransport } from '../../src';
-import { next, reach } from '../support/channel-helpers';
+import { closeAndWait, next, reach } from '../support/channel-helpers';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { ManualLifecycle } from '../support/harness';
 import { type RedisServer, startRedisServer } from '../support/redis-server';
@@ -94,9 +94,7 @@ describeWithRedis('sessions handed over between live processes on Redis', () => 
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) {
-      const closed = c.channel.state === 'closed' ? Promise.resolve() : reach(c.channel, 'closed');
-      c.manager.close();
-      await closed;
+      await closeAndWait(c.channel, () => c.manager.close());
     }
     await Promise.all(servers.splice(0).map((s) => s.close()));
     // Proxies first: a store behind a black hole would wait for its goodbye forever.

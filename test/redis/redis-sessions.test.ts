@@ -6,7 +6,7 @@ import { createRedisSessionStore } from '../../server/redis/session-store';
 import type { SharedSessionStore } from '../../server/sessions/store';
 import { type Channel, ConnectionManager, webSocketTransport } from '../../src';
 import { chatChannel } from '../../channels';
-import { next, reach } from '../support/channel-helpers';
+import { closeAndWait, next, reach } from '../support/channel-helpers';
 import { ManualLifecycle } from '../support/harness';
 import { type RedisServer, startRedisServer } from '../support/redis-server';
 import { describeWithRedis } from '../support/redis-suite';
@@ -66,9 +66,7 @@ describeWithRedis('sessions across server processes on Redis', () => {
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) {
-      const closed = c.channel.state === 'closed' ? Promise.resolve() : reach(c.channel, 'closed');
-      c.manager.close();
-      await closed;
+      await closeAndWait(c.channel, () => c.manager.close());
     }
     await Promise.all(servers.splice(0).map((s) => s.close()));
     await Promise.all(stores.splice(0).map((s) => s.close()));
