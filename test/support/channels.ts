@@ -34,54 +34,23 @@ export interface ChannelSuite {
 export function channelSuite(kind: TransportKind, name: string, defaults: ChannelOptions = {}): ChannelSuite {
   let current: Harness | undefined;
   const channels: Channel[] = [];
-  const live = (): Harness => {
-    if (!current) throw new Error('channelSuite: no harness outside a test');
-    return current;
+  // One object for the whole suite that takes on each test's harness, getters (`sockets`) and all.
+  const h = {} as LiveHarness;
+  const adopt = async (started: Promise<Harness>) => {
+    current = await started;
+    Object.defineProperties(h, Object.getOwnPropertyDescriptors(current));
   };
-  const h: LiveHarness = {
-    get kind() {
-      return live().kind;
-    },
-    get server() {
-      return live().server;
-    },
-    get clock() {
-      return live().clock;
-    },
-    get transport() {
-      return live().transport;
-    },
-    get url() {
-      return live().url;
-    },
-    get emulator() {
-      return live().emulator;
-    },
-    get lifecycle() {
-      return live().lifecycle;
-    },
-    get sockets() {
-      return live().sockets;
-    },
-    silence: () => live().silence(),
-    drop: () => live().drop(),
-    hide: () => live().hide(),
-    show: () => live().show(),
-    networkDown: () => live().networkDown(),
-    networkUp: () => live().networkUp(),
-    close: () => live().close(),
-    restart: async (serverOptions, emulatorOptions) => {
-      await live().close();
-      current = await startHarness(kind, serverOptions, emulatorOptions);
-    },
+  h.restart = async (serverOptions, emulatorOptions) => {
+    await current?.close();
+    await adopt(startHarness(kind, serverOptions, emulatorOptions));
   };
 
   beforeEach(async () => {
-    current = await startHarness(kind);
+    await adopt(startHarness(kind));
   });
   afterEach(async () => {
     channels.splice(0).forEach((c) => c.close());
-    await live().close();
+    await current?.close();
     current = undefined;
   });
 
