@@ -4,6 +4,7 @@ import { type EchoServer, Inbox, startEchoServer } from '../support/echo-server'
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { ManualClock } from '../support/manual-clock';
 import { seededRandom } from '../support/random';
+import { waitFor } from '../support/wait';
 import { WsFrameScanner } from '../support/ws-frame-scanner';
 
 /** A ws client through the proxy, with what it received and how it closed. */
@@ -186,13 +187,7 @@ describe('fault proxy', () => {
 /** Resolves once the proxy has swallowed at least `bytes` more bytes. */
 function nextDiscard(proxy: FaultProxy, bytes: number): Promise<void> {
   const start = proxy.stats().discarded;
-  return new Promise((resolve) => {
-    const undo = proxy.on('discarded', ({ total }) => {
-      if (total - start < bytes) return;
-      undo();
-      resolve();
-    });
-  });
+  return waitFor(`${bytes} more bytes discarded`, (done) => proxy.on('discarded', ({ total }) => void (total - start >= bytes && done())));
 }
 
 describe('WsFrameScanner', () => {

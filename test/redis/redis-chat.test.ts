@@ -5,12 +5,13 @@ import type { ChatStore } from '../../server/chat/store';
 import { createRedisChatStore } from '../../server/redis/chat-store';
 import { ConnectionManager, RemoteError, webSocketTransport } from '../../src';
 import { type ChatChannel, chatChannel, type ChatMessage } from '../../channels';
-import { reach } from '../support/channel-helpers';
+import { closeAndWait, reach } from '../support/channel-helpers';
 import { ManualLifecycle } from '../support/harness';
 import { type RedisServer, startRedisServer } from '../support/redis-server';
 import { describeWithRedis } from '../support/redis-suite';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
+import { Changes, holds, waitFor } from '../support/wait';
 
 /*
  * Chat rooms shared by several server processes through a real Redis (issue 8, phase 1): ids, history, dedupe and
@@ -37,25 +38,20 @@ async function connect(url: string, random: () => number = () => 0): Promise<Cli
   const received: ChatMessage[] = [];
   const wire: number[] = [];
   chat.channel.subscribe(`room/${ROOM}/message`, (payload) => wire.push((payload as ChatMessage).id));
-  const waiters: { count: number; done: () => void }[] = [];
+  const changes = new Changes();
   chat.onMessage(ROOM, (message) => {
     received.push(message);
-    for (const waiter of waiters.filter((w) => received.length >= w.count)) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.done();
-    }
+    changes.notify();
   });
   await reach(chat.channel, 'open');
   await chat.join(ROOM);
   const until = (count: number) =>
-    received.length >= count ? Promise.resolve() : new Promise<void>((done) => waiters.push({ count, done }));
+    waitFor(`${count} messages in room ${ROOM}`, holds(() => received.length >= count, changes), { detail: () => received.map((m) => m.body) });
   return { chat, manager, received, wire, until };
 }
 
 async function disconnect(client: Client): Promise<void> {
-  const closed = client.chat.channel.state === 'closed' ? Promise.resolve() : reach(client.chat.channel, 'closed');
-  client.manager.close();
-  await closed;
+  await closeAndWait(client.chat.channel, () => client.manager.close());
 }
 
 /** The ids strictly increase and every body is there once. */

@@ -5,10 +5,11 @@ import { createRedisSessionStore } from '../../server/redis/session-store';
 import type { SharedSessionStore } from '../../server/sessions/store';
 import { ConnectionManager, wxTransport } from '../../src';
 import { type GameChannel, gameChannel, type GameState } from '../../channels';
-import { next, reach } from '../support/channel-helpers';
+import { closeAndWait, next, reach } from '../support/channel-helpers';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { type RedisServer, startRedisServer } from '../support/redis-server';
 import { describeWithRedis } from '../support/redis-suite';
+import { waitFor } from '../support/wait';
 import { createWxEmulator, type WxEmulator } from '../support/wx-emulator';
 
 /*
@@ -23,9 +24,6 @@ jest.setTimeout(60_000);
 
 type Players = Record<string, { x: number; y: number }>;
 type State = GameState<Players>;
-
-/** How long any one condition may take before the test fails naming it (ticks are 20 ms, the remote timeout 250 ms). */
-const WAIT_MS = 10_000;
 
 interface Node {
   readonly server: ReferenceServer;
@@ -43,24 +41,8 @@ interface Client {
   readonly id: string;
   /** Every `game/state` received, with the number of opens the channel had when it arrived. */
   readonly states: { opens: number; state: State }[];
-  /** Resolves with the first state from now on that passes `test`; fails after WAIT_MS naming `what`. */
+  /** Resolves with the first state from now on that passes `test`; fails after a bound naming `what`. */
   until(what: string, test: (state: State) => boolean): Promise<State>;
-}
-
-/** Resolves when `arm` calls back, or rejects after WAIT_MS naming `what`. */
-function bounded<T>(what: string, arm: (done: (value: T) => void) => () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let undo: () => void = () => undefined;
-    const timer = setTimeout(() => {
-      undo();
-      reject(new Error(`waited ${WAIT_MS} ms for ${what}`));
-    }, WAIT_MS);
-    undo = arm((value) => {
-      clearTimeout(timer);
-      undo();
-      resolve(value);
-    });
-  });
 }
 
 describeWithRedis('the game across server processes on Redis', () => {
@@ -82,9 +64,7 @@ describeWithRedis('the game across server processes on Redis', () => {
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) {
-      const closed = c.game.channel.state === 'closed' ? Promise.resolve() : reach(c.game.channel, 'closed');
-      c.manager.close();
-      await closed;
+      await closeAndWait(c.game.channel, () => c.manager.close());
       await c.emulator.dispose();
     }
     await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -122,7 +102,7 @@ describeWithRedis('the game across server processes on Redis', () => {
       for (const waiter of [...waiters]) waiter(state);
     });
     const until = (what: string, test: (state: State) => boolean) =>
-      bounded<State>(what, (done) => {
+      waitFor<State>(what, (done) => {
         const waiter = (state: State) => void (test(state) && done(state));
         waiters.add(waiter);
         return () => void waiters.delete(waiter);
@@ -135,7 +115,7 @@ describeWithRedis('the game across server processes on Redis', () => {
   };
 
   const brokerEvent = (node: Node, event: 'unavailable' | 'available') =>
-    bounded<void>(`the broker's ${event} event`, (done) => node.broker.on(event, () => done()));
+    waitFor<void>(`the broker's ${event} event`, (done) => node.broker.on(event, () => done()));
 
   it('a client on each process sees both players in game/state', async () => {
     const [one, two] = [await startNode(), await startNode()];
@@ -246,7 +226,7 @@ describeWithRedis('the game across server processes on Redis', () => {
     });
     await watcher.subscribe(`__keyspace@0__:${hash}`);
     const noted = (what: string, value: string) =>
-      bounded<void>(what, (done) => {
+      waitFor<void>(what, (done) => {
         const check = () => void reader.hget(hash, 'n:game:player').then((v) => v === value && done());
         writes.add(check);
         check();

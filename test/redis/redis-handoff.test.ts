@@ -4,13 +4,14 @@ import { createServer, type ReferenceServer, type ServerSession } from '../../se
 import { createRedisSessionStore, type RedisSessionStoreOptions } from '../../server/redis/session-store';
 import type { SharedSessionStore } from '../../server/sessions/store';
 import { type Channel, ConnectionManager, webSocketTransport } from '../../src';
-import { next, reach } from '../support/channel-helpers';
+import { closeAndWait, next, reach } from '../support/channel-helpers';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { ManualLifecycle } from '../support/harness';
 import { type RedisServer, startRedisServer } from '../support/redis-server';
 import { describeWithRedis } from '../support/redis-suite';
 import { type RedisWatch, watchRedis } from '../support/redis-watch';
 import { type SessionProcess, startSessionProcess } from '../support/session-process';
+import { Changes, holds, waitFor } from '../support/wait';
 
 /*
  * A session that moves between live processes is handed over, not snatched (issue 8; SCALING.md "Handoff"): the
@@ -46,28 +47,22 @@ function connect(url: string): Client {
   const opens: boolean[] = [];
   const retries: (number | undefined)[] = [];
   const resyncs: unknown[] = [];
-  const waiters: { check: () => boolean; done: () => void }[] = [];
-  const settle = () => {
-    for (const waiter of waiters.filter((w) => w.check())) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.done();
-    }
-  };
+  const changes = new Changes();
   channel.subscribe('echo', (payload) => {
     got.echo.push(payload as number);
-    settle();
+    changes.notify();
   });
   channel.subscribe('down', (payload) => {
     got.down.push(payload as number);
-    settle();
+    changes.notify();
   });
   channel.on('open', ({ resumed }) => {
     opens.push(resumed);
-    settle();
+    changes.notify();
   });
   channel.on('reconnecting', ({ code }) => {
     retries.push(code);
-    settle();
+    changes.notify();
   });
   channel.on('resync', (event) => void resyncs.push(event));
   const sends: Promise<void>[] = [];
@@ -78,23 +73,7 @@ function connect(url: string): Client {
     opens,
     retries,
     resyncs,
-    until: (check, what) => {
-      if (check()) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          reject(new Error(`still waiting after 10 s for ${what}: ${JSON.stringify({ ...got, opens, retries })}`));
-        }, 10_000);
-        const waiter = {
-          check,
-          done: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        };
-        waiters.push(waiter);
-      });
-    },
+    until: (check, what) => waitFor(what, holds(check, changes), { detail: () => ({ ...got, opens, retries }) }),
     send: (from, to) => sends.push(...range(from, to).map((n) => channel.sendReliable('echo', n))),
     acked: async () => void (await Promise.all(sends)),
   };
@@ -115,9 +94,7 @@ describeWithRedis('sessions handed over between live processes on Redis', () => 
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) {
-      const closed = c.channel.state === 'closed' ? Promise.resolve() : reach(c.channel, 'closed');
-      c.manager.close();
-      await closed;
+      await closeAndWait(c.channel, () => c.manager.close());
     }
     await Promise.all(servers.splice(0).map((s) => s.close()));
     // Proxies first: a store behind a black hole would wait for its goodbye forever.
@@ -138,19 +115,16 @@ describeWithRedis('sessions handed over between live processes on Redis', () => 
     servers.push(server);
     const up: number[] = [];
     const sessions: ServerSession[] = [];
-    const waiters: { count: number; done: () => void }[] = [];
+    const changes = new Changes();
     server.on('echo', (payload, ctx) => {
       up.push(payload as number);
       ctx.session.sendReliable('echo', payload);
-      for (const waiter of waiters.filter((w) => up.length >= w.count)) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.done();
-      }
+      changes.notify();
     });
     server.events.on('connection', ({ session }) => void sessions.push(session));
     const { port } = await server.listen();
     /** Resolves once this process's handlers applied `count` messages. */
-    const applied = (count: number) => (up.length >= count ? Promise.resolve() : new Promise<void>((done) => waiters.push({ count, done })));
+    const applied = (count: number) => waitFor(`${count} messages applied`, holds(() => up.length >= count, changes), { detail: () => up });
     return { server, store, port, up, sessions, applied };
   };
 

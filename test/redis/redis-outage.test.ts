@@ -7,6 +7,7 @@ import { next, reach } from '../support/channel-helpers';
 import { ManualLifecycle } from '../support/harness';
 import { type RedisServer, startRedisServer } from '../support/redis-server';
 import { describeWithRedis } from '../support/redis-suite';
+import { Changes, holds, waitFor } from '../support/wait';
 
 /*
  * Sessions on Redis while Redis is away (issue 8, SCALING.md "Redis unreachable"): the server reports it, lets no
@@ -49,33 +50,27 @@ describeWithRedis('sessions on Redis while Redis is restarted', () => {
     manager = new ConnectionManager({ transport: webSocketTransport(WebSocket), lifecycle: new ManualLifecycle(), random: () => 0.5 });
     const channel = manager.open('raw', { url: `ws://127.0.0.1:${port}/raw`, reconnect: { baseMs: 20, maxMs: 100 } });
     const got: { echo: number[]; down: number[] } = { echo: [], down: [] };
-    const waiters: { check: () => boolean; done: () => void }[] = [];
-    const settle = () => {
-      for (const waiter of waiters.filter((w) => w.check())) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.done();
-      }
-    };
-    const until = (check: () => boolean) => (check() ? Promise.resolve() : new Promise<void>((done) => waiters.push({ check, done })));
+    const changes = new Changes();
+    const until = (check: () => boolean) => waitFor(String(check), holds(check, changes), { detail: () => ({ ...got, opens, retries }) });
     channel.subscribe('echo', (payload) => {
       got.echo.push(payload as number);
-      settle();
+      changes.notify();
     });
     channel.subscribe('down', (payload) => {
       got.down.push(payload as number);
-      settle();
+      changes.notify();
     });
     const opens: boolean[] = [];
     channel.on('open', ({ resumed }) => {
       opens.push(resumed);
-      settle();
+      changes.notify();
     });
     const resyncs: unknown[] = [];
     channel.on('resync', (event) => void resyncs.push(event));
     const retries: { code?: number; delayMs: number }[] = [];
     channel.on('reconnecting', ({ code, delayMs }) => {
       retries.push({ code, delayMs });
-      settle();
+      changes.notify();
     });
     await reach(channel, 'open');
 

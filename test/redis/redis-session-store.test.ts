@@ -3,6 +3,7 @@ import { createRedisSessionStore } from '../../server/redis/session-store';
 import type { SharedSessionStore } from '../../server/sessions/store';
 import { type RedisServer, startRedisServer } from '../support/redis-server';
 import { describeWithRedis } from '../support/redis-suite';
+import { Changes, holds, waitFor } from '../support/wait';
 
 /*
  * The Redis session store's scripts and handoff messages, driven directly (no server): a process that plays the other
@@ -22,30 +23,20 @@ interface Listener {
 async function listen(url: string, channels: string[]): Promise<Listener> {
   const redis = new Redis(url);
   const heard: { channel: string; message: unknown[] }[] = [];
-  const waiters = new Set<() => void>();
+  const changes = new Changes();
   redis.on('message', (channel: string, text: string) => {
     heard.push({ channel, message: JSON.parse(text) as unknown[] });
-    for (const waiter of [...waiters]) waiter();
+    changes.notify();
   });
   await redis.subscribe(...channels);
+  const found = (match: (channel: string, message: unknown[]) => boolean, from: number) =>
+    heard.slice(from).find((h) => match(h.channel, h.message));
   return {
     heard,
-    until: (match, from = 0) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = heard.slice(from).find((h) => match(h.channel, h.message));
-          if (!found) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(found.message);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no matching message within 10 s; heard ${JSON.stringify(heard)}`));
-        }, 10_000);
-        waiters.add(check);
-        check();
-      }),
+    until: async (match, from = 0) => {
+      await waitFor('a matching message', holds(() => found(match, from) !== undefined, changes), { detail: () => heard });
+      return (found(match, from) as { message: unknown[] }).message;
+    },
     close: () => redis.disconnect(),
   };
 }

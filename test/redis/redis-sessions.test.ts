@@ -6,12 +6,13 @@ import { createRedisSessionStore } from '../../server/redis/session-store';
 import type { SharedSessionStore } from '../../server/sessions/store';
 import { type Channel, ConnectionManager, webSocketTransport } from '../../src';
 import { chatChannel } from '../../channels';
-import { next, reach } from '../support/channel-helpers';
+import { closeAndWait, next, reach } from '../support/channel-helpers';
 import { ManualLifecycle } from '../support/harness';
 import { type RedisServer, startRedisServer } from '../support/redis-server';
 import { describeWithRedis } from '../support/redis-suite';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
+import { Changes, holds, waitFor } from '../support/wait';
 
 /*
  * Sessions shared by several server processes through a real Redis (issue 8, phase 2): a client whose connection
@@ -34,15 +35,12 @@ function connect(url: string, topic: string): Client {
   const manager = new ConnectionManager({ transport: webSocketTransport(WebSocket), lifecycle: new ManualLifecycle(), random: () => 0 });
   const channel = manager.open('raw', { url: `${url}/raw`, reconnect: { baseMs: 10, maxMs: 50 } });
   const got: number[] = [];
-  const waiters: { count: number; done: () => void }[] = [];
+  const changes = new Changes();
   channel.subscribe(topic, (payload) => {
     got.push(payload as number);
-    for (const waiter of waiters.filter((w) => got.length >= w.count)) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.done();
-    }
+    changes.notify();
   });
-  const until = (count: number) => (got.length >= count ? Promise.resolve() : new Promise<void>((done) => waiters.push({ count, done })));
+  const until = (count: number) => waitFor(`${count} on ${topic}`, holds(() => got.length >= count, changes), { detail: () => got });
   return { manager, channel, got, until };
 }
 
@@ -68,9 +66,7 @@ describeWithRedis('sessions across server processes on Redis', () => {
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) {
-      const closed = c.channel.state === 'closed' ? Promise.resolve() : reach(c.channel, 'closed');
-      c.manager.close();
-      await closed;
+      await closeAndWait(c.channel, () => c.manager.close());
     }
     await Promise.all(servers.splice(0).map((s) => s.close()));
     await Promise.all(stores.splice(0).map((s) => s.close()));

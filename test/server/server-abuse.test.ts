@@ -7,28 +7,14 @@ import { next, reach } from '../support/channel-helpers';
 import { startHarness, TRANSPORT_KINDS } from '../support/harness';
 import { ManualClock } from '../support/manual-clock';
 import { nextEvent, ProtocolClient } from '../support/protocol-client';
+import { serverSuite } from '../support/servers';
 
 // A server under abuse stays up: flooding clients are cut off by per-connection token buckets (on the injected clock,
 // so these counts are exact), one address cannot hold every socket, and the other clients never notice. The HELLO
 // deadline for a socket that never speaks is proven in server-handshake.test.ts.
 
-let server: ReferenceServer | undefined;
-let url = '';
-const clients: ProtocolClient[] = [];
-
-async function start(options: Partial<ServerOptions> = {}): Promise<ReferenceServer> {
-  server = createServer({ port: 0, ...options });
-  server.handle('echo', (payload) => payload);
-  url = (await server.listen()).url;
-  return server;
-}
-
-async function welcomed(): Promise<ProtocolClient> {
-  const client = await ProtocolClient.connect(url);
-  clients.push(client);
-  await client.hello();
-  return client;
-}
+const suite = serverSuite((server) => server.handle('echo', (payload) => payload));
+const { start, welcomed } = suite;
 
 /** Counts the PUSHes the server handled on topic `note`. */
 function notes(srv: ReferenceServer): { count: number } {
@@ -36,12 +22,6 @@ function notes(srv: ReferenceServer): { count: number } {
   srv.on('note', () => void seen.count++);
   return seen;
 }
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
 
 test('a client that floods messages gets BYE 4002 once its burst is spent; a client beside it gets every answer', async () => {
   const clock = new ManualClock();
@@ -137,6 +117,7 @@ test('abuse options are checked, naming the bad one', () => {
 
 test('one address holds at most maxConnectionsPerAddress sockets: the next is refused with HTTP 429 until one closes', async () => {
   const srv = await start({ maxConnectionsPerAddress: 3 });
+  const { url } = suite;
   const held = [await welcomed(), await welcomed(), await welcomed()];
   const limited = nextEvent(srv.events, 'limited');
 

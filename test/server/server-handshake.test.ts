@@ -1,25 +1,12 @@
 import { inspect } from 'node:util';
-import { createServer, type ReferenceServer, type ServerEventMap, type ServerOptions } from '../../server';
+import type { ReferenceServer, ServerEventMap } from '../../server';
 import { CloseCode } from '../../src/codes';
 import { Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
-import { nextEvent, ProtocolClient } from '../support/protocol-client';
+import { nextEvent } from '../support/protocol-client';
+import { serverSuite } from '../support/servers';
 
-let server: ReferenceServer | undefined;
-let url = '';
-const clients: ProtocolClient[] = [];
-
-async function start(options: Partial<ServerOptions> = {}): Promise<ReferenceServer> {
-  server = createServer({ port: 0, ...options });
-  url = (await server.listen()).url;
-  return server;
-}
-
-async function connect(): Promise<ProtocolClient> {
-  const client = await ProtocolClient.connect(url);
-  clients.push(client);
-  return client;
-}
+const { start, connect } = serverSuite();
 
 /** Every event the server emits, in order, for checks over all of them. */
 function recordEvents(target: ReferenceServer): { name: string; event: unknown }[] {
@@ -29,12 +16,6 @@ function recordEvents(target: ReferenceServer): { name: string; event: unknown }
   }
   return log;
 }
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
 
 test('WELCOME carries v 1, a fresh random session, heartbeatMs, the clock time, resumed false and recv 0', async () => {
   const clock = new ManualClock(1_700_000_123_456);

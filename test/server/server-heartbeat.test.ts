@@ -1,34 +1,10 @@
-import { createServer, type ReferenceServer, type ServerConnection, type ServerOptions } from '../../server';
 import { CloseCode } from '../../src/codes';
 import { Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
-import { nextEvent, ProtocolClient } from '../support/protocol-client';
+import { nextEvent } from '../support/protocol-client';
+import { serverSuite } from '../support/servers';
 
-let server: ReferenceServer | undefined;
-let url = '';
-const clients: ProtocolClient[] = [];
-
-async function start(options: Partial<ServerOptions> = {}): Promise<ReferenceServer> {
-  server = createServer({ port: 0, ...options });
-  url = (await server.listen()).url;
-  return server;
-}
-
-/** A client past its handshake, and the server's side of it. */
-async function connected(): Promise<{ client: ProtocolClient; connection: ServerConnection }> {
-  if (!server) throw new Error('start a server first');
-  const opened = nextEvent(server.events, 'connection');
-  const client = await ProtocolClient.connect(url);
-  clients.push(client);
-  await client.hello();
-  return { client, connection: (await opened).connection };
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
+const { start, connect, connected } = serverSuite();
 
 test('PING is answered at once with PONG [clientTime, serverTime]', async () => {
   const clock = new ManualClock(1_700_000_000_500);
@@ -102,7 +78,7 @@ test('timers that fire late (a frozen event loop) close a silent connection exac
   expect(connection.state).toBe('closing');
   const { bye } = await client.expectBye();
   expect(bye[1]).toBe(CloseCode.HeartbeatTimeout);
-  await (server as ReferenceServer).close();
+  await srv.close();
   expect(disconnects).toEqual([CloseCode.HeartbeatTimeout]);
   expect(client.received.filter((r) => r.frame[0] === Op.Bye)).toHaveLength(1);
 });
@@ -112,8 +88,7 @@ test('close() sends every client BYE 1000, rejects pending requests and leaves n
   const srv = await start({ clock });
   const a = await connected();
   const b = await connected();
-  const handshaking = await ProtocolClient.connect(url);
-  clients.push(handshaking);
+  const handshaking = await connect();
   const pending = srv.request(a.connection, 'ask', 1).catch((err: unknown) => err);
   await a.client.expect(Op.Request);
   expect(clock.pending).toBeGreaterThan(0);

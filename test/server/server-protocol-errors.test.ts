@@ -1,37 +1,16 @@
 import { encode } from '@msgpack/msgpack';
-import { createServer, type ProtocolErrorEvent, type ReferenceServer, type ServerOptions } from '../../server';
+import type { ProtocolErrorEvent } from '../../server';
 import { CloseCode } from '../../src/codes';
 import { Op } from '../../src/wire/protocol';
 import { nextEvent, ProtocolClient } from '../support/protocol-client';
+import { serverSuite } from '../support/servers';
 
-let server: ReferenceServer | undefined;
-let url = '';
-const clients: ProtocolClient[] = [];
-
-async function start(options: Partial<ServerOptions> = {}): Promise<ReferenceServer> {
-  server = createServer({ port: 0, ...options });
-  server.handle('echo', (payload) => payload);
-  url = (await server.listen()).url;
-  return server;
-}
-
-async function welcomed(): Promise<ProtocolClient> {
-  const client = await ProtocolClient.connect(url);
-  clients.push(client);
-  await client.hello();
-  return client;
-}
+const { start, welcomed } = serverSuite((server) => server.handle('echo', (payload) => payload));
 
 /** A welcomed client that must keep working while another one misbehaves. */
 async function bystanderWorks(bystander: ProtocolClient, id: number): Promise<void> {
   expect(await bystander.call(id, 'echo', `still here ${id}`)).toEqual([Op.Reply, id, `still here ${id}`]);
 }
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
 
 /** Bytes that are not a frame, as msgpack encodes them (bypassing the codec's types on purpose). */
 function raw(value: unknown): Uint8Array {

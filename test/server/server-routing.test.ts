@@ -1,37 +1,17 @@
-import { createServer, type ErrorEvent, type ReferenceServer, type ServerConnection, type ServerOptions } from '../../server';
+import type { ErrorEvent } from '../../server';
 import { Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
 import { nextEvent, ProtocolClient } from '../support/protocol-client';
+import { serverSuite } from '../support/servers';
 
-let server: ReferenceServer | undefined;
-let url = '';
-const clients: ProtocolClient[] = [];
-
-async function start(options: Partial<ServerOptions> = {}): Promise<ReferenceServer> {
-  server = createServer({ port: 0, ...options });
-  url = (await server.listen()).url;
-  return server;
-}
-
-async function connected(channel = 'test'): Promise<{ client: ProtocolClient; connection: ServerConnection }> {
-  if (!server) throw new Error('start a server first');
-  const opened = nextEvent(server.events, 'connection');
-  const client = await ProtocolClient.connect(url);
-  clients.push(client);
-  await client.hello({ channel });
-  return { client, connection: (await opened).connection };
-}
+const suite = serverSuite();
+const { start } = suite;
+const connected = (channel = 'test') => suite.connected({ channel });
 
 /** A REQUEST answered after everything the client sent before it was handled: frames are read in order. */
 async function sync(client: ProtocolClient, id = 999): Promise<void> {
   expect(await client.call(id, 'sync', null)).toEqual([Op.Reply, id, 'synced']);
 }
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
 
 test('a PUSH reaches every matching handler (exact, +, #) in registration order, and no other', async () => {
   const srv = await start();

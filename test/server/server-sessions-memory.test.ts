@@ -2,6 +2,7 @@ import { createServer, installChat, installGame, type ReferenceServer } from '..
 import { Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
 import { ProtocolClient } from '../support/protocol-client';
+import { waitFor } from '../support/wait';
 
 let server: ReferenceServer | undefined;
 const clients: ProtocolClient[] = [];
@@ -14,14 +15,8 @@ afterEach(async () => {
 
 /** Resolves once the server has seen `count` more disconnects. */
 function disconnects(srv: ReferenceServer, count: number): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const off = srv.events.on('disconnect', () => {
-      if (++seen < count) return;
-      off();
-      resolve();
-    });
-  });
+  let seen = 0;
+  return waitFor(`${count} disconnects`, (done) => srv.events.on('disconnect', () => void (++seen >= count && done())));
 }
 
 test('sessions, rooms and players return to zero after the resume window, round after round', async () => {

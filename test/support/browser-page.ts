@@ -5,6 +5,7 @@
  */
 import { type Channel, ConnectionManager, webSocketTransport, type WebSocketLikeCtor } from '../../src';
 import { type ChatMessage, chatChannel, gameChannel, type GameState } from '../../channels';
+import { waitFor } from './wait';
 
 declare const WebSocket: WebSocketLikeCtor;
 declare const window: { multisocketPage?: BrowserPage };
@@ -30,15 +31,11 @@ export interface BrowserPage {
 
 /** Resolves once `done()` holds, checking now and after each `event` of any of `channels`. */
 function until(channels: Channel[], event: 'open' | 'state', done: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    if (done()) return resolve();
-    const undo = channels.map((channel) =>
-      channel.on(event, () => {
-        if (!done()) return;
-        undo.forEach((u) => u());
-        resolve();
-      }),
-    );
+  return waitFor(`${String(done)} (checked on each ${event})`, (ready) => {
+    const check = () => void (done() && ready());
+    const undo = channels.map((channel) => channel.on(event, check));
+    check();
+    return () => undo.forEach((u) => u());
   });
 }
 

@@ -28,3 +28,10 @@ export function recordStates(channel: Channel): string[] {
   channel.on('state', ({ next: to, reason }) => seen.push(`${to}:${reason}`));
   return seen;
 }
+
+/** Calls `close` (the channel's own, or its manager's) and resolves once `channel` is closed. */
+export async function closeAndWait(channel: Channel, close: () => void): Promise<void> {
+  const closed = reach(channel, 'closed');
+  close();
+  await closed;
+}

@@ -142,18 +142,3 @@ export async function startHarness(
     },
   };
 }
-
-/** Resolves when `emitter` emits `event` with a context that passes `test` (default: any). */
-export function nextEvent<T>(
-  on: (event: string, listener: (context: T) => void) => () => void,
-  event: string,
-  test: (context: T) => boolean = () => true,
-): Promise<T> {
-  return new Promise((resolve) => {
-    const undo = on(event, (context) => {
-      if (!test(context)) return;
-      undo();
-      resolve(context);
-    });
-  });
-}

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { Changes, holds, waitFor } from './wait';
 
 /*
  * Watches a test Redis through keyspace notifications, so that a test waits for the event that matters (a key
@@ -29,41 +30,24 @@ export async function watchRedis(url: string): Promise<RedisWatch> {
   const subscriber = new Redis(url, { maxRetriesPerRequest: 1 });
   await redis.config('SET', 'notify-keyspace-events', 'Egx');
   const seen: KeyEvent[] = [];
-  const waiters = new Set<{ event: string; key: string; done: (e: KeyEvent) => void }>();
+  const changes = new Changes();
+  let closed = false;
   subscriber.on('pmessage', (_pattern: string, channel: string, key: string) => {
-    const event = { event: channel.slice(channel.lastIndexOf(':') + 1), key };
-    seen.push(event);
-    for (const waiter of [...waiters]) {
-      if (waiter.event !== event.event || waiter.key !== key) continue;
-      waiters.delete(waiter);
-      waiter.done(event);
-    }
+    seen.push({ event: channel.slice(channel.lastIndexOf(':') + 1), key });
+    changes.notify();
   });
   await subscriber.psubscribe('__keyevent@0__:*');
   return {
     redis,
     seen,
-    until: (event, key, timeoutMs = 20_000) => {
-      const already = seen.find((e) => e.event === event && e.key === key);
-      if (already) return Promise.resolve(already);
-      return new Promise<KeyEvent>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new Error(`no "${event}" event on ${key} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const waiter = {
-          event,
-          key,
-          done: (e: KeyEvent) => {
-            clearTimeout(timer);
-            resolve(e);
-          },
-        };
-        waiters.add(waiter);
-      });
+    until: async (event, key, timeoutMs = 20_000) => {
+      const find = () => seen.find((e) => e.event === event && e.key === key);
+      await waitFor(`a "${event}" event on ${key}`, holds(() => closed || find() !== undefined, changes), { timeoutMs });
+      return find() ?? { event: 'closed', key };
     },
     close: async () => {
-      for (const waiter of waiters) waiter.done({ event: 'closed', key: waiter.key });
+      closed = true;
+      changes.notify();
       await Promise.all([redis.quit(), subscriber.quit()]);
     },
   };

@@ -2,25 +2,12 @@ import { Channel } from '../../../src/channel/channel';
 import { ALLOWED_TRANSITIONS, type ChannelState } from '../../../src/channel/state';
 import { RemoteError, UsageError } from '../../../src/errors';
 import type { ServerConnection } from '../../../server';
-import { type Harness, startHarness, TRANSPORT_KINDS } from '../../support/harness';
+import { TRANSPORT_KINDS } from '../../support/harness';
+import { channelSuite } from '../../support/channels';
 import { next, reach, recordStates } from '../../support/channel-helpers';
 
 describe.each(TRANSPORT_KINDS)('channel basics over %s', (kind) => {
-  let h: Harness;
-  const channels: Channel[] = [];
-  const open = (options: Partial<ConstructorParameters<typeof Channel>[1]> = {}, name = 'chat') => {
-    const channel = new Channel(name, { url: h.url, transport: h.transport, clock: h.clock, random: () => 0, ...options });
-    channels.push(channel);
-    return channel;
-  };
-
-  beforeEach(async () => {
-    h = await startHarness(kind);
-  });
-  afterEach(async () => {
-    channels.splice(0).forEach((c) => c.close());
-    await h.close();
-  });
+  const { h, make: open } = channelSuite(kind, 'chat', { random: () => 0 });
 
   it('connects: HELLO with the channel name and token, WELCOME opens it, every transition is in the table', async () => {
     const hellos: string[] = [];

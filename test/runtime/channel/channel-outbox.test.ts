@@ -1,15 +1,9 @@
-import { Channel } from '../../../src/channel/channel';
-import { type Harness, startHarness, TRANSPORT_KINDS } from '../../support/harness';
+import { TRANSPORT_KINDS } from '../../support/harness';
+import { channelSuite } from '../../support/channels';
 import { next, reach } from '../../support/channel-helpers';
 
 describe.each(TRANSPORT_KINDS)('sending before open over %s', (kind) => {
-  let h: Harness;
-  const channels: Channel[] = [];
-  const make = (options: Partial<ConstructorParameters<typeof Channel>[1]> = {}) => {
-    const channel = new Channel('game', { url: h.url, transport: h.transport, clock: h.clock, random: () => 0, ...options });
-    channels.push(channel);
-    return channel;
-  };
+  const { h, make } = channelSuite(kind, 'game', { random: () => 0 });
   /** Collects what the server received on `topic`, resolving once `count` arrived. */
   const collect = (topic: string, count: number) => {
     const got: unknown[] = [];
@@ -21,14 +15,6 @@ describe.each(TRANSPORT_KINDS)('sending before open over %s', (kind) => {
     );
     return { got, done };
   };
-
-  beforeEach(async () => {
-    h = await startHarness(kind);
-  });
-  afterEach(async () => {
-    channels.splice(0).forEach((c) => c.close());
-    await h.close();
-  });
 
   it('queue: flushed in order right after WELCOME, before anything sent once open', async () => {
     const { done } = collect('m', 6);

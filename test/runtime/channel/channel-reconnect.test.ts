@@ -1,32 +1,12 @@
 import { backoffDelay, DEFAULT_BACKOFF } from '../../../src/time/backoff';
 import { Channel } from '../../../src/channel/channel';
 import { DisconnectedError, TimeoutError } from '../../../src/errors';
-import { type Harness, startHarness, TRANSPORT_KINDS } from '../../support/harness';
+import { TRANSPORT_KINDS } from '../../support/harness';
+import { channelSuite } from '../../support/channels';
 import { next, reach, recordStates } from '../../support/channel-helpers';
 
 describe.each(TRANSPORT_KINDS)('heartbeat, reconnect and terminal codes over %s', (kind) => {
-  let h: Harness;
-  const channels: Channel[] = [];
-  const make = (options: Partial<ConstructorParameters<typeof Channel>[1]> = {}) => {
-    const channel = new Channel('chat', {
-      url: h.url,
-      transport: h.transport,
-      clock: h.clock,
-      random: () => 0.5,
-      heartbeat: { intervalMs: 5000, timeoutMs: 4000 },
-      ...options,
-    });
-    channels.push(channel);
-    return channel;
-  };
-
-  beforeEach(async () => {
-    h = await startHarness(kind);
-  });
-  afterEach(async () => {
-    channels.splice(0).forEach((c) => c.close());
-    await h.close();
-  });
+  const { h, channels, make } = channelSuite(kind, 'chat', { random: () => 0.5, heartbeat: { intervalMs: 5000, timeoutMs: 4000 } });
 
   it('finds a half-open socket (server alive but silent) within intervalMs + timeoutMs, then reconnects and resumes', async () => {
     const channel = make();
@@ -65,8 +45,7 @@ describe.each(TRANSPORT_KINDS)('heartbeat, reconnect and terminal codes over %s'
 
   it('measures rtt and the server clock offset from PONGs', async () => {
     const offsetMs = 123_456;
-    await h.close();
-    h = await startHarness(kind, { clock: { now: () => Date.now() + offsetMs, setTimeout, clearTimeout } });
+    await h.restart({ clock: { now: () => Date.now() + offsetMs, setTimeout, clearTimeout } });
     const realClock = { now: () => Date.now(), setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (t: unknown) => clearTimeout(t as NodeJS.Timeout) };
     const channel = new Channel('game', { url: h.url, transport: h.transport, clock: realClock, heartbeat: { intervalMs: 20, timeoutMs: 1000 } });
     channels.push(channel);
@@ -123,9 +102,8 @@ describe.each(TRANSPORT_KINDS)('heartbeat, reconnect and terminal codes over %s'
   });
 
   it('BYE 4101 is terminal: closed, a terminal event, pending requests rejected, no retry', async () => {
-    await h.close();
     let tokens = 0;
-    h = await startHarness(kind, { authenticate: (token) => token === 'good' });
+    await h.restart({ authenticate: (token) => token === 'good' });
     const channel = make({ getToken: () => (tokens++ === 0 ? 'good' : 'expired') });
     channel.connect();
     await reach(channel, 'open');
@@ -148,8 +126,7 @@ describe.each(TRANSPORT_KINDS)('heartbeat, reconnect and terminal codes over %s'
 
   it('asks getToken (sync or async) again before every attempt, so an expired token is renewed', async () => {
     const seen: (string | undefined)[] = [];
-    await h.close();
-    h = await startHarness(kind, {
+    await h.restart({
       authenticate: (token) => {
         seen.push(token);
         return true;

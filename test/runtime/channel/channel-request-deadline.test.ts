@@ -1,6 +1,6 @@
 import { Channel } from '../../../src/channel/channel';
 import { FROZEN_SLACK_MS } from '../../../src/channel/heartbeat';
-import { reach } from '../../support/channel-helpers';
+import { closeAndWait, reach } from '../../support/channel-helpers';
 import { type Harness, startHarness, TRANSPORT_KINDS } from '../../support/harness';
 
 // Phones throttle timers, so a send checks the heartbeat deadline itself instead of trusting the timer; a request
@@ -12,9 +12,7 @@ describe.each(TRANSPORT_KINDS)('a request made past the heartbeat deadline, over
     h = await startHarness(kind);
   });
   afterEach(async () => {
-    const closed = channel.state !== 'closed' ? reach(channel, 'closed') : Promise.resolve();
-    channel.close();
-    await closed;
+    await closeAndWait(channel, () => channel.close());
     await h.close();
   });
 

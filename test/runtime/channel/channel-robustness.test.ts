@@ -2,35 +2,15 @@ import { Channel } from '../../../src/channel/channel';
 import { ConnectionManager } from '../../../src/manager';
 import { DisconnectedError, ListenerError, ProtocolError, TimeoutError } from '../../../src/errors';
 import { startEchoServer, type EchoServer } from '../../support/echo-server';
-import { type Harness, startHarness, TRANSPORT_KINDS } from '../../support/harness';
+import { startHarness, TRANSPORT_KINDS } from '../../support/harness';
+import { channelSuite } from '../../support/channels';
 import { next, reach, recordStates } from '../../support/channel-helpers';
 
 // Regression tests for defects found in review: application code (listeners, hooks) misbehaving at awkward moments
 // must never wedge a channel, loop it, leak a socket or a timer, or lose a message silently.
 describe.each(TRANSPORT_KINDS)('channel robustness over %s', (kind) => {
-  let h: Harness;
-  const channels: Channel[] = [];
-  const make = (options: Partial<ConstructorParameters<typeof Channel>[1]> = {}) => {
-    const channel = new Channel('chat', {
-      url: h.url,
-      transport: h.transport,
-      clock: h.clock,
-      random: () => 0.5,
-      heartbeat: { intervalMs: 5000, timeoutMs: 4000 },
-      ...options,
-    });
-    channels.push(channel);
-    return channel;
-  };
+  const { h, make } = channelSuite(kind, 'chat', { random: () => 0.5, heartbeat: { intervalMs: 5000, timeoutMs: 4000 } });
   const serverConnections = () => new Promise<number>((resolve) => setImmediate(() => resolve(h.server.connections.size)));
-
-  beforeEach(async () => {
-    h = await startHarness(kind);
-  });
-  afterEach(async () => {
-    channels.splice(0).forEach((c) => c.close());
-    await h.close();
-  });
 
   it('close() from an error listener when the heartbeat finds the link dead: closed for good, no socket left', async () => {
     const channel = make();
@@ -177,8 +157,7 @@ describe.each(TRANSPORT_KINDS)('channel robustness over %s', (kind) => {
   });
 
   it('a BYE 4400 from the server is reported as peer_rejected with its reason, and the reconnect says why', async () => {
-    await h.close();
-    h = await startHarness(kind, { limits: { maxStringBytes: 100 } });
+    await h.restart({ limits: { maxStringBytes: 100 } });
     const channel = make();
     const errors: unknown[] = [];
     channel.on('error', (e) => errors.push(e));

@@ -1,6 +1,7 @@
 import { Channel } from '../../../src/channel/channel';
 import { type Harness, startHarness, TRANSPORT_KINDS } from '../../support/harness';
 import { next, reach } from '../../support/channel-helpers';
+import { Changes, holds, waitFor } from '../../support/wait';
 
 // RELIABLE messages the server applied but had not acknowledged when the session was lost must not be applied twice:
 // WELCOME's previousRecv tells the client what the lost session had applied (PROTOCOL.md section 5).
@@ -21,15 +22,12 @@ describe.each(TRANSPORT_KINDS)('a lost session does not re-apply what it had app
 
   it('unacknowledged messages the server applied are acknowledged by previousRecv, not sent again', async () => {
     const applied: unknown[] = [];
-    let waiter: { count: number; resolve: () => void } | undefined;
+    const changes = new Changes();
     h.server.on('work', (payload) => {
       applied.push(payload);
-      if (waiter && applied.length >= waiter.count) waiter.resolve();
+      changes.notify();
     });
-    const appliedCount = (count: number) => new Promise<void>((resolve) => {
-      if (applied.length >= count) resolve();
-      else waiter = { count, resolve };
-    });
+    const appliedCount = (count: number) => waitFor(`${count} applied`, holds(() => applied.length >= count, changes), { detail: () => applied });
     channel = new Channel('jobs', { url: h.url, transport: h.transport, clock: h.clock, random: () => 0.5 });
     channel.connect();
     await reach(channel, 'open');
