@@ -2,7 +2,8 @@ import { ROOT } from '../support/paths';
 import { spawnSync } from 'child_process';
 import { join } from 'path';
 import { faultPlan, HIDDEN_MS } from '../../scripts/demo/faults';
-import { DEFAULT_DEMO_OPTIONS, MIN_SECONDS_WITH_FAULTS, OptionError, parseOptions } from '../../scripts/demo/options';
+import { OptionError } from '../../scripts/command-line';
+import { DEFAULT_DEMO_OPTIONS, MIN_SECONDS_WITH_FAULTS, parseOptions } from '../../scripts/demo/options';
 import { type ChatRecord, checkChat, type DemoSummary, exitCodeFor, percentile } from '../../scripts/demo/summary';
 
 // `npm start`: the demo's verdict on fabricated records (so the failing branch is proven without faking a run), its
