@@ -148,14 +148,6 @@ export function failOnError(label: string): void {
   process.on('unhandledRejection', die);
 }
 
-/** The `p`-quantile (0..1) of `values`, nearest rank. */
-export function quantile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
-  return sorted[rank] as number;
-}
-
 /** Resolves after `ms` of real time (children pace their rounds with it; nothing waits on it for an event). */
 export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
