@@ -2,6 +2,7 @@
  * The contenders of the end-to-end echo suites: each names the server process it talks to and how its client sends.
  * Shared by the parent (which starts the servers) and the client processes (which connect).
  */
+import type { ScriptMessage } from './script-process';
 
 /** One way of doing the echo workload. */
 export type EchoKind = 'raw-ws' | 'multisocket' | 'multisocket-batched' | 'socket.io' | 'socket.io-msgpack';
@@ -25,8 +26,13 @@ export const ECHO_CONTENDERS: readonly EchoContender[] = [
   { kind: 'socket.io-msgpack', label: 'socket.io, websocket only, msgpack parser', server: 'socket-io', serverArgs: ['--parser=msgpack'] },
 ];
 
-/** Parent -> client process. */
-export type ClientCommand = { type: 'round'; window: number; burst: number; durationMs: number } | { type: 'stop' };
+/** Parent -> client process: one round of the workload (the client answers `{type: 'result', ...RoundResult}`). */
+export interface EchoRound extends ScriptMessage {
+  readonly type: 'round';
+  readonly window: number;
+  readonly burst: number;
+  readonly durationMs: number;
+}
 
 /** What one round measured in the client process. */
 export interface RoundResult {
@@ -38,6 +44,3 @@ export interface RoundResult {
   /** WebSocket messages the client sent during the round (multisocket only: from the channel's stats). */
   wsMessagesSent?: number;
 }
-
-/** Client process -> parent. */
-export type ClientReport = { type: 'ready' } | ({ type: 'result' } & RoundResult) | { type: 'error'; message: string };

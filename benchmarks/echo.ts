@@ -10,10 +10,13 @@
  * the slice's time is up, then the window drains. A second pass keeps one request in flight (ping-pong), which measures
  * the round trip instead of throughput.
  */
-import { ECHO_CONTENDERS, type EchoContender, type RoundResult } from './echo-kinds';
+import { ECHO_CONTENDERS, type EchoContender, type EchoRound, type RoundResult } from './echo-kinds';
 import { atLeast, median, rowOf } from './measure';
-import { type ClientProcess, type ServerProcess, startClient, startServer } from './processes';
+import { type ScriptMessage, type ScriptProcess, startScript } from './script-process';
 import type { Suite, SuiteRow } from './types';
+
+/** How long a server may take to say it listens, and a client to have one echo back. */
+const START_TIMEOUT_MS = 15_000;
 
 /** Echo requests in flight in the throughput pass: enough to keep both processes busy, so it measures capacity. */
 export const WINDOW = 256;
@@ -22,8 +25,8 @@ export const BURST = 16;
 
 interface Running {
   readonly contender: EchoContender;
-  readonly server: ServerProcess;
-  readonly client: ClientProcess;
+  readonly server: ScriptProcess;
+  readonly client: ScriptProcess;
 }
 
 interface Pass {
@@ -36,28 +39,31 @@ interface Pass {
 }
 
 async function startAll(): Promise<{ running: Running[]; stop: () => Promise<void> }> {
-  const servers: ServerProcess[] = [];
-  const clients: ClientProcess[] = [];
+  const servers: ScriptProcess[] = [];
+  const clients: ScriptProcess[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(clients.map((c) => c.stop()));
     await Promise.all(servers.map((s) => s.stop()));
   };
   // Servers first, all at once, then one client each; whatever started is stopped if anything fails.
-  const keep = <T>(list: T[], settled: PromiseSettledResult<T>[]): T[] => {
-    for (const result of settled) if (result.status === 'fulfilled') list.push(result.value);
-    const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed) throw failed.reason;
-    return list;
-  };
   try {
-    keep(servers, await Promise.allSettled(ECHO_CONTENDERS.map((c) => startServer(c.server, c.serverArgs))));
-    keep(clients, await Promise.allSettled(ECHO_CONTENDERS.map((c, i) => startClient(c.kind, `ws://127.0.0.1:${(servers[i] as ServerProcess).port}`))));
+    for (const c of ECHO_CONTENDERS) servers.push(startScript(`servers/${c.server}`, c.serverArgs));
+    const ready = await Promise.all(servers.map((s) => s.next<ScriptMessage & { url: string }>('ready', START_TIMEOUT_MS)));
+    ECHO_CONTENDERS.forEach((c, i) => clients.push(startScript('clients/echo-client', [c.kind, (ready[i] as { url: string }).url])));
+    await Promise.all(clients.map((c) => c.next('ready', START_TIMEOUT_MS)));
   } catch (error) {
     await stop();
     throw error;
   }
-  const running = ECHO_CONTENDERS.map((contender, i) => ({ contender, server: servers[i] as ServerProcess, client: clients[i] as ClientProcess }));
+  const running = ECHO_CONTENDERS.map((contender, i) => ({ contender, server: servers[i] as ScriptProcess, client: clients[i] as ScriptProcess }));
   return { running, stop };
+}
+
+/** One round of the workload in `client`'s process. */
+async function runRound(client: ScriptProcess, window: number, burst: number, durationMs: number): Promise<RoundResult> {
+  client.send({ type: 'round', window, burst, durationMs } satisfies EchoRound);
+  const { messages, elapsedMs, cpuUs, wsMessagesSent } = await client.next<ScriptMessage & RoundResult>('result', durationMs + 20_000);
+  return wsMessagesSent === undefined ? { messages, elapsedMs, cpuUs } : { messages, elapsedMs, cpuUs, wsMessagesSent };
 }
 
 function add(a: RoundResult | undefined, b: RoundResult): RoundResult {
@@ -73,7 +79,7 @@ function add(a: RoundResult | undefined, b: RoundResult): RoundResult {
  * totals, in ECHO_CONTENDERS order.
  */
 async function runPass(running: readonly Running[], pass: Pass, rounds: number): Promise<RoundResult[][]> {
-  for (const r of running) await r.client.round(pass.window, pass.burst, pass.warmUpMs);
+  for (const r of running) await runRound(r.client, pass.window, pass.burst, pass.warmUpMs);
   const results = running.map(() => [] as RoundResult[]);
   let turn = 0;
   for (let round = 0; round < rounds; round++) {
@@ -81,7 +87,7 @@ async function runPass(running: readonly Running[], pass: Pass, rounds: number):
     for (let slice = 0; slice < pass.slices; slice++, turn++) {
       for (let k = 0; k < running.length; k++) {
         const i = (turn + k) % running.length;
-        totals[i] = add(totals[i], await (running[i] as Running).client.round(pass.window, pass.burst, pass.sliceMs));
+        totals[i] = add(totals[i], await runRound((running[i] as Running).client, pass.window, pass.burst, pass.sliceMs));
       }
     }
     totals.forEach((total, i) => (results[i] as RoundResult[]).push(total as RoundResult));

@@ -8,9 +8,9 @@
  * redis-server (no persistence) and fails with a clear message when there is none.
  */
 import { Redis } from 'ioredis';
-import { median, rowOf } from './measure';
+import { median, quantile, rowOf } from './measure';
 import { type RedisServer, startRedisServer } from '../test/support/redis-server';
-import { quantile, startScript, type ScriptMessage, type ScriptProcess } from './script-process';
+import { startScript, type ScriptMessage, type ScriptProcess } from './script-process';
 import type { Suite, SuiteRow } from './types';
 
 const MEMBERS = 8;

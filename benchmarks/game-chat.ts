@@ -11,8 +11,8 @@
  * the game server's tick lateness, its outbox, the client thread busy with chat (wall and on a core), GC, the wait for
  * a core, and the client's dispatch (game socket read to subscriber).
  */
-import { atMost, median, rowOf } from './measure';
-import { quantile, startScript, type ScriptMessage, type ScriptProcess } from './script-process';
+import { atMost, median, quantile, rowOf } from './measure';
+import { startScript, type ScriptMessage, type ScriptProcess } from './script-process';
 import type { GameChatPhase, GameChatRound, GameParts } from './clients/game-chat-client';
 import type { Suite, SuiteResult, SuiteRow } from './types';
 

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { commandLineOrExit, readCommandLine } from '../scripts/command-line';
 import { formatNumber, type Machine } from './report';
 import type { SuiteResult } from './types';
 
@@ -52,7 +53,10 @@ export function toMarkdown(report: Report): string {
   return `${out.join('\n')}\n`;
 }
 
+const USAGE = 'usage: node dist/benchmarks/markdown.js [path/to/latest.json] (default: benchmarks/results/latest.json)';
+
 if (require.main === module) {
-  const path = process.argv[2] ?? join(__dirname, '..', '..', 'benchmarks', 'results', 'latest.json');
+  const { positionals } = commandLineOrExit('multisocket benchmarks markdown', USAGE, () => readCommandLine(process.argv.slice(2), {}, 1));
+  const path = positionals[0] ?? join(__dirname, '..', '..', 'benchmarks', 'results', 'latest.json');
   process.stdout.write(toMarkdown(JSON.parse(readFileSync(path, 'utf8')) as Report));
 }

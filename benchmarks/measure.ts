@@ -1,5 +1,5 @@
 /*
- * Small measuring helpers shared by the suites: medians with their spread, and a time-bounded loop that reports
+ * Small measuring helpers shared by the suites (and the demo's summary): medians with their spread, quantiles, and a time-bounded loop that reports
  * operations per second. Nothing here asserts a speed: suites report figures and ratios, run.ts prints them.
  */
 import type { SuiteRow } from './types';
@@ -18,6 +18,14 @@ export function spread(values: readonly number[]): Spread {
   const mid = sorted.length >> 1;
   const value = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   return { value, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
+}
+
+/** The `p`-quantile (0..1) of `values`, nearest rank (an element of `values`, never an interpolation); NaN for none. */
+export function quantile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[rank] as number;
 }
 
 /** The median alone. */

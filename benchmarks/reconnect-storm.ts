@@ -4,8 +4,8 @@
  * window. socket.io-client with its default reconnection options is the reference row, in the same scenario and run.
  */
 import { backoffDelay, DEFAULT_BACKOFF } from '../src/time/backoff';
-import { atMost, median, peakShare, rowOf } from './measure';
-import { quantile, startScript, type ScriptProcess } from './script-process';
+import { atMost, median, peakShare, quantile, rowOf } from './measure';
+import { startScript, type ScriptProcess } from './script-process';
 import type { StormReport } from './clients/storm-client';
 import type { Suite, SuiteRow } from './types';
 

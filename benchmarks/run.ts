@@ -9,6 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { commandLineOrExit, OptionError, readCommandLine } from '../scripts/command-line';
 import { renderChart, type ChartBar } from './chart';
 import { suite as codec } from './codec';
 import { suite as echo } from './echo';
@@ -31,16 +32,30 @@ const SUITES: ReadonlyArray<readonly [name: string, suite: Suite]> = [
   ['fanout', fanout],
 ];
 
-function option(name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+const USAGE = `usage: node dist/benchmarks/run.js [--quick] [--only=SUITE,...] [--out=DIR]
+  --quick      fewer rounds, smaller workloads; writes latest-quick.json/.svg
+  --only=...   a subset of: ${SUITES.map(([name]) => name).join(', ')}
+  --out=DIR    where to write the results (default benchmarks/results in the repository)`;
+
+interface RunOptions {
+  readonly quick: boolean;
+  readonly only: readonly string[] | undefined;
+  readonly outDir: string;
+}
+
+function parseRunArgs(argv: readonly string[]): RunOptions | 'help' {
+  const line = readCommandLine(argv, { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' } });
+  if (line === 'help') return line;
+  const { values } = line;
+  const only = values.only?.split(',');
+  const unknown = only?.find((name) => !SUITES.some(([suite]) => suite === name));
+  if (unknown !== undefined) throw new OptionError('invalid_option', '--only', `--only names no suite "${unknown}"`);
+  // dist/benchmarks/run.js -> <repo>/benchmarks/results
+  return { quick: values.quick === true, only, outDir: resolve(values.out ?? join(__dirname, '..', '..', 'benchmarks', 'results')) };
 }
 
 async function main(): Promise<number> {
-  const quick = process.argv.includes('--quick');
-  const only = option('only')?.split(',');
-  // dist/benchmarks/run.js -> <repo>/benchmarks/results
-  const outDir = resolve(option('out') ?? join(__dirname, '..', '..', 'benchmarks', 'results'));
+  const { quick, only, outDir } = commandLineOrExit('multisocket benchmarks', USAGE, () => parseRunArgs(process.argv.slice(2)));
   const machine = describeMachine();
   const started = Date.now();
   const date = new Date(started).toISOString();

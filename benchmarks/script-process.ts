@@ -1,14 +1,18 @@
 /*
- * Child processes for the suites that need the server and the clients apart (game under chat load, memory,
- * reconnect storm). A child is a compiled script next to this file (dist/benchmarks/...); it talks in JSON lines:
- * what it prints on stdout is a message to the parent, what the parent writes to its stdin is a message to it. A child
- * exits when its stdin closes, so a parent that dies never leaves one behind.
+ * The one harness of the benchmarks' child processes: every suite that runs servers or clients apart (echo, game under
+ * chat load, memory, reconnect storm, fanout) starts them here. A child is a compiled script next to this file
+ * (dist/benchmarks/...); it talks in JSON lines: what it prints on stdout is a message to the parent, what the parent
+ * writes to its stdin is a message to it. A child exits when its stdin closes, so a parent that dies never leaves one
+ * behind; every wait for a message is bounded.
  */
 import { spawn } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { performance } from 'perf_hooks';
 import { createInterface } from 'readline';
+
+/** Extra Node flags for every child, e.g. `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof"` to profile them. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
 /** A message either way: a JSON object with a `type`. */
 export interface ScriptMessage {
@@ -29,13 +33,13 @@ export interface ScriptProcess {
 }
 
 /**
- * Starts `dist/benchmarks/<script>.js` with `args` (and `execArgv`, e.g. `--expose-gc`).
+ * Starts `dist/benchmarks/<script>.js` with `args` (and `execArgv`, e.g. `--expose-gc`, then BENCH_NODE_ARGS).
  * @throws {Error} when the script has not been built (`npm run build`).
  */
 export function startScript(script: string, args: readonly string[] = [], execArgv: readonly string[] = []): ScriptProcess {
   const file = join(__dirname, `${script}.js`);
   if (!existsSync(file)) throw new Error(`benchmark script ${file} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [...execArgv, file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...execArgv, ...NODE_ARGS, file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const queued: ScriptMessage[] = [];
   const waiters: { type: string; resolve: (m: ScriptMessage) => void; reject: (e: Error) => void }[] = [];
   let stderr = '';
@@ -131,6 +135,29 @@ export function listenToParent(onMessage: (message: ScriptMessage) => void, onEn
 }
 
 /**
+ * In a child: says `ready`, then answers each message of `type` with what `handle` resolves to, one at a time as they
+ * come; a failure ends the process with code 1 (the parent sees the exit and the stderr). `onEnd` runs (then the
+ * process exits) when the parent closes stdin or goes away.
+ */
+export function answerParent(label: string, type: string, handle: (message: ScriptMessage) => Promise<ScriptMessage>, onEnd: () => void | Promise<void>): void {
+  tellParent({ type: 'ready' });
+  listenToParent(
+    (message) => {
+      if (message.type !== type) return;
+      handle(message).then(tellParent, (error: unknown) => {
+        process.stderr.write(`${label}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.exit(1);
+      });
+    },
+    () => {
+      void Promise.resolve()
+        .then(onEnd)
+        .finally(() => process.exit(0));
+    },
+  );
+}
+
+/**
  * Wall-clock time in ms with sub-millisecond resolution, comparable between processes on one machine
  * (`performance.timeOrigin` is the wall clock at process start, read at microsecond precision).
  */
@@ -146,14 +173,6 @@ export function failOnError(label: string): void {
   };
   process.on('uncaughtException', die);
   process.on('unhandledRejection', die);
-}
-
-/** The `p`-quantile (0..1) of `values`, nearest rank. */
-export function quantile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
-  return sorted[rank] as number;
 }
 
 /** Resolves after `ms` of real time (children pace their rounds with it; nothing waits on it for an event). */

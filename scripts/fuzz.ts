@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { commandLineOrExit, integerOption, readCommandLine } from './command-line';
 import { fuzzChannel } from './fuzz-channel';
 import { fuzzDecoder } from './fuzz-decoder';
 import { loadCorpus } from './fuzz-corpus';
@@ -21,36 +22,32 @@ import type { FuzzReport } from './fuzz-tally';
 /** Heap growth after GC, over the last 90% of a target's inputs, above which the run fails, bytes. */
 const MAX_HEAP_GROWTH = 8 * 1024 * 1024;
 
+const USAGE = `usage: node dist/scripts/fuzz.js [--quick] [--count N] [--seed N] [--json FILE]
+  --quick       the size npm test runs (1,500 inputs per target) instead of 100,000
+  --count N     inputs per target, at least ${FUZZ_KINDS.length} (one of each kind); overrides --quick's
+  --seed N      the generator's seed (default ${FUZZ_SEED}, the published runs')
+  --json FILE   also write the figures to FILE as JSON`;
+
 interface Args {
   count: number;
   seed: number;
   json: string | undefined;
-  quick: boolean;
 }
 
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { count: 100_000, seed: FUZZ_SEED, json: undefined, quick: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '--quick') {
-      args.quick = true;
-      args.count = 1_500;
-    } else if (flag === '--count' && value) {
-      args.count = Number(value);
-      i++;
-    } else if (flag === '--seed' && value) {
-      args.seed = Number(value);
-      i++;
-    } else if (flag === '--json' && value) {
-      args.json = value;
-      i++;
-    } else {
-      throw new Error(`unknown argument ${String(flag)}; usage: fuzz [--quick] [--count N] [--seed N] [--json FILE]`);
-    }
-  }
-  if (!Number.isSafeInteger(args.count) || args.count < FUZZ_KINDS.length) throw new Error(`--count must be at least ${FUZZ_KINDS.length}`);
-  return args;
+function parseFuzzArgs(argv: readonly string[]): Args | 'help' {
+  const line = readCommandLine(argv, {
+    quick: { type: 'boolean' },
+    count: { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'string' },
+  });
+  if (line === 'help') return line;
+  const { values } = line;
+  return {
+    count: integerOption('--count', values.count, values.quick ? 1_500 : 100_000, FUZZ_KINDS.length),
+    seed: integerOption('--seed', values.seed, FUZZ_SEED, 0, 0xffffffff),
+    json: values.json,
+  };
 }
 
 function collector(): () => void {
@@ -124,7 +121,7 @@ function print(report: FuzzReport, heapGrowth: number, heapAfter: number): void 
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = commandLineOrExit('multisocket fuzz', USAGE, () => parseFuzzArgs(process.argv.slice(2)));
   const corpus = loadCorpus(join(__dirname, '..', '..', 'test', 'fuzz-corpus'));
   const source = fuzzSource(corpus, args.seed);
   process.stdout.write(`# multisocket fuzz: seed ${args.seed}, ${args.count} inputs per target, ${FUZZ_KINDS.length} kinds, corpus of ${corpus.length}\n`);

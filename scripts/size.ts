@@ -8,6 +8,7 @@ import { dirname, join } from 'path';
 import { gzipSync } from 'zlib';
 import { build } from 'esbuild';
 import { BUNDLE_FILE, singleFileOptions } from './bundle';
+import { commandLineOrExit, readCommandLine } from './command-line';
 import { packageRoot } from './package-root';
 
 /** The size dist/multisocket.min.js is meant to reach, minified and gzipped (level 9), bytes: 16 KB (issue 7). */
@@ -68,7 +69,11 @@ export async function bundleInputs(root: string = packageRoot()): Promise<Array<
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
+const USAGE = `usage: node dist/scripts/size.js [--why]
+  --why   also list the bundle's biggest inputs`;
+
 async function main(): Promise<void> {
+  const { values } = commandLineOrExit('multisocket size', USAGE, () => readCommandLine(process.argv.slice(2), { why: { type: 'boolean' } }));
   const rows = sizeTable();
   const width = Math.max(...rows.map((r) => r.name.length));
   process.stdout.write(`${'bundle'.padEnd(width)}  ${'min'.padStart(9)}  ${'min+gzip'.padStart(9)}\n`);
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
     `budget: ${kb(ours.gzipBytes)} min+gzip; ceiling ${kb(BUNDLE_BUDGET_GZIP_BYTES)}: ${within ? 'within' : 'OVER'}; ` +
       `target ${kb(BUNDLE_TARGET_GZIP_BYTES)}: ${onTarget ? 'met' : 'not met yet'}\n`,
   );
-  if (process.argv.includes('--why')) {
+  if (values.why) {
     process.stdout.write('\nbiggest inputs (minified bytes in the bundle):\n');
     for (const { input, bytes } of (await bundleInputs()).slice(0, 20)) {
       process.stdout.write(`${String(bytes).padStart(8)}  ${input}\n`);

@@ -3,18 +3,24 @@
  * `npm test` runs. `-- --seed N` replays a run's fault schedule; `-- --messages N` changes its length. Prints the
  * figures and exits 0 only when nothing was lost, duplicated or reordered.
  */
-import { FULL_SOAK, QUICK_SOAK, runSoak, type SoakReport } from './soak-run';
+import { commandLineOrExit, integerOption, readCommandLine } from './command-line';
+import { FULL_SOAK, QUICK_SOAK, runSoak, type SoakOptions, type SoakReport } from './soak-run';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const USAGE = `usage: node dist/scripts/soak.js [--quick] [--seed N] [--messages N]
+  --quick        the bounded form npm test runs (${QUICK_SOAK.messages} messages) instead of ${FULL_SOAK.messages}
+  --seed N       replays a run's fault schedule (default: a random seed, printed)
+  --messages N   reliable messages to send`;
 
-function positiveInteger(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
-  return n;
+function parseSoakArgs(argv: readonly string[]): SoakOptions | 'help' {
+  const line = readCommandLine(argv, { quick: { type: 'boolean' }, seed: { type: 'string' }, messages: { type: 'string' } });
+  if (line === 'help') return line;
+  const { values } = line;
+  const base = values.quick ? QUICK_SOAK : FULL_SOAK;
+  return {
+    ...base,
+    seed: integerOption('--seed', values.seed, Math.floor(Math.random() * 2 ** 31), 0),
+    messages: integerOption('--messages', values.messages, base.messages, 0),
+  };
 }
 
 function print(report: SoakReport): void {
@@ -39,11 +45,9 @@ function print(report: SoakReport): void {
 }
 
 async function main(): Promise<void> {
-  const base = process.argv.includes('--quick') ? QUICK_SOAK : FULL_SOAK;
-  const seed = positiveInteger('seed', arg('seed'), Math.floor(Math.random() * 2 ** 31));
-  const messages = positiveInteger('messages', arg('messages'), base.messages);
-  process.stdout.write(`multisocket soak: ${messages} reliable messages, seed ${seed} (replay with --seed ${seed})\n`);
-  const report = await runSoak({ ...base, seed, messages, progress: (text) => process.stdout.write(`  ... ${text}\n`) });
+  const options = commandLineOrExit('multisocket soak', USAGE, () => parseSoakArgs(process.argv.slice(2)));
+  process.stdout.write(`multisocket soak: ${options.messages} reliable messages, seed ${options.seed} (replay with --seed ${options.seed})\n`);
+  const report = await runSoak({ ...options, progress: (text) => process.stdout.write(`  ... ${text}\n`) });
   print(report);
   const ok = report.lost === 0 && report.duplicated === 0 && report.outOfOrder === 0 && !report.stalled;
   process.stdout.write(ok ? 'multisocket soak: OK\n' : 'multisocket soak: FAILED\n');

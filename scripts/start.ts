@@ -3,8 +3,9 @@
  * emulator, each with a game and a chat channel), a live view, injected faults, and a summary. Exit code: 0 when no
  * chat line was lost, duplicated or reordered, 1 otherwise (or on a crash), 2 for a bad option. See scripts/demo/.
  */
+import { commandLineOrExit } from './command-line';
 import { LIVE_EXTRA_LINES } from './demo/display';
-import { OptionError, parseOptions, USAGE } from './demo/options';
+import { parseOptions, USAGE } from './demo/options';
 import { runDemo } from './demo/run';
 import { exitCodeFor, formatSummary } from './demo/summary';
 
@@ -12,18 +13,7 @@ import { exitCodeFor, formatSummary } from './demo/summary';
 const LEAK_GRACE_MS = 5000;
 
 async function main(argv: readonly string[]): Promise<number> {
-  let options;
-  try {
-    options = parseOptions(argv);
-  } catch (error) {
-    if (!(error instanceof OptionError)) throw error;
-    process.stderr.write(`multisocket demo: ${error.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const options = commandLineOrExit('multisocket demo', USAGE, () => parseOptions(argv));
   // Redrawing in place needs the whole frame on screen (the table is 78 columns wide); a smaller terminal gets lines.
   const { rows = 0, columns = 0 } = process.stdout;
   const live = !options.json && process.stdout.isTTY === true && rows > options.players * 2 + LIVE_EXTRA_LINES && columns >= 80;

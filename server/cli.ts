@@ -1,10 +1,10 @@
-import { format } from 'node:util';
+import { format, parseArgs } from 'node:util';
 import { CloseCode } from '../src/codes';
 import { createServer, installChat, installGame } from './index';
 
 /*
  * `npm run serve`: the reference server with the chat and game modules and a few demo handlers, for trying a client
- * by hand. PORT (default 8787) and HOST (default 127.0.0.1) come from the environment. `--redis <url>` (or REDIS_URL)
+ * by hand. `--port` and `--host` (else PORT, default 8787, and HOST, default 127.0.0.1). `--redis <url>` (or REDIS_URL)
  * puts the chat rooms and the sessions on Redis and makes the game one world across processes, so that several
  * processes on several ports form one service whose clients resume on any of them (SCALING.md); REDIS_PREFIX (default
  * `default`) names that service's keys and channels.
@@ -14,29 +14,68 @@ import { createServer, installChat, installGame } from './index';
 const log = (...args: unknown[]): void => void process.stdout.write(`${format(...args)}\n`);
 const logError = (...args: unknown[]): void => void process.stderr.write(`${format(...args)}\n`);
 
-function portFromEnv(value: string | undefined): number {
+/** A bad `--port` or PORT: the command line's exit code 2, not a crash. */
+class PortError extends Error {}
+
+function portOf(source: string, value: string | undefined): number {
   if (value === undefined || value === '') return 8787;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer 0–65535, got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PortError(`${source} must be an integer 0–65535, got "${value}"`);
   return port;
 }
 
-/** `--redis <url>` or `--redis=<url>`, else REDIS_URL; undefined for the in-memory chat. */
-function redisUrl(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg.startsWith('--redis=')) return arg.slice('--redis='.length);
-    if (arg === '--redis') {
-      const url = argv[i + 1];
-      if (url === undefined || url.startsWith('--')) throw new Error('--redis needs a URL, e.g. --redis redis://127.0.0.1:6379');
-      return url;
-    }
+interface CliOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly redis: string | undefined;
+}
+
+const USAGE = `usage: node dist/server/cli.js [--port N] [--host ADDRESS] [--redis URL]
+  --port N      the port, 0 for any free one (default: PORT, else 8787)
+  --host ADDR   the address to listen on (default: HOST, else 127.0.0.1)
+  --redis URL   chat rooms, sessions and the game world on Redis (default: REDIS_URL, else in memory)
+Environment: PORT (default 8787), HOST (default 127.0.0.1), REDIS_URL, REDIS_PREFIX (default "default").`;
+
+/**
+ * Where to listen and the Redis URL (`--redis <url>` or `--redis=<url>`, else REDIS_URL; undefined for the in-memory
+ * server), or `'help'`.
+ * Strict parseArgs: an unknown option or a missing URL throws its one-line TypeError (code ERR_PARSE_ARGS_*). Not the
+ * scripts' helper (scripts/command-line.ts): the server, which ships, depends on nothing of the tools.
+ */
+function parseCli(argv: readonly string[]): CliOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  return {
+    host: values.host || process.env.HOST || '127.0.0.1',
+    port: values.port === undefined ? portOf('PORT', process.env.PORT) : portOf('--port', values.port),
+    redis: values.redis || process.env.REDIS_URL || undefined,
+  };
+}
+
+function argsOrExit(argv: readonly string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseCli(argv);
+  } catch (error) {
+    const parseError = error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+    if (!parseError && !(error instanceof PortError)) throw error;
+    logError(`multisocket server: ${error.message.split('\n')[0]} (--help lists the options)`);
+    process.exit(2);
   }
-  return process.env.REDIS_URL || undefined;
+  if (parsed === 'help') {
+    log(USAGE);
+    process.exit(0);
+  }
+  return parsed;
 }
 
 async function main(): Promise<void> {
-  const url = redisUrl(process.argv.slice(2));
+  const options = argsOrExit(process.argv.slice(2));
+  const url = options.redis;
   // Loaded only when asked for: the in-memory server needs nothing beyond `ws`.
   const prefix = process.env.REDIS_PREFIX || undefined;
   const store = url === undefined ? undefined : await (await import('./redis/chat-store')).createRedisChatStore({ url, prefix });
@@ -53,7 +92,7 @@ async function main(): Promise<void> {
     broker.on('available', () => log('redis game broker available again'));
     broker.on('error', ({ error }) => logError('! redis game broker', error));
   }
-  const server = createServer({ host: process.env.HOST || '127.0.0.1', port: portFromEnv(process.env.PORT), sessionStore });
+  const server = createServer({ host: options.host, port: options.port, sessionStore });
 
   installChat(server, { store });
   installGame(server, { broker });

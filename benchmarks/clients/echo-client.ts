@@ -1,19 +1,20 @@
 /*
- * One contender's client process for the end-to-end suites, driven by the parent over IPC. The workload is the same
- * for every contender (see `round`); it reports echoes, elapsed time and its own CPU time.
- * Usage (forked): echo-client.js <kind> <url>
+ * One contender's client process for the end-to-end suites, on the benchmarks' one harness (../script-process): it
+ * says `ready` once one echo has come back as sent, answers each `{type: 'round', window, burst, durationMs}` with
+ * `{type: 'result', ...}` (echoes, elapsed time and its own CPU time), and closes its connection and exits when its
+ * stdin closes. The workload is the same for every contender (see `round`).
+ * Usage: echo-client.js <kind> <url>
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { ClientCommand, ClientReport, EchoKind, RoundResult } from '../echo-kinds';
+import type { EchoKind, EchoRound, RoundResult } from '../echo-kinds';
 import { GAME_STATE } from '../payloads';
+import { answerParent, failOnError } from '../script-process';
 import { connect, type EchoConnection } from './connect';
+
+failOnError('echo client');
 
 const NOOP = (): void => undefined;
 let onEcho: (payload: unknown) => void = NOOP;
-
-function report(message: ClientReport): void {
-  process.send?.(message);
-}
 
 /**
  * One round: the application sends in bursts of up to `burst` per turn, never more than `window` in flight; each
@@ -74,9 +75,8 @@ async function main(): Promise<void> {
     url,
     (payload) => onEcho(payload),
     (why) => {
-      report({ type: 'error', message: why });
-      process.exitCode = 1;
-      process.disconnect?.();
+      process.stderr.write(`echo client ${kind}: ${why}\n`);
+      process.exit(1);
     },
   );
   // One echo first, compared with what was sent: a contender that echoes something else is no contender.
@@ -86,23 +86,15 @@ async function main(): Promise<void> {
   });
   onEcho = NOOP;
   if (!isDeepStrictEqual(first, GAME_STATE)) throw new Error(`${kind}: the echo differs from what was sent`);
-  process.on('message', (command: ClientCommand) => {
-    if (command.type === 'stop') {
-      void connection.close().finally(() => process.exit(0));
-      return;
-    }
-    round(connection, command.window, command.burst, command.durationMs).then(
-      (result) => report({ type: 'result', ...result }),
-      (error: unknown) => report({ type: 'error', message: String(error) }),
-    );
-  });
-  report({ type: 'ready' });
+  answerParent(
+    `echo client ${kind}`,
+    'round',
+    async (message) => {
+      const command = message as EchoRound;
+      return { type: 'result', ...(await round(connection, command.window, command.burst, command.durationMs)) };
+    },
+    () => connection.close(),
+  );
 }
 
-// The parent is gone: nothing more to measure.
-process.on('disconnect', () => process.exit(0));
-main().catch((error: unknown) => {
-  report({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-  process.exitCode = 1;
-  process.disconnect?.();
-});
+void main();

@@ -14,7 +14,7 @@ import { type Clock, systemClock } from '../../src/time/clock';
 import { ConnectionManager } from '../../src/manager';
 import type { Transport } from '../../src/transport/types';
 import { webSocketTransport } from '../../src/transport/websocket';
-import { failOnError, listenToParent, pause, preciseNow, type ScriptMessage, tellParent } from '../script-process';
+import { answerParent, failOnError, pause, preciseNow, type ScriptMessage } from '../script-process';
 import { Intervals, observeGc, RunDelay, timedWebSocket } from './game-chat-probe';
 
 failOnError('game-chat client');
@@ -305,38 +305,30 @@ async function main(gameUrl: string, chatUrl: string): Promise<void> {
     };
   };
 
-  tellParent({ type: 'ready' });
-  listenToParent(
-    (message) => {
-      if (message.type !== 'run') return;
+  answerParent(
+    'game-chat client',
+    'run',
+    async (message) => {
       const run = message as GameChatRun;
-      (async () => {
-        await quietPhase(run.warmupMs);
-        await burstPhase(run.warmupMs, preset, run);
-        await burstPhase(run.warmupMs, reference, run);
-        const rounds: GameChatRound[] = [];
-        for (let r = 0; r < run.rounds; r++) {
-          // The order rotates from round to round, so that no phase always follows the same one.
-          const phases: Record<keyof GameChatRound, () => Promise<GameChatPhase>> = {
-            quiet: () => quietPhase(run.phaseMs),
-            preset: () => burstPhase(run.phaseMs, preset, run),
-            reference: () => burstPhase(run.phaseMs, reference, run),
-          };
-          const order = (['quiet', 'preset', 'reference'] as const).map((_, i, all) => all[(i + r) % all.length] as keyof GameChatRound);
-          const round: Partial<Record<keyof GameChatRound, GameChatPhase>> = {};
-          for (const phase of order) round[phase] = await phases[phase]();
-          rounds.push(round as GameChatRound);
-        }
-        tellParent({ type: 'result', rounds, stats: manager.stats() });
-      })().catch((error: unknown) => {
-        process.stderr.write(`game-chat client: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-      });
+      await quietPhase(run.warmupMs);
+      await burstPhase(run.warmupMs, preset, run);
+      await burstPhase(run.warmupMs, reference, run);
+      const rounds: GameChatRound[] = [];
+      for (let r = 0; r < run.rounds; r++) {
+        // The order rotates from round to round, so that no phase always follows the same one.
+        const phases: Record<keyof GameChatRound, () => Promise<GameChatPhase>> = {
+          quiet: () => quietPhase(run.phaseMs),
+          preset: () => burstPhase(run.phaseMs, preset, run),
+          reference: () => burstPhase(run.phaseMs, reference, run),
+        };
+        const order = (['quiet', 'preset', 'reference'] as const).map((_, i, all) => all[(i + r) % all.length] as keyof GameChatRound);
+        const round: Partial<Record<keyof GameChatRound, GameChatPhase>> = {};
+        for (const phase of order) round[phase] = await phases[phase]();
+        rounds.push(round as GameChatRound);
+      }
+      return { type: 'result', rounds, stats: manager.stats() };
     },
-    () => {
-      manager.close();
-      process.exit(0);
-    },
+    () => manager.close(),
   );
 }
 

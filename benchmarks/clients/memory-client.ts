@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { chatChannel, gameChannel } from '../../channels';
 import { ConnectionManager } from '../../src/manager';
 import { webSocketTransport } from '../../src/transport/websocket';
-import { failOnError, listenToParent, type ScriptMessage, tellParent } from '../script-process';
+import { answerParent, failOnError, type ScriptMessage } from '../script-process';
 
 failOnError('memory client');
 
@@ -101,32 +101,24 @@ async function main(url: string): Promise<void> {
     if (chats < chatTarget) throw new Error(`memory client: ${chatTarget - chats} chat messages missing`);
   };
 
-  tellParent({ type: 'ready' });
-  listenToParent(
-    (message) => {
-      if (message.type !== 'run') return;
+  answerParent(
+    'memory client',
+    'run',
+    async (message) => {
       const run = message as MemoryRun;
-      (async () => {
-        await pass(run.warmup);
-        const baseline = await settledHeap();
-        const checkpoints: HeapCheckpoint[] = [];
-        const perSegment = Math.floor(run.messages / run.segments);
-        for (let s = 1; s <= run.segments; s++) {
-          const start = Date.now();
-          await pass(perSegment);
-          const ms = Date.now() - start;
-          checkpoints.push({ messages: s * perSegment, ms, ...(await settledHeap()) });
-        }
-        tellParent({ type: 'result', baseline, checkpoints, stats: manager.stats() });
-      })().catch((error: unknown) => {
-        process.stderr.write(`memory client: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-        process.exit(1);
-      });
+      await pass(run.warmup);
+      const baseline = await settledHeap();
+      const checkpoints: HeapCheckpoint[] = [];
+      const perSegment = Math.floor(run.messages / run.segments);
+      for (let s = 1; s <= run.segments; s++) {
+        const start = Date.now();
+        await pass(perSegment);
+        const ms = Date.now() - start;
+        checkpoints.push({ messages: s * perSegment, ms, ...(await settledHeap()) });
+      }
+      return { type: 'result', baseline, checkpoints, stats: manager.stats() };
     },
-    () => {
-      manager.close();
-      process.exit(0);
-    },
+    () => manager.close(),
   );
 }
 

@@ -1,23 +1,22 @@
 /*
- * How every benchmark server process lives: it prints its port as one line on stdout once listening, and exits when
- * its stdin closes (the parent closed it, or the parent died), after closing its listener.
+ * How the echo suite's server processes live, on the benchmarks' one harness (../script-process): each says
+ * `{type: 'ready', url}` once listening, and exits when its stdin closes (the parent closed it, or the parent died),
+ * after closing its listener.
  */
+import { listenToParent, tellParent } from '../script-process';
 
-/** Prints `port`, then runs `close` and exits once stdin ends. */
+/** Says `ready` with the url of `port` on 127.0.0.1, then runs `close` and exits once stdin ends. */
 export function serveUntilStdinEnds(port: number, close: () => Promise<void>): void {
-  process.stdout.write(`${port}\n`);
-  let closing = false;
-  const stop = (): void => {
-    if (closing) return;
-    closing = true;
-    // A close that hangs (a client that never answers) must not keep the process: exit regardless after 2 s.
-    setTimeout(() => process.exit(0), 2000).unref();
-    close().then(
-      () => process.exit(0),
-      () => process.exit(0),
-    );
-  };
-  process.stdin.on('end', stop);
-  process.stdin.on('close', stop);
-  process.stdin.resume();
+  tellParent({ type: 'ready', url: `ws://127.0.0.1:${port}` });
+  listenToParent(
+    () => undefined,
+    () => {
+      // A close that hangs (a client that never answers) must not keep the process: exit regardless after 2 s.
+      setTimeout(() => process.exit(0), 2000).unref();
+      close().then(
+        () => process.exit(0),
+        () => process.exit(0),
+      );
+    },
+  );
 }

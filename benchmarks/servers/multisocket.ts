@@ -1,7 +1,7 @@
 /*
  * The multisocket reference server for the end-to-end suites: `createServer` with its defaults (flood limits off),
  * and one PUSH handler that pushes the payload back on the same topic.
- * Usage: node multisocket.js (prints its port; exits when stdin closes).
+ * Usage: node multisocket.js (says ready with its url; exits when stdin closes).
  */
 import { createServer } from '../../server';
 import { serveUntilStdinEnds } from './lifetime';

@@ -2,7 +2,7 @@
  * The floor of the end-to-end suites: a hand-written `ws` server that decodes each binary message with one reused
  * @msgpack/msgpack Decoder as `[topic, payload]` and answers an `echo` with the same payload, re-encoded, in its own
  * message. No protocol, no session, no heartbeat: what an application writes when it writes everything itself.
- * Usage: node raw-ws.js (prints its port; exits when stdin closes).
+ * Usage: node raw-ws.js (says ready with its url; exits when stdin closes).
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { type AddressInfo } from 'node:net';

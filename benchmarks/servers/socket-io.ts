@@ -1,7 +1,7 @@
 /*
  * The peer of the end-to-end suites: socket.io 4 on the websocket transport only, answering an `echo` event with the
  * same payload. `--parser=msgpack` uses socket.io-msgpack-parser; otherwise socket.io's default (JSON) parser.
- * Usage: node socket-io.js [--parser=msgpack] (prints its port; exits when stdin closes).
+ * Usage: node socket-io.js [--parser=msgpack] (says ready with its url; exits when stdin closes).
  */
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';

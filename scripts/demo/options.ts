@@ -1,6 +1,7 @@
 /*
  * The demo's command line: `npm start -- --players 6 --seconds 30 --no-faults --json`.
  */
+import { integerOption, OptionError, readCommandLine } from '../command-line';
 
 /** What the demo runs. */
 export interface DemoOptions {
@@ -27,58 +28,28 @@ export const USAGE = `usage: npm start -- [--players N] [--seconds S] [--no-faul
   --seconds S   how long the players send, 1-${MAX_SECONDS} (default ${DEFAULT_DEMO_OPTIONS.seconds}); at least ${MIN_SECONDS_WITH_FAULTS} with faults
   --no-faults   no dropped sockets, hidden app or chat server restart
   --json        print only the final summary, as JSON
+  --help        this text
 Exit code: 0 when no chat message was lost, duplicated or reordered; 1 otherwise; 2 for a bad option.`;
-
-/** A command-line option the demo cannot use; the process exits with code 2. */
-export class OptionError extends Error {
-  constructor(readonly code: 'unknown_option' | 'invalid_option', readonly option: string, message: string) {
-    super(message);
-    this.name = 'OptionError';
-  }
-}
 
 /**
  * Parses `argv` (without `node` and the script). Returns `'help'` for `--help`.
  * @throws {OptionError} naming the option that is unknown, lacks its value or has a bad one.
  */
 export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
-  const options: DemoOptions = { ...DEFAULT_DEMO_OPTIONS };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = name === arg ? undefined : arg.slice(eq + 1);
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const nextArg = argv[i + 1];
-      if (nextArg === undefined || nextArg.startsWith('--')) throw new OptionError('invalid_option', name, `${name} needs a value`);
-      i++;
-      return nextArg;
-    };
-    const flag = (): true => {
-      if (inline !== undefined) throw new OptionError('invalid_option', name, `${name} takes no value`);
-      return true;
-    };
-    switch (name) {
-      case '--players':
-        options.players = integer(name, value(), 1, MAX_PLAYERS);
-        break;
-      case '--seconds':
-        options.seconds = integer(name, value(), 1, MAX_SECONDS);
-        break;
-      case '--no-faults':
-        options.faults = !flag();
-        break;
-      case '--json':
-        options.json = flag();
-        break;
-      case '--help':
-      case '-h':
-        return 'help';
-      default:
-        throw new OptionError('unknown_option', name, `unknown option ${name}`);
-    }
-  }
+  const line = readCommandLine(argv, {
+    players: { type: 'string' },
+    seconds: { type: 'string' },
+    'no-faults': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (line === 'help') return line;
+  const { values } = line;
+  const options: DemoOptions = {
+    players: integerOption('--players', values.players, DEFAULT_DEMO_OPTIONS.players, 1, MAX_PLAYERS),
+    seconds: integerOption('--seconds', values.seconds, DEFAULT_DEMO_OPTIONS.seconds, 1, MAX_SECONDS),
+    faults: values['no-faults'] !== true,
+    json: values.json === true,
+  };
   if (options.faults && options.seconds < MIN_SECONDS_WITH_FAULTS) {
     throw new OptionError(
       'invalid_option',
@@ -87,12 +58,4 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
     );
   }
   return options;
-}
-
-function integer(name: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) {
-    throw new OptionError('invalid_option', name, `${name} must be an integer from ${min} to ${max}, got "${text}"`);
-  }
-  return value;
 }

@@ -2,6 +2,7 @@
  * The demo's verdict, from what the players recorded: pure functions, so the verdict itself is unit-tested on
  * fabricated records (test/tools/demo.test.ts) as well as on real runs.
  */
+import { quantile } from '../../benchmarks/measure';
 
 /** One chat line as a receiver saw it: the sender's player index and that sender's sequence number. */
 export interface ChatArrival {
@@ -67,14 +68,6 @@ export function checkChat(records: readonly ChatRecord[]): ChatCheck {
   return check;
 }
 
-/** The p-th percentile (nearest rank) of `samples`; undefined without samples. */
-export function percentile(samples: readonly number[], p: number): number | undefined {
-  if (samples.length === 0) return undefined;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1];
-}
-
 /** p50 and p99 of a latency series, ms. */
 export interface Latency {
   p50: number | undefined;
@@ -84,8 +77,8 @@ export interface Latency {
 
 /** p50 and p99 of `samples`, rounded to 0.1 ms. */
 export function latency(samples: readonly number[]): Latency {
-  const round = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 10) / 10);
-  return { p50: round(percentile(samples, 50)), p99: round(percentile(samples, 99)), samples: samples.length };
+  const round = (p: number) => (samples.length === 0 ? undefined : Math.round(quantile(samples, p) * 10) / 10);
+  return { p50: round(0.5), p99: round(0.99), samples: samples.length };
 }
 
 /** Totals of one channel over every player. */

@@ -2,8 +2,10 @@ import { ROOT } from '../support/paths';
 import { spawnSync } from 'child_process';
 import { join } from 'path';
 import { faultPlan, HIDDEN_MS } from '../../scripts/demo/faults';
-import { DEFAULT_DEMO_OPTIONS, MIN_SECONDS_WITH_FAULTS, OptionError, parseOptions } from '../../scripts/demo/options';
-import { type ChatRecord, checkChat, type DemoSummary, exitCodeFor, percentile } from '../../scripts/demo/summary';
+import { OptionError } from '../../scripts/command-line';
+import { DEFAULT_DEMO_OPTIONS, MIN_SECONDS_WITH_FAULTS, parseOptions } from '../../scripts/demo/options';
+import { quantile } from '../../benchmarks/measure';
+import { type ChatRecord, checkChat, type DemoSummary, exitCodeFor, latency } from '../../scripts/demo/summary';
 
 // `npm start`: the demo's verdict on fabricated records (so the failing branch is proven without faking a run), its
 // options and fault script, then real runs of the BUILT demo (npm test builds first) in a fresh Node.
@@ -57,12 +59,14 @@ describe('the demo summary', () => {
     expect(exitCodeFor({ chat: { ...madeUp, failedSays: 0 } })).toBe(1);
   });
 
-  it('takes percentiles by nearest rank', () => {
+  it('takes percentiles by nearest rank (the benchmarks\' quantile), and none without samples', () => {
     const samples = Array.from({ length: 100 }, (_, i) => 100 - i);
-    expect(percentile(samples, 50)).toBe(50);
-    expect(percentile(samples, 99)).toBe(99);
-    expect(percentile([7], 99)).toBe(7);
-    expect(percentile([], 50)).toBeUndefined();
+    expect(quantile(samples, 0.5)).toBe(50);
+    expect(quantile(samples, 0.99)).toBe(99);
+    expect(quantile([7], 0.99)).toBe(7);
+    expect(quantile([], 0.5)).toBeNaN();
+    expect(latency(samples)).toEqual({ p50: 50, p99: 99, samples: 100 });
+    expect(latency([])).toEqual({ p50: undefined, p99: undefined, samples: 0 });
   });
 });
 
