@@ -12,29 +12,29 @@ import type { SocketCallbackResult, SocketLike } from '../transport/types';
 const NOOP = () => undefined;
 
 /**
- * What a {@link Connection} reports to its channel. Socket callbacks arrive only while the connection is current:
+ * What a {@link ConnectionAttempt} reports to its channel. Socket callbacks arrive only while the connection is current:
  * once abandoned, a late callback from its socket is dropped here and never reaches the channel.
  */
-export interface ConnectionHandler {
+export interface AttemptHandler {
   /** Whether the channel still waits for this attempt; asked again after each step that may have yielded. */
-  wanted(connection: Connection): boolean;
+  wanted(connection: ConnectionAttempt): boolean;
   /** The attempt failed before it had a socket; `reason` is the {@link StateReason} to report. */
   failed(reason: string, error: TransportError): void;
   /** The transport refused the configuration itself, so every later attempt would fail the same way. */
   refused(error: UsageError): void;
   /** The socket opened; `hello` encodes the HELLO to send first (called only when the channel goes on to send it). */
-  opened(connection: Connection, hello: () => ArrayBuffer): void;
-  message(connection: Connection, data: WireData): void;
-  error(connection: Connection, errMsg: string): void;
-  closed(connection: Connection, code: number, reason: string): void;
-  sendFailed(connection: Connection, errMsg: string): void;
+  opened(connection: ConnectionAttempt, hello: () => ArrayBuffer): void;
+  message(connection: ConnectionAttempt, data: WireData): void;
+  error(connection: ConnectionAttempt, errMsg: string): void;
+  closed(connection: ConnectionAttempt, code: number, reason: string): void;
+  sendFailed(connection: ConnectionAttempt, errMsg: string): void;
 }
 
 /**
  * One connection attempt of a channel: the token, one socket, the HELLO it opens with, and the generation check that
  * silences the socket once the channel has moved on. A channel makes a new one for every attempt.
  */
-export class Connection {
+export class ConnectionAttempt {
   private socket: SocketLike | undefined;
   private opened = false;
   private stale = false;
@@ -45,7 +45,7 @@ export class Connection {
     private readonly limits: Readonly<CodecLimits>,
     /** The session fields (`session`, `recv`) for the HELLO, read when the socket is created. */
     private readonly sessionFields: () => Partial<Hello>,
-    private readonly handler: ConnectionHandler,
+    private readonly handler: AttemptHandler,
   ) {}
 
   /** False once {@link abandon}ed: the channel has moved on to another attempt, or ended. */

@@ -14,7 +14,7 @@ import {
   TransportErrorCode,
   UsageErrorCode,
 } from '../codes';
-import { Connection, type ConnectionHandler, socketError } from './attempt';
+import { ConnectionAttempt, type AttemptHandler, socketError } from './attempt';
 import { Emitter } from '../emitter';
 import {
   DisconnectedError,
@@ -43,7 +43,7 @@ import { checkCloseOption } from '../transport/types';
  * One socket to one URL with its own heartbeat, outbox, batching and reconnect policy. Created by
  * `ConnectionManager.open`, or directly with a `transport` in the options.
  *
- * The channel is the state machine; each connection attempt is a {@link Connection}, the receiving half an
+ * The channel is the state machine; each connection attempt is a {@link ConnectionAttempt}, the receiving half an
  * {@link Inbound} and the sending half an {@link Outbound}.
  */
 export class Channel {
@@ -70,7 +70,7 @@ export class Channel {
   /** True while the outbox is being flushed after WELCOME: sends made meanwhile go straight out, in order. */
   private draining = false;
   /** The current attempt, replaced for every attempt: a callback from an older one finds it stale and does nothing. */
-  private connection: Connection | undefined;
+  private connection: ConnectionAttempt | undefined;
   private attempt = 0;
   private everOpened = false;
   private readonly counters: ChannelCounters = createCounters();
@@ -321,7 +321,7 @@ export class Channel {
   private startAttempt(reason: string): void {
     // A new attempt supersedes any other.
     if (this.connection) this.connection.abandon();
-    const connection = new Connection(this.options, this.name, this.codec.limits, () => this.sessionState.helloFields(), this.attemptEvents);
+    const connection = new ConnectionAttempt(this.options, this.name, this.codec.limits, () => this.sessionState.helloFields(), this.attemptEvents);
     this.connection = connection;
     this.setState(ChannelState.Connecting, reason);
     // A state listener may have closed or suspended the channel.
@@ -330,8 +330,8 @@ export class Channel {
     connection.start();
   }
 
-  /** The channel's side of every {@link Connection}: each callback comes from the current attempt only. */
-  private readonly attemptEvents: ConnectionHandler = {
+  /** The channel's side of every {@link ConnectionAttempt}: each callback comes from the current attempt only. */
+  private readonly attemptEvents: AttemptHandler = {
     wanted: (connection) => connection.current && this.current === ChannelState.Connecting,
     failed: (reason, error) => this.connectionLost(reason, { error }),
     refused: (error) => {

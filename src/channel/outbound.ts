@@ -5,7 +5,7 @@ import type { SendOptions } from './types';
 import type { Clock } from '../time/clock';
 import type { FrameCodec } from '../wire/codec';
 import { DisconnectedErrorCode, UsageErrorCode } from '../codes';
-import type { Connection } from './attempt';
+import type { ConnectionAttempt } from './attempt';
 import { DisconnectedError, QueueFullError, UsageError } from '../errors';
 import type { Heartbeat } from './heartbeat';
 import type { DropReason, Outbox, OutboxEntry } from './outbox';
@@ -21,7 +21,7 @@ export interface OutboundHost {
   live(): boolean;
   /** Closed or closing. */
   ended(): boolean;
-  connection(): Connection | undefined;
+  connection(): ConnectionAttempt | undefined;
   drop(topic: string, reason: DropReason): void;
 }
 
