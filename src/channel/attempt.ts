@@ -1,5 +1,6 @@
 import type { ResolvedChannelOptions } from './options';
-import { encodeOnce, type WireData } from '../wire/codec';
+import { encodeOnce } from '../wire/codec';
+import type { Receiver } from './receiver';
 import { CloseCode, TransportErrorCode } from '../codes';
 import { describeError, TransportError, UsageError } from '../errors';
 import type { CodecLimits } from '../wire/limits';
@@ -24,10 +25,11 @@ export interface AttemptHandler {
   refused(error: UsageError): void;
   /** The socket opened; `hello` encodes the HELLO to send first (called only when the channel goes on to send it). */
   opened(connection: ConnectionAttempt, hello: () => ArrayBuffer): void;
-  message(connection: ConnectionAttempt, data: WireData): void;
-  error(connection: ConnectionAttempt, errMsg: string): void;
-  closed(connection: ConnectionAttempt, code: number, reason: string): void;
-  sendFailed(connection: ConnectionAttempt, errMsg: string): void;
+  /**
+   * The socket failed (`socket_error`), closed (`socket_closed`, with its code) or could not send (`send_failed`); what
+   * it delivered before has been handled.
+   */
+  dropped(connection: ConnectionAttempt, reason: string, info: { code?: number; closeReason?: string; error?: TransportError }): void;
 }
 
 /**
@@ -45,6 +47,8 @@ export class ConnectionAttempt {
     private readonly limits: Readonly<CodecLimits>,
     /** The session fields (`session`, `recv`) for the HELLO, read when the socket is created. */
     private readonly sessionFields: () => Partial<Hello>,
+    /** Where the socket's messages go, straight from its callback. */
+    private readonly receiver: Pick<Receiver, 'receive' | 'flush'>,
     private readonly handler: AttemptHandler,
   ) {}
 
@@ -93,7 +97,8 @@ export class ConnectionAttempt {
 
   /** One handler for every send's failure (sends are the hot path: no closure per message). */
   private readonly sendFailed = ({ errMsg }: SocketCallbackResult): void => {
-    if (!this.stale) this.handler.sendFailed(this, errMsg);
+    if (this.stale) return;
+    this.handler.dropped(this, StateReason.SendFailed, { error: new TransportError(TransportErrorCode.SendFailed, `send failed: ${errMsg}`, errMsg) });
   };
 
   /** Closes the socket, if there is one; unless abandoned first, its close event still reaches the channel. */
@@ -151,19 +156,24 @@ export class ConnectionAttempt {
       this.handler.opened(this, helloMessage);
     });
     socket.onMessage(({ data }) => {
-      if (!this.stale) this.handler.message(this, data);
+      if (!this.stale) this.receiver.receive(data);
     });
     socket.onError(({ errMsg }) => {
-      if (!this.stale) this.handler.error(this, errMsg);
+      if (this.stale) return;
+      // What the socket delivered before the error comes first; a frame among it may have ended this attempt.
+      this.receiver.flush();
+      if (!this.stale) this.handler.dropped(this, StateReason.SocketError, { error: socketError(errMsg) });
     });
     socket.onClose(({ code, reason }) => {
-      if (!this.stale) this.handler.closed(this, Number(code), reason);
+      if (this.stale) return;
+      this.receiver.flush();
+      if (!this.stale) this.handler.dropped(this, StateReason.SocketClosed, { code: Number(code), closeReason: reason });
     });
   }
 }
 
 /** The error for a socket's `onError`: WeChat's limit of five sockets gets a code of its own. */
-export function socketError(errMsg: string): TransportError {
+function socketError(errMsg: string): TransportError {
   const code = isSocketLimitError(errMsg) ? TransportErrorCode.SocketLimit : TransportErrorCode.SocketError;
   return new TransportError(code, code === TransportErrorCode.SocketLimit
     ? `the platform refused another socket (at most 5 at once on WeChat): ${errMsg}`
