@@ -44,7 +44,10 @@ export class Lifecycle {
         error: new TimeoutError(`no WELCOME within connectTimeoutMs ${options.connectTimeoutMs}`, options.connectTimeoutMs),
       }),
     );
-    const resume = (reason: string) => this.context.status.state === ChannelState.Suspended && this.startAttempt(reason);
+    // A resume that was overtaken (by an immediate resume, say) finds the channel no longer suspended and does nothing.
+    const resume = (reason: string): void => {
+      if (this.context.status.state === ChannelState.Suspended) this.startAttempt(reason);
+    };
     this.reconnect = new Reconnect(clock, options, context.events, () => this.startAttempt(StateReason.Backoff), resume);
     this.closingTimer = new Timer(clock, () => this.finalize(StateReason.Closed));
   }
