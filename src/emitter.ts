@@ -1,10 +1,11 @@
+import { EventEmitter } from 'eventemitter3';
+
 /**
- * A typed event emitter: `Events` maps each event name to its single context argument. Self-contained (no Node
- * `events`, no dependency), so it runs in a mini-game and adds next to nothing to the bundle. `on` returns the
- * function that undoes it.
+ * A typed event emitter: `Events` maps each event name to its single context argument. Built on eventemitter3 (no
+ * Node `events`, so it runs in a mini-game); `on` returns the function that undoes it.
  */
 export class Emitter<Events extends object> {
-  private readonly listeners = new Map<string, ((context: never) => void)[]>();
+  private readonly emitter = new EventEmitter<string>();
 
   /**
    * @param onListenerError told when a listener throws; the other listeners still run, and nothing reaches the
@@ -14,41 +15,38 @@ export class Emitter<Events extends object> {
 
   /** Listens to `event`; returns the function that stops listening (calling it twice is harmless). */
   on<K extends keyof Events & string>(event: K, listener: (context: Events[K]) => void): () => void {
-    // A fresh array on every change: an emit in progress keeps iterating the snapshot it started with.
-    this.listeners.set(event, [...(this.listeners.get(event) || []), listener]);
-    return () => {
-      const current = this.listeners.get(event);
-      if (!current) return;
-      const at = current.indexOf(listener);
-      if (at < 0) return;
-      const rest = current.filter((_, i) => i !== at);
-      if (rest.length === 0) this.listeners.delete(event);
-      else this.listeners.set(event, rest);
-    };
+    return this.listen(event, listener, false);
   }
 
   /** Listens to the next `event` only; returns the function that cancels it. */
   once<K extends keyof Events & string>(event: K, listener: (context: Events[K]) => void): () => void {
-    const undo = this.on(event, (context) => {
-      undo();
-      listener(context);
-    });
-    return undo;
+    return this.listen(event, listener, true);
   }
 
   /** Number of listeners of `event` (or of every event), for leak checks. */
   listenerCount(event?: keyof Events & string): number {
-    if (event !== undefined) return (this.listeners.get(event) || []).length;
+    if (event !== undefined) return this.emitter.listenerCount(event);
     let n = 0;
-    for (const list of this.listeners.values()) n += list.length;
+    for (const name of this.emitter.eventNames()) n += this.emitter.listenerCount(name);
     return n;
   }
 
   /** Calls every listener of `event` that was registered when the emit began, in registration order. */
   emit<K extends keyof Events & string>(event: K, context: Events[K]): void {
-    const listeners = this.listeners.get(event) as ((context: Events[K]) => void)[] | undefined;
-    if (!listeners) return;
-    for (const listener of listeners) {
+    this.emitter.emit(event, context);
+  }
+
+  removeAllListeners(): void {
+    this.emitter.removeAllListeners();
+  }
+
+  /**
+   * eventemitter3 lets a throw escape `emit` and skips the listeners after it, so each listener is registered inside
+   * a guard that reports the throw instead. A fresh guard per registration also means the same function registered
+   * twice needs two undos (eventemitter3 would remove both copies of one function at once).
+   */
+  private listen<K extends keyof Events & string>(event: K, listener: (context: Events[K]) => void, once: boolean): () => void {
+    const guarded = (context: Events[K]): void => {
       try {
         listener(context);
       } catch (error) {
@@ -58,10 +56,11 @@ export class Emitter<Events extends object> {
           // The reporter itself failed: there is nowhere left to report to.
         }
       }
-    }
-  }
-
-  removeAllListeners(): void {
-    this.listeners.clear();
+    };
+    if (once) this.emitter.once(event, guarded);
+    else this.emitter.on(event, guarded);
+    return () => {
+      this.emitter.off(event, guarded);
+    };
   }
 }

@@ -1,5 +1,6 @@
 import type { ResolvedChannelOptions } from './options';
-import { encodeOnce, type WireData } from '../wire/codec';
+import { encodeOnce } from '../wire/codec';
+import type { Receiver } from './receiver';
 import { CloseCode, TransportErrorCode } from '../codes';
 import { describeError, TransportError, UsageError } from '../errors';
 import type { CodecLimits } from '../wire/limits';
@@ -12,29 +13,30 @@ import type { SocketCallbackResult, SocketLike } from '../transport/types';
 const NOOP = () => undefined;
 
 /**
- * What a {@link Connection} reports to its channel. Socket callbacks arrive only while the connection is current:
+ * What a {@link ConnectionAttempt} reports to its channel. Socket callbacks arrive only while the connection is current:
  * once abandoned, a late callback from its socket is dropped here and never reaches the channel.
  */
-export interface ConnectionHandler {
+export interface AttemptHandler {
   /** Whether the channel still waits for this attempt; asked again after each step that may have yielded. */
-  wanted(connection: Connection): boolean;
+  wanted(connection: ConnectionAttempt): boolean;
   /** The attempt failed before it had a socket; `reason` is the {@link StateReason} to report. */
   failed(reason: string, error: TransportError): void;
   /** The transport refused the configuration itself, so every later attempt would fail the same way. */
   refused(error: UsageError): void;
   /** The socket opened; `hello` encodes the HELLO to send first (called only when the channel goes on to send it). */
-  opened(connection: Connection, hello: () => ArrayBuffer): void;
-  message(connection: Connection, data: WireData): void;
-  error(connection: Connection, errMsg: string): void;
-  closed(connection: Connection, code: number, reason: string): void;
-  sendFailed(connection: Connection, errMsg: string): void;
+  opened(connection: ConnectionAttempt, hello: () => ArrayBuffer): void;
+  /**
+   * The socket failed (`socket_error`), closed (`socket_closed`, with its code) or could not send (`send_failed`); what
+   * it delivered before has been handled.
+   */
+  dropped(connection: ConnectionAttempt, reason: string, info: { code?: number; closeReason?: string; error?: TransportError }): void;
 }
 
 /**
  * One connection attempt of a channel: the token, one socket, the HELLO it opens with, and the generation check that
  * silences the socket once the channel has moved on. A channel makes a new one for every attempt.
  */
-export class Connection {
+export class ConnectionAttempt {
   private socket: SocketLike | undefined;
   private opened = false;
   private stale = false;
@@ -45,7 +47,9 @@ export class Connection {
     private readonly limits: Readonly<CodecLimits>,
     /** The session fields (`session`, `recv`) for the HELLO, read when the socket is created. */
     private readonly sessionFields: () => Partial<Hello>,
-    private readonly handler: ConnectionHandler,
+    /** Where the socket's messages go, straight from its callback. */
+    private readonly receiver: Pick<Receiver, 'receive' | 'flush'>,
+    private readonly handler: AttemptHandler,
   ) {}
 
   /** False once {@link abandon}ed: the channel has moved on to another attempt, or ended. */
@@ -93,7 +97,8 @@ export class Connection {
 
   /** One handler for every send's failure (sends are the hot path: no closure per message). */
   private readonly sendFailed = ({ errMsg }: SocketCallbackResult): void => {
-    if (!this.stale) this.handler.sendFailed(this, errMsg);
+    if (this.stale) return;
+    this.handler.dropped(this, StateReason.SendFailed, { error: new TransportError(TransportErrorCode.SendFailed, `send failed: ${errMsg}`, errMsg) });
   };
 
   /** Closes the socket, if there is one; unless abandoned first, its close event still reaches the channel. */
@@ -151,19 +156,24 @@ export class Connection {
       this.handler.opened(this, helloMessage);
     });
     socket.onMessage(({ data }) => {
-      if (!this.stale) this.handler.message(this, data);
+      if (!this.stale) this.receiver.receive(data);
     });
     socket.onError(({ errMsg }) => {
-      if (!this.stale) this.handler.error(this, errMsg);
+      if (this.stale) return;
+      // What the socket delivered before the error comes first; a frame among it may have ended this attempt.
+      this.receiver.flush();
+      if (!this.stale) this.handler.dropped(this, StateReason.SocketError, { error: socketError(errMsg) });
     });
     socket.onClose(({ code, reason }) => {
-      if (!this.stale) this.handler.closed(this, Number(code), reason);
+      if (this.stale) return;
+      this.receiver.flush();
+      if (!this.stale) this.handler.dropped(this, StateReason.SocketClosed, { code: Number(code), closeReason: reason });
     });
   }
 }
 
 /** The error for a socket's `onError`: WeChat's limit of five sockets gets a code of its own. */
-export function socketError(errMsg: string): TransportError {
+function socketError(errMsg: string): TransportError {
   const code = isSocketLimitError(errMsg) ? TransportErrorCode.SocketLimit : TransportErrorCode.SocketError;
   return new TransportError(code, code === TransportErrorCode.SocketLimit
     ? `the platform refused another socket (at most 5 at once on WeChat): ${errMsg}`

@@ -8,10 +8,6 @@ export type InboxDecode = (data: WireData) => readonly Frame[] | undefined;
 
 const NONE: readonly Frame[] = [];
 
-const noDecoder: InboxDecode = () => {
-  throw new TypeError('this inbox was made without a decoder');
-};
-
 /**
  * The frames a channel has received but not yet handled. One turn handles frames for at most `turnMs` (judged on the
  * clock after each frame) and leaves the rest to the next turns (`clock.setTimeout(0)`): every socket's messages
@@ -23,8 +19,8 @@ const noDecoder: InboxDecode = () => {
  * decoding each on arrival would hold the thread (and every other socket's messages) for all of them at once.
  */
 export class Inbox {
-  /** Frames, and messages not decoded yet (anything that is not an array). */
-  private queue: (Frame | WireData)[] = [];
+  /** Messages not decoded yet; a handled slot is emptied so the queue does not keep its bytes alive. */
+  private queue: (WireData | undefined)[] = [];
   private head = 0;
   /** The frames of the message decoded last, handled before the queue: a turn may end in the middle of them. */
   private current: readonly Frame[] = NONE;
@@ -39,7 +35,7 @@ export class Inbox {
     /** Longest one turn spends handling frames, ms; Infinity handles every frame at once. */
     private readonly turnMs: number,
     private readonly handle: (frame: Frame) => void,
-    private readonly decode: InboxDecode = noDecoder,
+    private readonly decode: InboxDecode,
   ) {
     this.timer = new Timer(clock, () => {
       if (!this.draining) this.drain(this.turnMs);
@@ -56,16 +52,10 @@ export class Inbox {
     return this.timer.armed;
   }
 
-  /** Takes one message's frames and handles as many as this turn allows. */
-  add(frames: readonly Frame[]): void {
-    for (const frame of frames) this.queue.push(frame);
-    // Behind frames that already wait (or inside a drain) the queue alone keeps the order.
-    if (!this.draining && !this.timer.armed) this.drain(this.turnMs);
-  }
-
   /** Takes one message undecoded: decoded at once when nothing waits, else when a turn reaches it. */
   addMessage(data: WireData): void {
     this.queue.push(data);
+    // Behind frames that already wait (or inside a drain) the queue alone keeps the order.
     if (!this.draining && !this.timer.armed) this.drain(this.turnMs);
   }
 
@@ -94,17 +84,13 @@ export class Inbox {
         if (this.next < this.current.length) {
           this.handle(this.current[this.next++] as Frame);
         } else if (this.head < this.queue.length) {
-          const item = this.queue[this.head];
-          this.queue[this.head++] = undefined as unknown as Frame;
-          if (Array.isArray(item)) {
-            this.handle(item as Frame);
-          } else {
-            // Decoding is work of this turn like handling: the budget is checked after it too.
-            const frames = this.decode(item as WireData);
-            if (epoch !== this.epoch) break;
-            this.current = frames ?? NONE;
-            this.next = 0;
-          }
+          const data = this.queue[this.head] as WireData;
+          this.queue[this.head++] = undefined;
+          // Decoding is work of this turn like handling: the budget is checked after it too.
+          const frames = this.decode(data);
+          if (epoch !== this.epoch) break;
+          this.current = frames ?? NONE;
+          this.next = 0;
         } else {
           break;
         }

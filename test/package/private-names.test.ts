@@ -15,7 +15,7 @@ describe('private member names the bundle may shorten', () => {
   });
 
   it('leaves a private name alone when it is also public, an interface key or an option somewhere', () => {
-    // `clock` is private in Channel but an option and a public field of other types; `limits` is private in Connection
+    // `clock` is private in Channel but an option and a public field of other types; `limits` is private in ConnectionAttempt
     // but public on FrameCodec; `events` is private in Channel but a key of the object its halves share.
     for (const name of ['clock', 'limits', 'events', 'options']) expect(names).not.toContain(name);
   });

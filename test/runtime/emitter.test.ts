@@ -86,6 +86,30 @@ describe('Emitter', () => {
     expect(() => silent.emit('other', 's')).not.toThrow();
   });
 
+  it('a throwing listener, once or not, is reported with its event and the next listener is still called', () => {
+    const reported: [string, unknown][] = [];
+    const e = new Emitter<Events>((event, error) => reported.push([event, error]));
+    const seen: string[] = [];
+    const bug = new Error('app bug');
+    e.on('tick', () => seen.push('first'));
+    const undo = e.on('tick', () => {
+      throw bug;
+    });
+    e.once('tick', () => {
+      throw bug;
+    });
+    e.on('tick', () => seen.push('next'));
+    e.emit('tick', 1);
+    expect(seen).toEqual(['first', 'next']);
+    expect(reported).toEqual([['tick', bug], ['tick', bug]]);
+    // The undo removes the guarded listener it registered, not some other.
+    undo();
+    e.emit('tick', 2);
+    expect(seen).toEqual(['first', 'next', 'first', 'next']);
+    expect(reported).toHaveLength(2);
+    expect(e.listenerCount('tick')).toBe(2);
+  });
+
   it('counts listeners per event and in all, and removeAllListeners clears them', () => {
     const e = new Emitter<Events>();
     e.on('tick', () => undefined);

@@ -1,77 +1,70 @@
 import { Batcher } from '../wire/batcher';
-import type { ChannelCounters } from './counters';
+import type { ChannelContext } from './status';
 import type { ResolvedChannelOptions } from './options';
 import type { SendOptions } from './types';
-import type { Clock } from '../time/clock';
-import type { FrameCodec } from '../wire/codec';
 import { DisconnectedErrorCode, UsageErrorCode } from '../codes';
-import type { Connection } from './attempt';
 import { DisconnectedError, QueueFullError, UsageError } from '../errors';
 import type { Heartbeat } from './heartbeat';
-import type { DropReason, Outbox, OutboxEntry } from './outbox';
+import { type DropReason, Outbox, type OutboxEntry } from './outbox';
 import { type Frame, Op } from '../wire/protocol';
 import type { PendingRequests } from '../reliable/requests';
-import type { ChannelState } from './state';
-
-/** What the outbound side asks of its channel: whether frames can go out now, and where a lost one is reported. */
-export interface OutboundHost {
-  readonly name: string;
-  state(): ChannelState;
-  /** Frames can go out now (open, or draining the outbox right after WELCOME, with an open socket). */
-  live(): boolean;
-  /** Closed or closing. */
-  ended(): boolean;
-  connection(): Connection | undefined;
-  drop(topic: string, reason: DropReason): void;
-}
 
 /**
- * The sending half of a channel: PUSH and REQUEST frames go into the current batch when the connection is live and
- * into the {@link Outbox} otherwise; each batch is one WebSocket message on the current connection.
+ * The sending side of a channel: PUSH and REQUEST frames go into the current batch when the connection is live and
+ * into the {@link Outbox} otherwise; each batch is one WebSocket message on the current connection attempt.
  */
-export class Outbound {
-  /** Coalesces the frames of one turn into one message; the channel flushes or discards it as the connection changes. */
-  readonly batcher: Batcher;
+export class Sender {
+  /** Coalesces the frames of one turn into one message. */
+  private readonly batcher: Batcher;
+  /** What waits for the next connection. */
+  private readonly outbox: Outbox;
 
   constructor(
-    private readonly host: OutboundHost,
+    private readonly context: ChannelContext,
     private readonly options: ResolvedChannelOptions,
-    private readonly clock: Clock,
-    private readonly codec: FrameCodec,
-    private readonly outbox: Outbox,
     private readonly requests: PendingRequests,
     private readonly heartbeat: Heartbeat,
-    private readonly counters: ChannelCounters,
   ) {
-    this.batcher = new Batcher(clock, codec.limits.maxFrameBytes, options.maxBatchBytes, options.flushMs, (data, frames, topics) =>
+    this.outbox = new Outbox(options.outbox, (entry, reason) => context.drop(entry.topic, reason));
+    this.batcher = new Batcher(options.clock, context.codec.limits.maxFrameBytes, options.maxBatchBytes, options.flushMs, (data, frames, topics) =>
       this.transmit(data, frames, topics),
     );
+  }
+
+  /** Messages waiting in the outbox, and their bytes. */
+  get queued(): { count: number; bytes: number } {
+    return { count: this.outbox.count, bytes: this.outbox.byteLength };
+  }
+
+  /** True while a batch waits for its flush timer. */
+  get armed(): boolean {
+    return this.batcher.armed;
   }
 
   /** `Channel.send` once the topic and the channel are known good. */
   push(topic: string, payload: unknown, options: SendOptions): boolean {
     const frame: Frame = [Op.Push, topic, payload];
-    if (this.host.live() && this.heartbeat.check()) {
+    if (this.context.status.live() && this.heartbeat.check()) {
       this.sendFrame(frame, topic);
       return true;
     }
-    if (this.host.ended()) {
+    if (this.context.status.ended) {
       // The deadline check just found the connection dead and the channel gave up.
-      this.codec.encodeShared(frame);
-      this.host.drop(topic, 'closed');
+      this.context.codec.encodeShared(frame);
+      this.context.drop(topic, 'closed');
       return false;
     }
     const policy = options.policy ?? this.options.outbox.policy;
     if (policy === 'drop') {
-      this.codec.encodeShared(frame);
-      this.host.drop(topic, 'not_open');
+      this.context.codec.encodeShared(frame);
+      this.context.drop(topic, 'not_open');
       return false;
     }
     return this.outbox.add({
       topic,
-      bytes: this.codec.encodeShared(frame).slice(),
+      bytes: this.context.codec.encodeShared(frame).slice(),
       key: policy === 'latest' ? topic : undefined,
-      expiresAt: options.ttlMs !== undefined ? this.clock.now() + options.ttlMs : undefined,
+      expiresAt: options.ttlMs !== undefined ? this.options.clock.now() + options.ttlMs : undefined,
       onDrop: undefined,
       onSent: undefined,
     });
@@ -84,12 +77,12 @@ export class Outbound {
       return Promise.reject(new UsageError(UsageErrorCode.InvalidArgument, `timeoutMs must be a number > 0 (Infinity for none), got ${String(timeoutMs)}`));
     }
     // As for a send: the deadline is checked here too, so a request never goes onto a connection already overdue.
-    const open = this.host.live() && this.heartbeat.check();
-    if (!open && this.host.ended()) {
-      return Promise.reject(new DisconnectedError(DisconnectedErrorCode.Closed, `channel "${this.host.name}" closed; request "${topic}" not sent`));
+    const open = this.context.status.live() && this.heartbeat.check();
+    if (!open && this.context.status.ended) {
+      return Promise.reject(new DisconnectedError(DisconnectedErrorCode.Closed, `channel "${this.context.name}" closed; request "${topic}" not sent`));
     }
     if (!open && this.options.requests.whileDisconnected === 'reject') {
-      return Promise.reject(new DisconnectedError(DisconnectedErrorCode.NotOpen, `channel "${this.host.name}" is ${this.host.state()}; request "${topic}" not sent`));
+      return Promise.reject(new DisconnectedError(DisconnectedErrorCode.NotOpen, `channel "${this.context.name}" is ${this.context.status.state}; request "${topic}" not sent`));
     }
     let queued: OutboxEntry | undefined;
     const { id, promise } = this.requests.create(topic, timeoutMs, () => {
@@ -97,7 +90,7 @@ export class Outbound {
     });
     let bytes: Uint8Array;
     try {
-      bytes = this.codec.encodeShared([Op.Request, id, topic, payload]);
+      bytes = this.context.codec.encodeShared([Op.Request, id, topic, payload]);
     } catch (error) {
       this.requests.reject(id, error as Error);
       return promise as Promise<R>;
@@ -126,27 +119,58 @@ export class Outbound {
 
   /** Sends what waited in the outbox (the expired entries are dropped), in order, into the current batch. */
   drainOutbox(): void {
-    for (const entry of this.outbox.drain(this.clock.now())) {
+    for (const entry of this.outbox.drain(this.options.clock.now())) {
       this.batcher.add(entry.bytes, entry.topic);
       entry.onSent?.();
     }
   }
 
-  /** Batches one frame. `topic` names a frame whose loss is reported as `dropped`; control frames pass none. */
-  sendFrame(frame: Frame, topic?: string): void {
-    this.batcher.add(this.codec.encodeShared(frame), topic);
+  /** The session's RELIABLE and ACK frames, already encoded: batched when live; false when there is no live connection. */
+  sendEncoded(frame: Uint8Array): boolean {
+    if (!this.context.status.live()) return false;
+    this.batcher.add(frame, undefined);
+    return true;
   }
 
-  /** Sends one message on the current connection, or reports its topics dropped when there is no open one. */
+  /**
+   * Sends a PING at once, never held for a tick: time spent in the batch would count as network delay on one leg only,
+   * skewing both rtt and the clock offset by half of it.
+   */
+  ping(clientTime: number): void {
+    this.sendFrame([Op.Ping, clientTime]);
+    this.batcher.flush();
+  }
+
+  /** Sends the current batch now (before a close, say). */
+  flush(): void {
+    this.batcher.flush();
+  }
+
+  /** Throws the current batch away: the connection it was meant for is gone. Returns the topics it held. */
+  discard(): string[] {
+    return this.batcher.discard();
+  }
+
+  /** Empties the outbox for good: the channel closed. */
+  clearOutbox(): void {
+    this.outbox.clear('closed');
+  }
+
+  /** Batches one frame. `topic` names a frame whose loss is reported as `dropped`; control frames pass none. */
+  sendFrame(frame: Frame, topic?: string): void {
+    this.batcher.add(this.context.codec.encodeShared(frame), topic);
+  }
+
+  /** Sends one message on the current connection attempt, or reports its topics dropped when there is no open one. */
   transmit(data: ArrayBuffer, frames: number, topics: readonly string[]): void {
-    const connection = this.host.connection();
+    const connection = this.context.status.connection;
     if (!connection || !connection.open) {
-      for (const topic of topics) this.host.drop(topic, 'disconnected');
+      for (const topic of topics) this.context.drop(topic, 'disconnected');
       return;
     }
-    this.counters.messagesSent++;
-    this.counters.framesSent += frames;
-    this.counters.bytesSent += data.byteLength;
+    this.context.counters.messagesSent++;
+    this.context.counters.framesSent += frames;
+    this.context.counters.bytesSent += data.byteLength;
     connection.send(data);
   }
 }

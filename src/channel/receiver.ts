@@ -1,10 +1,7 @@
-import type { ChannelCounters } from './counters';
-import type { Outbound } from './outbound';
-import type { ChannelEvents } from './types';
-import type { Clock } from '../time/clock';
-import type { FrameCodec, WireData } from '../wire/codec';
+import type { ChannelContext } from './status';
+import type { Sender } from './sender';
+import type { WireData } from '../wire/codec';
 import { ProtocolErrorCode } from '../codes';
-import type { Emitter } from '../emitter';
 import { describeError, MultisocketError, ProtocolError } from '../errors';
 import type { Heartbeat } from './heartbeat';
 import { Inbox } from './inbox';
@@ -15,58 +12,62 @@ import { isThenable, type MessageMeta, type Router } from '../routing/router';
 import type { ClientSession } from '../reliable/client-session';
 import { ChannelState } from './state';
 
-/** What the inbound side asks of its channel: its state, and the decisions that belong to the connection's lifecycle. */
-export interface InboundHost {
-  readonly name: string;
-  /** Where `error` and `pong` events go. */
-  readonly events: Pick<Emitter<ChannelEvents>, 'emit'>;
-  state(): ChannelState;
-  /** The current connection, so that a reply computed for an older one never goes out on a newer one. */
-  connection(): { readonly current: boolean } | undefined;
+/** What the receiver reports to the channel's lifecycle: the frames and failures that end a handshake or a connection. */
+export interface ReceivedEvents {
   welcome(welcome: Welcome): void;
   bye(code: number, reason: string): void;
   /** Drops the connection for a protocol violation; the channel reconnects. */
   lost(error: MultisocketError): void;
 }
 
+/** The last PONG's measurements, which the channel reports as `rtt` and `serverNow()`. */
+export class RoundTrip {
+  /** The last measured round-trip time, ms (undefined before the first PONG). */
+  rtt: number | undefined;
+  /** The server's clock minus this one, as estimated from the last PONG. */
+  offset: number | undefined;
+}
+
 /**
- * The receiving half of a channel: queues each WebSocket message in the {@link Inbox}, which decodes it and handles its
- * frames one by one (the handshake's WELCOME or BYE, then PONG, PUSH, REQUEST, REPLY, FAIL, RELIABLE, ACK and BYE).
+ * The receiving side of a channel: queues each WebSocket message in the {@link Inbox}, which decodes it and hands its
+ * frames here one by one: the handshake's WELCOME or BYE, then PONG, PUSH, REQUEST, REPLY, FAIL, RELIABLE, ACK and BYE.
  */
-export class Inbound {
-  /** The frames received and not yet handled; the channel clears it when it drops a connection. */
-  readonly inbox: Inbox;
-  private lastRtt: number | undefined;
-  private lastOffset: number | undefined;
+export class Receiver {
+  /** The frames received and not yet handled. */
+  private readonly inbox: Inbox;
 
   constructor(
-    private readonly host: InboundHost,
-    private readonly outbound: Outbound,
-    private readonly clock: Clock,
-    private readonly codec: FrameCodec,
+    private readonly context: ChannelContext,
     receiveTurnMs: number,
     private readonly router: Router,
     private readonly requests: PendingRequests,
     private readonly session: ClientSession,
     private readonly heartbeat: Heartbeat,
-    private readonly counters: ChannelCounters,
+    private readonly sender: Sender,
+    private readonly roundTrip: RoundTrip,
+    private readonly lifecycle: ReceivedEvents,
   ) {
     this.inbox = new Inbox(
-      clock,
+      context.clock,
       receiveTurnMs,
       (frame) => this.handle(frame),
       (data) => this.decode(data),
     );
   }
 
-  /** The last measured round-trip time, ms (undefined before the first PONG). */
-  get rtt(): number | undefined {
-    return this.lastRtt;
+  /** True while frames wait for a later turn. */
+  get armed(): boolean {
+    return this.inbox.armed;
   }
 
-  /** The server's clock minus this one, as estimated from the last PONG. */
-  get offset(): number | undefined {
-    return this.lastOffset;
+  /** Handles every waiting frame now: the socket failed or closed, and what it delivered before comes first. */
+  flush(): void {
+    this.inbox.flush();
+  }
+
+  /** Drops every waiting frame: the connection they came on is gone. */
+  clear(): void {
+    this.inbox.clear();
   }
 
   /**
@@ -84,34 +85,35 @@ export class Inbound {
   private decode(data: WireData): Frame[] | undefined {
     let frames: Frame[];
     try {
-      frames = this.codec.decode(data);
+      frames = this.context.codec.decode(data);
     } catch (error) {
-      this.counters.protocolErrors++;
+      this.context.counters.protocolErrors++;
       const err = error instanceof MultisocketError ? error : new ProtocolError(ProtocolErrorCode.Malformed, String(error));
       // Messages stand alone, so one bad message does not spoil the stream, except during the handshake.
-      if (this.host.state() === ChannelState.Handshaking) this.host.lost(err);
-      else this.host.events.emit('error', err);
+      if (this.context.status.state === ChannelState.Handshaking) this.lifecycle.lost(err);
+      else this.context.events.emit('error', err);
       return undefined;
     }
-    this.counters.messagesReceived++;
-    this.counters.framesReceived += frames.length;
-    this.counters.bytesReceived += typeof data === 'string' ? data.length : data.byteLength;
+    this.context.counters.messagesReceived++;
+    this.context.counters.framesReceived += frames.length;
+    this.context.counters.bytesReceived += typeof data === 'string' ? data.length : data.byteLength;
     return frames;
   }
 
   private handle(frame: Frame): void {
-    if (this.host.state() === ChannelState.Handshaking) {
-      if (frame[0] === Op.Welcome) this.host.welcome(frame[1]);
-      else if (frame[0] === Op.Bye) this.host.bye(frame[1], frame[2]);
+    if (this.context.status.state === ChannelState.Handshaking) {
+      if (frame[0] === Op.Welcome) this.lifecycle.welcome(frame[1]);
+      else if (frame[0] === Op.Bye) this.lifecycle.bye(frame[1], frame[2]);
       else this.unexpected(frame, true);
       return;
     }
     switch (frame[0]) {
       case Op.Pong: {
-        const now = this.clock.now();
-        this.lastRtt = Math.max(0, now - frame[1]);
-        this.lastOffset = frame[2] - (frame[1] + this.lastRtt / 2);
-        this.host.events.emit('pong', { rtt: this.lastRtt, offset: this.lastOffset });
+        const rtt = Math.max(0, this.context.clock.now() - frame[1]);
+        const offset = frame[2] - (frame[1] + rtt / 2);
+        this.roundTrip.rtt = rtt;
+        this.roundTrip.offset = offset;
+        this.context.events.emit('pong', { rtt, offset });
         return;
       }
       case Op.Push:
@@ -131,19 +133,19 @@ export class Inbound {
         try {
           verdict = this.session.receive(frame[1]);
         } catch (error) {
-          this.counters.protocolErrors++;
+          this.context.counters.protocolErrors++;
           // A gap: the stream cannot be trusted. Reconnecting resumes from `recv`, which repairs it.
-          this.host.lost(error as ProtocolError);
+          this.lifecycle.lost(error as ProtocolError);
           return;
         }
-        if (verdict === 'deliver') this.router.dispatch(frame[2], frame[3], { topic: frame[2], kind: 'reliable', channel: this.host.name, seq: frame[1] });
+        if (verdict === 'deliver') this.router.dispatch(frame[2], frame[3], { topic: frame[2], kind: 'reliable', channel: this.context.name, seq: frame[1] });
         return;
       }
       case Op.Ack:
         this.session.acknowledged(frame[1]);
         return;
       case Op.Bye:
-        this.host.bye(frame[1], frame[2]);
+        this.lifecycle.bye(frame[1], frame[2]);
         return;
       default:
         this.unexpected(frame, false);
@@ -151,37 +153,37 @@ export class Inbound {
   }
 
   private meta(topic: string, kind: MessageMeta['kind']): MessageMeta {
-    return { topic, kind, channel: this.host.name };
+    return { topic, kind, channel: this.context.name };
   }
 
   private unexpected(frame: Frame, fatal: boolean): void {
-    this.counters.protocolErrors++;
-    const error = new ProtocolError(ProtocolErrorCode.UnexpectedFrame, `${opName(frame[0])} is not expected in state ${this.host.state()}`);
-    if (fatal) this.host.lost(error);
-    else this.host.events.emit('error', error);
+    this.context.counters.protocolErrors++;
+    const error = new ProtocolError(ProtocolErrorCode.UnexpectedFrame, `${opName(frame[0])} is not expected in state ${this.context.status.state}`);
+    if (fatal) this.lifecycle.lost(error);
+    else this.context.events.emit('error', error);
   }
 
   /** Runs the first subscriber for a REQUEST and sends its REPLY or FAIL, unless the connection changed meanwhile. */
   private answer(id: number, topic: string, payload: unknown): void {
-    const connection = this.host.connection();
+    const connection = this.context.status.connection;
     const stale = () => !connection || !connection.current;
     const reply = (value: unknown) => {
       if (stale()) return;
       try {
-        this.outbound.sendFrame([Op.Reply, id, value]);
+        this.sender.sendFrame([Op.Reply, id, value]);
       } catch (error) {
-        this.host.events.emit('error', error as MultisocketError);
-        this.outbound.sendFrame([Op.Fail, id, 'internal', 'the reply could not be encoded']);
+        this.context.events.emit('error', error as MultisocketError);
+        this.sender.sendFrame([Op.Fail, id, 'internal', 'the reply could not be encoded']);
       }
     };
     const fail = (error: unknown) => {
       if (stale()) return;
       const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'internal';
       const message = describeError(error);
-      this.outbound.sendFrame([Op.Fail, id, code, message]);
+      this.sender.sendFrame([Op.Fail, id, code, message]);
     };
     const outcome = this.router.dispatchRequest(topic, payload, this.meta(topic, 'request'));
-    if (!outcome.handled) this.outbound.sendFrame([Op.Fail, id, 'not_found', `no handler for "${topic}"`]);
+    if (!outcome.handled) this.sender.sendFrame([Op.Fail, id, 'not_found', `no handler for "${topic}"`]);
     else if ('error' in outcome) fail(outcome.error);
     else if (isThenable(outcome.result)) outcome.result.then(reply, fail);
     else reply(outcome.result);
