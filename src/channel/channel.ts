@@ -8,7 +8,7 @@ import { Emitter } from '../emitter';
 import { ListenerError, TimeoutError, UsageError, type SubscriberError } from '../errors';
 import { Heartbeat } from './heartbeat';
 import type { DropReason } from './outbox';
-import { Lifecycle } from './lifecycle';
+import { StateMachine } from './state-machine';
 import { PendingRequests } from '../reliable/requests';
 import { ClientSession } from '../reliable/client-session';
 import { RoundTrip } from './receiver';
@@ -25,7 +25,7 @@ import { checkCloseOption } from '../transport/types';
  * One socket to one URL with its own heartbeat, outbox, batching and reconnect policy. Created by
  * `ConnectionManager.open`, or directly with a `transport` in the options.
  *
- * This is the public face. The state machine is the {@link Lifecycle}, which makes a {@link ConnectionAttempt} for
+ * This is the public face. The state machine is the {@link StateMachine}, which makes a {@link ConnectionAttempt} for
  * every try and a {@link Receiver} for what arrives; the {@link Sender} sends; the {@link Heartbeat} keeps liveness.
  */
 export class Channel {
@@ -39,7 +39,7 @@ export class Channel {
   private readonly heartbeat: Heartbeat;
   private readonly sessionState: ClientSession;
   private readonly sender: Sender;
-  private readonly lifecycle: Lifecycle;
+  private readonly lifecycle: StateMachine;
   private readonly roundTrip = new RoundTrip();
   private readonly counters: ChannelCounters = createCounters();
 
@@ -81,7 +81,7 @@ export class Channel {
     });
     this.sender = new Sender(context, this.options, this.requests, this.heartbeat);
     this.sessionState = new ClientSession(clock, this.options.reliable, codec, (frame) => this.sender.sendEncoded(frame));
-    this.lifecycle = new Lifecycle(context, this.options, this.sender, this.heartbeat, this.sessionState, this.requests, this.router, this.roundTrip);
+    this.lifecycle = new StateMachine(context, this.options, this.sender, this.heartbeat, this.sessionState, this.requests, this.router, this.roundTrip);
   }
 
   /** Listens to a channel event; returns the function that stops listening. */

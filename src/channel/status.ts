@@ -9,7 +9,7 @@ import type { FrameCodec } from '../wire/codec';
 
 /**
  * Where a channel stands: its state, its current connection attempt, and whether the outbox is being drained. Only the
- * {@link Lifecycle} changes it; the sending and receiving parts are handed it at construction and read it, so they
+ * {@link StateMachine} changes it; the sending and receiving parts are handed it at construction and read it, so they
  * never have to ask the channel above them.
  */
 export class ChannelStatus {

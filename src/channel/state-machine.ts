@@ -20,7 +20,7 @@ import type { ChannelContext } from './status';
  * suspending and ending for good release every timer and pending promise. The state itself lives in the context's
  * {@link ChannelStatus}, which only this class changes.
  */
-export class Lifecycle {
+export class StateMachine {
   /** Receives the frames of every attempt; made here because its handshake frames and failures come back here. */
   private readonly receiver: Receiver;
   private readonly reconnect: Reconnect;
