@@ -39,7 +39,7 @@ export class Channel {
   private readonly heartbeat: Heartbeat;
   private readonly sessionState: ClientSession;
   private readonly sender: Sender;
-  private readonly lifecycle: StateMachine;
+  private readonly machine: StateMachine;
   private readonly roundTrip = new RoundTrip();
   private readonly counters: ChannelCounters = createCounters();
 
@@ -71,17 +71,17 @@ export class Channel {
     };
     this.router = new Router(name, clock, (error: SubscriberError) => events.emit('error', error));
     this.requests = new PendingRequests(clock);
-    // Made before the sender and the lifecycle it reports to: its hooks reach them only once it runs, after WELCOME.
+    // Made before the sender and the state machine it reports to: its hooks reach them only once it runs, after WELCOME.
     this.heartbeat = new Heartbeat(clock, this.options.heartbeat, {
       ping: (clientTime) => this.sender.ping(clientTime),
       dead: (silentForMs) =>
-        this.lifecycle.lost(StateReason.HeartbeatTimeout, {
+        this.machine.lost(StateReason.HeartbeatTimeout, {
           error: new TimeoutError(`no sign of life for ${silentForMs} ms after a PING: the connection is dead`, this.options.heartbeat.timeoutMs),
         }),
     });
     this.sender = new Sender(context, this.options, this.requests, this.heartbeat);
     this.sessionState = new ClientSession(clock, this.options.reliable, codec, (frame) => this.sender.sendEncoded(frame));
-    this.lifecycle = new StateMachine(context, this.options, this.sender, this.heartbeat, this.sessionState, this.requests, this.router, this.roundTrip);
+    this.machine = new StateMachine(context, this.options, this.sender, this.heartbeat, this.sessionState, this.requests, this.router, this.roundTrip);
   }
 
   /** Listens to a channel event; returns the function that stops listening. */
@@ -115,7 +115,7 @@ export class Channel {
 
   /** Starts connecting (the manager calls it on `open`). Does nothing unless the channel is idle. */
   connect(): void {
-    this.lifecycle.connect();
+    this.machine.connect();
   }
 
   /**
@@ -181,17 +181,17 @@ export class Channel {
    */
   close(code: number = CloseCode.Normal, reason = 'client closed'): void {
     checkCloseOption({ code, reason });
-    this.lifecycle.close(code, reason);
+    this.machine.close(code, reason);
   }
 
   /** Hidden past the grace period, or offline: drop the socket and wait, without spending reconnect attempts. */
   suspend(reason: string): void {
-    this.lifecycle.suspend(reason);
+    this.machine.suspend(reason);
   }
 
   /** Leaves `suspended`: connect after `delayMs` (0: now), e.g. a small random stagger after the app is shown. */
   resume(reason: string, delayMs = 0): void {
-    this.lifecycle.resume(reason, delayMs);
+    this.machine.resume(reason, delayMs);
   }
 
   /**
@@ -219,7 +219,7 @@ export class Channel {
   stats(): ChannelStats {
     const queued = this.sender.queued;
     return Object.assign(
-      { name: this.name, state: this.status.state, rtt: this.roundTrip.rtt, clockOffset: this.roundTrip.offset, attempt: this.lifecycle.attempts },
+      { name: this.name, state: this.status.state, rtt: this.roundTrip.rtt, clockOffset: this.roundTrip.offset, attempt: this.machine.attempts },
       this.counters,
       { queued: queued.count, queuedBytes: queued.bytes, pendingRequests: this.requests.size },
       this.sessionState.stats,
@@ -228,7 +228,7 @@ export class Channel {
 
   /** Number of timers this channel has armed: 0 once it is closed. */
   get activeTimers(): number {
-    return this.lifecycle.activeTimers + (this.heartbeat.active ? 1 : 0) + (this.sender.armed ? 1 : 0);
+    return this.machine.activeTimers + (this.heartbeat.active ? 1 : 0) + (this.sender.armed ? 1 : 0);
   }
 
   private listenerFailed(event: string, error: unknown): void {
