@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderChart, type ChartBar } from './chart';
 import { suite as codec } from './codec';
+import { suite as decodeCost } from './decode-cost';
 import { suite as echo } from './echo';
 import { suite as fanout } from './fanout';
 import { suite as gameChat } from './game-chat';
@@ -23,6 +24,7 @@ import type { Suite, SuiteResult } from './types';
 /** Every suite, in the order. Adding one is one line here. */
 const SUITES: ReadonlyArray<readonly [name: string, suite: Suite]> = [
   ['codec', codec],
+  ['decode-cost', decodeCost],
   ['echo', echo],
   ['game-chat', gameChat],
   ['router', router],
