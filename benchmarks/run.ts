@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { commandLineOrExit, OptionError, readCommandLine } from '../scripts/command-line';
 import { renderChart, type ChartBar } from './chart';
 import { suite as codec } from './codec';
+import { suite as decodeCost } from './decode-cost';
 import { suite as echo } from './echo';
 import { suite as fanout } from './fanout';
 import { suite as gameChat } from './game-chat';
@@ -24,6 +25,7 @@ import type { Suite, SuiteResult } from './types';
 /** Every suite, in the order. Adding one is one line here. */
 const SUITES: ReadonlyArray<readonly [name: string, suite: Suite]> = [
   ['codec', codec],
+  ['decode-cost', decodeCost],
   ['echo', echo],
   ['game-chat', gameChat],
   ['router', router],

@@ -29,6 +29,9 @@ export function brokenPromise(input: FuzzInput, judged: { outcome: string; throw
     return `error message of ${thrown.message.length} characters`;
   }
   if (input.expect && !input.expect.includes(outcome as never)) return `${outcome}; expected ${input.expect.join(' or ')}`;
+  if (input.at !== undefined && thrown instanceof ProtocolError && !thrown.message.includes(` at byte ${input.at}`)) {
+    return `refused with "${thrown.message}"; expected at byte ${input.at}`;
+  }
   return undefined;
 }
 

@@ -10,6 +10,7 @@ import { type CodecLimits, resolveLimits } from '../src/wire/limits';
 import type { CorpusEntry } from './fuzz-corpus';
 import { cat, Dice, enc, ext, findHeaders, header, mapOf, Raw, rewriteLength, seededRandom } from './fuzz-bytes';
 import { ARITY, BAD_INTEGERS, DANGEROUS_KEYS, OP_COUNT, TYPED_FIELDS, type TypedField, wrongValueFor } from './fuzz-fields';
+import { OVERCOMMIT_SHAPES, overcommit } from './fuzz-overcommit';
 
 /** Every kind of hostile input; input `i` is of kind `FUZZ_KINDS[i % FUZZ_KINDS.length]`, so any run covers all. */
 export const FUZZ_KINDS = [
@@ -39,6 +40,8 @@ export interface FuzzInput {
   readonly data: Uint8Array | string;
   /** Set when every receiver must refuse the input, with one of these codes. */
   readonly expect?: readonly ProtocolErrorCode[];
+  /** Set when the decoder's refusal must name this byte offset (` at byte N`). */
+  readonly at?: number;
 }
 
 /** The seed of every published run (RELIABILITY.md) and of the quick run in `npm test`. */
@@ -77,7 +80,7 @@ export function fuzzSource(corpus: readonly CorpusEntry[], seed: number, limits:
   };
 }
 
-type Made = { data: Uint8Array | string; expect?: readonly ProtocolErrorCode[] };
+type Made = { data: Uint8Array | string; expect?: readonly ProtocolErrorCode[]; at?: number };
 
 class Generators {
   constructor(
@@ -188,6 +191,11 @@ class Generators {
   }
 
   private hugeLength(d: Dice): Made {
+    if (d.chance(0.3)) {
+      // Nested headers that each fit the message alone but together declare more than it holds.
+      const bomb = overcommit(d.pick(OVERCOMMIT_SHAPES), d.int(64, this.limits.maxFrameBytes), this.limits);
+      return { data: bomb.bytes, expect: [bomb.code], at: bomb.at };
+    }
     const tail = d.bytes(d.int(0, 24));
     // Always more than the tail holds; often the most the width can say (4 GiB, or 4 billion elements in 5 bytes).
     const declare = (width: 1 | 2 | 4): number => {

@@ -13,7 +13,10 @@ const KEY_SLOTS = 64;
 /**
  * Decodes a whole WebSocket message (msgpack values back to back, each a frame, so each an array) in one pass, checking
  * the limits as it reads: every declared length against its limit and against the bytes that remain before anything
- * is allocated, and nesting against `maxDepth` (the frame's array is 1). Values are what @msgpack/msgpack's `Decoder`
+ * is allocated, and nesting against `maxDepth` (the frame's array is 1). The bytes that remain are those not owed to the
+ * open containers (each element not yet begun owes at least 1 byte, each map entry 2), so nested headers that together
+ * declare more than the message holds are refused at the header that overcommits, and all the arrays open at once
+ * never have more slots than the message has bytes: the work and memory of a refusal stay in proportion to the message. Values are what @msgpack/msgpack's `Decoder`
  * returns, except: bin is a copy (not a view that would keep the whole message alive and expose it through `.buffer`),
  * an unknown ext type is a {@link MsgpackExt} with a copy of its data, strings decode as TextDecoder with
  * `ignoreBOM: true` does (a U+FEFF is content). Integers beyond 2^53 are numbers, possibly rounded, as there: a
@@ -23,6 +26,12 @@ export class MsgpackDecoder {
   private bytes: Uint8Array = EMPTY;
   private pos = 0;
   private end = 0;
+  /**
+   * How far the value being read may go: `end` minus the bytes owed to the elements that open containers declare and
+   * have not begun. Each container lowers it by its minimum size when it opens and gives back each element's share as
+   * that element begins, so it is `end` again once they are closed. Every length is checked against it, not `end`.
+   */
+  private reach = 0;
   private readonly scratch = new DataView(new ArrayBuffer(8));
   private readonly scratchBytes = new Uint8Array(this.scratch.buffer);
   /** Code units of the string being decoded, reused. */
@@ -34,9 +43,10 @@ export class MsgpackDecoder {
   /**
    * Decodes every value of `bytes`, all or nothing.
    * @throws {ProtocolError} `unknown_op` for a top-level value that is not an array; `limit_exceeded` for a length or
-   * the nesting over its limit; `malformed` for an empty message, a value cut short, a length longer than what remains,
+   * the nesting over its limit; `malformed` for an empty message, a value cut short, a length longer than what remains
+   * once every open container's elements have their minimum (1 byte per element, 2 per map entry),
    * byte 0xc1, a map key that is not a string or a number, a key `__proto__`, or a timestamp of a wrong size. With
-   * several faults, the first in the message decides.
+   * several faults, the first in the message decides. Each message names the byte offset where the fault was found.
    */
   decodeAll(bytes: Uint8Array): unknown[] {
     const end = bytes.length;
@@ -44,6 +54,7 @@ export class MsgpackDecoder {
     this.bytes = bytes;
     this.pos = 0;
     this.end = end;
+    this.reach = end;
     const values: unknown[] = [];
     try {
       do {
@@ -98,8 +109,12 @@ export class MsgpackDecoder {
 
   private array(n: number, depth: number): unknown[] {
     this.open(n, n, 'array length', this.limits.maxArrayLength, depth);
+    // Pre-sized safely: `open` proved the message holds at least n more bytes besides what other containers are owed.
     const array = new Array<unknown>(n);
-    for (let i = 0; i < n; i++) array[i] = this.value(depth + 1);
+    for (let i = 0; i < n; i++) {
+      this.reach++;
+      array[i] = this.value(depth + 1);
+    }
     return array;
   }
 
@@ -107,17 +122,24 @@ export class MsgpackDecoder {
     this.open(n, 2 * n, 'map length', this.limits.maxMapLength, depth);
     const map: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
+      // The entry's 2 bytes are given back at once: a key never opens a container, so nothing checks against it.
+      this.reach += 2;
       const key = this.key();
       map[key] = this.value(depth + 1);
     }
     return map;
   }
 
-  /** Checks a container's header, in the scanner's order: its limit, the bytes left (each child takes one), the depth. */
+  /**
+   * Checks a container's header, in the scanner's order: its limit, the bytes left (each child takes one, each map entry
+   * two, on top of what the open containers are owed), the depth; then reserves the children's minimum.
+   */
   private open(n: number, minBytes: number, what: string, limit: number, depth: number): void {
-    if (n > limit) throw over(what, n, limit);
-    if (minBytes > this.end - this.pos) throw truncated(this.pos);
-    if (depth >= this.limits.maxDepth) throw over('nesting depth', depth + 1, this.limits.maxDepth);
+    const pos = this.pos;
+    if (n > limit) throw over(what, n, limit, pos);
+    if (minBytes > this.reach - pos) throw minBytes > this.end - pos ? truncated(pos) : overcommitted(pos);
+    if (depth >= this.limits.maxDepth) throw over('nesting depth', depth + 1, this.limits.maxDepth, pos);
+    this.reach -= minBytes;
   }
 
   /** A map key: a string or a number, as @msgpack/msgpack's default key converter accepts, and never `__proto__`. */
@@ -167,7 +189,7 @@ export class MsgpackDecoder {
   }
 
   private ext(n: number): unknown {
-    if (n > this.limits.maxExtBytes) throw over('ext bytes', n, this.limits.maxExtBytes);
+    if (n > this.limits.maxExtBytes) throw over('ext bytes', n, this.limits.maxExtBytes, this.pos);
     const at = this.pos;
     const start = this.take(n + 1, '', Infinity) + 1;
     const type = ((this.bytes[at] as number) << 24) >> 24;
@@ -201,11 +223,14 @@ export class MsgpackDecoder {
     return new Uint8Array(this.bytes.subarray(start, this.pos));
   }
 
-  /** Consumes `n` bytes after checking `n` against `limit` and against what remains; returns where they start. */
+  /**
+   * Consumes `n` bytes after checking `n` against `limit` and against what remains once the open containers' elements
+   * have their minimum; returns where they start.
+   */
   private take(n: number, what: string, limit: number): number {
-    if (n > limit) throw over(what, n, limit);
     const start = this.pos;
-    if (n > this.end - start) throw truncated(this.end);
+    if (n > limit) throw over(what, n, limit, start);
+    if (n > this.reach - start) throw n > this.end - start ? truncated(this.end) : overcommitted(start);
     this.pos = start + n;
     return start;
   }
@@ -236,8 +261,14 @@ function truncated(at: number): ProtocolError {
   return malformed(`message truncated or malformed at byte ${at}`);
 }
 
-function over(what: string, size: number, limit: number): ProtocolError {
-  return new ProtocolError(ProtocolErrorCode.LimitExceeded, `${what} ${size} exceeds the limit of ${limit}`);
+/** A length that fits the bytes left, but not together with the elements the open containers still declare. */
+function overcommitted(at: number): ProtocolError {
+  return malformed(`message truncated or malformed at byte ${at}: open containers declare more than the message holds`);
+}
+
+/** `at` is where the value over its limit would start (its elements or bytes), as for a truncation. */
+function over(what: string, size: number, limit: number, at: number): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.LimitExceeded, `${what} ${size} exceeds the limit of ${limit} at byte ${at}`);
 }
 
 function hex(byte: number): string {
