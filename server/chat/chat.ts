@@ -1,18 +1,37 @@
 import { MsgpackEncoder } from '../../src/wire/msgpack/encoder';
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
-import { type ChatMessage, ChatRoom } from './room';
+import { type ChatMessage, ChatRoom, chatIdBase } from './room';
 import { checkSay, field, historyPage, keyOf } from './payload';
 import type { ChatStore } from './store';
 import { ChatError, ChatErrorCode } from '../core/errors';
 import { installSharedChat } from './shared-chat';
 import type { ReferenceServer } from '../core/server';
+import type { ServerState } from '../core/state';
 import type { ServerSession } from '../core/types';
 
 /*
  * The chat module: rooms over reliable delivery, built from the server's public API. Its wire contract (topics and
  * payloads) is documented on `installChat`; the client's chat preset is written against it.
  */
+
+/** The in-memory chat's rooms, each session's rooms, and the next message id, kept in a {@link ServerState}. */
+export interface MemoryChat {
+  readonly rooms: Map<string, ChatRoom>;
+  readonly joined: Map<ServerSession, Set<ChatRoom>>;
+  /** Message ids never go back, across server instances too. */
+  nextId: number;
+}
+
+const KEPT = Symbol('chat');
+
+/**
+ * The in-memory chat kept in `state`: what a chat installed on the next server built on it takes over. Ids start from
+ * the clock, so that a process started afresh numbers above the one before it.
+ */
+export function keptChat(state: ServerState): MemoryChat {
+  return state.kept<MemoryChat>(KEPT, () => ({ rooms: new Map(), joined: new Map(), nextId: chatIdBase() + 1 }));
+}
 
 /** Options of {@link installChat}; every field is optional and its default is given here. */
 export interface ChatOptions {
@@ -89,7 +108,8 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
   if (o.store) return installSharedChat(server, o, o.store);
   // Kept in the server's state, so that rooms, history, membership and mid dedupe outlive a server built on a shared one.
   const state = server.state;
-  const { rooms, joined } = state.chat;
+  const chat = keptChat(state);
+  const { rooms, joined } = chat;
   const sizer = new MsgpackEncoder({ maxDepth: 64 });
 
   const memberRoom = (payload: unknown, session: ServerSession): ChatRoom => {
@@ -133,7 +153,7 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
       refuse(ChatErrorCode.TooLarge, `body is over ${o.maxBodyBytes} bytes`);
       return;
     }
-    const message: ChatMessage = { id: state.chat.nextId++, ts: Math.floor(server.clock.now()), from: o.from(session), body, mid };
+    const message: ChatMessage = { id: chat.nextId++, ts: Math.floor(server.clock.now()), from: o.from(session), body, mid };
     try {
       server.broadcastReliable(target.members, target.topic, message);
     } catch (err) {
@@ -156,7 +176,7 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
       if (mine.size >= o.maxRoomsPerSession) throw new ChatError(ChatErrorCode.TooManyRooms, `at most ${o.maxRoomsPerSession} rooms per session`);
       if (!target) {
         // Ids are one sequence across the process's rooms: everything below the next one is before this room began.
-        target = new ChatRoom(key, o, state.chat.nextId - 1);
+        target = new ChatRoom(key, o, chat.nextId - 1);
         rooms.set(key, target);
       }
       target.members.add(session);

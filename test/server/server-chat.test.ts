@@ -1,3 +1,4 @@
+import { keptChat } from '../../server/chat/chat';
 import {
   type Chat,
   type ChatOptions,
@@ -23,7 +24,7 @@ async function start(chatOptions: Partial<ChatOptions> = {}, options: Partial<Se
   clock = new ManualClock(T0);
   server = createServer({ port: 0, clock, ...options });
   const chat = installChat(server, chatOptions);
-  B = server.state.chat.nextId - 1;
+  B = keptChat(server.state).nextId - 1;
   url = (await server.listen()).url;
   return { srv: server, chat };
 }
