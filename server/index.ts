@@ -37,7 +37,8 @@ export type {
 export { ChatError, ChatErrorCode, RemoteError, ServerError, ServerErrorCode } from './core/errors';
 export { MAX_REASON_BYTES } from './core/close-reason';
 export { installChat } from './chat/chat';
-export type { Chat, ChatOptions, ChatSaid } from './chat/chat';
+export type { Chat, ChatSaid } from './chat/chat';
+export type { ChatOptions } from './chat/options';
 export type { ChatMessage } from './chat/room';
 // The Redis store itself is `server/redis-chat-store` (it needs `ioredis`), kept out of this entry on purpose.
 export type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from './chat/store';

@@ -61,7 +61,7 @@ export class PresenceKeeper {
    * @throws {ChatError} (as a rejection) `unavailable` when the store cannot be reached.
    */
   show(room: string, session: ServerSession): Promise<void> {
-    if (!this.stopped) this.renewals.start();
+    if (!this.stopped && this.store.presenceLasts !== true) this.renewals.start();
     return this.store.present(room, [this.entry(session)], this.ttlMs, 'join');
   }
 

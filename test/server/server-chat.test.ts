@@ -1,4 +1,4 @@
-import { keptChat } from '../../server/chat/chat';
+import { keptMemoryStore } from '../../server/chat/memory-store';
 import {
   type Chat,
   type ChatOptions,
@@ -24,7 +24,7 @@ async function start(chatOptions: Partial<ChatOptions> = {}, options: Partial<Se
   clock = new ManualClock(T0);
   server = createServer({ port: 0, clock, ...options });
   const chat = installChat(server, chatOptions);
-  B = keptChat(server.state).nextId - 1;
+  B = keptMemoryStore(server.state).lastId;
   url = (await server.listen()).url;
   return { srv: server, chat };
 }
