@@ -39,7 +39,8 @@ export { ChatError, ChatErrorCode, RemoteError, ServerError, ServerErrorCode } f
 // The public name of the client's MAX_CLOSE_REASON_BYTES, kept for the server's users.
 export { MAX_CLOSE_REASON_BYTES as MAX_REASON_BYTES } from '../src/transport/types';
 export { installChat } from './chat/chat';
-export type { Chat, ChatOptions, ChatSaid } from './chat/chat';
+export type { Chat, ChatSaid } from './chat/chat';
+export type { ChatOptions } from './chat/options';
 export type { ChatMessage } from './chat/room';
 // The Redis store itself is `server/redis-chat-store` (it needs `ioredis`), kept out of this entry on purpose.
 export type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from './chat/store';

@@ -1,50 +1,21 @@
 import { MsgpackEncoder } from '../../src/wire/msgpack/encoder';
-import { UsageErrorCode } from '../../src/codes';
-import { UsageError } from '../../src/errors';
-import { type ChatMessage, ChatRoom } from './room';
-import { checkSay, field, historyPage, keyOf } from './payload';
-import type { ChatStore } from './store';
 import { ChatError, ChatErrorCode } from '../core/errors';
-import { installSharedChat } from './shared-chat';
 import type { ReferenceServer } from '../core/server';
+import type { ServerState } from '../core/state';
 import type { ServerSession } from '../core/types';
+import { Session } from '../sessions/session';
+import { keptMemoryStore } from './memory-store';
+import { type ChatOptions, resolveChatOptions } from './options';
+import { checkSay, field, historyPage, keyOf } from './payload';
+import { PresenceKeeper } from './presence-keeper';
+import { type LocalRoom, noteRoom, RoomFeed, roomTables, type RoomTables } from './rooms';
 
 /*
- * The chat module: rooms over reliable delivery, built from the server's public API. Its wire contract (topics and
- * payloads) is documented on `installChat`; the client's chat preset is written against it.
+ * The chat module: rooms over reliable delivery, built from the server's public API, over a chat store that gives ids
+ * and keeps history and dedupe (in memory by default, or shared by several processes). Its wire contract (topics and
+ * payloads) is documented on `installChat`; the client's chat preset is written against it. Presence (who is in a room)
+ * is kept in the store by a PresenceKeeper: members are listed where they join.
  */
-
-/** Options of {@link installChat}; every field is optional and its default is given here. */
-export interface ChatOptions {
-  /** Messages each room keeps for `chat/history`. Default 1,000. */
-  historySize: number;
-  /** Recent `mid`s each room remembers, so that a message sent again is answered, not repeated. Default 1,000. */
-  dedupeSize: number;
-  /** Messages a `chat/history` returns when it gives no `limit`. Default 50. */
-  historyLimit: number;
-  /** Most messages one `chat/history` returns; a larger `limit` is cut to it. Default 500. */
-  maxHistoryLimit: number;
-  /** Rooms one session may be in at once. Default 100. */
-  maxRoomsPerSession: number;
-  /** Largest message `body`, msgpack-encoded, bytes. Default 8,192. */
-  maxBodyBytes: number;
-  /** Public ids one `chat/presence` lists at most (its `count` is always the true total). Default 1,000. */
-  maxPresence: number;
-  /**
-   * With a `store`: how long a member's presence entry lasts unless its process renews it (every third of this, on
-   * the server's clock), ms. A process that dies without removing its members loses them this long after its last
-   * renewal. Default 30,000.
-   */
-  presenceTtlMs: number;
-  /** The `from` of a session's messages. Default: `session.publicId` (never the session id, which is a secret). */
-  from: (session: ServerSession) => unknown;
-  /**
-   * Where rooms' ids, history and `mid` dedupe live and how their messages reach every process
-   * (`createRedisChatStore`): several server processes on one store form one chat service. Default: none, all in
-   * the server's `state`, this process only. Membership always stays with the process holding the session.
-   */
-  store: ChatStore | undefined;
-}
 
 /** A chat module installed on a server. */
 export interface Chat {
@@ -86,105 +57,191 @@ export type ChatSaid =
  */
 export function installChat(server: ReferenceServer, options: Readonly<Partial<ChatOptions>> = {}): Chat {
   const o = resolveChatOptions(options);
-  if (o.store) return installSharedChat(server, o, o.store);
-  // Kept in the server's state, so that rooms, history, membership and mid dedupe outlive a server built on a shared one.
-  const state = server.state;
-  const { rooms, joined } = state.chat;
+  // Without a store of its own the chat keeps it all (rooms, history, membership, mid dedupe) in the server's state,
+  // so that a chat on the next server built on a shared state takes it over.
+  const own = o.store === undefined;
+  const store = o.store ?? keptMemoryStore(server.state);
+  const tables = own ? keptRooms(server.state) : roomTables();
+  const { rooms, joined } = tables;
+  /** Sessions moved here re-joining their rooms: their chat requests wait for it, so that none is refused meanwhile. */
+  const rejoining = new Map<ServerSession, Promise<void>>();
+  /** What to await first: nothing (and so no extra turn) unless `session` is re-joining. */
+  const settled = (session: ServerSession): Promise<void> | undefined => rejoining.get(session);
   const sizer = new MsgpackEncoder({ maxDepth: 64 });
-
-  const memberRoom = (payload: unknown, session: ServerSession): ChatRoom => {
-    const room = rooms.get(keyOf(field(payload, 'room')));
-    if (!room || !room.members.has(session)) throw new ChatError(ChatErrorCode.NotMember, 'join the room first');
-    return room;
-  };
-
-  const leave = (session: ServerSession, room: ChatRoom): void => {
-    room.members.delete(session);
-    if (room.members.size === 0) rooms.delete(room.key);
-    const mine = joined.get(session);
-    mine?.delete(room);
-    if (mine?.size === 0) joined.delete(session);
-  };
+  // A leave's tombstone outlives any older copy of the session that a process cut from the store may still hold and
+  // renew: such a copy ends with its resume window at the latest, and its last renewal expires presenceTtlMs later.
+  const presence = new PresenceKeeper(server.clock, store, o.presenceTtlMs, server.resumeWindowMs + o.presenceTtlMs, () => rooms.values());
+  const feed = new RoomFeed(server, store, tables, () => presence.idle());
+  // Rooms kept from a chat on an earlier server: their messages go to this server's sessions from now on.
+  for (const room of rooms.values()) feed.listen(room);
 
   const answer = (session: ServerSession, said: ChatSaid): void => {
     // One slow client must not fail the handler: its session ends and it resyncs.
     session.sendReliable('chat/said', said, { ifFull: 'end-session' });
   };
 
-  const say = (payload: unknown, session: ServerSession): void => {
+  /**
+   * Resolves once the store has removed the session's presence there, or could not (the entry then stays listed until
+   * it expires, presenceTtlMs after its last renewal). `moved`: this copy ended because the session moved on.
+   */
+  const leave = (session: ServerSession, room: LocalRoom, moved = false): Promise<void> => {
+    feed.remove(session, room);
+    return presence.hide(room.key, session, moved);
+  };
+
+  /** The room `payload` names, which `session` must be a member of. @throws {ChatError} `bad_request`, `not_member`. */
+  const memberOf = (payload: unknown, session: ServerSession): LocalRoom => {
+    const target = rooms.get(keyOf(field(payload, 'room')));
+    if (!target || !target.members.has(session)) throw new ChatError(ChatErrorCode.NotMember, 'join the room first');
+    return target;
+  };
+
+  const join = async (payload: unknown, session: ServerSession): Promise<unknown> => {
+    if (rejoining.size > 0) await settled(session);
+    const room = field(payload, 'room');
+    const key = keyOf(room);
+    let target = rooms.get(key);
+    const wasMember = target !== undefined && target.members.has(session);
+    if (!target || !wasMember) {
+      const mine = joined.get(session);
+      if ((mine?.size ?? 0) >= o.maxRoomsPerSession) throw new ChatError(ChatErrorCode.TooManyRooms, `at most ${o.maxRoomsPerSession} rooms per session`);
+      target = feed.open(key);
+      feed.add(session, target);
+    }
+    // Listed everywhere before the answer, so that whoever asks after it, on any process, sees the session (a join
+    // again lists it again, should its entry have gone).
+    const shown = presence.show(key, session);
+    try {
+      await Promise.all([target.opened, shown]);
+    } catch (err) {
+      if (!wasMember) void leave(session, target);
+      throw err;
+    }
+    if (target.members.has(session)) noteRoom(session, key, target.last);
+    return { room, lastId: target.last };
+  };
+
+  /**
+   * A session moved here from another process (shared session store) was a member of the room `key` and had been
+   * handed its messages up to `after`: hand it the ones since, from the history, then make it a member here.
+   */
+  const rejoin = async (session: Session, key: string, after: number): Promise<void> => {
+    const target = feed.open(key);
+    let last = after;
+    try {
+      await target.opened;
+      // Bounded: each round fetches up to the newest id handed here, which only moves while we await.
+      for (let round = 0; round < 100 && !target.closed && !session.ended && target.last > last; round++) {
+        for (const message of await store.range(key, last, target.last + 1)) {
+          if (message.id <= last || session.ended) continue;
+          session.sendReliable(target.topic, message, { ifFull: 'end-session' });
+          last = message.id;
+        }
+      }
+    } catch {
+      // The store is away: the session stays out of the room (its client's next resync joins it again).
+    }
+    if (target.closed || session.ended || last < target.last || target.members.has(session)) {
+      if (target.members.size === 0 && !target.closed) feed.close(target);
+      return;
+    }
+    feed.add(session, target);
+    noteRoom(session, key, last);
+    // Its entry is this copy's from now on: the copy it left behind on the other process removes nothing when it ends.
+    await presence.show(key, session).catch(() => undefined);
+  };
+
+  const say = (payload: unknown, session: ServerSession): void | Promise<void> => {
     const checked = checkSay(payload);
     if (!('key' in checked)) {
       answer(session, { mid: checked.mid, room: checked.room, error: { code: ChatErrorCode.BadRequest, message: checked.message } });
       return;
     }
     const { room, key, mid, body } = checked;
-    const refuse = (code: ChatErrorCode, message: string): void => answer(session, { mid, room: room ?? null, error: { code, message } });
+    const refuse = (code: ChatErrorCode, message: string): void => answer(session, { mid, room, error: { code, message } });
+    const refused = (err: unknown): void => {
+      if (!(err instanceof ChatError)) throw err;
+      refuse(err.code, err.message);
+    };
     const target = rooms.get(key);
-    const earlier = target?.said(mid);
-    if (earlier) {
-      answer(session, { mid, room, id: earlier.id, ts: earlier.ts });
-      return;
-    }
-    if (!target || !target.members.has(session)) {
-      refuse(ChatErrorCode.NotMember, 'join the room first');
-      return;
-    }
-    if (sizer.encodeSharedRef(body).byteLength > o.maxBodyBytes) {
-      refuse(ChatErrorCode.TooLarge, `body is over ${o.maxBodyBytes} bytes`);
-      return;
-    }
-    const message: ChatMessage = { id: state.chat.nextId++, ts: Math.floor(server.clock.now()), from: o.from(session), body, mid };
     try {
-      server.broadcastReliable(target.members, target.topic, message);
+      const member = target !== undefined && target.members.has(session);
+      const tooLarge = member && sizer.encodeSharedRef(body).byteLength > o.maxBodyBytes;
+      if (!member || tooLarge) {
+        // A mid the room remembers is answered with its first chat/said, whatever came with it this time.
+        return settle(store.said(key, mid), (earlier) => {
+          if (earlier) answer(session, { mid, room, ...earlier });
+          else if (tooLarge) refuse(ChatErrorCode.TooLarge, `body is over ${o.maxBodyBytes} bytes`);
+          else refuse(ChatErrorCode.NotMember, 'join the room first');
+        }, refused);
+      }
+      const draft = { ts: Math.floor(server.clock.now()), from: o.from(session), body, mid };
+      return settle(store.append(key, draft, o), (appended) => {
+        const said = (): void => answer(session, { mid, room, id: appended.id, ts: appended.ts });
+        // The sender hears chat/said after its message was handed to the members.
+        if (!appended.fresh || target.closed || target.last >= appended.id) said();
+        else target.waiters.push({ id: appended.id, answer: said });
+      }, refused);
     } catch (err) {
-      // Only a frame over maxFrameBytes gets here, and nothing was sent: the sender must still hear of it.
-      if (!(err instanceof UsageError)) throw err;
-      refuse(ChatErrorCode.TooLarge, err.message);
-      return;
+      refused(err);
     }
-    target.add(message);
-    answer(session, { mid, room, id: message.id, ts: message.ts });
   };
 
+  const offAvailable = store.on('available', () => {
+    // Entries may have expired while the store was away.
+    void presence.renew();
+    // The subscription was re-established: fetch whatever was published while it was not.
+    for (const room of rooms.values()) {
+      if (room.held || room.closed) continue;
+      room.held = [];
+      void feed.catchUp(room);
+    }
+  });
+
   const undo = [
-    server.handle('chat/join', (payload, { session }) => {
-      const room = field(payload, 'room');
-      const key = keyOf(room);
-      let target = rooms.get(key);
-      if (target?.members.has(session)) return { room, lastId: target.lastId };
-      const mine = joined.get(session) ?? new Set<ChatRoom>();
-      if (mine.size >= o.maxRoomsPerSession) throw new ChatError(ChatErrorCode.TooManyRooms, `at most ${o.maxRoomsPerSession} rooms per session`);
-      if (!target) {
-        // Ids are one sequence across the process's rooms: everything below the next one is before this room began.
-        target = new ChatRoom(key, o, state.chat.nextId - 1);
-        rooms.set(key, target);
-      }
-      target.members.add(session);
-      mine.add(target);
-      joined.set(session, mine);
-      return { room, lastId: target.lastId };
-    }),
-    server.handle('chat/leave', (payload, { session }) => {
+    server.handle('chat/join', (payload, { session }) => join(payload, session)),
+    server.handle('chat/leave', async (payload, { session }) => {
+      if (rejoining.size > 0) await settled(session);
       const room = field(payload, 'room');
       const target = rooms.get(keyOf(room));
-      if (target?.members.has(session)) leave(session, target);
+      // Answered once the other processes no longer list the session there, or, when the store cannot be reached,
+      // once it is no member here: a leave is never refused (the preset has already forgotten the room), and the
+      // entry left behind expires presenceTtlMs after its last renewal.
+      if (target?.members.has(session)) await leave(session, target);
       return { room };
     }),
-    server.handle('chat/history', (payload, { session }) => {
-      const room = memberRoom(payload, session);
+    server.handle('chat/history', async (payload, { session }) => {
+      if (rejoining.size > 0) await settled(session);
+      const target = memberOf(payload, session);
       const { before, limit } = historyPage(payload, o.historyLimit, o.maxHistoryLimit);
-      // evictedUpTo lets a client catching up tell "nothing older" from "older messages are gone".
-      return { messages: room.page(before, limit), evictedUpTo: room.evictedUpTo };
+      return store.page(target.key, before, limit);
     }),
-    server.handle('chat/presence', (payload, { session }) => {
-      const room = memberRoom(payload, session);
-      const ids = [...new Set([...room.members].map((member) => member.publicId))].sort(); // by UTF-16 code units: for the server's ASCII public ids, the store's byte order
-      return { room: field(payload, 'room'), members: ids.slice(0, o.maxPresence), count: ids.length };
+    server.handle('chat/presence', async (payload, { session }) => {
+      if (rejoining.size > 0) await settled(session);
+      const target = memberOf(payload, session);
+      return { room: field(payload, 'room'), ...(await store.presence(target.key, o.maxPresence)) };
     }),
-    server.on('chat/say', (payload, { session }) => say(payload, session)),
-    server.events.on('sessionEnd', ({ session }) => {
-      for (const room of [...(joined.get(session) ?? [])]) leave(session, room);
+    server.on('chat/say', (payload, { session }) => {
+      const first = rejoining.size > 0 ? settled(session) : undefined;
+      return first ? first.then(() => say(payload, session)) : say(payload, session);
     }),
+    server.events.on('connection', ({ session, resumed }) => {
+      if (!resumed || !(session instanceof Session)) return;
+      const notes = session.takeRestoredNotes('room:');
+      if (!notes) return;
+      const all: Promise<void>[] = [];
+      for (const [key, value] of notes) all.push(rejoin(session, key, Number(value)));
+      if (all.length === 0) return;
+      rejoining.set(session, Promise.all(all).then(() => void rejoining.delete(session)));
+    }),
+    server.events.on('sessionEnd', ({ session, reason }) => {
+      // A copy that moved on, or that a closing server left in the session store, leaves no tombstone: the session may
+      // live on elsewhere and be listed there (without a session store nobody else holds a copy to keep out).
+      for (const room of [...(joined.get(session) ?? [])]) void leave(session, room, reason === 'moved' || reason === 'server_closed');
+    }),
+    // Sessions end after this (and leave their rooms); no renewal is due once the server has closed.
+    server.events.on('close', () => presence.stop()),
+    offAvailable,
   ];
 
   return {
@@ -193,39 +250,30 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
     },
     close() {
       for (const off of undo.splice(0)) off();
-      if (state.shared) return;
-      rooms.clear();
+      presence.stop();
+      // Rooms kept in a state that outlives the server are the next chat's to take over.
+      if (own && server.state.shared) return;
+      for (const room of [...rooms.values()]) {
+        for (const member of room.members) void presence.hide(room.key, member);
+        feed.close(room);
+      }
       joined.clear();
     },
   };
 }
 
-function resolveChatOptions(options: Readonly<Partial<ChatOptions>>): Readonly<ChatOptions> {
-  const resolved: ChatOptions = {
-    historySize: options.historySize ?? 1000,
-    dedupeSize: options.dedupeSize ?? 1000,
-    historyLimit: options.historyLimit ?? 50,
-    maxHistoryLimit: options.maxHistoryLimit ?? 500,
-    maxRoomsPerSession: options.maxRoomsPerSession ?? 100,
-    maxBodyBytes: options.maxBodyBytes ?? 8192,
-    maxPresence: options.maxPresence ?? 1000,
-    presenceTtlMs: options.presenceTtlMs ?? 30_000,
-    from: options.from ?? ((session) => session.publicId),
-    store: options.store,
-  };
-  for (const name of ['historySize', 'dedupeSize', 'maxPresence'] as const) check(name, resolved[name], 0);
-  for (const name of ['historyLimit', 'maxHistoryLimit', 'maxRoomsPerSession', 'maxBodyBytes'] as const) check(name, resolved[name], 1);
-  // Renewed every third of it: below 30 ms the renewals would be most of the store's work.
-  check('presenceTtlMs', resolved.presenceTtlMs, 30);
-  if (typeof resolved.from !== 'function') invalid('from', typeof resolved.from);
-  return Object.freeze(resolved);
+/**
+ * `next(value)` at once when the store answered at once (the in-memory store: a say is then answered in its own turn),
+ * else once it settles; a failure either way goes to `failed`.
+ */
+function settle<T>(value: T | Promise<T>, next: (value: T) => void, failed: (err: unknown) => void): void | Promise<void> {
+  if (value instanceof Promise) return value.then(next, failed);
+  next(value);
 }
 
+const KEPT = Symbol('chat rooms');
 
-function check(name: string, value: unknown, min: number): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) invalid(name, String(value));
-}
-
-function invalid(name: string, shown: string): never {
-  throw new UsageError(UsageErrorCode.InvalidOption, `chat option ${name} is invalid: ${shown}`);
+/** The rooms the chat keeps in `state` when it has no store of its own, and their members. */
+export function keptRooms(state: ServerState): RoomTables {
+  return state.kept(KEPT, roomTables);
 }

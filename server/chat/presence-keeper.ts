@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Clock } from '../../src/time/clock';
-import { Timer } from '../../src/time/timer';
+import { Repeater } from '../../src/time/repeater';
 import type { ChatStore, PresenceEntry } from './store';
 import type { ServerSession } from '../core/types';
 
@@ -27,10 +27,8 @@ export class PresenceKeeper {
   private readonly token = randomBytes(9).toString('base64url');
   private readonly owners = new WeakMap<ServerSession, string>();
   private copies = 0;
-  private readonly timer: Timer;
-  private readonly periodMs: number;
-  /** The next renewal, as an absolute clock time, so that a late timer does not shift the schedule. */
-  private dueAt = 0;
+  /** Renewals on a schedule of absolute times: a late timer (a frozen event loop) renews once rather than bursting. */
+  private readonly renewals: Repeater;
   private stopped = false;
 
   /**
@@ -39,14 +37,13 @@ export class PresenceKeeper {
    *   window) plus `ttlMs`.
    */
   constructor(
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly store: ChatStore,
     private readonly ttlMs: number,
     private readonly rememberMs: number,
     private readonly rooms: () => Iterable<PresentRoom>,
   ) {
-    this.periodMs = Math.max(1, Math.floor(ttlMs / 3));
-    this.timer = new Timer(clock, () => this.tick());
+    this.renewals = new Repeater(clock, Math.max(1, Math.floor(ttlMs / 3)), () => void this.renew());
   }
 
   /** `session`'s entry: its public id and the owner token of this copy of it. */
@@ -64,7 +61,7 @@ export class PresenceKeeper {
    * @throws {ChatError} (as a rejection) `unavailable` when the store cannot be reached.
    */
   show(room: string, session: ServerSession): Promise<void> {
-    this.arm();
+    if (!this.stopped && this.store.presenceLasts !== true) this.renewals.start();
     return this.store.present(room, [this.entry(session)], this.ttlMs, 'join');
   }
 
@@ -96,27 +93,12 @@ export class PresenceKeeper {
 
   /** No member left: no timer until the next {@link show}. */
   idle(): void {
-    this.timer.cancel();
+    this.renewals.stop();
   }
 
   /** For good (the server or the chat closed): no timer from now on. */
   stop(): void {
     this.stopped = true;
-    this.timer.cancel();
-  }
-
-  private arm(): void {
-    if (this.stopped || this.timer.armed) return;
-    this.dueAt = this.clock.now() + this.periodMs;
-    this.timer.schedule(this.periodMs);
-  }
-
-  private tick(): void {
-    const now = this.clock.now();
-    void this.renew();
-    // A late timer (a frozen event loop) renews once and keeps to the schedule rather than bursting.
-    this.dueAt += this.periodMs;
-    if (this.dueAt <= now) this.dueAt = now + this.periodMs;
-    this.timer.schedule(this.dueAt - now);
+    this.renewals.stop();
   }
 }

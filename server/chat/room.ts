@@ -1,5 +1,3 @@
-import type { ServerSession } from '../core/types';
-
 /** One chat message as `room/<room>/message` carries it and `chat/history` returns it. */
 export interface ChatMessage {
   /**
@@ -37,13 +35,10 @@ export function chatIdBase(nowMs: number = Date.now()): number {
 }
 
 /**
- * One room: its member sessions, the last `historySize` messages (a ring, oldest first) and the recent `mid`s. All of
- * it is bounded, and the chat module frees the room when its last member leaves.
+ * One room's memory: the last `historySize` messages (a ring, oldest first) and the recent `mid`s, both bounded. The
+ * in-memory chat store frees it when the room's last member leaves.
  */
 export class ChatRoom {
-  /** The topic its messages are sent on: `room/<key>/message`. */
-  readonly topic: string;
-  readonly members = new Set<ServerSession>();
   private readonly ring: ChatMessage[] = [];
   /** Index of the oldest message in `ring` once it is full. */
   private start = 0;
@@ -52,8 +47,7 @@ export class ChatRoom {
   private evicted: number;
 
   /** @param base the id below the room's first: its `lastId` and `evictedUpTo` until it has messages. */
-  constructor(readonly key: string, private readonly limits: RoomLimits, base: number) {
-    this.topic = `room/${key}/message`;
+  constructor(base: number) {
     this.last = base;
     this.evicted = base;
   }
@@ -73,9 +67,10 @@ export class ChatRoom {
     return this.mids.get(mid);
   }
 
-  add(message: ChatMessage): void {
+  /** Keeps `message`, within `limits`. */
+  add(message: ChatMessage, limits: RoomLimits): void {
     this.last = message.id;
-    const { historySize, dedupeSize } = this.limits;
+    const { historySize, dedupeSize } = limits;
     if (historySize === 0) this.evicted = message.id;
     if (historySize > 0) {
       if (this.ring.length < historySize) {

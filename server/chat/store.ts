@@ -4,8 +4,8 @@ import type { ChatMessage, RoomLimits } from './room';
  * The shared half of the chat module: what every server process of one service must agree on (a room's message ids,
  * its history and `mid` dedupe) and the broker that carries a room's messages to every process with members in it.
  * Membership stays with the process that holds the session; presence (who is in a room, on every process) is shared.
- * The in-memory chat (no store) keeps all of it in `ServerState`; a store such as `createRedisChatStore` puts it where
- * several processes see it.
+ * The in-memory store (`server/chat/memory-store.ts`, the default) keeps it in `ServerState`; a store such as
+ * `createRedisChatStore` puts it where several processes see it.
  */
 
 /** A message before the store gave it an id. */
@@ -54,8 +54,13 @@ export interface PresencePage {
   readonly count: number;
 }
 
-/** How a store's room subscription hands over each message, in id order as the broker carries them. */
-export type RoomListener = (message: ChatMessage) => void;
+/**
+ * How a store's room subscription hands over each message, in id order as the broker carries them, with `after`, the
+ * id of the room's message before it: a larger `after` than the last id handed over means some were missed. Throws a
+ * `UsageError` when no frame here can carry the message (over `maxFrameBytes`): a store that has not yet kept it
+ * refuses it `too_large`, one that has ignores it (the history still has it).
+ */
+export type RoomListener = (message: ChatMessage, after: number) => void;
 
 /** Events of a {@link ChatStore}. */
 export interface ChatStoreEvents {
@@ -70,8 +75,12 @@ export interface ChatStoreEvents {
 /**
  * The chat rooms' shared state and broker. Every method that talks to the store rejects with a `ChatError`
  * `unavailable` when it cannot be reached, so the chat module refuses rather than accept what it cannot store.
+ * `append` and `said` may answer at once rather than with a promise (the in-memory store does, and may then throw):
+ * the chat then answers a `chat/say` in the turn it arrived, so that says are answered in the order they came.
  */
 export interface ChatStore {
+  /** True when presence entries never expire (one process holds every member): nothing to renew. Default false. */
+  readonly presenceLasts?: boolean;
   /**
    * Routes `room`'s messages to `listener` from now on (one listener per room and process); resolves with the id of
    * the room's newest message once no message after it can be missed.
@@ -84,9 +93,9 @@ export interface ChatStore {
    * subscribed process, all at once; or answers the earlier message of a remembered `mid`. `limits` bound the room's
    * history and dedupe.
    */
-  append(room: string, draft: ChatDraft, limits: RoomLimits): Promise<Appended>;
+  append(room: string, draft: ChatDraft, limits: RoomLimits): Appended | Promise<Appended>;
   /** The id and time of the message an earlier `chat/say` with `mid` produced, while the room remembers it. */
-  said(room: string, mid: string): Promise<{ id: number; ts: number } | undefined>;
+  said(room: string, mid: string): { id: number; ts: number } | undefined | Promise<{ id: number; ts: number } | undefined>;
   /** Up to `limit` kept messages with `id < before` (the newest such), oldest first. */
   page(room: string, before: number, limit: number): Promise<HistoryPage>;
   /** Kept messages with `after < id < before`, oldest first: what a subscription that lost messages fetches. */

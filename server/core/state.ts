@@ -1,29 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
-import { type ChatRoom, chatIdBase } from '../chat/room';
 import type { LostSession } from '../sessions/lost';
 import type { SessionStore } from '../sessions/kept';
-import type { ServerSession } from './types';
-
-/** The chat module's share of a {@link ServerState}: its rooms, each session's rooms, and the next message id. */
-export interface ChatState {
-  readonly rooms: Map<string, ChatRoom>;
-  readonly joined: Map<ServerSession, Set<ChatRoom>>;
-  /** Message ids never go back, across server instances too. */
-  nextId: number;
-}
 
 /**
  * What a server shares with the server instances after it: sessions (with their reliable buffers and `recv`), the
- * public-id counter and the chat rooms (history, membership, `mid` dedupe). Held by one server at a time: a
+ * public-id counter, and what each module keeps there ({@link ServerState.kept}: the chat's rooms). Held by one server at a time: a
  * new server may take it once the previous one's `close()` has resolved, and its clients resume their sessions.
  * This in-memory state models a restart within one process; a restart of the process needs an external store.
  */
 export class ServerState {
   readonly sessions: SessionStore = new Map();
-  // Chat ids start from the clock, so that a process started afresh numbers above the one before it.
-  readonly chat: ChatState = { rooms: new Map(), joined: new Map(), nextId: chatIdBase() + 1 };
   /**
    * Sessions that ended (expired, overflowed): how much of each client's RELIABLE stream was applied, by session id,
    * oldest first, so a client that comes back too late is told what not to send again (WELCOME `previousRecv`). With
@@ -38,6 +26,8 @@ export class ServerState {
    */
   readonly publicIdToken = randomBytes(6).toString('base64url');
   private holder: object | undefined;
+  /** What modules keep here, each under its own key, so that the core need not know them. */
+  private readonly modules = new Map<symbol, unknown>();
 
   /**
    * @param shared true when the state was made to outlive its server ({@link createMemoryState}): closing the server
@@ -54,6 +44,15 @@ export class ServerState {
       throw new UsageError(UsageErrorCode.InvalidOption, 'option state is invalid: another server holds it until its close() resolves');
     }
     this.holder = holder;
+  }
+
+  /**
+   * What the module owning `key` keeps in this state, made by `make` the first time it is asked for: a module installed
+   * on the next server built on this state finds it again. `key` is the module's own symbol, so `T` is its to keep.
+   */
+  kept<T>(key: symbol, make: () => T): T {
+    if (!this.modules.has(key)) this.modules.set(key, make());
+    return this.modules.get(key) as T;
   }
 
   /** Called by a server once it has closed. */

@@ -261,7 +261,13 @@ class RedisChatStore implements ChatStore {
       this.events.emit('error', { error: err instanceof Error ? err : new Error(String(err)) });
       return;
     }
-    target.listener(message);
+    try {
+      // Ids in a room have no holes: the one before is the room's previous message.
+      target.listener(message, message.id - 1);
+    } catch (err) {
+      // No frame here can carry it (over maxFrameBytes): nobody here is sent it, and the history keeps it.
+      if (!(err instanceof UsageError)) throw err;
+    }
   }
 
   /** A history member `<id>:<msgpack [ts, from, body, mid]>` back into its message. */

@@ -1,3 +1,4 @@
+import { keptRooms } from '../../server/chat/chat';
 import { createMemoryState, createServer, installChat } from '../../server';
 import { ManualClock } from '../support/manual-clock';
 import { type ChatPair, checkDelivery, startChatPair } from '../support/chat-pair';
@@ -42,7 +43,7 @@ describe('chat across server restarts (sessions and rooms kept in a shared state
     }
     // The same two sessions throughout, still in their room on the fifth server.
     expect(pair.server.sessions.size).toBe(2);
-    expect(pair.state.chat.rooms.get(String(ROOM))?.members.size).toBe(2);
+    expect(keptRooms(pair.state).rooms.get(String(ROOM))?.members.size).toBe(2);
   }, 60_000);
 
   it('keeps history, message ids and public ids across a restart', async () => {
@@ -84,7 +85,7 @@ describe('server state', () => {
       next.events.on('sessionEnd', ({ reason }) => ended.push(reason));
       pair.serverClock.advance(0);
       expect(ended).toEqual(['expired', 'expired']);
-      expect(pair.state.chat.rooms.size).toBe(0);
+      expect(keptRooms(pair.state).rooms.size).toBe(0);
       await next.close();
     } finally {
       await pair.close();

@@ -1,3 +1,4 @@
+import { keptMemoryStore } from '../../server/chat/memory-store';
 import {
   type Chat,
   type ChatOptions,
@@ -23,7 +24,7 @@ async function start(chatOptions: Partial<ChatOptions> = {}, options: Partial<Se
   clock = new ManualClock(T0);
   server = createServer({ port: 0, clock, ...options });
   const chat = installChat(server, chatOptions);
-  B = server.state.chat.nextId - 1;
+  B = keptMemoryStore(server.state).lastId;
   url = (await server.listen()).url;
   return { srv: server, chat };
 }

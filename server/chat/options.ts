@@ -1,0 +1,70 @@
+import { UsageErrorCode } from '../../src/codes';
+import { UsageError } from '../../src/errors';
+import type { ServerSession } from '../core/types';
+import type { ChatStore } from './store';
+
+/** Options of {@link installChat}; every field is optional and its default is given here. */
+export interface ChatOptions {
+  /** Messages each room keeps for `chat/history`. Default 1,000. */
+  historySize: number;
+  /** Recent `mid`s each room remembers, so that a message sent again is answered, not repeated. Default 1,000. */
+  dedupeSize: number;
+  /** Messages a `chat/history` returns when it gives no `limit`. Default 50. */
+  historyLimit: number;
+  /** Most messages one `chat/history` returns; a larger `limit` is cut to it. Default 500. */
+  maxHistoryLimit: number;
+  /** Rooms one session may be in at once. Default 100. */
+  maxRoomsPerSession: number;
+  /** Largest message `body`, msgpack-encoded, bytes. Default 8,192. */
+  maxBodyBytes: number;
+  /** Public ids one `chat/presence` lists at most (its `count` is always the true total). Default 1,000. */
+  maxPresence: number;
+  /**
+   * With a `store`: how long a member's presence entry lasts unless its process renews it (every third of this, on
+   * the server's clock), ms. A process that dies without removing its members loses them this long after its last
+   * renewal. Default 30,000.
+   */
+  presenceTtlMs: number;
+  /** The `from` of a session's messages. Default: `session.publicId` (never the session id, which is a secret). */
+  from: (session: ServerSession) => unknown;
+  /**
+   * Where rooms' ids, history and `mid` dedupe live and how their messages reach every process
+   * (`createRedisChatStore`): several server processes on one store form one chat service. Default: none, the
+   * in-memory store kept in the server's `state`, this process only. Membership always stays with the process
+   * holding the session.
+   */
+  store: ChatStore | undefined;
+}
+
+/**
+ * The options with their defaults.
+ * @throws {UsageError} `invalid_option` naming a bad option.
+ */
+export function resolveChatOptions(options: Readonly<Partial<ChatOptions>>): Readonly<ChatOptions> {
+  const resolved: ChatOptions = {
+    historySize: options.historySize ?? 1000,
+    dedupeSize: options.dedupeSize ?? 1000,
+    historyLimit: options.historyLimit ?? 50,
+    maxHistoryLimit: options.maxHistoryLimit ?? 500,
+    maxRoomsPerSession: options.maxRoomsPerSession ?? 100,
+    maxBodyBytes: options.maxBodyBytes ?? 8192,
+    maxPresence: options.maxPresence ?? 1000,
+    presenceTtlMs: options.presenceTtlMs ?? 30_000,
+    from: options.from ?? ((session) => session.publicId),
+    store: options.store,
+  };
+  for (const name of ['historySize', 'dedupeSize', 'maxPresence'] as const) check(name, resolved[name], 0);
+  for (const name of ['historyLimit', 'maxHistoryLimit', 'maxRoomsPerSession', 'maxBodyBytes'] as const) check(name, resolved[name], 1);
+  // Renewed every third of it: below 30 ms the renewals would be most of the store's work.
+  check('presenceTtlMs', resolved.presenceTtlMs, 30);
+  if (typeof resolved.from !== 'function') invalid('from', typeof resolved.from);
+  return Object.freeze(resolved);
+}
+
+function check(name: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) invalid(name, String(value));
+}
+
+function invalid(name: string, shown: string): never {
+  throw new UsageError(UsageErrorCode.InvalidOption, `chat option ${name} is invalid: ${shown}`);
+}
