@@ -19,9 +19,9 @@ import type { Suite, SuiteRow } from './types';
 const START_TIMEOUT_MS = 15_000;
 
 /** Echo requests in flight in the throughput pass: enough to keep both processes busy, so it measures capacity. */
-export const WINDOW = 256;
+const WINDOW = 256;
 /** Most echo requests the application sends in one turn (a game frame's worth of messages). */
-export const BURST = 16;
+const BURST = 16;
 
 interface Running {
   readonly contender: EchoContender;

@@ -5,14 +5,14 @@
 import type { SuiteRow } from './types';
 
 /** Median and spread of a list of per-round figures. */
-export interface Spread {
+interface Spread {
   readonly value: number;
   readonly min: number;
   readonly max: number;
 }
 
 /** The median (the mean of the middle two for an even count) with the smallest and largest value. */
-export function spread(values: readonly number[]): Spread {
+function spread(values: readonly number[]): Spread {
   if (values.length === 0) throw new RangeError('spread() needs at least one value');
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -50,7 +50,7 @@ export function atMost(value: number, goal: number): { text: string; met: boolea
 }
 
 /** How many calls were made in how long. */
-export interface Timed {
+interface Timed {
   readonly calls: number;
   readonly seconds: number;
 }
@@ -59,7 +59,7 @@ export interface Timed {
  * Calls `op` repeatedly for at least `minMs` (checking the clock every `batch` calls, so the clock is not what is
  * measured).
  */
-export function runFor(op: () => void, minMs: number, batch = 64): Timed {
+function runFor(op: () => void, minMs: number, batch = 64): Timed {
   const start = process.hrtime.bigint();
   const limit = BigInt(Math.round(minMs * 1e6));
   let calls = 0;
@@ -93,11 +93,6 @@ export function interleavedRound(ops: ReadonlyArray<() => void>, slices: number,
     });
   }
   return calls.map((n, i) => n / (seconds[i] as number));
-}
-
-/** Milliseconds since an `hrtime.bigint()` reading. */
-export function msSince(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
 /** The largest share of `times` (ms) that falls within any window of `windowMs`. */

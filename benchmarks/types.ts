@@ -4,7 +4,7 @@
  */
 
 /** Options every suite accepts. */
-export interface SuiteOptions {
+interface SuiteOptions {
   /** Fewer rounds and smaller workloads, for `npm run bench -- --quick` (the whole run under 60 s). */
   readonly quick: boolean;
 }

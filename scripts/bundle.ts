@@ -38,15 +38,11 @@ export const WEB_ONLY_EXPORTS: readonly string[] = ['webSocketTransport', 'ensur
 
 /** The runtime's values the device bundle exports: src/index.ts's, but {@link WEB_ONLY_EXPORTS}. */
 export const DEVICE_EXPORTS: readonly string[] = [
-  'ALLOWED_TRANSITIONS', 'Channel', 'ChannelState', 'CloseCode', 'ConnectionManager', 'DEFAULT_BACKOFF',
-  'DEFAULT_CHANNEL_OPTIONS', 'DEFAULT_CODEC_LIMITS', 'DEFAULT_HEARTBEAT', 'DEFAULT_MANAGER_OPTIONS', 'DEFAULT_OUTBOX',
-  'DisconnectedError', 'DisconnectedErrorCode', 'Emitter', 'FrameCodec', 'Heartbeat', 'MAX_CLOSE_REASON_BYTES',
-  'MAX_CONNECT_TIMEOUT_MS', 'MessageBuilder', 'MultisocketError', 'Op', 'PROTOCOL_VERSION', 'ProtocolError',
-  'ProtocolErrorCode', 'QueueFullError', 'RemoteError', 'Router', 'StateReason', 'SubscriberError', 'TimeoutError',
-  'Timer', 'TopicIndex', 'TransportError', 'TransportErrorCode', 'UsageError', 'UsageErrorCode',
-  'WX_MAX_CONNECT_TIMEOUT_MS', 'backoffDelay', 'checkCloseOption', 'isSocketLimitError', 'isTerminalCloseCode',
-  'opName', 'systemClock', 'toSendable', 'topicMatches', 'validateFrame', 'validatePattern', 'validateTopic',
-  'wxErrorCode', 'wxLifecycle', 'wxTransport',
+  'Channel', 'ChannelState', 'CloseCode', 'ConnectionManager', 'DisconnectedError', 'DisconnectedErrorCode', 'Emitter',
+  'FrameCodec', 'ListenerError', 'ListenerErrorCode', 'MultisocketError', 'Op', 'PROTOCOL_VERSION', 'ProtocolError',
+  'ProtocolErrorCode', 'QueueFullError', 'QueueFullErrorCode', 'RemoteError', 'StateReason', 'SubscriberError',
+  'SubscriberErrorCode', 'TimeoutError', 'TimeoutErrorCode', 'Timer', 'TransportError', 'TransportErrorCode',
+  'UsageError', 'UsageErrorCode', 'backoffDelay', 'isTerminalCloseCode', 'systemClock', 'wxLifecycle', 'wxTransport',
 ];
 
 /** Where the bundle lands, relative to the package root. */

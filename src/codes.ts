@@ -100,3 +100,31 @@ export const DisconnectedErrorCode = {
   NotOpen: 'not_open',
 } as const;
 export type DisconnectedErrorCode = (typeof DisconnectedErrorCode)[keyof typeof DisconnectedErrorCode];
+
+/** The code of {@link TimeoutError}. */
+export const TimeoutErrorCode = {
+  /** A request, a `waitFor` or a connect attempt ran past its deadline. */
+  Timeout: 'timeout',
+} as const;
+export type TimeoutErrorCode = (typeof TimeoutErrorCode)[keyof typeof TimeoutErrorCode];
+
+/** The code of {@link QueueFullError}. */
+export const QueueFullErrorCode = {
+  /** The outbox or the unacknowledged reliable buffer is at its bound and refused the message. */
+  QueueFull: 'queue_full',
+} as const;
+export type QueueFullErrorCode = (typeof QueueFullErrorCode)[keyof typeof QueueFullErrorCode];
+
+/** The code of {@link SubscriberError}. */
+export const SubscriberErrorCode = {
+  /** A subscriber threw or its Promise rejected; the other subscribers still ran. */
+  SubscriberFailed: 'subscriber_failed',
+} as const;
+export type SubscriberErrorCode = (typeof SubscriberErrorCode)[keyof typeof SubscriberErrorCode];
+
+/** The code of {@link ListenerError}. */
+export const ListenerErrorCode = {
+  /** An event listener threw; the runtime carried on. */
+  ListenerFailed: 'listener_failed',
+} as const;
+export type ListenerErrorCode = (typeof ListenerErrorCode)[keyof typeof ListenerErrorCode];

@@ -1,4 +1,13 @@
-import type { DisconnectedErrorCode, ProtocolErrorCode, TransportErrorCode, UsageErrorCode } from './codes';
+import {
+  type DisconnectedErrorCode,
+  ListenerErrorCode,
+  type ProtocolErrorCode,
+  QueueFullErrorCode,
+  SubscriberErrorCode,
+  TimeoutErrorCode,
+  type TransportErrorCode,
+  type UsageErrorCode,
+} from './codes';
 
 /** What was thrown, as text: an Error's message, anything else as a string. */
 export function describeError(err: unknown): string {
@@ -41,8 +50,9 @@ export class TransportError extends MultisocketError {
 
 /** A deadline passed: a request without an answer, a `waitFor` without a match, a connect that never finished. */
 export class TimeoutError extends MultisocketError {
+  declare readonly code: TimeoutErrorCode;
   constructor(message: string, readonly timeoutMs: number) {
-    super('timeout', message);
+    super(TimeoutErrorCode.Timeout, message);
   }
 }
 
@@ -62,8 +72,9 @@ export class DisconnectedError extends MultisocketError {
 
 /** A bounded buffer (outbox, unacknowledged reliable messages) is full and refused the message. */
 export class QueueFullError extends MultisocketError {
+  declare readonly code: QueueFullErrorCode;
   constructor(message: string) {
-    super('queue_full', message);
+    super(QueueFullErrorCode.QueueFull, message);
   }
 }
 
@@ -76,14 +87,16 @@ export class RemoteError extends MultisocketError {
 
 /** A subscriber threw (or its Promise rejected); the others still ran. `cause` is what it threw. */
 export class SubscriberError extends MultisocketError {
+  declare readonly code: SubscriberErrorCode;
   constructor(readonly topic: string, readonly cause: unknown) {
-    super('subscriber_failed', `a subscriber of "${topic}" failed: ${describeError(cause)}`);
+    super(SubscriberErrorCode.SubscriberFailed, `a subscriber of "${topic}" failed: ${describeError(cause)}`);
   }
 }
 
 /** An event listener threw; the runtime carried on. `cause` is what it threw. */
 export class ListenerError extends MultisocketError {
+  declare readonly code: ListenerErrorCode;
   constructor(readonly event: string, readonly cause: unknown) {
-    super('listener_failed', `a "${event}" listener failed: ${describeError(cause)}`);
+    super(ListenerErrorCode.ListenerFailed, `a "${event}" listener failed: ${describeError(cause)}`);
   }
 }

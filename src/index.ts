@@ -1,83 +1,19 @@
-// The runtime's public surface.
+// The runtime's public surface: what an application (and the presets in channels/) uses. Everything else in src/ is
+// internal; the reference server and the tooling reach it by path. test/runtime/public-surface.test.ts pins this
+// list, so that a new export is a deliberate change.
 
-export { type Clock, type TimerHandle, systemClock } from './time/clock';
-export { Timer } from './time/timer';
-export {
-  CloseCode,
-  DisconnectedErrorCode,
-  isTerminalCloseCode,
-  ProtocolErrorCode,
-  TransportErrorCode,
-  UsageErrorCode,
-} from './codes';
-export {
-  DisconnectedError,
-  MultisocketError,
-  ProtocolError,
-  QueueFullError,
-  RemoteError,
-  SubscriberError,
-  TimeoutError,
-  TransportError,
-  UsageError,
-} from './errors';
-export { FrameCodec, MessageBuilder, type WireData } from './wire/codec';
-export { type CodecLimits, DEFAULT_CODEC_LIMITS } from './wire/limits';
-export {
-  type AckFrame,
-  type ByeFrame,
-  type FailFrame,
-  type Frame,
-  type Hello,
-  type HelloFrame,
-  Op,
-  opName,
-  type PingFrame,
-  type PongFrame,
-  PROTOCOL_VERSION,
-  type PushFrame,
-  type ReliableFrame,
-  type ReplyFrame,
-  type RequestFrame,
-  validateFrame,
-  type Welcome,
-  type WelcomeFrame,
-} from './wire/protocol';
-export { TopicIndex, topicMatches, validatePattern, validateTopic } from './routing/topics';
-export { ensureTextCodec } from './wire/text-codec';
-export { Utf8Decoder, Utf8Encoder } from './wire/utf8';
-export type {
-  SocketCallbackResult,
-  SocketCloseOption,
-  SocketCloseResult,
-  SocketLike,
-  SocketMessageResult,
-  SocketOpenResult,
-  SocketSendOption,
-  Transport,
-  TransportConnectOptions,
-} from './transport/types';
-export { ConnectionManager, DEFAULT_MANAGER_OPTIONS, type ManagerOptions, type OpenOptions } from './manager';
+// The manager and its channels.
+export { ConnectionManager, type ManagerOptions, type OpenOptions } from './manager';
 export { Channel, type ChannelEvents, type ChannelStats, type SendOptions } from './channel/channel';
+export { type ChannelOptions, type ReconnectInfo, type ReconnectOptions, type RequestOptions } from './channel/options';
+export { ChannelState, StateReason } from './channel/state';
+export type { HeartbeatOptions } from './channel/heartbeat';
+export type { DropReason, OutboxOptions, OutboxPolicy, OverflowPolicy } from './channel/outbox';
+export type { ReliableOptions } from './reliable/reliable';
+export type { MessageKind, MessageMeta, Subscriber, WaitForOptions } from './routing/router';
+
+// The platform: transports and the app lifecycle.
 export {
-  type ChannelOptions,
-  DEFAULT_CHANNEL_OPTIONS,
-  MAX_CONNECT_TIMEOUT_MS,
-  type ReconnectInfo,
-  type ReconnectOptions,
-  type RequestOptions,
-} from './channel/options';
-export { ALLOWED_TRANSITIONS, ChannelState, StateReason } from './channel/state';
-export { type MessageKind, type MessageMeta, Router, type Subscriber, type WaitForOptions } from './routing/router';
-export { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from './time/backoff';
-export { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from './channel/heartbeat';
-export { DEFAULT_OUTBOX, type DropReason, type OutboxOptions, type OutboxPolicy, type OverflowPolicy } from './channel/outbox';
-export { type Lifecycle, wxLifecycle, type WxLifecycleApi } from './transport/lifecycle';
-export { Emitter } from './emitter';
-export { isSocketLimitError } from './transport/errors';
-export {
-  WX_MAX_CONNECT_TIMEOUT_MS,
-  wxErrorCode,
   type WxConnectSocketOption,
   type WxSocketApi,
   type WxSocketCloseResult,
@@ -92,4 +28,54 @@ export {
   webSocketTransport,
   type WebSocketTransportOptions,
 } from './transport/websocket';
-export { checkCloseOption, MAX_CLOSE_REASON_BYTES, toSendable } from './transport/types';
+export type {
+  SocketCallbackResult,
+  SocketCloseOption,
+  SocketCloseResult,
+  SocketLike,
+  SocketMessageResult,
+  SocketOpenResult,
+  SocketSendOption,
+  Transport,
+  TransportConnectOptions,
+} from './transport/types';
+export { type Lifecycle, wxLifecycle, type WxLifecycleApi } from './transport/lifecycle';
+
+// Time, and the small pieces the presets are built from.
+export { type Clock, systemClock, type TimerHandle } from './time/clock';
+export { Timer } from './time/timer';
+export { backoffDelay, type BackoffOptions } from './time/backoff';
+export { Emitter } from './emitter';
+
+// The codec (PROTOCOL.md is its normative description) and the TextEncoder stand-in.
+export { FrameCodec, type WireData } from './wire/codec';
+export type { CodecLimits } from './wire/limits';
+export { type Frame, Op, PROTOCOL_VERSION } from './wire/protocol';
+export { ensureTextCodec } from './wire/text-codec';
+export { Utf8Decoder, Utf8Encoder } from './wire/utf8';
+
+// Errors and their codes.
+export {
+  CloseCode,
+  DisconnectedErrorCode,
+  isTerminalCloseCode,
+  ListenerErrorCode,
+  ProtocolErrorCode,
+  QueueFullErrorCode,
+  SubscriberErrorCode,
+  TimeoutErrorCode,
+  TransportErrorCode,
+  UsageErrorCode,
+} from './codes';
+export {
+  DisconnectedError,
+  ListenerError,
+  MultisocketError,
+  ProtocolError,
+  QueueFullError,
+  RemoteError,
+  SubscriberError,
+  TimeoutError,
+  TransportError,
+  UsageError,
+} from './errors';
