@@ -1,6 +1,5 @@
 import type { ResolvedChannelOptions } from './options';
-import { encodeOnce } from '../wire/codec';
-import type { Receiver } from './receiver';
+import { encodeOnce, type WireData } from '../wire/codec';
 import { CloseCode, TransportErrorCode } from '../codes';
 import { describeError, TransportError, UsageError } from '../errors';
 import type { CodecLimits } from '../wire/limits';
@@ -11,6 +10,15 @@ import { isSocketLimitError } from '../transport/errors';
 import type { SocketCallbackResult, SocketLike } from '../transport/types';
 
 const NOOP = () => undefined;
+
+/**
+ * Where an attempt hands its socket's messages (the channel's receiver): `receive` for each one as it arrives, `flush`
+ * when the socket errs or closes, so what it delivered before is handled first.
+ */
+export interface MessageSink {
+  receive(data: WireData): void;
+  flush(): void;
+}
 
 /**
  * What a {@link ConnectionAttempt} reports to its channel. Socket callbacks arrive only while the connection is current:
@@ -48,7 +56,7 @@ export class ConnectionAttempt {
     /** The session fields (`session`, `recv`) for the HELLO, read when the socket is created. */
     private readonly sessionFields: () => Partial<Hello>,
     /** Where the socket's messages go, straight from its callback. */
-    private readonly receiver: Pick<Receiver, 'receive' | 'flush'>,
+    private readonly receiver: MessageSink,
     private readonly handler: AttemptHandler,
   ) {}
 
