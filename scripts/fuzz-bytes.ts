@@ -110,11 +110,6 @@ export function ext(type: number, data: Uint8Array, width?: 1 | 2 | 4, declared 
   return cat([w === 1 ? 0xc7 : w === 2 ? 0xc8 : 0xc9, ...be(declared, w), t], data);
 }
 
-/** UTF-8 bytes of a string. */
-export function utf8(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
-}
-
 /** A length-carrying header found in a message, for {@link rewriteLength}. */
 export interface FoundHeader {
   readonly at: number;

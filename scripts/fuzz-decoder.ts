@@ -6,7 +6,7 @@ import { FUZZ_LIMITS, type FuzzInput, type FuzzSource } from './fuzz-inputs';
 import { type FuzzReport, Tally } from './fuzz-tally';
 
 /** Longest error message a hostile input may produce: messages never quote what they refuse (it may hold a secret). */
-export const MAX_ERROR_MESSAGE = 200;
+const MAX_ERROR_MESSAGE = 200;
 
 /** How one codec judges an input: `accepted`, or the `ProtocolError` code. Anything else thrown is returned as is. */
 export function judge(codec: FrameCodec, data: WireData): { outcome: string; thrown?: unknown } {
@@ -19,7 +19,7 @@ export function judge(codec: FrameCodec, data: WireData): { outcome: string; thr
 }
 
 /** Checks a judgement against the input's promise; returns what broke, or undefined. */
-export function brokenPromise(input: FuzzInput, judged: { outcome: string; thrown?: unknown }): string | undefined {
+function brokenPromise(input: FuzzInput, judged: { outcome: string; thrown?: unknown }): string | undefined {
   const { outcome, thrown } = judged;
   if (outcome === 'crash') {
     const err = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);

@@ -9,7 +9,7 @@ export const OP_COUNT = 11;
 /** Element count of each opcode's frame, opcode included. */
 export const ARITY: readonly number[] = [2, 2, 2, 3, 3, 4, 3, 4, 4, 2, 3];
 
-export type FieldType = 'op' | 'uint' | 'str' | 'topic' | 'bool' | 'map';
+type FieldType = 'op' | 'uint' | 'str' | 'topic' | 'bool' | 'map';
 
 /** One typed field of one opcode: element `at`, or key `key` of the body map (element 1) of HELLO and WELCOME. */
 export interface TypedField {

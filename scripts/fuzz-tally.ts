@@ -75,7 +75,7 @@ export class Tally {
 }
 
 /** The first bytes of an input, in hex, to reproduce it by hand. */
-export function describeData(data: Uint8Array | string): string {
+function describeData(data: Uint8Array | string): string {
   if (typeof data === 'string') return `text(${data.length}) ${JSON.stringify(data.slice(0, 24))}`;
   const head = Array.from(data.subarray(0, 24), (b) => b.toString(16).padStart(2, '0')).join(' ');
   return `${data.byteLength} bytes: ${head}${data.byteLength > 24 ? ' …' : ''}`;

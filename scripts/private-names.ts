@@ -11,7 +11,7 @@ import { join, resolve } from 'path';
 import * as ts from 'typescript';
 
 /** The bundle's own sources: what `mangleProps` will see (the bundle has no dependency). */
-export const BUNDLED_DIRS: readonly string[] = ['src', 'channels'];
+const BUNDLED_DIRS: readonly string[] = ['src', 'channels'];
 
 function sources(root: string): string[] {
   return BUNDLED_DIRS.flatMap((dir) =>

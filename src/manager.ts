@@ -27,7 +27,7 @@ export interface ManagerOptions {
   showStaggerMs: number;
 }
 
-export const DEFAULT_MANAGER_OPTIONS = Object.freeze({ maxSockets: 5, hideGraceMs: 3_000, showStaggerMs: 250 });
+const DEFAULT_MANAGER_OPTIONS = Object.freeze({ maxSockets: 5, hideGraceMs: 3_000, showStaggerMs: 250 });
 
 /** Per-channel options given to `open`; the manager supplies transport, clock and random unless overridden. */
 export type OpenOptions = Readonly<Partial<ChannelOptions>> & { url: string };

@@ -20,8 +20,8 @@ export const DEFAULT_DEMO_OPTIONS: Readonly<DemoOptions> = Object.freeze({ playe
 
 /** The fault script hides an app for 6 s (past the platform's 5 s cut) and needs the run to outlast it. */
 export const MIN_SECONDS_WITH_FAULTS = 10;
-export const MAX_PLAYERS = 20;
-export const MAX_SECONDS = 600;
+const MAX_PLAYERS = 20;
+const MAX_SECONDS = 600;
 
 export const USAGE = `usage: npm start -- [--players N] [--seconds S] [--no-faults] [--json]
   --players N   simulated players, 1-${MAX_PLAYERS} (default ${DEFAULT_DEMO_OPTIONS.players})

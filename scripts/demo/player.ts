@@ -12,7 +12,7 @@ import type { ChatArrival } from './summary';
  */
 
 /** The chat room every player joins. */
-export const ROOM = 'lobby';
+const ROOM = 'lobby';
 const INPUT_EVERY_MS = 100;
 /** A chat line per player this often, ms. */
 export const SAY_EVERY_MS = 250;

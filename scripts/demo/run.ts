@@ -12,7 +12,7 @@ import { chatIsClean, checkChat, type ChannelTotals, type ChatRecord, type DemoS
  */
 
 /** How long the drain may wait for chat lines still on their way. */
-export const DRAIN_MS = 5000;
+const DRAIN_MS = 5000;
 
 /** Where the run reports while it goes. */
 export interface DemoIo {

@@ -7,13 +7,13 @@ import { ChatError, ChatErrorCode } from '../core/errors';
 
 const ROOM_MAX_LENGTH = 64;
 /** Longest `mid` a `chat/say` may carry. */
-export const MID_MAX_LENGTH = 128;
+const MID_MAX_LENGTH = 128;
 
 /** Why a room id was refused. */
-export const badRoom = `room must be a string of 1–${ROOM_MAX_LENGTH} characters without "/", "+" or "#", or a non-negative integer`;
+const badRoom = `room must be a string of 1–${ROOM_MAX_LENGTH} characters without "/", "+" or "#", or a non-negative integer`;
 
 /** The key of a valid room id (its topic segment), or undefined. */
-export function roomKey(room: unknown): string | undefined {
+function roomKey(room: unknown): string | undefined {
   if (typeof room === 'number') return Number.isSafeInteger(room) && room >= 0 ? String(room) : undefined;
   if (typeof room !== 'string' || room.length === 0 || room.length > ROOM_MAX_LENGTH || /[/+#]/.test(room)) return undefined;
   return room;
@@ -33,7 +33,7 @@ export function field(payload: unknown, key: string): unknown {
 }
 
 /** True for a safe non-negative integer. */
-export function isUint(value: unknown): value is number {
+function isUint(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 

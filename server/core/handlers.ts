@@ -96,7 +96,7 @@ export class Handlers {
 }
 
 /** A client-chosen topic shortened for messages: it may be up to `maxStringBytes` long. */
-export function shortTopic(topic: string): string {
+function shortTopic(topic: string): string {
   return topic.length <= 64 ? topic : `${topic.slice(0, 61)}...`;
 }
 

@@ -10,7 +10,7 @@ import { Redis, type RedisOptions } from 'ioredis';
  * Redis cannot take now is refused now (the caller still holds it) and never runs later behind its back; reconnect by
  * itself (50 ms x attempt, at most 1 s).
  */
-export const FAIL_FAST: Readonly<RedisOptions> = Object.freeze({
+const FAIL_FAST: Readonly<RedisOptions> = Object.freeze({
   // 0, not 1: with 1, a command in flight when the link drops is never settled if the first reconnect succeeds
   // (ioredis swaps its command queue); with 0 every command in flight is rejected as the connection closes.
   maxRetriesPerRequest: 0,

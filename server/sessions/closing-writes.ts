@@ -5,7 +5,7 @@ import type { Clock } from '../../src/time/clock';
  * outage suspended), ms: `close()` waits for it, so that no other process resumes a session behind what this one
  * applied.
  */
-export const CLOSE_WRITE_MS = 5_000;
+const CLOSE_WRITE_MS = 5_000;
 
 /**
  * The last writes of the sessions a closing server leaves in the shared store (SCALING.md "A process that closes"):

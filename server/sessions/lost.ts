@@ -8,7 +8,7 @@
 /** How long the applied `recv` of an ended session is remembered, ms. */
 export const LOST_SESSION_MEMORY_MS = 10 * 60_000;
 /** How many ended sessions a process remembers at most (the oldest are forgotten first). */
-export const LOST_SESSION_MEMORY_COUNT = 10_000;
+const LOST_SESSION_MEMORY_COUNT = 10_000;
 
 /** One remembered session: its channel (a resume must name the same) and the last client seq it applied. */
 export interface LostSession {

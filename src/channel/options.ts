@@ -84,9 +84,9 @@ export interface ResolvedChannelOptions
 }
 
 /** The platform's hard cap on a connect timeout. */
-export const MAX_CONNECT_TIMEOUT_MS = 60_000;
+const MAX_CONNECT_TIMEOUT_MS = 60_000;
 
-export const DEFAULT_CHANNEL_OPTIONS = Object.freeze({
+const DEFAULT_CHANNEL_OPTIONS = Object.freeze({
   connectTimeoutMs: 10_000,
   maxBatchBytes: 64 * 1024,
   flushMs: 0,

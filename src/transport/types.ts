@@ -144,7 +144,7 @@ export function defer(fn: () => void): void {
 }
 
 /** The events of a {@link SocketLike}, each with its one context argument. */
-export interface SocketEventMap {
+interface SocketEventMap {
   open: SocketOpenResult;
   message: SocketMessageResult;
   error: SocketCallbackResult;
@@ -158,7 +158,7 @@ type ListenerLists = { [K in keyof SocketEventMap]: Array<(result: SocketEventMa
  * event; errors may still follow it. A listener that throws is reported to the error listeners (an error listener
  * that throws, to `console.warn`), never to the platform that called us.
  */
-export class SocketListeners {
+class SocketListeners {
   private readonly lists: ListenerLists = { open: [], message: [], error: [], close: [] };
   private closed = false;
 

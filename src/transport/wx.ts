@@ -31,7 +31,7 @@ import {
 } from './types';
 
 /** The platform's longest (and default) connect timeout, ms. */
-export const WX_MAX_CONNECT_TIMEOUT_MS = 60_000;
+const WX_MAX_CONNECT_TIMEOUT_MS = 60_000;
 
 /** Options of {@link wxTransport}. */
 export interface WxTransportOptions {

@@ -52,17 +52,17 @@ export interface Welcome {
 }
 
 // Frames are the wire arrays themselves: encoding needs no conversion and decoding only validates in place.
-export type HelloFrame = readonly [typeof Op.Hello, Hello];
-export type WelcomeFrame = readonly [typeof Op.Welcome, Welcome];
-export type PingFrame = readonly [typeof Op.Ping, number];
-export type PongFrame = readonly [typeof Op.Pong, number, number];
-export type PushFrame = readonly [typeof Op.Push, string, unknown];
-export type RequestFrame = readonly [typeof Op.Request, number, string, unknown];
-export type ReplyFrame = readonly [typeof Op.Reply, number, unknown];
-export type FailFrame = readonly [typeof Op.Fail, number, string, string];
-export type ReliableFrame = readonly [typeof Op.Reliable, number, string, unknown];
-export type AckFrame = readonly [typeof Op.Ack, number];
-export type ByeFrame = readonly [typeof Op.Bye, number, string];
+type HelloFrame = readonly [typeof Op.Hello, Hello];
+type WelcomeFrame = readonly [typeof Op.Welcome, Welcome];
+type PingFrame = readonly [typeof Op.Ping, number];
+type PongFrame = readonly [typeof Op.Pong, number, number];
+type PushFrame = readonly [typeof Op.Push, string, unknown];
+type RequestFrame = readonly [typeof Op.Request, number, string, unknown];
+type ReplyFrame = readonly [typeof Op.Reply, number, unknown];
+type FailFrame = readonly [typeof Op.Fail, number, string, string];
+type ReliableFrame = readonly [typeof Op.Reliable, number, string, unknown];
+type AckFrame = readonly [typeof Op.Ack, number];
+type ByeFrame = readonly [typeof Op.Bye, number, string];
 
 export type Frame =
   | HelloFrame
@@ -106,7 +106,7 @@ function checkTopic(op: number, value: unknown): void {
 }
 
 /** A short, safe description of a value for error messages (never the value itself: it may hold a secret). */
-export function describe(value: unknown): string {
+function describe(value: unknown): string {
   if (value === null) return 'nil';
   if (Array.isArray(value)) return `array(${value.length})`;
   if (value instanceof Uint8Array) return `bin(${value.byteLength})`;

@@ -1,7 +1,7 @@
 import { ROOT } from '../support/paths';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-// acorn parses at an exact ECMAScript level; it comes with eslint (espree), a declared devDependency.
+// acorn parses at an exact ECMAScript level (a devDependency of its own: the test imports it).
 import { parse } from 'acorn';
 import WebSocket from 'ws';
 import { createServer, installChat, installGame, type ReferenceServer } from '../../server';

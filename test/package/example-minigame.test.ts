@@ -40,7 +40,6 @@ interface Session {
 }
 interface SessionModule {
   createSession(options: { multisocket: unknown; wx: unknown; url: string; allowInsecure?: boolean; room?: string }): Session;
-  ROOM: string;
 }
 const sessionModule = exampleRequire('./logic/session.js') as SessionModule;
 

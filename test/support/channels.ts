@@ -12,7 +12,7 @@ import type { WxEmulatorOptions } from './wx-emulator';
 export type ChannelOptions = Partial<ConstructorParameters<typeof Channel>[1]>;
 
 /** The harness of the running test. */
-export interface LiveHarness extends Harness {
+interface LiveHarness extends Harness {
   /** Closes this test's harness and starts another with these options in its place. */
   restart(serverOptions?: Readonly<Partial<ServerOptions>>, emulatorOptions?: Readonly<Partial<WxEmulatorOptions>>): Promise<void>;
 }

@@ -27,21 +27,21 @@ export class Inbox<T> {
 }
 
 /** One message as the server received it: binary as an exact-length Buffer. */
-export interface Received {
+interface Received {
   data: Buffer | string;
   isBinary: boolean;
   connection: WebSocket;
 }
 
 /** A close as the server saw it. */
-export interface ServerClose {
+interface ServerClose {
   code: number;
   reason: string;
   connection: WebSocket;
 }
 
 /** A connection the server accepted, with its handshake. */
-export interface Accepted {
+interface Accepted {
   connection: WebSocket;
   headers: IncomingHttpHeaders;
   protocol: string;

@@ -8,7 +8,7 @@ import { Changes, holds, waitFor } from './wait';
  */
 
 /** A key event: `expired`, `del`, ... and the key it happened to. */
-export interface KeyEvent {
+interface KeyEvent {
   readonly event: string;
   readonly key: string;
 }

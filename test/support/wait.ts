@@ -6,7 +6,7 @@
  */
 
 /** How long a wait may take before it fails: well inside Jest's `testTimeout`, so the wait's own message shows. */
-export const WAIT_MS = 10_000;
+const WAIT_MS = 10_000;
 
 /** How often `holds` re-checks a predicate that has no change signal to listen to. */
 const POLL_MS = 10;

@@ -143,4 +143,4 @@ function createSession(options) {
   };
 }
 
-module.exports = { createSession, ROOM };
+module.exports = { createSession };
