@@ -4,7 +4,8 @@
  * client's chat and game presets talk to.
  */
 export { createServer, ReferenceServer } from './core/server';
-export type { CloseOptions, ListenAddress } from './core/server';
+export type { ListenAddress } from './core/server';
+export type { CloseOptions } from './core/closing';
 export type { Authenticate, AuthResult } from './core/handshake';
 export type { ServerOptions } from './core/options';
 export type { LimitName, RateLimitOptions } from './core/abuse';

@@ -1,6 +1,10 @@
-import { ProtocolErrorCode } from '../../src/codes';
+import type { Clock } from '../../src/time/clock';
+import { Deadline } from '../../src/time/deadline';
+import { CloseCode, ProtocolErrorCode } from '../../src/codes';
 import { ProtocolError } from '../../src/errors';
 import { type Hello, PROTOCOL_VERSION, type Welcome } from '../../src/wire/protocol';
+import type { ResumeRequest } from '../sessions/kept';
+import { ServerError, ServerErrorCode } from './errors';
 import { isThenable } from './handlers';
 
 /** What `authenticate` may return: truthy accepts (an object becomes `connection.user`), falsy refuses. */
@@ -10,8 +14,9 @@ export type AuthResult = object | boolean | null | undefined;
 export type Authenticate = (token: string | undefined, hello: Readonly<Hello>) => AuthResult | PromiseLike<AuthResult>;
 
 /*
- * The server's half of the handshake (PROTOCOL.md section 3): check the version, run the authenticate hook, and
- * build the WELCOME. The connection owns the state; these pieces decide.
+ * The server's half of the handshake (PROTOCOL.md section 3): check the version, run the authenticate hook, take a
+ * shared session before it is resumed, and build the WELCOME. The connection owns its state and sends WELCOME; these
+ * pieces decide whether it may.
  */
 
 /** The error for a HELLO whose `v` this server does not speak (BYE 4103), or undefined. */
@@ -60,4 +65,84 @@ export function welcomeFor(session: string, heartbeatMs: number, time: number, r
   const welcome: Welcome = { v: PROTOCOL_VERSION, session, heartbeatMs, time, resumed, recv };
   if (previousRecv !== undefined) welcome.previousRecv = previousRecv;
   return welcome;
+}
+
+/**
+ * Where a {@link Handshake} ends: one of the two is called, unless the handshake was cancelled first. The connection
+ * cancels it once it welcomes or starts closing, which is what makes the first call the only one.
+ */
+export interface HandshakeOutcome {
+  /** The client may be welcomed: authenticated and, for a resume from a shared store, its session taken from there. */
+  welcome(user: object | undefined, resume: ResumeRequest | undefined): void;
+  /** The client is refused with BYE `code`; `error` (never what the hook threw: it may quote the token) to report. */
+  refuse(code: number, reason: string, error?: ServerError): void;
+}
+
+/** What a handshake runs on; `fetch` is set only when sessions are shared with other processes. */
+export interface HandshakeOptions {
+  readonly clock: Clock;
+  readonly authenticate: Authenticate;
+  readonly helloTimeoutMs: number;
+  /** Takes the session `ask` names from the shared store (never rejects); false when the store is out of reach. */
+  readonly fetch: ((ask: ResumeRequest, channel: string) => Promise<boolean>) | undefined;
+}
+
+/**
+ * One connection's handshake, from the socket opening until it may be welcomed: the deadline for HELLO and for the
+ * whole handshake, the authenticate verdict, and taking a resumed session from the shared store. A verdict that
+ * arrives after {@link cancel} (the socket closed, or the deadline passed, while an async hook ran) is dropped.
+ */
+export class Handshake {
+  private running = true;
+  private begun = false;
+  private hello: Readonly<Hello> | undefined;
+  private readonly deadline: Deadline;
+  private readonly auth: AuthOutcome;
+
+  constructor(private readonly options: HandshakeOptions, private readonly outcome: HandshakeOutcome) {
+    this.deadline = new Deadline(options.clock, () =>
+      outcome.refuse(CloseCode.HeartbeatTimeout, this.begun ? 'handshake timed out' : 'no HELLO in time'),
+    );
+    this.auth = { accept: (user) => this.accepted(user), refuse: (threw) => this.refused(threw) };
+    this.deadline.setIn(options.helloTimeoutMs);
+  }
+
+  /** A HELLO of a version this server speaks arrived: runs the authenticate hook (synchronously, if it answers so). */
+  begin(hello: Readonly<Hello>): void {
+    this.begun = true;
+    this.hello = hello;
+    runAuthenticate(this.options.authenticate, hello, this.auth);
+  }
+
+  /** The connection is closing or welcomed: no outcome is reported any more, and the deadline is released. */
+  cancel(): void {
+    this.running = false;
+    this.hello = undefined;
+    this.deadline.cancel();
+  }
+
+  private accepted(user: object | undefined): void {
+    const hello = this.hello;
+    if (!this.running || !hello) return;
+    const resume = hello.session !== undefined && hello.recv !== undefined ? { session: hello.session, recv: hello.recv } : undefined;
+    const fetch = this.options.fetch;
+    if (!resume || !fetch) {
+      this.outcome.welcome(user, resume);
+      return;
+    }
+    // The session may be another process's: take it from the shared store first. A store out of reach refuses the
+    // resume retryably: a new session would lose or repeat what the stored one holds.
+    void fetch(resume, hello.channel).then((reached) => {
+      if (!this.running) return;
+      if (reached) this.outcome.welcome(user, resume);
+      else this.outcome.refuse(CloseCode.ServerRestart, 'session store unavailable');
+    });
+  }
+
+  private refused(threw: boolean): void {
+    if (!this.running) return;
+    // Deliberately without `cause`: what the hook threw may quote the token.
+    const error = threw ? new ServerError(ServerErrorCode.AuthenticateFailed, 'the authenticate hook threw; the client was refused') : undefined;
+    this.outcome.refuse(CloseCode.Unauthorized, 'unauthorized', error);
+  }
 }

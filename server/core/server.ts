@@ -3,22 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Clock } from '../../src/time/clock';
-import { FrameCodec } from '../../src/wire/codec';
-import { CloseCode, UsageErrorCode } from '../../src/codes';
-import { QueueFullError, UsageError } from '../../src/errors';
+import { UsageErrorCode } from '../../src/codes';
+import { UsageError } from '../../src/errors';
 import type { CodecLimits } from '../../src/wire/limits';
-import { Op } from '../../src/wire/protocol';
-import { validateTopic } from '../../src/routing/topics';
 import { AddressLimiter } from './abuse';
-import { clampReason } from './close-reason';
-import { checkCloseOption } from '../../src/transport/types';
+import { type CloseOptions, closeServer } from './closing';
 import { Connection, type ConnectionHost } from './connection';
+import { Delivery } from './delivery';
 import { ServerError, ServerErrorCode } from './errors';
 import { Emitter, type EventSource, type ServerEventMap } from './events';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './options';
-import { FanOutFrame } from '../sessions/fan-out-frame';
 import { Handlers } from './handlers';
-import { Session } from '../sessions/session';
 import type { SessionView } from '../sessions/kept';
 import { Sessions } from '../sessions/sessions';
 import type { ServerState } from './state';
@@ -30,20 +25,6 @@ export interface ListenAddress {
   readonly port: number;
   /** `ws://host:port`, ready for a client. */
   readonly url: string;
-}
-
-/** How {@link ReferenceServer.close} says goodbye. */
-export interface CloseOptions {
-  /** BYE and close code sent to every client. Default 1000; 4000 asks clients to come back (a restart). */
-  code?: number;
-  /** BYE and close reason, cut to 123 UTF-8 bytes. Default `server closing`. */
-  reason?: string;
-  /**
-   * Keep every session (and so its chat rooms) in the server's state for the next server built with it, instead of
-   * ending them with reason `server_closed`; pair it with code 4000 so that clients come back and resume. Default: true
-   * when the server was given a `state` (from `createMemoryState()`), false otherwise.
-   */
-  keepSessions?: boolean;
 }
 
 /**
@@ -63,7 +44,7 @@ export class ReferenceServer {
   /** Every socket, handshaking ones included, so that `close()` reaches them all. */
   private readonly sockets = new Set<Connection>();
   private readonly open = new Map<string, Connection>();
-  private readonly broadcastCodec: FrameCodec;
+  private readonly delivery: Delivery;
   private readonly host: ConnectionHost;
   private readonly registry: Sessions;
   private readonly perAddress: AddressLimiter;
@@ -86,11 +67,11 @@ export class ReferenceServer {
       });
     });
     this.events = this.emitter;
-    this.broadcastCodec = new FrameCodec(this.options.limits);
     this.perAddress = new AddressLimiter(this.options.maxConnectionsPerAddress);
     // Claimed before anything is adopted from it: two live servers must never share sessions.
     this.options.state.claim(this);
     this.registry = new Sessions(this.options, this.emitter);
+    this.delivery = new Delivery(this.open, this.registry, this.options);
     this.host = {
       options: this.options,
       handlers: this.handlers,
@@ -129,12 +110,12 @@ export class ReferenceServer {
     return this.options.clock;
   }
 
-  /** How long a session waits for its client after a disconnect (the `resumeWindowMs` option), ms. */
   /** The codec limits of every connection (what a module that encodes frames itself must stay within). */
   get limits(): Readonly<Partial<CodecLimits>> {
     return this.options.limits;
   }
 
+  /** How long a session waits for its client after a disconnect (the `resumeWindowMs` option), ms. */
   get resumeWindowMs(): number {
     return this.options.resumeWindowMs;
   }
@@ -190,24 +171,11 @@ export class ReferenceServer {
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return this.closing;
-    const code = options.code ?? CloseCode.Normal;
-    checkCloseOption({ code });
-    const reason = clampReason(options.reason ?? 'server closing');
-    const wss = this.wss;
-    const listenerClosed = new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
-    const sockets = [...this.sockets];
-    const state = this.options.state;
-    const keep = options.keepSessions ?? state.shared;
+    const { wss, sockets, registry, emitter } = this;
+    const { closed, start } = closeServer({ wss, sockets, registry, state: this.options.state, emitter, holder: this }, options);
     // Before any listener runs, so that one calling close() again gets this same promise.
-    // Sessions left in a shared store write what it lacks before the close is over (attached ones end as their
-    // connections close).
-    this.closing = Promise.all([listenerClosed, ...sockets.map((c) => c.whenClosed)])
-      .then(() => this.registry.stored())
-      .then(() => state.release(this));
-    this.emitter.emit('close', { code, reason });
-    // Sessions waiting for a resume end (or are kept) now; attached ones as their connections close.
-    this.registry.close(keep);
-    for (const connection of sockets) connection.shutdown(code, reason);
+    this.closing = closed;
+    start();
     return this.closing;
   }
 
@@ -233,9 +201,7 @@ export class ReferenceServer {
    * @throws {UsageError} for a bad topic, or a payload that cannot be encoded within `maxFrameBytes`.
    */
   push(connectionOrId: ServerConnection | string, topic: string, payload: unknown): boolean {
-    validateTopic(topic);
-    const connection = this.find(connectionOrId);
-    return connection ? connection.push(topic, payload) : false;
+    return this.delivery.push(connectionOrId, topic, payload);
   }
 
   /**
@@ -243,16 +209,7 @@ export class ReferenceServer {
    * @throws {UsageError} for a bad topic, or a payload that cannot be encoded within `maxFrameBytes`.
    */
   broadcast(topic: string, payload: unknown, filter?: (connection: ServerConnection) => boolean): number {
-    validateTopic(topic);
-    if (this.open.size === 0) return 0;
-    const frame = this.broadcastCodec.encodeShared([Op.Push, topic, payload]);
-    let sent = 0;
-    // Every outbox copies the frame as it is added, so the codec's shared buffer holds for the whole loop.
-    for (const connection of this.open.values()) {
-      if (filter && !filter(connection)) continue;
-      if (connection.pushEncoded(frame)) sent++;
-    }
-    return sent;
+    return this.delivery.broadcast(topic, payload, filter);
   }
 
   /**
@@ -261,13 +218,7 @@ export class ReferenceServer {
    * @throws {UsageError} for a bad topic, timeout or payload.
    */
   request(connectionOrId: ServerConnection | string, topic: string, payload: unknown, options: RequestOptions = {}): Promise<unknown> {
-    const connection = this.find(connectionOrId);
-    if (!connection) {
-      validateTopic(topic);
-      const id = typeof connectionOrId === 'string' ? connectionOrId : connectionOrId.id;
-      return Promise.reject(new ServerError(ServerErrorCode.NotOpen, `no open connection ${id}`));
-    }
-    return connection.request(topic, payload, options);
+    return this.delivery.request(connectionOrId, topic, payload, options);
   }
 
   /**
@@ -279,9 +230,7 @@ export class ReferenceServer {
    * `reliable.maxUnackedBytes`.
    */
   sendReliable(target: ServerSession | ServerConnection | string, topic: string, payload: unknown, options?: SendReliableOptions): boolean {
-    validateTopic(topic);
-    const session = this.sessionOf(target);
-    return session ? session.sendReliable(topic, payload, options) : false;
+    return this.delivery.sendReliable(target, topic, payload, options);
   }
 
   /**
@@ -290,46 +239,7 @@ export class ReferenceServer {
    * @throws {UsageError} (before sending anything) for a bad topic or target, or a payload that cannot be encoded.
    */
   broadcastReliable(targets: Iterable<ServerSession | ServerConnection | string>, topic: string, payload: unknown): number {
-    validateTopic(topic);
-    const sessions: Session[] = [];
-    for (const target of targets) {
-      const session = this.sessionOf(target);
-      if (session) sessions.push(session);
-    }
-    if (sessions.length === 0) return 0;
-    const frame = new FanOutFrame(this.registry.codec, topic, payload, this.options.reliable.maxUnackedBytes);
-    const overflowed: Session[] = [];
-    let sent = 0;
-    for (const session of sessions) {
-      try {
-        if (session.enqueue(frame)) sent++;
-      } catch (err) {
-        if (!(err instanceof QueueFullError)) throw err;
-        overflowed.push(session);
-      }
-    }
-    // Ended after the loop, so that no `sessionEnd` listener (which may leave rooms) runs in the middle of the fan-out.
-    for (const session of overflowed) this.registry.end(session, 'overflow');
-    return sent;
-  }
-
-  private sessionOf(target: ServerSession | ServerConnection | string): Session | undefined {
-    if (typeof target === 'string') return this.registry.get(target);
-    // Identity, not just the id: a session of another server instance is not ours.
-    if (target instanceof Session) return this.registry.get(target.id) === target ? target : undefined;
-    // A connection stands for its session wherever that is attached now (a resume moves it to a new connection).
-    if (target instanceof Connection) return this.registry.get(target.session);
-    throw new UsageError(UsageErrorCode.InvalidArgument, `expected a session, a connection or a session id, got ${typeof target}`);
-  }
-
-  private find(connectionOrId: ServerConnection | string): Connection | undefined {
-    if (typeof connectionOrId === 'string') return this.open.get(connectionOrId);
-    if (typeof connectionOrId !== 'object' || connectionOrId === null) {
-      throw new UsageError(UsageErrorCode.InvalidArgument, `expected a connection or its id, got ${typeof connectionOrId}`);
-    }
-    const connection = this.open.get(connectionOrId.id);
-    // Identity, not just the id: a connection of another server instance may share it.
-    return connection === connectionOrId ? connection : undefined;
+    return this.delivery.broadcastReliable(targets, topic, payload);
   }
 
   private admitAddress(req: IncomingMessage): boolean {

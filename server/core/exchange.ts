@@ -1,0 +1,97 @@
+import type { Clock } from '../../src/time/clock';
+import { type Frame, Op } from '../../src/wire/protocol';
+import { PendingRequests } from '../../src/reliable/requests';
+import { ServerError, ServerErrorCode } from './errors';
+import type { Handlers, RequestOutcome } from './handlers';
+import type { Session } from '../sessions/session';
+import type { MessageKind, ServerConnection } from './types';
+
+/** Where an exchange's frames and failures go: its connection. */
+export interface ExchangeLink {
+  /** Queues `frame`, unless the connection stopped being open (a handler may answer after that). */
+  answer(frame: Frame): void;
+  /** Reports an `error` event for the connection. */
+  error(error: Error): void;
+}
+
+/**
+ * The application frames of one welcomed connection, both ways: the client's PUSH, RELIABLE and REQUEST to the
+ * server's handlers (with the REPLY or FAIL a REQUEST earns), its ACKs to the session, and the server's own REQUESTs
+ * waiting for the client's REPLY or FAIL. Made at WELCOME, when the session it speaks for is known.
+ */
+export class Exchange {
+  private readonly pending: PendingRequests;
+  private readonly outcome: RequestOutcome;
+  /** Made once: a PUSH handler's failure is reported through it, and a closure per inbound frame would be garbage. */
+  private readonly handlerFailed: (error: Error) => void;
+
+  constructor(
+    private readonly connection: ServerConnection,
+    private readonly session: Session,
+    private readonly handlers: Handlers,
+    clock: Clock,
+    private readonly link: ExchangeLink,
+  ) {
+    this.pending = new PendingRequests(
+      clock,
+      (topic, timeoutMs) => new ServerError(ServerErrorCode.Timeout, `request "${topic}" got no reply within ${timeoutMs} ms`),
+    );
+    this.handlerFailed = (error) => link.error(error);
+    this.outcome = {
+      reply: (requestId, value) => link.answer([Op.Reply, requestId, value]),
+      fail: (requestId, code, message) => link.answer([Op.Fail, requestId, code, message]),
+      error: (error) => link.error(error),
+    };
+  }
+
+  /** Runs one admitted application frame (the connection's admission check lets no other opcode through). */
+  handle(frame: Frame): void {
+    switch (frame[0]) {
+      case Op.Push:
+        this.dispatch(frame[1], frame[2], 'push');
+        break;
+      case Op.Request:
+        this.handlers.dispatchRequest(frame[1], frame[3], { connection: this.connection, session: this.session, topic: frame[2], kind: 'request' }, this.outcome);
+        break;
+      case Op.Reply:
+        this.pending.reply(frame[1], frame[2]);
+        break;
+      case Op.Fail:
+        this.pending.fail(frame[1], frame[2], frame[3]);
+        break;
+      case Op.Reliable:
+        // A duplicate is dropped (and acknowledged again); admitSequenced() already refused a gap.
+        if (this.session.receive(frame[1])) this.dispatch(frame[2], frame[3], 'reliable', frame[1]);
+        break;
+      case Op.Ack:
+        this.session.acknowledge(frame[1]);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Sends a REQUEST to the client; the caller has checked that the connection is open and the arguments. */
+  request(topic: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const { id, promise } = this.pending.create(topic, timeoutMs);
+    try {
+      this.link.answer([Op.Request, id, topic, payload]);
+    } catch (err) {
+      this.pending.discard(id);
+      throw err;
+    }
+    return promise;
+  }
+
+  /** The connection is closing: every REQUEST still waiting rejects with `disconnected`. */
+  close(): void {
+    if (this.pending.size === 0) return;
+    const error = new ServerError(ServerErrorCode.Disconnected, `connection ${this.connection.id} closed before the reply`);
+    this.pending.rejectAll(() => error);
+  }
+
+  private dispatch(topic: string, payload: unknown, kind: MessageKind, seq?: number): void {
+    const ctx = { connection: this.connection, session: this.session, topic, kind, seq };
+    this.handlers.dispatchPush(payload, ctx, this.handlerFailed);
+  }
+}

@@ -1,0 +1,60 @@
+import type { RawData } from 'ws';
+import { ProtocolErrorCode } from '../../src/codes';
+import { ProtocolError } from '../../src/errors';
+import type { FrameCodec } from '../../src/wire/codec';
+import type { Frame } from '../../src/wire/protocol';
+import { FloodGuard, type LimitName } from './abuse';
+import { admit, admitSequenced } from './admission';
+import type { ResolvedServerOptions } from './options';
+import type { ConnectionState } from './types';
+
+/** Where an inbox reports a message it refuses: its connection, which closes. */
+export interface InboxRefusal {
+  limited(limit: LimitName): void;
+  protocolError(error: ProtocolError): void;
+}
+
+/**
+ * What one socket receives: each message counted against the flood guard, decoded, and admitted whole against the
+ * connection's state and session before any of its frames runs, so that a bad message has no partial effect.
+ */
+export class Inbox {
+  /** The size of the last message read, in bytes (the `message` event reports it). */
+  lastBytes = 0;
+  private readonly flood: FloodGuard | undefined;
+
+  constructor(
+    private readonly codec: FrameCodec,
+    options: Pick<ResolvedServerOptions, 'rateLimit' | 'clock'>,
+    private readonly refused: InboxRefusal,
+  ) {
+    this.flood = options.rateLimit ? new FloodGuard(options.rateLimit, options.clock) : undefined;
+  }
+
+  /** The frames of one message, or undefined when it was refused (and reported). */
+  read(data: RawData, isBinary: boolean, state: ConnectionState, session: { readonly recv: number; readonly sent: number } | undefined): Frame[] | undefined {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : data;
+    this.lastBytes = bytes.byteLength;
+    const over = this.flood?.admit(bytes.byteLength);
+    if (over) {
+      this.refused.limited(over);
+      return undefined;
+    }
+    let frames: Frame[];
+    try {
+      if (!isBinary) throw new ProtocolError(ProtocolErrorCode.TextMessage, 'text messages are not part of the protocol; send binary');
+      frames = this.codec.decode(bytes);
+      admit(state, frames);
+      if (session) admitSequenced(frames, session.recv, session.sent);
+    } catch (err) {
+      this.refused.protocolError(asProtocolError(err));
+      return undefined;
+    }
+    return frames;
+  }
+}
+
+function asProtocolError(err: unknown): ProtocolError {
+  if (err instanceof ProtocolError) return err;
+  return new ProtocolError(ProtocolErrorCode.Malformed, err instanceof Error ? err.message : String(err));
+}
