@@ -14,10 +14,10 @@ import type { Emitter, ServerEventMap } from './events';
 import { Exit } from './exit';
 import { Exchange } from './exchange';
 import { Handshake, versionError, welcomeFor } from './handshake';
-import { Heartbeat } from './heartbeat';
-import { Inbox } from './inbox';
+import { SilenceDeadline } from './silence';
+import { SocketReader } from './reader';
 import { checkDuration, type ResolvedServerOptions } from './options';
-import { Outbox } from './outbox';
+import { SocketWriter } from './writer';
 import type { Handlers } from './handlers';
 import type { Session, SessionLink } from '../sessions/session';
 import type { ResumeRequest } from '../sessions/kept';
@@ -52,24 +52,24 @@ export class Connection implements SessionLink {
   private current: ConnectionState = ConnectionState.AwaitingHello;
   private welcomed = false;
   private readonly options: ResolvedServerOptions;
-  private readonly inbox: Inbox;
-  private readonly outbox: Outbox;
+  private readonly reader: SocketReader;
+  private readonly writer: SocketWriter;
   private readonly handshake: Handshake;
-  private readonly heartbeat: Heartbeat;
+  private readonly silence: SilenceDeadline;
   private readonly exit: Exit;
 
   constructor(private readonly ws: WebSocket, readonly id: string, readonly remoteAddress: string, private readonly host: ConnectionHost) {
     const options = (this.options = host.options);
     this.exit = new Exit(options.clock, ws);
     const codec = new FrameCodec(options.limits);
-    this.inbox = new Inbox(codec, options, {
+    this.reader = new SocketReader(codec, options, {
       limited: (limit) => this.limitExceeded(limit),
       protocolError: (error) => this.protocolError(error, CloseCode.ProtocolError),
     });
-    this.outbox = new Outbox(ws, codec, options, () => {
+    this.writer = new SocketWriter(ws, codec, options, () => {
       if (!this.ending()) this.limitExceeded('maxBufferedBytes', 'slow consumer: send buffer over maxBufferedBytes');
     });
-    this.heartbeat = new Heartbeat(options.clock, options, () => this.shutdown(CloseCode.HeartbeatTimeout, 'heartbeat timeout'));
+    this.silence = new SilenceDeadline(options.clock, options, () => this.shutdown(CloseCode.HeartbeatTimeout, 'heartbeat timeout'));
     const sessions = host.sessions;
     const fetch = sessions.shared ? (ask: ResumeRequest, channel: string) => sessions.fetch(ask, channel) : undefined;
     this.handshake = new Handshake(
@@ -101,14 +101,14 @@ export class Connection implements SessionLink {
   push(topic: string, payload: unknown): boolean {
     validateTopic(topic);
     if (this.current !== ConnectionState.Open) return false;
-    this.outbox.send([Op.Push, topic, payload]);
+    this.writer.send([Op.Push, topic, payload]);
     return true;
   }
 
   /** Queues a frame another codec already encoded (a broadcast encodes once for everyone); false unless open. */
   pushEncoded(frame: Uint8Array): boolean {
     if (this.current !== ConnectionState.Open) return false;
-    this.outbox.add(frame);
+    this.writer.add(frame);
     return true;
   }
 
@@ -118,7 +118,7 @@ export class Connection implements SessionLink {
   }
 
   sendAck(recv: number): void {
-    if (this.current === ConnectionState.Open) this.outbox.send([Op.Ack, recv]);
+    if (this.current === ConnectionState.Open) this.writer.send([Op.Ack, recv]);
   }
 
   /** @throws {UsageError} for a bad topic, timeout or payload; a closed connection rejects with `not_open` instead. */
@@ -140,8 +140,8 @@ export class Connection implements SessionLink {
   /** Sends BYE `code` (after anything still queued) and closes; a no-op once closing. `reason` must already fit. */
   shutdown(code: number, reason: string): void {
     if (!this.beginClose(code, reason)) return;
-    this.outbox.send([Op.Bye, code, reason]);
-    this.outbox.flush();
+    this.writer.send([Op.Bye, code, reason]);
+    this.writer.flush();
     this.ws.close(code, reason);
   }
 
@@ -156,16 +156,16 @@ export class Connection implements SessionLink {
 
   private receive(data: RawData, isBinary: boolean): void {
     if (this.ending()) return;
-    const frames = this.inbox.read(data, isBinary, this.current, this.sessionRef);
+    const frames = this.reader.read(data, isBinary, this.current, this.sessionRef);
     if (!frames) return;
-    if (this.welcomed) this.host.events.emit('message', { connection: this, frames: frames.length, bytes: this.inbox.lastBytes });
-    if (this.current === ConnectionState.Open) this.heartbeat.extend();
+    if (this.welcomed) this.host.events.emit('message', { connection: this, frames: frames.length, bytes: this.reader.lastBytes });
+    if (this.current === ConnectionState.Open) this.silence.extend();
     for (const frame of frames) {
       if (this.ending()) break;
       this.handle(frame);
     }
     // Answers produced synchronously (PONG, sync replies) leave now, together, in one message.
-    if (this.current === ConnectionState.Open) this.outbox.flush();
+    if (this.current === ConnectionState.Open) this.writer.flush();
   }
 
   private handle(frame: Frame): void {
@@ -174,7 +174,7 @@ export class Connection implements SessionLink {
         this.hello(frame[1]);
         break;
       case Op.Ping:
-        this.outbox.send([Op.Pong, frame[1], this.heartbeat.time()]);
+        this.writer.send([Op.Pong, frame[1], this.silence.time()]);
         break;
       default:
         // admit() lets an application frame through only once welcomed, when the exchange exists.
@@ -202,17 +202,17 @@ export class Connection implements SessionLink {
     this.exchange = new Exchange(this, session, this.host.handlers, this.options.clock, {
       // A handler may answer after the connection stopped being open: that answer is dropped.
       answer: (frame) => {
-        if (this.current === ConnectionState.Open) this.outbox.send(frame);
+        if (this.current === ConnectionState.Open) this.writer.send(frame);
       },
       error: (error) => this.reportError(error),
     });
     this.handshake.cancel();
     this.setState(ConnectionState.Open);
     this.welcomed = true;
-    this.outbox.send([Op.Welcome, welcomeFor(session.id, this.options.heartbeatMs, this.heartbeat.time(), resumed, session.welcomeRecv, previousRecv)]);
+    this.writer.send([Op.Welcome, welcomeFor(session.id, this.options.heartbeatMs, this.silence.time(), resumed, session.welcomeRecv, previousRecv)]);
     // What the client lacks goes right after WELCOME, in order, before anything new can be queued.
-    for (const message of missing) this.outbox.add(message.frame);
-    this.heartbeat.extend();
+    for (const message of missing) this.writer.add(message.frame);
+    this.silence.extend();
     this.host.opened(this, session, resumed);
   }
 
@@ -251,7 +251,7 @@ export class Connection implements SessionLink {
     const closedWith = this.exit.closed(code, reason);
     this.setState(ConnectionState.Closed);
     this.release();
-    this.outbox.discard();
+    this.writer.discard();
     if (this.sessionRef) this.host.sessions.detach(this.sessionRef, this);
     this.host.closed(this, closedWith.code, closedWith.reason, this.welcomed);
     this.exit.done();
@@ -259,7 +259,7 @@ export class Connection implements SessionLink {
 
   private release(): void {
     this.handshake.cancel();
-    this.heartbeat.cancel();
+    this.silence.cancel();
     this.exchange?.close();
   }
 

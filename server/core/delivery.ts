@@ -39,7 +39,7 @@ export class Delivery {
     if (this.open.size === 0) return 0;
     const frame = this.broadcastCodec.encodeShared([Op.Push, topic, payload]);
     let sent = 0;
-    // Every outbox copies the frame as it is added, so the codec's shared buffer holds for the whole loop.
+    // Every socket writer copies the frame as it is added, so the codec's shared buffer holds for the whole loop.
     for (const connection of this.open.values()) {
       if (filter && !filter(connection)) continue;
       if (connection.pushEncoded(frame)) sent++;

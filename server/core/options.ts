@@ -130,7 +130,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
   checkDuration('resumeWindowMs', resolved.resumeWindowMs, 0);
   if (!Number.isSafeInteger(resolved.maxPayload) || resolved.maxPayload <= 0) invalid('maxPayload', resolved.maxPayload);
   checkDuration('maxBatchBytes', resolved.maxBatchBytes, 1);
-  // As the client's: a batch larger than a frame may be would make the outbox refuse frames it had accepted.
+  // As the client's: a batch larger than a frame may be would make the writer refuse frames it had accepted.
   if (resolved.maxBatchBytes > limits.maxFrameBytes) invalid('maxBatchBytes', resolved.maxBatchBytes);
   checkDuration('maxBufferedBytes', resolved.maxBufferedBytes, 1);
   if (resolved.maxConnectionsPerAddress !== Infinity) checkDuration('maxConnectionsPerAddress', resolved.maxConnectionsPerAddress, 1);

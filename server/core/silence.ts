@@ -5,7 +5,7 @@ import { Deadline } from '../../src/time/deadline';
  * The server's side of a connection's heartbeat: the deadline every inbound message pushes back (a client silent for
  * `heartbeatMs + heartbeatGraceMs` is gone), and the server time that PONG and WELCOME carry for the client's clock.
  */
-export class Heartbeat {
+export class SilenceDeadline {
   private readonly deadline: Deadline;
   private readonly timeoutMs: number;
 

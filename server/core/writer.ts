@@ -14,7 +14,7 @@ const afterIo: EndOfTurn = (run) => {
  * What one socket sends: frames encoded by its connection's codec, batched into one message per turn, and watched
  * for a client that stops reading. The connection decides what may be sent; this only sends it.
  */
-export class Outbox {
+export class SocketWriter {
   private readonly batcher: Batcher;
 
   /** @param overflow called when the socket's send buffer passes `maxBufferedBytes` (the client stopped reading). */

@@ -8,8 +8,8 @@ import { admit, admitSequenced } from './admission';
 import type { ResolvedServerOptions } from './options';
 import type { ConnectionState } from './types';
 
-/** Where an inbox reports a message it refuses: its connection, which closes. */
-export interface InboxRefusal {
+/** Where a reader reports a message it refuses: its connection, which closes. */
+export interface ReadRefusal {
   limited(limit: LimitName): void;
   protocolError(error: ProtocolError): void;
 }
@@ -18,7 +18,7 @@ export interface InboxRefusal {
  * What one socket receives: each message counted against the flood guard, decoded, and admitted whole against the
  * connection's state and session before any of its frames runs, so that a bad message has no partial effect.
  */
-export class Inbox {
+export class SocketReader {
   /** The size of the last message read, in bytes (the `message` event reports it). */
   lastBytes = 0;
   private readonly flood: FloodGuard | undefined;
@@ -26,7 +26,7 @@ export class Inbox {
   constructor(
     private readonly codec: FrameCodec,
     options: Pick<ResolvedServerOptions, 'rateLimit' | 'clock'>,
-    private readonly refused: InboxRefusal,
+    private readonly refused: ReadRefusal,
   ) {
     this.flood = options.rateLimit ? new FloodGuard(options.rateLimit, options.clock) : undefined;
   }
