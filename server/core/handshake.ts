@@ -37,7 +37,7 @@ export interface AuthOutcome {
 }
 
 /** Runs the hook, synchronously when it answers synchronously, so that a sync accept sends WELCOME in the same turn. */
-export function runAuthenticate(authenticate: Authenticate, hello: Readonly<Hello>, outcome: AuthOutcome): void {
+function runAuthenticate(authenticate: Authenticate, hello: Readonly<Hello>, outcome: AuthOutcome): void {
   let verdict: AuthResult | PromiseLike<AuthResult>;
   try {
     verdict = authenticate(hello.token, hello);
