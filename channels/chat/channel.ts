@@ -36,8 +36,14 @@ export function chatChannel(options: ChatOptions): ChatChannel {
   const recovering = new Map<string, { since: number; buffer: ChatMessage[] }>();
   /** Rooms whose recovery failed (the connection dropped again, say): retried on the next open. */
   const retry = new Set<RoomId>();
-  /** Rooms with a join in flight: a say refused meanwhile as `not_member` waits for it. */
+  /** Rooms with a join in flight: says made meanwhile, or refused meanwhile as `not_member`, wait for it. */
   const joining = new Set<string>();
+  /**
+   * Rooms to re-join after a lost session, until the re-join is through (across further cuts): every say to them
+   * waits, so that the lost session's says, which the runtime re-sends before the re-join reaches the server and which
+   * are refused `not_member`, go again before any later say.
+   */
+  const rejoining = new Set<string>();
   const key = roomKey;
   const MAX_BUFFERED = 10_000;
 
@@ -71,7 +77,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     else deliver(message);
   });
 
-  const says = new Says(channel, retryPolicy, (k) => joining.has(k) || recovering.has(k));
+  const says = new Says(channel, retryPolicy, (k) => joining.has(k) || rejoining.has(k));
 
   const fetchHistory = async (room: RoomId, page: { before?: number; limit?: number }) => {
     const reply = (await channel.request('chat/history', Object.assign({ room }, page), { timeoutMs: requestTimeoutMs })) as {
@@ -99,7 +105,10 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     return found;
   };
 
-  /** REQUEST `chat/join`; while it is on its way, says to `room` wait for it (they would be refused `not_member`). */
+  /**
+   * REQUEST `chat/join`; while it is on its way, says to `room` wait for it (they would be refused `not_member`), and
+   * go in order the moment it is answered (or fails, and they are refused), unless a re-join still holds them.
+   */
   const requestJoin = async (room: RoomId): Promise<unknown> => {
     const k = key(room);
     joining.add(k);
@@ -107,6 +116,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
       return await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
     } finally {
       joining.delete(k);
+      says.release(room);
     }
   };
 
@@ -116,6 +126,9 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     const state = recovering.get(k) as { since: number; buffer: ChatMessage[] };
     try {
       const joined = await requestJoin(room);
+      // The re-join is through: the held says go now, in the order they were said, before any later one.
+      rejoining.delete(k);
+      says.release(room);
       const newest = (joined as { lastId?: unknown } | null)?.lastId;
       if (typeof newest === 'number' && newest < state.since) {
         // The room's ids went back: a server that numbers a room started afresh from 1 again (this one's servers start
@@ -131,15 +144,16 @@ export function chatChannel(options: ChatOptions): ChatChannel {
         await channel.request('chat/leave', { room }, { timeoutMs: requestTimeoutMs }).catch(() => undefined);
         return;
       }
-      says.resend(room, true);
       const missed = await catchUp(room, state.since);
       recovering.delete(k);
       retry.delete(room);
       for (const message of missed) deliver(message);
       for (const message of state.buffer) deliver(message);
     } catch (error) {
-      // Keep buffering (bounded) and try again when the channel is next open.
+      // Keep buffering (bounded) and try again when the channel is next open; says to a room left meanwhile go (and
+      // are refused) rather than wait for a re-join that will not come.
       retry.add(room);
+      if (!rooms.has(room) && rejoining.delete(k)) says.release(room);
       throw error;
     }
   };
@@ -149,6 +163,8 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     for (const room of roomList) {
       const k = key(room);
       if (!recovering.has(k)) recovering.set(k, { since: lastId.get(k) || 0, buffer: [] });
+      rejoining.add(k);
+      says.hold(room);
     }
     void Promise.all(roomList.map((room) => recover(room))).then(
       () => events.emit('resynced', { rooms: roomList }),
@@ -176,13 +192,14 @@ export function chatChannel(options: ChatOptions): ChatChannel {
       // Messages from before the join are history, not missed: start counting from the room's newest id.
       const newest = (reply as { lastId?: unknown } | null)?.lastId;
       if (typeof newest === 'number' && !lastId.has(k)) lastId.set(k, newest);
-      says.resend(room, false);
       return reply;
     },
     async leave(room) {
       // Forgotten at once, so a resync during the leave does not re-join it.
       rooms.delete(room);
       retry.delete(room);
+      // A re-join that failed is not retried now: the says it held go (and are refused). One in flight releases them.
+      if (!joining.has(key(room)) && rejoining.delete(key(room))) says.release(room);
       try {
         return await channel.request('chat/leave', { room }, { timeoutMs: requestTimeoutMs });
       } catch (error) {

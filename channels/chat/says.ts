@@ -6,8 +6,12 @@ interface PendingSay {
   reject(error: Error): void;
   room: RoomId;
   body: unknown;
-  /** Refused as `not_member` while its room's join was in flight: to be sent again once it is through. */
-  refused: boolean;
+  /**
+   * Waits for its room's (re-)join to be through, then goes with the others in the order they were said: made while
+   * the room was joining, refused `not_member` before the join reached the server, or unanswered when the session was
+   * lost (its answer may be lost with it).
+   */
+  held: boolean;
   /** `unavailable` refusals so far, and when the first came (clock time). */
   unavailable: number;
   firstUnavailableAt: number;
@@ -30,7 +34,8 @@ export const roomKey = (room: RoomId): string => String(room);
 /**
  * The says of one chat channel still waiting for their `chat/said`: each is sent as RELIABLE `chat/say` with a `mid`
  * of its own, sent again with the same `mid` when the server asks for it (a join that was not through yet, a store
- * that was away), and settled exactly once.
+ * that was away), and settled exactly once. While a room is joining, the says to it are held and then sent in the
+ * order they were made, so that a new one never overtakes an older one that has to go again.
  */
 export class Says {
   private readonly pending = new Map<string, PendingSay>();
@@ -38,13 +43,14 @@ export class Says {
   private midCounter = 0;
 
   /**
-   * @param waitsForJoin whether a say to this room refused as `not_member` is waiting for a join in flight (the first
-   *   join, or a re-join after a lost session, which the runtime's re-sends overtake) rather than truly refused.
+   * @param holds whether says to this room wait for a join (the first join, or a re-join after a lost session, which
+   *   the runtime's re-sends of the lost session's says overtake): a say made meanwhile is not sent yet, and one
+   *   refused `not_member` meanwhile is not refused but sent again once the join is through ({@link release}).
    */
   constructor(
     private readonly channel: Channel,
     private readonly retryPolicy: SayRetryOptions,
-    private readonly waitsForJoin: (key: string) => boolean,
+    private readonly holds: (key: string) => boolean,
   ) {
     channel.subscribe('chat/said', (payload) => this.answered(payload as SaidPayload));
   }
@@ -52,16 +58,27 @@ export class Says {
   say(room: RoomId, body: unknown): Promise<Said> {
     const mid = `${this.midPrefix}-${++this.midCounter}`;
     return new Promise<Said>((resolve, reject) => {
-      const pending: PendingSay = { resolve, reject, room, body, refused: false, unavailable: 0, firstUnavailableAt: 0, retryTimer: undefined };
+      const held = this.holds(roomKey(room));
+      const pending: PendingSay = { resolve, reject, room, body, held, unavailable: 0, firstUnavailableAt: 0, retryTimer: undefined };
       this.pending.set(mid, pending);
-      this.send(mid, pending);
+      if (!held) this.send(mid, pending);
     });
   }
 
-  /** After a join: says refused before it (or, after a lost session, every unanswered one) go again. */
-  resend(room: RoomId, all: boolean): void {
+  /** The session was lost: every unanswered say to `room` goes again after the re-join, in the order said. */
+  hold(room: RoomId): void {
+    for (const pending of this.pending.values()) if (roomKey(pending.room) === roomKey(room)) pending.held = true;
+  }
+
+  /**
+   * The join of `room` is through (or failed): unless something still holds the room, its held says go, in the order
+   * they were made (the table keeps that order), before any say made after this call.
+   */
+  release(room: RoomId): void {
+    const key = roomKey(room);
+    if (this.holds(key)) return;
     for (const [mid, pending] of [...this.pending]) {
-      if (roomKey(pending.room) === roomKey(room) && (all || pending.refused)) this.send(mid, pending);
+      if (pending.held && roomKey(pending.room) === key) this.send(mid, pending);
     }
   }
 
@@ -74,7 +91,7 @@ export class Says {
 
   /** Sends (again) a pending say; a failure settles it instead of poisoning whatever loop called this. */
   private send(mid: string, pending: PendingSay): void {
-    pending.refused = false;
+    pending.held = false;
     this.cancelRetry(pending);
     try {
       this.channel.sendReliable('chat/say', { room: pending.room, mid, body: pending.body }).catch((error: Error) => {
@@ -88,9 +105,9 @@ export class Says {
   private answered(said: SaidPayload): void {
     const pending = this.pending.get(said.mid);
     if (!pending) return; // an answer repeated after a resync, already settled
-    // Sent before its room's join reached the server: it goes again once the join is through.
-    if (said.error?.code === 'not_member' && this.waitsForJoin(roomKey(pending.room))) {
-      pending.refused = true;
+    // Sent before its room's join reached the server: it goes again, in its turn, once the join is through.
+    if (said.error?.code === 'not_member' && this.holds(roomKey(pending.room))) {
+      pending.held = true;
       return;
     }
     // The server's store is away (nothing stored): the same mid goes again after a backoff, bounded by sayRetry.
@@ -115,8 +132,9 @@ export class Says {
     this.cancelRetry(pending);
     pending.retryTimer = clock.setTimeout(() => {
       pending.retryTimer = undefined;
-      // Settled meanwhile (its answer came after a resync's re-send), or the channel closed: nothing to send.
-      if (this.pending.get(mid) === pending) this.send(mid, pending);
+      // Settled meanwhile (its answer came after a resync's re-send), or the channel closed: nothing to send. Held
+      // meanwhile (the session was lost): it goes in its turn after the re-join.
+      if (this.pending.get(mid) === pending && !pending.held) this.send(mid, pending);
     }, delay);
     return true;
   }

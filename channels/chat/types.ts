@@ -85,7 +85,8 @@ export interface ChatChannel {
   /**
    * Sends a message; resolves with the server's id and timestamp once it is stored. A refusal `unavailable` (the
    * server's shared store is away) is retried with the same `mid` as {@link ChatOptions.sayRetry} says; other
-   * refusals reject with a `RemoteError` at once.
+   * refusals reject with a `RemoteError` at once. Says to a room are stored in the order they were made, even across a
+   * lost session: one made while the room is joining or re-joining waits, and goes behind the older ones.
    */
   say(room: RoomId, body: unknown): Promise<Said>;
   /** Receives each message of `room` once, in id order; returns the unsubscribe function. */
