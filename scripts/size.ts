@@ -11,17 +11,11 @@ import { BUNDLE_FILE, singleFileOptions } from './bundle';
 import { commandLineOrExit, readCommandLine } from './command-line';
 import { packageRoot } from './package-root';
 
-/** The size dist/multisocket.min.js is meant to reach, minified and gzipped (level 9), bytes: 16 KB (issue 7). */
-export const BUNDLE_TARGET_GZIP_BYTES = 16 * 1024;
-
 /**
- * The ceiling `npm test` enforces today, bytes: 23,485. The target above is not met: 23,155 bytes (28.1 KB with
- * @msgpack/msgpack and eventemitter3; 23.9 KB with the runtime's own codec; 23,420 bytes once the device bundle left out
- * the browser-only webSocketTransport and the TextEncoder stand-in; 22,592 after the size diet of issue 7; 21,579 with
- * private member names shortened and terser's second pass, scripts/bundle.ts; 21,686 with the inbox's lazy decoding;
- * 22,604 with eventemitter3 under the Emitter and 23,155 with the channel split into one file per concept, issue 14,
- * which raised the ceiling of 21.5 KB by the 1,469 bytes those two added). The ceiling keeps it from growing, and comes
- * down to the target if features leave the one-file bundle (see the README's size section).
+ * The ceiling `npm test` enforces, bytes of dist/multisocket.min.js minified and gzipped (level 9): 23,485, the size
+ * before eventemitter3 went under the Emitter (21.5 KB) plus the 1,469 bytes it and the channel's split by concept
+ * added (issue 14). The 16 KB goal of issue 7 is retired: WeChat counts raw bytes against a 4 MB main package, and this
+ * is under 2% of it. The ceiling only keeps the bundle from growing unnoticed.
  */
 export const BUNDLE_BUDGET_GZIP_BYTES = 21.5 * 1024 + 1_469;
 
@@ -83,10 +77,8 @@ async function main(): Promise<void> {
   }
   const ours = rows[0] as SizeRow;
   const within = ours.gzipBytes < BUNDLE_BUDGET_GZIP_BYTES;
-  const onTarget = ours.gzipBytes < BUNDLE_TARGET_GZIP_BYTES;
   process.stdout.write(
-    `budget: ${kb(ours.gzipBytes)} min+gzip; ceiling ${kb(BUNDLE_BUDGET_GZIP_BYTES)}: ${within ? 'within' : 'OVER'}; ` +
-      `target ${kb(BUNDLE_TARGET_GZIP_BYTES)}: ${onTarget ? 'met' : 'not met yet'}\n`,
+    `budget: ${kb(ours.gzipBytes)} min+gzip; ceiling ${kb(BUNDLE_BUDGET_GZIP_BYTES)}: ${within ? 'within' : 'OVER'}\n`,
   );
   if (values.why) {
     process.stdout.write('\nbiggest inputs (minified bytes in the bundle):\n');
