@@ -10,162 +10,129 @@
 //   manager    src/manager.ts
 //   public     src/index.ts    (only channels/ and tests import it)
 
-/** Files of src/ in one layer, as a path regex. */
-const SRC_BASE = '^src/(codes|errors|defaults|emitter)\\.ts$';
-const SRC_TIME = '^src/time/';
-const SRC_WIRE = '^src/wire/';
-const SRC_EDGES = '^src/(transport|routing|reliable)/';
-const SRC_CHANNEL = '^src/channel/';
-const SRC_MANAGER = '^src/manager\\.ts$';
-const SRC_INDEX = '^src/index\\.ts$';
+/** The layers of src/ from the bottom up, each as a path regex for its files. */
+const LAYERS = [
+  ['base', '^src/(codes|errors|defaults|emitter)\\.ts$'],
+  ['time', '^src/time/'],
+  ['wire', '^src/wire/'],
+  ['edges', '^src/(transport|routing|reliable)/'],
+  ['channel', '^src/channel/'],
+  ['manager', '^src/manager\\.ts$'],
+  ['index', '^src/index\\.ts$'],
+];
+const layer = Object.fromEntries(LAYERS);
 
-/** Layers of src/ above each one, which it must not import. */
-const above = {
-  base: [SRC_TIME, SRC_WIRE, SRC_EDGES, SRC_CHANNEL, SRC_MANAGER, SRC_INDEX],
-  time: [SRC_WIRE, SRC_EDGES, SRC_CHANNEL, SRC_MANAGER, SRC_INDEX],
-  wire: [SRC_EDGES, SRC_CHANNEL, SRC_MANAGER, SRC_INDEX],
-  channel: [SRC_MANAGER, SRC_INDEX],
-  manager: [SRC_INDEX],
-};
+/** The files of the layers above `name`, which it must not import. */
+function above(name) {
+  return LAYERS.slice(LAYERS.findIndex(([each]) => each === name) + 1).map(([, path]) => path);
+}
+
+/** A forbidden import: every rule fails the check, so the severity is set once here. */
+function forbid(name, comment, from, to) {
+  return { name, severity: 'error', ...(comment === undefined ? {} : { comment }), from, to };
+}
+
+/** A layer of src/ that imports nothing above it. */
+function below(name, fromLayer, comment) {
+  return forbid(name, comment, { path: layer[fromLayer] }, { path: above(fromLayer) });
+}
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    {
-      name: 'no-circular',
-      severity: 'error',
-      comment: 'No import cycles, type-only imports included: a cycle means two files are one concept, or a layer points up.',
-      from: {},
-      to: { circular: true },
-    },
-    {
-      name: 'not-to-unresolvable',
-      severity: 'error',
-      comment: 'Every import resolves to a file or an installed package.',
-      from: {},
-      to: { couldNotResolve: true },
-    },
-    {
-      name: 'no-undeclared-package',
-      severity: 'error',
-      comment: 'Every package imported is declared in package.json.',
-      from: {},
+    forbid(
+      'no-circular',
+      'No import cycles, type-only imports included: a cycle means two files are one concept, or a layer points up.',
+      {},
+      { circular: true },
+    ),
+    forbid('not-to-unresolvable', 'Every import resolves to a file or an installed package.', {}, { couldNotResolve: true }),
+    forbid(
+      'no-undeclared-package',
+      'Every package imported is declared in package.json.',
+      {},
       // An optional peer is also tagged npm-no-pkg; what is declared anywhere in package.json passes.
-      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'], dependencyTypesNot: ['npm', 'npm-dev', 'npm-peer', 'npm-optional'] },
-    },
+      { dependencyTypes: ['npm-no-pkg', 'npm-unknown'], dependencyTypesNot: ['npm', 'npm-dev', 'npm-peer', 'npm-optional'] },
+    ),
 
     // src/ runs on phones: nothing of Node, the server or the tooling.
-    {
-      name: 'src-is-the-runtime',
-      severity: 'error',
-      comment: 'src/ runs inside a mini-game: it imports nothing from the Node side, the presets or the tooling.',
-      from: { path: '^src/' },
-      to: { path: '^(server|channels|emulator|test|scripts|benchmarks)/' },
-    },
-    {
-      name: 'src-no-node',
-      severity: 'error',
-      comment: 'src/ runs inside a mini-game: no Node built-ins (node:* or bare), no ws, no ioredis.',
-      from: { path: '^src/' },
-      to: { dependencyTypes: ['core'] },
-    },
-    {
-      name: 'src-no-packages',
-      severity: 'error',
-      comment: 'src/ runs inside a mini-game: ws and ioredis are Node packages.',
-      from: { path: '^src/' },
-      to: { path: 'node_modules/(ws|ioredis)/' },
-    },
-    {
-      name: 'src-base-is-the-bottom',
-      severity: 'error',
-      comment: 'codes, errors, defaults and the emitter are the bottom of src/: they import no other layer.',
-      from: { path: SRC_BASE },
-      to: { path: above.base },
-    },
-    {
-      name: 'src-time-below-wire',
-      severity: 'error',
-      comment: 'src/time is the lowest layer after the base: clocks and timers know nothing of frames or channels.',
-      from: { path: SRC_TIME },
-      to: { path: above.time },
-    },
-    {
-      name: 'src-wire-below-edges',
-      severity: 'error',
-      comment: 'src/wire (bytes and frames) knows nothing of transports, routing, reliability, channels or the manager.',
-      from: { path: SRC_WIRE },
-      to: { path: above.wire },
-    },
-    {
-      name: 'src-edges-are-siblings',
-      severity: 'error',
-      comment: 'src/transport, src/routing and src/reliable sit side by side under the channel: none imports another, nor anything above.',
-      from: { path: '^src/(transport|routing|reliable)/' },
-      to: {
-        path: [SRC_CHANNEL, SRC_MANAGER, SRC_INDEX, '^src/(transport|routing|reliable)/'],
-        pathNot: '^src/$1/',
-      },
-    },
-    {
-      name: 'src-channel-below-manager',
-      severity: 'error',
-      comment: 'A channel does not know the manager that holds it.',
-      from: { path: SRC_CHANNEL },
-      to: { path: above.channel },
-    },
-    {
-      name: 'src-manager-below-index',
-      severity: 'error',
-      comment: 'The public index only re-exports; nothing inside src/ imports it.',
-      from: { path: SRC_MANAGER },
-      to: { path: above.manager },
-    },
+    forbid(
+      'src-is-the-runtime',
+      'src/ runs inside a mini-game: it imports nothing from the Node side, the presets or the tooling.',
+      { path: '^src/' },
+      { path: '^(server|channels|emulator|test|scripts|benchmarks)/' },
+    ),
+    forbid(
+      'src-no-node',
+      'src/ runs inside a mini-game: no Node built-ins (node:* or bare), no ws, no ioredis.',
+      { path: '^src/' },
+      { dependencyTypes: ['core'] },
+    ),
+    forbid(
+      'src-no-packages',
+      'src/ runs inside a mini-game: ws and ioredis are Node packages.',
+      { path: '^src/' },
+      { path: 'node_modules/(ws|ioredis)/' },
+    ),
+    below(
+      'src-base-is-the-bottom',
+      'base',
+      'codes, errors, defaults and the emitter are the bottom of src/: they import no other layer.',
+    ),
+    below(
+      'src-time-below-wire',
+      'time',
+      'src/time is the lowest layer after the base: clocks and timers know nothing of frames or channels.',
+    ),
+    below(
+      'src-wire-below-edges',
+      'wire',
+      'src/wire (bytes and frames) knows nothing of transports, routing, reliability, channels or the manager.',
+    ),
+    forbid(
+      'src-edges-are-siblings',
+      'src/transport, src/routing and src/reliable sit side by side under the channel: none imports another, nor anything above.',
+      { path: layer.edges },
+      // The edges themselves are listed too, minus the importer's own folder ($1 of the from-path).
+      { path: [...above('edges'), layer.edges], pathNot: '^src/$1/' },
+    ),
+    below('src-channel-below-manager', 'channel', 'A channel does not know the manager that holds it.'),
+    below('src-manager-below-index', 'manager', 'The public index only re-exports; nothing inside src/ imports it.'),
 
     // The presets are built from the public pieces only.
-    {
-      name: 'channels-use-the-public-index',
-      severity: 'error',
-      comment: 'channels/ (the presets) may use only what an application can: src/index.ts, nothing else of src/.',
-      from: { path: '^channels/' },
-      to: { path: '^src/', pathNot: SRC_INDEX },
-    },
-    {
-      name: 'channels-are-runtime-code',
-      severity: 'error',
-      comment: 'channels/ runs inside a mini-game too: nothing of the server, the tooling, Node, ws or ioredis.',
-      from: { path: '^channels/' },
-      to: { path: ['^(server|emulator|test|scripts|benchmarks)/', 'node_modules/(ws|ioredis)/'] },
-    },
-    {
-      name: 'channels-no-node',
-      severity: 'error',
-      from: { path: '^channels/' },
-      to: { dependencyTypes: ['core'] },
-    },
+    forbid(
+      'channels-use-the-public-index',
+      'channels/ (the presets) may use only what an application can: src/index.ts, nothing else of src/.',
+      { path: '^channels/' },
+      { path: '^src/', pathNot: layer.index },
+    ),
+    forbid(
+      'channels-are-runtime-code',
+      'channels/ runs inside a mini-game too: nothing of the server, the tooling, Node, ws or ioredis.',
+      { path: '^channels/' },
+      { path: ['^(server|emulator|test|scripts|benchmarks)/', 'node_modules/(ws|ioredis)/'] },
+    ),
+    forbid('channels-no-node', undefined, { path: '^channels/' }, { dependencyTypes: ['core'] }),
 
     // The server: the core and the sessions know nothing of the features built on them.
-    {
-      name: 'server-core-below-features',
-      severity: 'error',
-      comment: 'server/core is the connection engine: chat, game and Redis plug into it, never the other way round.',
-      from: { path: '^server/core/' },
-      to: { path: '^server/(chat|game|redis)/' },
-    },
-    {
-      name: 'server-sessions-below-features',
-      severity: 'error',
-      comment: 'server/sessions (resume, journal, store interface) knows nothing of chat, game or Redis.',
-      from: { path: '^server/sessions/' },
-      to: { path: '^server/(chat|game|redis)/' },
-    },
-    {
-      name: 'server-is-not-tooling',
-      severity: 'error',
-      comment: 'The shipped server imports nothing from tests, scripts, benchmarks or the emulator.',
-      from: { path: '^server/' },
-      to: { path: '^(test|scripts|benchmarks|emulator)/' },
-    },
+    forbid(
+      'server-core-below-features',
+      'server/core is the connection engine: chat, game and Redis plug into it, never the other way round.',
+      { path: '^server/core/' },
+      { path: '^server/(chat|game|redis)/' },
+    ),
+    forbid(
+      'server-sessions-below-features',
+      'server/sessions (resume, journal, store interface) knows nothing of chat, game or Redis.',
+      { path: '^server/sessions/' },
+      { path: '^server/(chat|game|redis)/' },
+    ),
+    forbid(
+      'server-is-not-tooling',
+      'The shipped server imports nothing from tests, scripts, benchmarks or the emulator.',
+      { path: '^server/' },
+      { path: '^(test|scripts|benchmarks|emulator)/' },
+    ),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

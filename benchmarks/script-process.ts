@@ -135,16 +135,17 @@ export function listenToParent(onMessage: (message: ScriptMessage) => void, onEn
 }
 
 /**
- * In a child: says `ready`, then answers each message of `type` with what `handle` resolves to, one at a time as they
- * come; a failure ends the process with code 1 (the parent sees the exit and the stderr). `onEnd` runs (then the
- * process exits) when the parent closes stdin or goes away.
+ * In a child: says `ready`, then answers each message of `type` (of shape `T`) with what `handle` resolves to, one at a
+ * time as they come; a failure ends the process with code 1 (the parent sees the exit and the stderr). `onEnd` runs
+ * (then the process exits) when the parent closes stdin or goes away.
  */
-export function answerParent(label: string, type: string, handle: (message: ScriptMessage) => Promise<ScriptMessage>, onEnd: () => void | Promise<void>): void {
+export function answerParent<T extends ScriptMessage>(label: string, type: T['type'], handle: (message: T) => Promise<ScriptMessage>, onEnd: () => void | Promise<void>): void {
   tellParent({ type: 'ready' });
   listenToParent(
     (message) => {
       if (message.type !== type) return;
-      handle(message).then(tellParent, (error: unknown) => {
+      // The parent sends only messages of the shape it declared for this type (as `next<T>` trusts the child).
+      handle(message as T).then(tellParent, (error: unknown) => {
         process.stderr.write(`${label}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
         process.exit(1);
       });

@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { Channel } from '../src/channel/channel';
 import { FrameCodec } from '../src/wire/codec';
 import { MultisocketError, ProtocolError } from '../src/errors';
-import { type Frame, Op } from '../src/wire/protocol';
+import { Op } from '../src/wire/protocol';
 import { webSocketTransport } from '../src/transport/websocket';
-import { judge } from './fuzz-decoder';
+import { judge, sentFrames } from './fuzz-decoder';
 import { FUZZ_LIMITS, type FuzzInput, type FuzzSource } from './fuzz-inputs';
 import { type FuzzReport, Tally } from './fuzz-tally';
 
@@ -53,15 +53,8 @@ class HostileServer {
   }
 
   private receive(ws: WebSocket, data: Buffer, isBinary: boolean): void {
-    let frames: Frame[];
-    try {
-      // Whatever the channel went through, what it sends must still be valid.
-      frames = this.codec.decode(isBinary ? data : data.toString());
-    } catch (err) {
-      this.invalid(`the channel sent an invalid message: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    if (frames[0]?.[0] !== Op.Hello) return;
+    const frames = sentFrames('channel', this.codec, data, isBinary, this.invalid);
+    if (frames?.[0]?.[0] !== Op.Hello) return;
     this.current = ws;
     const pending = this.pending;
     if (pending !== undefined) {

@@ -1,7 +1,7 @@
 import { FrameCodec, type WireData } from '../src/wire/codec';
 import { ProtocolError } from '../src/errors';
 import type { CodecLimits } from '../src/wire/limits';
-import { Op } from '../src/wire/protocol';
+import { type Frame, Op } from '../src/wire/protocol';
 import { FUZZ_LIMITS, type FuzzInput, type FuzzSource } from './fuzz-inputs';
 import { type FuzzReport, Tally } from './fuzz-tally';
 
@@ -15,6 +15,19 @@ export function judge(codec: FrameCodec, data: WireData): { outcome: string; thr
     return { outcome: 'accepted' };
   } catch (err) {
     return err instanceof ProtocolError ? { outcome: err.code, thrown: err } : { outcome: 'crash', thrown: err };
+  }
+}
+
+/**
+ * The frames of a message that the side under fuzz (`sender`) sent back: whatever it was fed, they must be valid.
+ * When they are not, `invalid` is told why and the answer is undefined.
+ */
+export function sentFrames(sender: string, codec: FrameCodec, data: Buffer, isBinary: boolean, invalid: (what: string) => void): Frame[] | undefined {
+  try {
+    return codec.decode(isBinary ? data : data.toString());
+  } catch (err) {
+    invalid(`the ${sender} sent an invalid message: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
   }
 }
 

@@ -8,8 +8,8 @@ import WebSocket from 'ws';
 import { createServer, installChat, installGame, type ServerOptions } from '../server';
 import { FrameCodec } from '../src/wire/codec';
 import { CloseCode } from '../src/codes';
-import { type Frame, Op } from '../src/wire/protocol';
-import { judge } from './fuzz-decoder';
+import { Op } from '../src/wire/protocol';
+import { judge, sentFrames } from './fuzz-decoder';
 import { FUZZ_LIMITS, FUZZ_MAX_PAYLOAD, type FuzzInput, type FuzzSource } from './fuzz-inputs';
 import { type FuzzReport, Tally } from './fuzz-tally';
 
@@ -101,13 +101,8 @@ class RawClient {
   }
 
   private receive(data: Buffer, isBinary: boolean): void {
-    let frames: Frame[];
-    try {
-      frames = this.codec.decode(isBinary ? data : data.toString());
-    } catch (err) {
-      this.invalid(`the server sent an invalid message: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
+    const frames = sentFrames('server', this.codec, data, isBinary, this.invalid);
+    if (!frames) return;
     for (const frame of frames) {
       if (frame[0] === Op.Bye) this.bye = frame[1];
       else if (frame[0] === Op.Pong && frame[1] === this.marker && this.waiting) {

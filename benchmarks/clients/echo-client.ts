@@ -86,11 +86,10 @@ async function main(): Promise<void> {
   });
   onEcho = NOOP;
   if (!isDeepStrictEqual(first, GAME_STATE)) throw new Error(`${kind}: the echo differs from what was sent`);
-  answerParent(
+  answerParent<EchoRound>(
     `echo client ${kind}`,
     'round',
-    async (message) => {
-      const command = message as EchoRound;
+    async (command) => {
       return { type: 'result', ...(await round(connection, command.window, command.burst, command.durationMs)) };
     },
     () => connection.close(),

@@ -305,11 +305,10 @@ async function main(gameUrl: string, chatUrl: string): Promise<void> {
     };
   };
 
-  answerParent(
+  answerParent<GameChatRun>(
     'game-chat client',
     'run',
-    async (message) => {
-      const run = message as GameChatRun;
+    async (run) => {
       await quietPhase(run.warmupMs);
       await burstPhase(run.warmupMs, preset, run);
       await burstPhase(run.warmupMs, reference, run);

@@ -101,11 +101,10 @@ async function main(url: string): Promise<void> {
     if (chats < chatTarget) throw new Error(`memory client: ${chatTarget - chats} chat messages missing`);
   };
 
-  answerParent(
+  answerParent<MemoryRun>(
     'memory client',
     'run',
-    async (message) => {
-      const run = message as MemoryRun;
+    async (run) => {
       await pass(run.warmup);
       const baseline = await settledHeap();
       const checkpoints: HeapCheckpoint[] = [];

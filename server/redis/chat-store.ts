@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
 import { DEFAULT_CODEC_LIMITS } from '../../src/wire/limits';
@@ -8,7 +7,7 @@ import { Emitter } from '../../src/emitter';
 import type { ChatMessage, RoomLimits } from '../chat/room';
 import type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from '../chat/store';
 import { ChatError, ChatErrorCode } from '../core/errors';
-import { allReady, connectPair, openedWhen, quitAll } from './link';
+import { Availability, checkedPrefix, opened, RedisLink, type RedisLinkOptions } from './link';
 import { PRESENCE_SCRIPTS, type PresenceCommands, presenceKeys } from './presence';
 
 /*
@@ -86,9 +85,7 @@ return {1, id .. ':' .. ARGV[2]}
 `;
 
 /** Options of {@link createRedisChatStore}; every field but `url` is optional. */
-export interface RedisChatStoreOptions {
-  /** `redis://[user:password@]host:port[/db]`. */
-  url: string;
+export interface RedisChatStoreOptions extends RedisLinkOptions {
   /** Namespace of the keys and channels: processes with the same one form one service. Default `default`. */
   prefix: string;
   /**
@@ -96,8 +93,6 @@ export interface RedisChatStoreOptions {
    * and its ids from a new base, above the old ones.
    */
   roomTtlMs: number;
-  /** How long {@link createRedisChatStore} waits for Redis, ms. Default 10,000. */
-  connectTimeoutMs: number;
 }
 
 interface AppendCommand {
@@ -113,69 +108,58 @@ interface AppendCommand {
  * @throws {ChatError} (as a rejection) `unavailable` when Redis cannot be reached within `connectTimeoutMs`.
  */
 export async function createRedisChatStore(options: Readonly<Partial<RedisChatStoreOptions>> & { url: string }): Promise<ChatStore> {
-  const store = new RedisChatStore(options);
-  return openedWhen<ChatStore>(store, store.ready(options.connectTimeoutMs ?? 10_000));
+  return opened<ChatStore>(new RedisChatStore(options), options.connectTimeoutMs);
 }
 
 class RedisChatStore implements ChatStore {
   private readonly prefix: string;
   private readonly ttlMs: number;
-  private readonly commands: Redis & AppendCommand & PresenceCommands;
-  private readonly subscriber: Redis;
+  private readonly link: RedisLink<AppendCommand & PresenceCommands>;
+  private readonly availability: Availability;
   private readonly listeners = new Map<string, { room: string; listener: RoomListener }>();
   private readonly events = new Emitter<ChatStoreEvents>();
   private readonly encoder = new MsgpackEncoder({ maxDepth: 64 });
   private readonly decoder = new MsgpackDecoder({ ...DEFAULT_CODEC_LIMITS, maxDepth: 66 });
-  private down = false;
-  /** The first {@link close}, which every later one answers with. */
-  private closing: Promise<void> | undefined;
 
   constructor(options: Readonly<Partial<RedisChatStoreOptions>> & { url: string }) {
-    if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) invalid('url', String(options.url));
-    this.prefix = options.prefix ?? 'default';
+    this.prefix = checkedPrefix(options, invalid);
     this.ttlMs = options.roomTtlMs ?? 7 * 24 * 3600_000;
-    if (this.prefix.length === 0 || /[{}]/.test(this.prefix)) invalid('prefix', this.prefix);
     if (!Number.isSafeInteger(this.ttlMs) || this.ttlMs < 1000) invalid('roomTtlMs', String(this.ttlMs));
     // Fail fast rather than queue: a say the store cannot take must be refused now, while the client still holds it.
-    const { commands, subscriber } = connectPair(options.url);
-    this.commands = commands as Redis & AppendCommand & PresenceCommands;
-    this.commands.defineCommand('chatAppend', { numberOfKeys: 5, lua: APPEND });
-    this.commands.defineCommand('chatOpen', { numberOfKeys: 3, lua: OPEN });
-    for (const [name, script] of Object.entries(PRESENCE_SCRIPTS)) this.commands.defineCommand(name, script);
-    this.subscriber = subscriber;
-    this.subscriber.on('messageBuffer', (channel: Buffer, entry: Buffer) => this.deliver(channel.toString(), entry));
-    for (const redis of [this.commands, this.subscriber]) {
-      // ioredis reports each failed attempt; one `unavailable` per outage is enough.
-      redis.on('error', (error: Error) => this.setDown(error));
-      redis.on('ready', () => this.setUp());
-    }
+    this.link = new RedisLink(options.url);
+    const commands = this.link.commands;
+    commands.defineCommand('chatAppend', { numberOfKeys: 5, lua: APPEND });
+    commands.defineCommand('chatOpen', { numberOfKeys: 3, lua: OPEN });
+    for (const [name, script] of Object.entries(PRESENCE_SCRIPTS)) commands.defineCommand(name, script);
+    this.link.subscriber.on('messageBuffer', (channel: Buffer, entry: Buffer) => this.deliver(channel.toString(), entry));
+    this.availability = new Availability(this.link, this.events);
   }
 
   /** Resolves once both connections are ready. */
   ready(timeoutMs: number): Promise<void> {
-    return allReady([this.commands, this.subscriber], timeoutMs, () => new ChatError(ChatErrorCode.Unavailable, `redis is not ready after ${timeoutMs} ms`));
+    return this.link.whenReady(timeoutMs, () => new ChatError(ChatErrorCode.Unavailable, `redis is not ready after ${timeoutMs} ms`));
   }
 
   async subscribe(room: string, listener: RoomListener): Promise<number> {
     const channel = this.key(room);
     this.listeners.set(channel, { room, listener });
-    await this.call(() => this.subscriber.subscribe(channel));
+    await this.call(() => this.link.subscriber.subscribe(channel));
     // Read after SUBSCRIBE returned: anything newer than this id is on its way to us.
-    return Number(await this.call(() => this.commands.chatOpen(`${channel}:id`, `${channel}:history`, `${channel}:evicted`, String(this.ttlMs))));
+    return Number(await this.call(() => this.link.commands.chatOpen(`${channel}:id`, `${channel}:history`, `${channel}:evicted`, String(this.ttlMs))));
   }
 
   unsubscribe(room: string): void {
     const channel = this.key(room);
     this.listeners.delete(channel);
     // While Redis is away the subscription is gone anyway; autoResubscribe will not bring back what is not wanted.
-    this.subscriber.unsubscribe(channel).catch(() => undefined);
+    this.link.subscriber.unsubscribe(channel).catch(() => undefined);
   }
 
   async append(room: string, draft: ChatDraft, limits: RoomLimits): Promise<Appended> {
     const k = this.key(room);
     const packed = Buffer.from(this.encoder.encodeSharedRef([draft.ts, draft.from, draft.body, draft.mid]));
     const [fresh, said] = await this.call(() =>
-      this.commands.chatAppend(
+      this.link.commands.chatAppend(
         `${k}:id`, `${k}:history`, `${k}:evicted`, `${k}:mids`, `${k}:midlog`,
         draft.mid, String(draft.ts), packed, String(limits.historySize), String(limits.dedupeSize), String(this.ttlMs), k,
       ),
@@ -184,7 +168,7 @@ class RedisChatStore implements ChatStore {
   }
 
   async said(room: string, mid: string): Promise<{ id: number; ts: number } | undefined> {
-    const said = await this.call(() => this.commands.hget(`${this.key(room)}:mids`, mid));
+    const said = await this.call(() => this.link.commands.hget(`${this.key(room)}:mids`, mid));
     return said === null ? undefined : parseSaid(said);
   }
 
@@ -192,13 +176,13 @@ class RedisChatStore implements ChatStore {
     const k = this.key(room);
     const upper = before === Infinity ? '+inf' : `(${before}`;
     const [entries, evicted] = await this.call(() =>
-      Promise.all([this.commands.zrevrangebyscoreBuffer(`${k}:history`, upper, '-inf', 'LIMIT', 0, limit), this.commands.get(`${k}:evicted`)]),
+      Promise.all([this.link.commands.zrevrangebyscoreBuffer(`${k}:history`, upper, '-inf', 'LIMIT', 0, limit), this.link.commands.get(`${k}:evicted`)]),
     );
     return { messages: entries.reverse().map((entry) => this.decode(entry)), evictedUpTo: Number(evicted ?? 0) };
   }
 
   async range(room: string, after: number, before: number): Promise<ChatMessage[]> {
-    const entries = await this.call(() => this.commands.zrangebyscoreBuffer(`${this.key(room)}:history`, `(${after}`, before === Infinity ? '+inf' : `(${before}`));
+    const entries = await this.call(() => this.link.commands.zrangebyscoreBuffer(`${this.key(room)}:history`, `(${after}`, before === Infinity ? '+inf' : `(${before}`));
     return entries.map((entry) => this.decode(entry));
   }
 
@@ -207,16 +191,16 @@ class RedisChatStore implements ChatStore {
     const args: string[] = [String(ttlMs), mode, String(Math.max(this.ttlMs, ttlMs))];
     for (const { publicId, owner } of entries) args.push(publicId, owner);
     // The presence keys outlive the last renewal by roomTtlMs, as the message keys outlive the last message.
-    await this.call(() => this.commands.chatPresent(...presenceKeys(this.key(room)), ...args));
+    await this.call(() => this.link.commands.chatPresent(...presenceKeys(this.key(room)), ...args));
   }
 
   async absent(room: string, entry: PresenceEntry, rememberMs: number): Promise<void> {
     const remember = String(Math.max(0, Math.floor(rememberMs)));
-    await this.call(() => this.commands.chatAbsent(...presenceKeys(this.key(room)), entry.publicId, entry.owner, remember));
+    await this.call(() => this.link.commands.chatAbsent(...presenceKeys(this.key(room)), entry.publicId, entry.owner, remember));
   }
 
   async presence(room: string, limit: number): Promise<PresencePage> {
-    const [count, members] = await this.call(() => this.commands.chatPresence(...presenceKeys(this.key(room)), String(limit)));
+    const [count, members] = await this.call(() => this.link.commands.chatPresence(...presenceKeys(this.key(room)), String(limit)));
     return { members, count };
   }
 
@@ -225,14 +209,7 @@ class RedisChatStore implements ChatStore {
   }
 
   close(): Promise<void> {
-    // Once: a second quit() rejects, and the disconnect() it would fall back to arms a timer that outlives the caller.
-    this.closing ??= this.shut();
-    return this.closing;
-  }
-
-  private async shut(): Promise<void> {
-    this.listeners.clear();
-    await quitAll([this.commands, this.subscriber]);
+    return this.link.close(() => this.listeners.clear());
   }
 
   /** The room's key base and channel name; the room is escaped so that `:`, `{` and `}` in it change nothing. */
@@ -246,7 +223,7 @@ class RedisChatStore implements ChatStore {
       return await fn();
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      this.setDown(error);
+      this.availability.lost(error);
       throw new ChatError(ChatErrorCode.Unavailable, `the chat store is unavailable: ${error.message}`);
     }
   }
@@ -275,18 +252,6 @@ class RedisChatStore implements ChatStore {
     const colon = entry.indexOf(0x3a);
     const [ts, from, body, mid] = this.decoder.decodeAll(entry.subarray(colon + 1))[0] as [number, unknown, unknown, string];
     return { id: Number(entry.toString('latin1', 0, colon)), ts, from, body, mid };
-  }
-
-  private setDown(error: Error): void {
-    if (this.down) return;
-    this.down = true;
-    this.events.emit('unavailable', { error });
-  }
-
-  private setUp(): void {
-    if (!this.down || this.commands.status !== 'ready' || this.subscriber.status !== 'ready') return;
-    this.down = false;
-    this.events.emit('available', {});
   }
 }
 

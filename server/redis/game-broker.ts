@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
 import { Emitter } from '../../src/emitter';
@@ -7,7 +6,7 @@ import { MsgpackDecoder } from '../../src/wire/msgpack/decoder';
 import { MsgpackEncoder } from '../../src/wire/msgpack/encoder';
 import { ServerError, ServerErrorCode } from '../core/errors';
 import type { GameBroker, GameBrokerEvents, PlayerPosition, WorldUpdate } from '../game/broker';
-import { allReady, connectPair, openedWhen, quitAll } from './link';
+import { Availability, checkedPrefix, opened, RedisLink, type RedisLinkOptions } from './link';
 
 /*
  * The game world's updates on Redis pub/sub (SCALING.md, "The game across processes"): one channel per service,
@@ -19,13 +18,9 @@ import { allReady, connectPair, openedWhen, quitAll } from './link';
  */
 
 /** Options of {@link createRedisGameBroker}; every field but `url` is optional. */
-export interface RedisGameBrokerOptions {
-  /** `redis://[user:password@]host:port[/db]`. */
-  url: string;
+export interface RedisGameBrokerOptions extends RedisLinkOptions {
   /** Namespace of the channel: processes with the same one share one world. Default `default`. */
   prefix: string;
-  /** How long {@link createRedisGameBroker} waits for Redis, ms. Default 10,000. */
-  connectTimeoutMs: number;
 }
 
 /**
@@ -36,53 +31,42 @@ export interface RedisGameBrokerOptions {
  * @throws {ServerError} (as a rejection) `store_unavailable` when Redis cannot be reached within `connectTimeoutMs`.
  */
 export async function createRedisGameBroker(options: Readonly<Partial<RedisGameBrokerOptions>> & { url: string }): Promise<GameBroker> {
-  const broker = new RedisGameBroker(options);
-  return openedWhen<GameBroker>(broker, broker.ready(options.connectTimeoutMs ?? 10_000));
+  return opened<GameBroker>(new RedisGameBroker(options), options.connectTimeoutMs);
 }
 
 class RedisGameBroker implements GameBroker {
   private readonly channel: string;
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly link: RedisLink;
+  private readonly availability: Availability;
   private readonly listeners = new Set<(update: WorldUpdate) => void>();
   private readonly events = new Emitter<GameBrokerEvents>();
   private readonly encoder = new MsgpackEncoder({ maxDepth: 4 });
   private readonly decoder = new MsgpackDecoder({ ...DEFAULT_CODEC_LIMITS, maxDepth: 4 });
-  private down = false;
   private closed = false;
-  /** The first {@link close}, which every later one answers with. */
-  private closing: Promise<void> | undefined;
 
   constructor(options: Readonly<Partial<RedisGameBrokerOptions>> & { url: string }) {
-    if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) invalid('url', String(options.url));
-    const prefix = options.prefix ?? 'default';
-    if (prefix.length === 0 || /[{}]/.test(prefix)) invalid('prefix', prefix);
-    this.channel = `ms:${prefix}:game:world`;
+    this.channel = `ms:${checkedPrefix(options, invalid)}:game:world`;
     // Fail fast rather than queue: a position sent late is worse than none, the next tick has a newer one.
-    const { commands, subscriber } = connectPair(options.url);
-    this.publisher = commands;
-    this.subscriber = subscriber;
-    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+    this.link = new RedisLink(options.url);
+    this.link.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       if (channel.toString() === this.channel) this.deliver(message);
     });
-    for (const redis of [this.publisher, this.subscriber]) {
-      // ioredis reports each failed attempt; one `unavailable` per outage is enough.
-      redis.on('error', (error: Error) => this.setDown(error));
-      redis.on('close', () => this.setDown(new Error('connection to redis closed')));
-      redis.on('ready', () => this.setUp());
-    }
+    this.availability = new Availability(this.link, this.events);
+    // Publishing is fire and forget: no failed command tells of a dropped connection, so its close does.
+    for (const redis of this.link.connections) redis.on('close', () => this.availability.lost(new Error('connection to redis closed')));
   }
 
   /** Resolves once both connections are ready and the world channel subscribed. */
   ready(timeoutMs: number): Promise<void> {
     const late = () => new ServerError(ServerErrorCode.StoreUnavailable, `redis is not ready after ${timeoutMs} ms`);
-    return allReady([this.publisher, this.subscriber], timeoutMs, late, () => this.subscriber.subscribe(this.channel));
+    return this.link.whenReady(timeoutMs, late, () => this.link.subscriber.subscribe(this.channel));
   }
 
   publish(update: WorldUpdate): void {
     if (this.closed) return;
-    if (this.publisher.status !== 'ready') {
-      this.setDown(new Error(`redis connection is ${this.publisher.status}`));
+    const publisher = this.link.commands;
+    if (publisher.status !== 'ready') {
+      this.availability.lost(new Error(`redis connection is ${publisher.status}`));
       return;
     }
     const flat: (string | number)[] = [];
@@ -91,7 +75,7 @@ class RedisGameBroker implements GameBroker {
       flat.push(id, p.x, p.y);
     }
     const bytes = Buffer.from(this.encoder.encodeSharedRef([update.owner, update.tick, flat]));
-    this.publisher.publish(this.channel, bytes).catch((err: unknown) => this.setDown(err instanceof Error ? err : new Error(String(err))));
+    publisher.publish(this.channel, bytes).catch((err: unknown) => this.availability.lost(err instanceof Error ? err : new Error(String(err))));
   }
 
   subscribe(listener: (update: WorldUpdate) => void): () => void {
@@ -104,15 +88,11 @@ class RedisGameBroker implements GameBroker {
   }
 
   close(): Promise<void> {
-    // Once: a second quit() rejects, and the disconnect() it would fall back to arms a timer that outlives the caller.
-    this.closing ??= this.shut();
-    return this.closing;
-  }
-
-  private async shut(): Promise<void> {
-    this.closed = true;
-    this.listeners.clear();
-    await quitAll([this.publisher, this.subscriber]);
+    return this.link.close(() => {
+      this.closed = true;
+      this.availability.stop();
+      this.listeners.clear();
+    });
   }
 
   private deliver(message: Buffer): void {
@@ -126,17 +106,6 @@ class RedisGameBroker implements GameBroker {
     for (const listener of this.listeners) listener(update);
   }
 
-  private setDown(error: Error): void {
-    if (this.down || this.closed) return;
-    this.down = true;
-    this.events.emit('unavailable', { error });
-  }
-
-  private setUp(): void {
-    if (!this.down || this.closed || this.publisher.status !== 'ready' || this.subscriber.status !== 'ready') return;
-    this.down = false;
-    this.events.emit('available', {});
-  }
 }
 
 /**

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../../src/time/clock';
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
 import { ChatError, ChatErrorCode } from '../core/errors';
 import { LOST_SESSION_MEMORY_MS } from '../sessions/lost';
-import { allReady, connectPair, openedWhen, quitAll } from './link';
+import { checkedPrefix, opened, RedisLink, type RedisLinkOptions } from './link';
 import { SessionHandoff } from './handoff';
 import type { EndedSession, ReleaseSession, SessionWrite, SharedSessionStore, StoredFrame, TakenSession } from '../sessions/store';
 
@@ -103,13 +102,9 @@ interface SessionCommands {
 }
 
 /** Options of {@link createRedisSessionStore}. */
-export interface RedisSessionStoreOptions {
-  /** `redis://[user:password@]host:port[/db]`. */
-  url: string;
+export interface RedisSessionStoreOptions extends RedisLinkOptions {
   /** Namespace of the keys: processes with the same one share sessions. Default `default`. */
   prefix: string;
-  /** How long {@link createRedisSessionStore} waits for Redis, ms. Default 10,000. */
-  connectTimeoutMs: number;
   /**
    * How long Redis remembers a session after its resume window passed (what WELCOME `previousRecv` reports to a client
    * that comes back too late, on any process), ms. Default `LOST_SESSION_MEMORY_MS` (10 minutes).
@@ -133,23 +128,18 @@ export interface RedisSessionStoreOptions {
  * @throws {ChatError} (as a rejection) `unavailable` when Redis cannot be reached within `connectTimeoutMs`.
  */
 export async function createRedisSessionStore(options: Readonly<Partial<RedisSessionStoreOptions>> & { url: string }): Promise<SharedSessionStore> {
-  const store = new RedisSessionStore(options);
-  return openedWhen<SharedSessionStore>(store, store.ready(options.connectTimeoutMs ?? 10_000));
+  return opened<SharedSessionStore>(new RedisSessionStore(options), options.connectTimeoutMs);
 }
 
 class RedisSessionStore implements SharedSessionStore {
   readonly owner = randomBytes(6).toString('base64url');
-  private closing: Promise<void> | undefined;
   private readonly prefix: string;
   private readonly memoryMs: number;
-  private readonly redis: Redis & SessionCommands;
-  private readonly subscriber: Redis;
+  private readonly link: RedisLink<SessionCommands>;
   private readonly handoff: SessionHandoff;
 
   constructor(options: Readonly<Partial<RedisSessionStoreOptions>> & { url: string }) {
-    if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) invalid('url', String(options.url));
-    this.prefix = options.prefix ?? 'default';
-    if (this.prefix.length === 0 || /[{}]/.test(this.prefix)) invalid('prefix', this.prefix);
+    this.prefix = checkedPrefix(options, invalid);
     this.memoryMs = options.lostSessionMemoryMs ?? LOST_SESSION_MEMORY_MS;
     const livenessTtlMs = options.livenessTtlMs ?? 5_000;
     const handoffTimeoutMs = options.handoffTimeoutMs ?? 2_000;
@@ -159,28 +149,26 @@ class RedisSessionStore implements SharedSessionStore {
     checkMs('handoffTimeoutMs', handoffTimeoutMs, 1);
     if (!clock || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') invalid('clock', typeof clock);
     // Fail fast and never resend: a write cut by a lost connection must not land later, after newer ones.
-    const { commands, subscriber } = connectPair(options.url);
-    this.redis = commands as Redis & SessionCommands;
-    this.redis.defineCommand('sessionWrite', { numberOfKeys: 3, lua: WRITE });
-    this.redis.defineCommand('sessionTake', { numberOfKeys: 3, lua: TAKE });
-    this.redis.defineCommand('sessionRemove', { numberOfKeys: 3, lua: REMOVE });
-    this.subscriber = subscriber;
+    this.link = new RedisLink(options.url);
+    const commands = this.link.commands;
+    commands.defineCommand('sessionWrite', { numberOfKeys: 3, lua: WRITE });
+    commands.defineCommand('sessionTake', { numberOfKeys: 3, lua: TAKE });
+    commands.defineCommand('sessionRemove', { numberOfKeys: 3, lua: REMOVE });
     // Failures surface on each command (the session's journal reacts); the connections reconnect by themselves.
-    this.redis.on('error', () => undefined);
-    this.subscriber.on('error', () => undefined);
+    for (const redis of this.link.connections) redis.on('error', () => undefined);
     const askEveryMs = Math.max(10, Math.min(100, Math.floor(handoffTimeoutMs / 4)));
-    this.handoff = new SessionHandoff(this.redis, this.subscriber, { prefix: this.prefix, owner: this.owner, livenessTtlMs, handoffTimeoutMs, askEveryMs, clock });
+    this.handoff = new SessionHandoff(commands, this.link.subscriber, { prefix: this.prefix, owner: this.owner, livenessTtlMs, handoffTimeoutMs, askEveryMs, clock });
   }
 
   onAvailable(listener: () => void): () => void {
     // 'ready' comes once per (re)connection; the first one came before the store was handed out.
-    this.redis.on('ready', listener);
-    return () => void this.redis.off('ready', listener);
+    this.link.commands.on('ready', listener);
+    return () => void this.link.commands.off('ready', listener);
   }
 
   /** Resolves once both connections are ready and this process is known to be alive. */
   ready(timeoutMs: number): Promise<void> {
-    return allReady([this.redis, this.subscriber], timeoutMs, () => new ChatError(ChatErrorCode.Unavailable, `redis is not ready after ${timeoutMs} ms`), () => this.handoff.start());
+    return this.link.whenReady(timeoutMs, () => new ChatError(ChatErrorCode.Unavailable, `redis is not ready after ${timeoutMs} ms`), () => this.handoff.start());
   }
 
   async write(id: string, write: SessionWrite, ttlMs: number): Promise<boolean> {
@@ -203,7 +191,7 @@ class RedisSessionStore implements SharedSessionStore {
     args.push(String(notes.size));
     for (const [key, value] of notes) args.push(key, value);
     for (const { seq, frame } of write.frames) args.push(String(seq), Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
-    return (await this.redis.sessionWrite(...this.keys(id), ...args)) === 1;
+    return (await this.link.commands.sessionWrite(...this.keys(id), ...args)) === 1;
   }
 
   /**
@@ -213,7 +201,7 @@ class RedisSessionStore implements SharedSessionStore {
   async take(id: string, ttlMs: number): Promise<TakenSession | EndedSession | undefined> {
     let from = '';
     for (let asked = 0; ; asked++) {
-      const answer = await this.redis.sessionTakeBuffer(...this.keys(id), this.owner, String(ttlMs), String(this.memoryMs), asked >= MAX_ASKS ? '*' : from);
+      const answer = await this.link.commands.sessionTakeBuffer(...this.keys(id), this.owner, String(ttlMs), String(this.memoryMs), asked >= MAX_ASKS ? '*' : from);
       if (!answer) return undefined;
       const code = Number(text(answer[0]));
       if (code === BUSY) {
@@ -231,7 +219,7 @@ class RedisSessionStore implements SharedSessionStore {
   }
 
   async remove(id: string, recv: number): Promise<void> {
-    await this.redis.sessionRemove(...this.keys(id), this.owner, String(recv), String(this.memoryMs));
+    await this.link.commands.sessionRemove(...this.keys(id), this.owner, String(recv), String(this.memoryMs));
   }
 
   serveReleases(release: ReleaseSession): () => void {
@@ -240,12 +228,7 @@ class RedisSessionStore implements SharedSessionStore {
 
   /** Idempotent: a second call gets the first one's promise. */
   close(): Promise<void> {
-    return (this.closing ??= this.shutDown());
-  }
-
-  private async shutDown(): Promise<void> {
-    await this.handoff.close();
-    await quitAll([this.redis, this.subscriber]);
+    return this.link.close(() => this.handoff.close());
   }
 
   private keys(id: string): [string, string, string] {
