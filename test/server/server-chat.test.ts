@@ -45,6 +45,16 @@ async function call(m: Member, topic: string, payload: unknown): Promise<unknown
   return answer[0] === Op.Reply ? answer[2] : { fail: answer[2] };
 }
 
+/** A server started and two members, alice and bob, both joined to room `r`. */
+async function startWithTwoInRoomR(): Promise<{ alice: Member; bob: Member }> {
+  await start();
+  const alice = await member();
+  const bob = await member();
+  await call(alice, 'chat/join', { room: 'r' });
+  await call(bob, 'chat/join', { room: 'r' });
+  return { alice, bob };
+}
+
 function say(m: Member, payload: unknown): void {
   m.client.send([Op.Reliable, ++m.sent, 'chat/say', payload]);
 }
@@ -89,11 +99,7 @@ test('join, say: every member gets room/<room>/message, then the sender gets cha
 });
 
 test('a repeated mid gets its first chat/said again and is not broadcast again, in the same session or a new one', async () => {
-  await start();
-  const alice = await member();
-  const bob = await member();
-  await call(alice, 'chat/join', { room: 'r' });
-  await call(bob, 'chat/join', { room: 'r' });
+  const { alice, bob } = await startWithTwoInRoomR();
   say(alice, { room: 'r', mid: 'm1', body: 'first' });
   const said = { mid: 'm1', room: 'r', id: B + 1, ts: T0 };
   expect((await reliables(alice, 2))[1]).toEqual(['chat/said', said]);
@@ -173,11 +179,7 @@ test('history: oldest first, ids below before, limit defaulted and capped; only 
 });
 
 test('a message to a detached member arrives when it resumes; membership survives the resume', async () => {
-  await start();
-  const alice = await member();
-  const bob = await member();
-  await call(alice, 'chat/join', { room: 'r' });
-  await call(bob, 'chat/join', { room: 'r' });
+  const { alice, bob } = await startWithTwoInRoomR();
   await disconnect(bob);
 
   say(alice, { room: 'r', mid: 'while-away', body: 1 });
