@@ -64,6 +64,14 @@ describe.each(TRANSPORT_KINDS)('background and network faults over %s', (kind) =
     expect(up).toEqual(all);
     expect(down).toEqual(all);
   };
+  /** The link turns into a black hole with messages in flight both ways; the heartbeat's deadline then passes. */
+  const blackholeUntilHeartbeat = () => {
+    proxy.blackhole();
+    exchange();
+    const dead = next(channel, 'reconnecting');
+    h.clock.advance(HEARTBEAT.intervalMs + HEARTBEAT.timeoutMs);
+    return dead;
+  };
   /** The platform's cut, 5 s after hiding: the emulator's own, or (no platform) the proxy resetting the connection. */
   const platformCut = () => (kind === 'wx' ? platformClock.advance(5000) : proxy.reset());
 
@@ -101,10 +109,7 @@ describe.each(TRANSPORT_KINDS)('background and network faults over %s', (kind) =
 
   it('network lost without notice (black hole), then announced, then back: found by the heartbeat, no attempt while offline, resumed', async () => {
     const session = channel.session;
-    proxy.blackhole();
-    exchange();
-    const dead = next(channel, 'reconnecting');
-    h.clock.advance(HEARTBEAT.intervalMs + HEARTBEAT.timeoutMs);
+    const dead = blackholeUntilHeartbeat();
     expect((await dead).reason).toBe('heartbeat_timeout');
     const suspended = reach(channel, 'suspended');
     h.networkDown();
@@ -123,10 +128,7 @@ describe.each(TRANSPORT_KINDS)('background and network faults over %s', (kind) =
 
   it('network lost, then hidden, then the network back while hidden, then shown: no attempt until shown, then resumed', async () => {
     const session = channel.session;
-    proxy.blackhole();
-    exchange();
-    const dead = next(channel, 'reconnecting');
-    h.clock.advance(HEARTBEAT.intervalMs + HEARTBEAT.timeoutMs);
+    const dead = blackholeUntilHeartbeat();
     await dead;
     const suspended = reach(channel, 'suspended');
     h.hide();

@@ -1,4 +1,4 @@
-import { type ChatPair, checkDelivery, startChatPair } from '../support/chat-pair';
+import { type ChatPair, chatPairPerTest, checkDelivery } from '../support/chat-pair';
 import { seededRandom } from '../support/random';
 
 const ROOM = 7;
@@ -28,13 +28,7 @@ async function exchange(pair: ChatPair, perSender: number, window: number, cutAt
 }
 
 describe('chat delivery across cuts (a: wx emulator, b: ws)', () => {
-  let pair: ChatPair;
-  beforeEach(async () => {
-    pair = await startChatPair(ROOM);
-  });
-  afterEach(async () => {
-    await pair.close();
-  });
+  const pair = chatPairPerTest(ROOM);
 
   it('5,000 messages each way, 20 cuts within the resume window (drops, half-open, app hidden, server restarts): every message exactly once, in order', async () => {
     const rand = seededRandom(20261126);

@@ -1,8 +1,9 @@
-import { type ChatOptions, type ConnectionEvent, createServer, installChat, type ReferenceServer } from '../../server';
+import { type ChatOptions, installChat } from '../../server';
 import { UsageError } from '../../src/errors';
 import { Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
-import { nextEvent, ProtocolClient } from '../support/protocol-client';
+import { nextEvent } from '../support/protocol-client';
+import { type Connected, serverSuite } from '../support/servers';
 
 /*
  * `chat/presence` on the in-memory chat (one process): the public ids of a room's member sessions. The same request
@@ -10,30 +11,20 @@ import { nextEvent, ProtocolClient } from '../support/protocol-client';
  */
 
 const RESUME_WINDOW_MS = 1_000;
-let server: ReferenceServer | undefined;
 let clock: ManualClock;
-let url = '';
-const clients: ProtocolClient[] = [];
+const suite = serverSuite();
 
 async function start(chatOptions: Partial<ChatOptions> = {}): Promise<void> {
   clock = new ManualClock();
-  server = createServer({ port: 0, clock, resumeWindowMs: RESUME_WINDOW_MS });
-  installChat(server, chatOptions);
-  url = (await server.listen()).url;
+  installChat(await suite.start({ clock, resumeWindowMs: RESUME_WINDOW_MS }), chatOptions);
 }
 
-interface Member extends ConnectionEvent {
-  client: ProtocolClient;
+interface Member extends Connected {
   nextRequest: number;
 }
 
 async function member(): Promise<Member> {
-  if (!server) throw new Error('start a server first');
-  const opened = nextEvent(server.events, 'connection');
-  const client = await ProtocolClient.connect(url);
-  clients.push(client);
-  await client.hello({ channel: 'chat' });
-  return { client, nextRequest: 1, ...(await opened) };
+  return { nextRequest: 1, ...(await suite.connected({ channel: 'chat' })) };
 }
 
 /** The REPLY's payload, or `{fail: code}`. */
@@ -43,12 +34,6 @@ async function call(m: Member, topic: string, payload: unknown): Promise<unknown
 }
 
 const ids = (...members: Member[]): string[] => members.map((m) => m.session.publicId).sort();
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
 
 test('lists the public ids of the room members, ascending, each once, with the count; every member gets the same answer', async () => {
   await start();
@@ -76,7 +61,7 @@ test('a leave takes the member out at once; one whose client is away stays liste
   expect(await call(b, 'chat/presence', { room: 'lobby' })).toEqual({ fail: 'not_member' });
 
   // c's client goes away: its session waits for a resume, still a member.
-  const ended = nextEvent((server as ReferenceServer).events, 'sessionEnd');
+  const ended = nextEvent(suite.server.events, 'sessionEnd');
   await c.client.close();
   expect(await call(a, 'chat/presence', { room: 'lobby' })).toEqual({ room: 'lobby', members: ids(a, c), count: 2 });
   clock.advance(RESUME_WINDOW_MS);
@@ -108,7 +93,7 @@ test('maxPresence and presenceTtlMs are checked', async () => {
   await start();
   const bad: [keyof ChatOptions, number][] = [['maxPresence', -1], ['maxPresence', 1.5], ['presenceTtlMs', 29], ['presenceTtlMs', Infinity]];
   for (const [name, value] of bad) {
-    const install = () => installChat(server as ReferenceServer, { [name]: value });
+    const install = () => installChat(suite.server, { [name]: value });
     expect(install).toThrow(UsageError);
     expect(install).toThrow(`chat option ${name} is invalid: ${value}`);
   }

@@ -1,18 +1,12 @@
 import { keptRooms } from '../../server/chat/chat';
 import { createMemoryState, createServer, installChat } from '../../server';
 import { ManualClock } from '../support/manual-clock';
-import { type ChatPair, checkDelivery, startChatPair } from '../support/chat-pair';
+import { chatPairPerTest, checkDelivery, startChatPair } from '../support/chat-pair';
 
 const ROOM = 7;
 
 describe('chat across server restarts (sessions and rooms kept in a shared state)', () => {
-  let pair: ChatPair;
-  beforeEach(async () => {
-    pair = await startChatPair(ROOM);
-  });
-  afterEach(async () => {
-    await pair.close();
-  });
+  const pair = chatPairPerTest(ROOM);
 
   it('restarted within the resume window, 5 times with messages in flight: both resume, every message exactly once, in order', async () => {
     const perSender = 500;

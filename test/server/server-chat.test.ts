@@ -2,58 +2,57 @@ import { keptMemoryStore } from '../../server/chat/memory-store';
 import {
   type Chat,
   type ChatOptions,
-  type ConnectionEvent,
-  createServer,
   installChat,
   type ReferenceServer,
   type ServerOptions,
 } from '../../server';
-import { type Hello, Op, type Welcome } from '../../src/wire/protocol';
+import { type Hello, Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
-import { nextEvent, ProtocolClient } from '../support/protocol-client';
+import { nextEvent } from '../support/protocol-client';
+import { type Connected, serverSuite } from '../support/servers';
 
 const T0 = 1_700_000_000_000;
-let server: ReferenceServer | undefined;
 let clock: ManualClock;
-let url = '';
 /** The id below the first chat message of the server started last: ids start from the clock (chatIdBase). */
 let B = 0;
-const clients: ProtocolClient[] = [];
+const suite = serverSuite();
 
 async function start(chatOptions: Partial<ChatOptions> = {}, options: Partial<ServerOptions> = {}): Promise<{ srv: ReferenceServer; chat: Chat }> {
   clock = new ManualClock(T0);
-  server = createServer({ port: 0, clock, ...options });
-  const chat = installChat(server, chatOptions);
-  B = keptMemoryStore(server.state).lastId;
-  url = (await server.listen()).url;
-  return { srv: server, chat };
+  const srv = await suite.start({ clock, ...options });
+  const chat = installChat(srv, chatOptions);
+  B = keptMemoryStore(srv.state).lastId;
+  return { srv, chat };
 }
 
 /**
  * A chat client: a raw protocol peer that numbers the RELIABLE frames it sends, as the runtime does, and never
  * acknowledges unless told (so the server keeps what it sent for a resume).
  */
-interface Member extends ConnectionEvent {
-  client: ProtocolClient;
-  welcome: Welcome;
+interface Member extends Connected {
   /** The seq of the last RELIABLE this client sent. */
   sent: number;
   nextRequest: number;
 }
 
 async function member(hello: Partial<Hello> = {}, sent = 0): Promise<Member> {
-  if (!server) throw new Error('start a server first');
-  const opened = nextEvent(server.events, 'connection');
-  const client = await ProtocolClient.connect(url);
-  clients.push(client);
-  const welcome = await client.hello({ channel: 'chat', ...hello });
-  return { client, welcome, sent, nextRequest: 1, ...(await opened) };
+  return { sent, nextRequest: 1, ...(await suite.connected({ channel: 'chat', ...hello })) };
 }
 
 async function call(m: Member, topic: string, payload: unknown): Promise<unknown> {
   const id = m.nextRequest++;
   const answer = await m.client.call(id, topic, payload);
   return answer[0] === Op.Reply ? answer[2] : { fail: answer[2] };
+}
+
+/** A server started and two members, alice and bob, both joined to room `r`. */
+async function startWithTwoInRoomR(): Promise<{ alice: Member; bob: Member }> {
+  await start();
+  const alice = await member();
+  const bob = await member();
+  await call(alice, 'chat/join', { room: 'r' });
+  await call(bob, 'chat/join', { room: 'r' });
+  return { alice, bob };
 }
 
 function say(m: Member, payload: unknown): void {
@@ -72,16 +71,10 @@ async function reliables(m: Member, count: number, after?: number): Promise<[str
 }
 
 async function disconnect(m: Member): Promise<void> {
-  const gone = nextEvent((server as ReferenceServer).events, 'disconnect');
+  const gone = nextEvent(suite.server.events, 'disconnect');
   await m.client.close();
   await gone;
 }
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
 
 test('join, say: every member gets room/<room>/message, then the sender gets chat/said; history has it', async () => {
   const { chat } = await start();
@@ -106,11 +99,7 @@ test('join, say: every member gets room/<room>/message, then the sender gets cha
 });
 
 test('a repeated mid gets its first chat/said again and is not broadcast again, in the same session or a new one', async () => {
-  await start();
-  const alice = await member();
-  const bob = await member();
-  await call(alice, 'chat/join', { room: 'r' });
-  await call(bob, 'chat/join', { room: 'r' });
+  const { alice, bob } = await startWithTwoInRoomR();
   say(alice, { room: 'r', mid: 'm1', body: 'first' });
   const said = { mid: 'm1', room: 'r', id: B + 1, ts: T0 };
   expect((await reliables(alice, 2))[1]).toEqual(['chat/said', said]);
@@ -190,11 +179,7 @@ test('history: oldest first, ids below before, limit defaulted and capped; only 
 });
 
 test('a message to a detached member arrives when it resumes; membership survives the resume', async () => {
-  await start();
-  const alice = await member();
-  const bob = await member();
-  await call(alice, 'chat/join', { room: 'r' });
-  await call(bob, 'chat/join', { room: 'r' });
+  const { alice, bob } = await startWithTwoInRoomR();
   await disconnect(bob);
 
   say(alice, { room: 'r', mid: 'while-away', body: 1 });
@@ -251,5 +236,5 @@ test('a session may be in maxRoomsPerSession rooms; bad rooms are refused; close
   chat.close();
   expect(chat.rooms).toBe(0);
   expect(await call(alice, 'chat/join', { room: 'a' })).toEqual({ fail: 'not_found' });
-  expect(() => installChat(server as ReferenceServer, { historySize: -1 })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+  expect(() => installChat(suite.server, { historySize: -1 })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
 });

@@ -1,36 +1,26 @@
-import { type ConnectionEvent, createServer, type Game, type GameBroker, type GameOptions, installGame, type ReferenceServer, type ServerOptions, type WorldUpdate } from '../../server';
-import { type Hello, Op, type Welcome } from '../../src/wire/protocol';
+import { createServer, type Game, type GameBroker, type GameOptions, installGame, type ReferenceServer, type ServerOptions, type WorldUpdate } from '../../server';
+import { type Hello, Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
 import { nextEvent, ProtocolClient } from '../support/protocol-client';
+import { type Connected, serverSuite } from '../support/servers';
 
 const T0 = 1_700_000_000_000;
-let server: ReferenceServer | undefined;
 let clock: ManualClock;
-let url = '';
-const clients: ProtocolClient[] = [];
+const suite = serverSuite();
 
 async function start(gameOptions: Partial<GameOptions> = {}, options: Partial<ServerOptions> = {}): Promise<{ srv: ReferenceServer; game: Game }> {
   clock = new ManualClock(T0);
-  server = createServer({ port: 0, clock, ...options });
-  const game = installGame(server, gameOptions);
-  url = (await server.listen()).url;
-  return { srv: server, game };
+  const srv = await suite.start({ clock, ...options });
+  return { srv, game: installGame(srv, gameOptions) };
 }
 
-interface Player extends ConnectionEvent {
-  client: ProtocolClient;
-  welcome: Welcome;
+interface Player extends Connected {
   id: string;
 }
 
 async function player(hello: Partial<Hello> = {}): Promise<Player> {
-  if (!server) throw new Error('start a server first');
-  const opened = nextEvent(server.events, 'connection');
-  const client = await ProtocolClient.connect(url);
-  clients.push(client);
-  const welcome = await client.hello({ channel: 'game', ...hello });
-  const event = await opened;
-  return { client, welcome, id: event.session.publicId, ...event };
+  const event = await suite.connected({ channel: 'game', ...hello });
+  return { id: event.session.publicId, ...event };
 }
 
 let requestId = 1;
@@ -52,12 +42,6 @@ async function state(p: Player): Promise<unknown> {
   expect(topic).toBe('game/state');
   return payload;
 }
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
 
 test('every tick each player gets game/state with every connected player and its own lastInput', async () => {
   await start();
@@ -119,7 +103,7 @@ test('a player away is left out of players until it resumes, and removed when it
   const bob = await player();
   await join(alice);
   await join(bob);
-  const gone = nextEvent((server as ReferenceServer).events, 'disconnect');
+  const gone = nextEvent(suite.server.events, 'disconnect');
   await bob.client.close();
   await gone;
 
@@ -134,7 +118,7 @@ test('a player away is left out of players until it resumes, and removed when it
   expect(await state(back)).toEqual({ tick: 2, serverTime: T0 + 100, players: both, lastInput: 0 });
   expect(game.players).toBe(2);
 
-  const goneAgain = nextEvent((server as ReferenceServer).events, 'disconnect');
+  const goneAgain = nextEvent(suite.server.events, 'disconnect');
   await back.client.close();
   await goneAgain;
   clock.advance(1_000);
@@ -211,6 +195,7 @@ class WorldHub {
 
 describe('one game world across servers (broker)', () => {
   const servers: ReferenceServer[] = [];
+  const clients: ProtocolClient[] = [];
   let hub: WorldHub;
 
   beforeEach(() => {

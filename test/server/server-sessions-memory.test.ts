@@ -1,17 +1,10 @@
-import { createServer, installChat, installGame, type ReferenceServer } from '../../server';
+import { installChat, installGame, type ReferenceServer } from '../../server';
 import { Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
-import { ProtocolClient } from '../support/protocol-client';
+import { serverSuite } from '../support/servers';
 import { waitFor } from '../support/wait';
 
-let server: ReferenceServer | undefined;
-const clients: ProtocolClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
+const suite = serverSuite();
 
 /** Resolves once the server has seen `count` more disconnects. */
 function disconnects(srv: ReferenceServer, count: number): Promise<void> {
@@ -21,17 +14,15 @@ function disconnects(srv: ReferenceServer, count: number): Promise<void> {
 
 test('sessions, rooms and players return to zero after the resume window, round after round', async () => {
   const clock = new ManualClock();
-  const srv = (server = createServer({ port: 0, clock, resumeWindowMs: 30_000 }));
+  const srv = await suite.start({ clock, resumeWindowMs: 30_000 });
   const chat = installChat(srv);
   const game = installGame(srv);
-  const { url } = await srv.listen();
   const perRound = 40;
 
   for (let round = 0; round < 3; round++) {
     const group = await Promise.all(
       Array.from({ length: perRound }, async (_, i) => {
-        const client = await ProtocolClient.connect(url);
-        clients.push(client);
+        const client = await suite.connect();
         await client.hello({ channel: 'chat' });
         const room = `r${round}-${i % 8}`;
         expect((await client.call(1, 'chat/join', { room }))[0]).toBe(Op.Reply);
@@ -50,7 +41,6 @@ test('sessions, rooms and players return to zero after the resume window, round 
     const gone = disconnects(srv, perRound);
     await Promise.all(group.map((client) => client.close()));
     await gone;
-    clients.splice(0);
     // Kept for a resume...
     clock.advance(29_999);
     expect([srv.sessions.size, chat.rooms, game.players, srv.connections.size]).toEqual([perRound, 8, perRound, 0]);

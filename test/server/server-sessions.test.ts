@@ -1,46 +1,18 @@
 import { inspect } from 'node:util';
-import {
-  type ConnectionEvent,
-  createServer,
-  type ReferenceServer,
-  type ServerOptions,
-  type SessionEndEvent,
-} from '../../server';
+import { createServer, type SessionEndEvent } from '../../server';
 import { CloseCode } from '../../src/codes';
 import { QueueFullError } from '../../src/errors';
-import { type Frame, type Hello, Op, type Welcome } from '../../src/wire/protocol';
+import { type Frame, Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
 import { nextEvent, ProtocolClient } from '../support/protocol-client';
+import { serverSuite } from '../support/servers';
 
-let server: ReferenceServer | undefined;
-let url = '';
-const clients: ProtocolClient[] = [];
-
-async function start(options: Partial<ServerOptions> = {}): Promise<ReferenceServer> {
-  server = createServer({ port: 0, ...options });
-  server.handle('sync', () => 'synced');
-  url = (await server.listen()).url;
-  return server;
-}
-
-interface Connected extends ConnectionEvent {
-  client: ProtocolClient;
-  welcome: Welcome;
-}
-
-/** A client past its handshake (HELLO overridden by `hello`), and the server's side of it. */
-async function connected(hello: Partial<Hello> = {}): Promise<Connected> {
-  if (!server) throw new Error('start a server first');
-  const opened = nextEvent(server.events, 'connection');
-  const client = await ProtocolClient.connect(url);
-  clients.push(client);
-  const welcome = await client.hello(hello);
-  return { client, welcome, ...(await opened) };
-}
+const suite = serverSuite((server) => server.handle('sync', () => 'synced'));
+const { start, connected } = suite;
 
 /** Closes the client and waits until the server has seen the disconnect. */
 async function disconnect(client: ProtocolClient): Promise<void> {
-  const gone = nextEvent((server as ReferenceServer).events, 'disconnect');
+  const gone = nextEvent(suite.server.events, 'disconnect');
   await client.close();
   await gone;
 }
@@ -60,12 +32,6 @@ async function reliables(client: ProtocolClient, count: number): Promise<unknown
 function reliable(seq: number, topic: string, payload: unknown): Frame {
   return [Op.Reliable, seq, topic, payload];
 }
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
 
 test('resume within the window retransmits exactly what each side lacks, in order, before anything new', async () => {
   const clock = new ManualClock();
@@ -335,8 +301,8 @@ test('a connected client with a full buffer: sendReliable throws QueueFullError,
 
 test('a payload that could never fit a session buffer, or a bad topic or target, is a UsageError', async () => {
   const srv = await start({ reliable: { maxUnackedBytes: 100 } });
-  const { session, connection } = await connected();
-  await disconnect(clients[0] as ProtocolClient);
+  const { client, session, connection } = await connected();
+  await disconnect(client);
 
   expect(() => srv.sendReliable(session, 'news', 'x'.repeat(100))).toThrow(expect.objectContaining({ code: 'payload_too_large' }));
   expect(() => connection.sendReliable('', 1)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));

@@ -1,33 +1,17 @@
-import { createServer, type LimitedEvent, type ReferenceServer, type ServerConnection } from '../../server';
+import { createServer, type LimitedEvent } from '../../server';
 import { CloseCode } from '../../src/codes';
 import { Op } from '../../src/wire/protocol';
-import { nextEvent, ProtocolClient } from '../support/protocol-client';
+import { nextEvent } from '../support/protocol-client';
+import { serverSuite } from '../support/servers';
 
 // A client that stops reading while the server keeps sending must not make the server's memory grow without bound.
 
-let server: ReferenceServer | undefined;
-const clients: ProtocolClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await server?.close();
-  server = undefined;
-});
-
-async function connect(srv: ReferenceServer, url: string): Promise<{ client: ProtocolClient; connection: ServerConnection }> {
-  const opened = nextEvent(srv.events, 'connection');
-  const client = await ProtocolClient.connect(url);
-  clients.push(client);
-  await client.hello({ channel: 'chat' });
-  return { client, connection: (await opened).connection };
-}
+const suite = serverSuite((srv) => srv.handle('echo', (payload) => payload));
 
 test('a client that stops reading is closed with BYE 4002 once its send buffer passes maxBufferedBytes; others go on', async () => {
-  server = createServer({ port: 0, maxBufferedBytes: 256 * 1024, rateLimit: false });
-  server.handle('echo', (payload) => payload);
-  const { url } = await server.listen();
-  const slow = await connect(server, url);
-  const other = await connect(server, url);
+  const server = await suite.start({ maxBufferedBytes: 256 * 1024, rateLimit: false });
+  const slow = await suite.connected({ channel: 'chat' });
+  const other = await suite.connected({ channel: 'chat' });
   slow.client.pause();
 
   const limited = nextEvent(server.events, 'limited');

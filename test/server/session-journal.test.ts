@@ -33,6 +33,17 @@ function scriptedStore(): { store: SharedSessionStore; calls: Call[] } {
 /** Lets queued microtasks (a journal flushes its turn's batch in one) and promise callbacks run. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A journal on a scripted store with two writes sent and unanswered: W1 (seq 1 applied), then W2 (seq 2). */
+async function twoWritesInFlight(): Promise<{ journal: SessionJournal; calls: Call[] }> {
+  const { store, calls } = scriptedStore();
+  const journal = new SessionJournal(store, 'id', 1000, 0, 0, () => undefined, () => undefined);
+  journal.applied(1);
+  await turn();
+  journal.applied(2);
+  await turn();
+  return { journal, calls };
+}
+
 describe('SessionJournal when writes fail out of order', () => {
   it('a note-only write rejected before an earlier one does not let out what the earlier one had not stored', async () => {
     const { store, calls } = scriptedStore();
@@ -81,12 +92,7 @@ describe('SessionJournal when writes fail out of order', () => {
   });
 
   it('a stored write lets its waiters out only after every earlier write was handled', async () => {
-    const { store, calls } = scriptedStore();
-    const journal = new SessionJournal(store, 'id', 1000, 0, 0, () => undefined, () => undefined);
-    journal.applied(1);
-    await turn();
-    journal.applied(2);
-    await turn();
+    const { journal, calls } = await twoWritesInFlight();
     const acks: number[] = [];
     journal.after(() => acks.push(2));
     calls[1]?.resolve(true);
@@ -101,12 +107,7 @@ describe('SessionJournal when writes fail out of order', () => {
 
 describe('SessionJournal.repair with a write still in flight', () => {
   it('waits for the slow write to be answered, then repairs, instead of refusing at once', async () => {
-    const { store, calls } = scriptedStore();
-    const journal = new SessionJournal(store, 'id', 1000, 0, 0, () => undefined, () => undefined);
-    journal.applied(1); // W1
-    await turn();
-    journal.applied(2); // W2: slow, still unanswered when W1 fails
-    await turn();
+    const { journal, calls } = await twoWritesInFlight();
     calls[0]?.reject(new Error('connection closed'));
     await turn();
     expect(journal.suspended).toBe(true);
@@ -128,12 +129,7 @@ describe('SessionJournal.repair with a write still in flight', () => {
   });
 
   it('answers false when the write in flight fails too, and so does its repair write (the store is away)', async () => {
-    const { store, calls } = scriptedStore();
-    const journal = new SessionJournal(store, 'id', 1000, 0, 0, () => undefined, () => undefined);
-    journal.applied(1);
-    await turn();
-    journal.applied(2);
-    await turn();
+    const { journal, calls } = await twoWritesInFlight();
     calls[0]?.reject(new Error('connection closed'));
     await turn();
     const repaired = journal.repair();

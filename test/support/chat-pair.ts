@@ -206,3 +206,21 @@ export function checkDelivery(client: ChatClient, perSender: number): void {
     expect(seq).toEqual(Array.from({ length: perSender }, (_, n) => n));
   }
 }
+
+/**
+ * A {@link ChatPair} on `room` for every test of the enclosing describe block: started before each test, closed after
+ * it. The object given takes on each test's pair, getters (`server`) and all.
+ */
+export function chatPairPerTest(room: number): ChatPair {
+  const pair = {} as ChatPair;
+  let current: ChatPair | undefined;
+  beforeEach(async () => {
+    current = await startChatPair(room);
+    Object.defineProperties(pair, Object.getOwnPropertyDescriptors(current));
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return pair;
+}

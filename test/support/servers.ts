@@ -1,5 +1,5 @@
-import { createServer, type ReferenceServer, type ServerConnection, type ServerOptions } from '../../server';
-import type { Hello } from '../../src/wire/protocol';
+import { type ConnectionEvent, createServer, type ReferenceServer, type ServerOptions } from '../../server';
+import type { Hello, Welcome } from '../../src/wire/protocol';
 import { nextEvent, ProtocolClient } from './protocol-client';
 
 /*
@@ -7,10 +7,18 @@ import { nextEvent, ProtocolClient } from './protocol-client';
  * connects to it, all closed after each test (clients first, then the server).
  */
 
+/** A client past its handshake, its WELCOME, and the server's side of it. */
+export interface Connected extends ConnectionEvent {
+  readonly client: ProtocolClient;
+  readonly welcome: Welcome;
+}
+
 /** What {@link serverSuite} gives a test file. */
 export interface ServerSuite {
   /** The address of the server the running test started. */
   readonly url: string;
+  /** The server the running test started (throws when it started none). */
+  readonly server: ReferenceServer;
   /** Starts the test's server with `options` (and the suite's `setup`). */
   start(options?: Partial<ServerOptions>): Promise<ReferenceServer>;
   /** A client with its socket open, before any HELLO. */
@@ -18,7 +26,7 @@ export interface ServerSuite {
   /** A client past its handshake (HELLO `hello`, WELCOME). */
   welcomed(hello?: Partial<Hello>): Promise<ProtocolClient>;
   /** A client past its handshake, and the server's side of it. */
-  connected(hello?: Partial<Hello>): Promise<{ client: ProtocolClient; connection: ServerConnection }>;
+  connected(hello?: Partial<Hello>): Promise<Connected>;
 }
 
 /** Registers the closing of each test's server and clients; `setup` runs on every server `start` makes. */
@@ -42,6 +50,10 @@ export function serverSuite(setup: (server: ReferenceServer) => void = () => und
     get url() {
       return url;
     },
+    get server() {
+      if (!server) throw new Error('start a server first');
+      return server;
+    },
     start: async (options = {}) => {
       server = createServer({ port: 0, ...options });
       setup(server);
@@ -58,8 +70,8 @@ export function serverSuite(setup: (server: ReferenceServer) => void = () => und
       if (!server) throw new Error('start a server first');
       const opened = nextEvent(server.events, 'connection');
       const client = await connect();
-      await client.hello(hello);
-      return { client, connection: (await opened).connection };
+      const welcome = await client.hello(hello);
+      return { client, welcome, ...(await opened) };
     },
   };
 }

@@ -5,23 +5,10 @@ import { FrameCodec } from '../../../src/wire/codec';
 import { UsageErrorCode } from '../../../src/codes';
 import { UsageError } from '../../../src/errors';
 import { type Frame, Op } from '../../../src/wire/protocol';
-import type { SocketCloseResult, SocketLike } from '../../../src/transport/types';
+import type { SocketLike } from '../../../src/transport/types';
 import { webSocketTransport } from '../../../src/transport/websocket';
 import { Inbox, startEchoServer, type EchoServer } from '../../support/echo-server';
-
-function watch(socket: SocketLike) {
-  const events = {
-    opens: new Inbox<true>(),
-    messages: new Inbox<string | ArrayBuffer>(),
-    errors: new Inbox<string>(),
-    closes: new Inbox<SocketCloseResult>(),
-  };
-  socket.onOpen(() => events.opens.push(true));
-  socket.onMessage((r) => events.messages.push(r.data));
-  socket.onError((r) => events.errors.push(r.errMsg));
-  socket.onClose((r) => events.closes.push(r));
-  return events;
-}
+import { watchSocket } from '../../support/socket-events';
 
 /** Every `ws` client the transport creates, so afterEach can make sure none is left open. */
 const created: WebSocket[] = [];
@@ -51,9 +38,9 @@ afterEach(async () => {
   await server.close();
 });
 
-async function openSocket(): Promise<{ socket: SocketLike; events: ReturnType<typeof watch> }> {
+async function openSocket(): Promise<{ socket: SocketLike; events: ReturnType<typeof watchSocket> }> {
   const socket = webSocketTransport(RecordingWebSocket).connect({ url: server.url });
-  const events = watch(socket);
+  const events = watchSocket(socket);
   await events.opens.next();
   return { socket, events };
 }
@@ -62,8 +49,8 @@ describe('webSocketTransport over the ws package', () => {
   test('opens with the given protocols, and passes headers as a third argument only when there are some', async () => {
     const transport = webSocketTransport(RecordingWebSocket);
     expect(transport.name).toBe('websocket');
-    await watch(transport.connect({ url: server.url })).opens.next();
-    await watch(transport.connect({ url: server.url, header: { 'X-Token': 't1' }, protocols: ['ms1'] })).opens.next();
+    await watchSocket(transport.connect({ url: server.url })).opens.next();
+    await watchSocket(transport.connect({ url: server.url, header: { 'X-Token': 't1' }, protocols: ['ms1'] })).opens.next();
     expect(argumentCounts).toEqual([2, 3]);
     await server.connections.next();
     const second = await server.connections.next();
@@ -94,7 +81,7 @@ describe('webSocketTransport over the ws package', () => {
 
   test("send before open fails: the caller's fail is called and an error event is emitted; the server gets nothing", async () => {
     const socket = webSocketTransport(RecordingWebSocket).connect({ url: server.url });
-    const events = watch(socket);
+    const events = watchSocket(socket);
     const failed = new Inbox<string>();
     socket.send({ data: 'early', fail: (r) => failed.push(r.errMsg) });
     expect(await failed.next()).toMatch(/^sendSocketMessage:fail WebSocket is not connected/);
@@ -131,13 +118,13 @@ describe('webSocketTransport over the ws package', () => {
 
   test('a refused connection reports onError then onClose 1006', async () => {
     const closedPort = await freePort();
-    const events = watch(webSocketTransport(RecordingWebSocket).connect({ url: `ws://127.0.0.1:${closedPort}` }));
+    const events = watchSocket(webSocketTransport(RecordingWebSocket).connect({ url: `ws://127.0.0.1:${closedPort}` }));
     expect(await events.errors.next()).toMatch(/ECONNREFUSED/);
     expect((await events.closes.next()).code).toBe(1006);
   });
 
   test('a constructor that throws (bad URL) is reported through onError and onClose, not thrown', async () => {
-    const events = watch(webSocketTransport(RecordingWebSocket).connect({ url: 'not a url' }));
+    const events = watchSocket(webSocketTransport(RecordingWebSocket).connect({ url: 'not a url' }));
     expect(await events.errors.next()).toMatch(/^connectSocket:fail/);
     expect((await events.closes.next()).code).toBe(1006);
   });

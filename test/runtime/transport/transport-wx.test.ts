@@ -2,34 +2,15 @@ import { FrameCodec } from '../../../src/wire/codec';
 import { TransportErrorCode, UsageErrorCode } from '../../../src/codes';
 import { UsageError } from '../../../src/errors';
 import { type Frame, Op } from '../../../src/wire/protocol';
-import type { SocketCloseResult, SocketLike, SocketOpenResult } from '../../../src/transport/types';
 import { wxErrorCode, wxTransport, type WxSocketApi, type WxSocketCloseResult } from '../../../src/transport/wx';
 import { Inbox, startEchoServer, type EchoServer } from '../../support/echo-server';
+import { watchSocket } from '../../support/socket-events';
 import { ManualClock } from '../../support/manual-clock';
+import { thrown } from '../../support/thrown';
 import { createWxEmulator, type WxEmulator } from '../../support/wx-emulator';
 
-function watch(socket: SocketLike) {
-  const events = {
-    opens: new Inbox<SocketOpenResult>(),
-    messages: new Inbox<string | ArrayBuffer>(),
-    errors: new Inbox<string>(),
-    closes: new Inbox<SocketCloseResult>(),
-  };
-  socket.onOpen((r) => events.opens.push(r));
-  socket.onMessage((r) => events.messages.push(r.data));
-  socket.onError((r) => events.errors.push(r.errMsg));
-  socket.onClose((r) => events.closes.push(r));
-  return events;
-}
-
 function usageCode(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as UsageError).code;
-  }
-  throw new Error('expected a UsageError, nothing was thrown');
+  return thrown(UsageError, fn).code;
 }
 
 let server: EchoServer;
@@ -63,7 +44,7 @@ describe('wxTransport: what reaches connectSocket', () => {
     expect(typeof call?.fail).toBe('function');
     expect(accepted.headers['x-token']).toBe('abc');
     expect(accepted.protocol).toBe('ms1');
-    await watch(socket).opens.next();
+    await watchSocket(socket).opens.next();
   });
 
   test('a shorter timeout is passed as is, and none is passed when none is asked for', () => {
@@ -81,7 +62,7 @@ describe('wxTransport: what reaches connectSocket', () => {
     expect(wx.connectCalls).toHaveLength(0);
     const dev = createWxEmulator({ devMode: true });
     try {
-      await watch(wxTransport(dev, { allowInsecure: true }).connect({ url: server.url })).opens.next();
+      await watchSocket(wxTransport(dev, { allowInsecure: true }).connect({ url: server.url })).opens.next();
     } finally {
       await dev.dispose();
     }
@@ -101,7 +82,7 @@ describe('wxTransport: the socket', () => {
   test('round-trips a msgpack frame through FrameCodec as an exact ArrayBuffer', async () => {
     const codec = new FrameCodec();
     const socket = wxTransport(wx).connect({ url: server.secureUrl });
-    const events = watch(socket);
+    const events = watchSocket(socket);
     await events.opens.next();
     const frame: Frame = [Op.Push, 'room/1', { text: '你好', n: 3 }];
     socket.send({ data: codec.encode(frame) });
@@ -110,7 +91,7 @@ describe('wxTransport: the socket', () => {
 
   test('a view is sent as exactly its own bytes in a fresh ArrayBuffer, never its whole buffer', async () => {
     const socket = wxTransport(wx).connect({ url: server.secureUrl });
-    await watch(socket).opens.next();
+    await watchSocket(socket).opens.next();
     const whole = new Uint8Array([9, 9, 1, 2, 3, 9]);
     socket.send({ data: whole.subarray(2, 5) as unknown as ArrayBuffer });
     const received = await server.received.next();
@@ -127,7 +108,7 @@ describe('wxTransport: the socket', () => {
 
   test("a send the platform fails calls the caller's fail and becomes an error event, errMsg preserved", async () => {
     const socket = wxTransport(wx).connect({ url: server.secureUrl });
-    const events = watch(socket);
+    const events = watchSocket(socket);
     const failed = new Inbox<string>();
     socket.send({ data: 'too early', fail: (r) => failed.push(r.errMsg) });
     expect(await failed.next()).toBe('sendSocketMessage:fail WebSocket is not connected');
@@ -136,7 +117,7 @@ describe('wxTransport: the socket', () => {
 
   test('validates close codes and reasons, and passes a valid close to the server', async () => {
     const socket = wxTransport(wx).connect({ url: server.secureUrl });
-    const events = watch(socket);
+    const events = watchSocket(socket);
     await events.opens.next();
     for (const code of [1001, 1006, 2999, 5000, 3000.5]) {
       expect(usageCode(() => socket.close({ code }))).toBe(UsageErrorCode.InvalidCloseCode);
@@ -150,7 +131,7 @@ describe('wxTransport: the socket', () => {
 
   test('close() called with no option still hands the platform an object (the emulator throws on none)', async () => {
     const socket = wxTransport(wx).connect({ url: server.secureUrl });
-    const events = watch(socket);
+    const events = watchSocket(socket);
     await events.opens.next();
     (socket.close as (option?: object) => void)();
     expect((await server.closes.next()).code).toBe(1000);
@@ -159,7 +140,7 @@ describe('wxTransport: the socket', () => {
 
   test('a close before onOpen is remembered: the socket closes right after it opens and onOpen is not delivered', async () => {
     const socket = wxTransport(wx).connect({ url: server.secureUrl });
-    const events = watch(socket);
+    const events = watchSocket(socket);
     socket.close({ code: 4100, reason: 'cancelled' });
     const seen = await server.closes.next();
     expect([seen.code, seen.reason]).toEqual([4100, 'cancelled']);
@@ -169,8 +150,8 @@ describe('wxTransport: the socket', () => {
 
   test('the sixth socket is refused once: one error with the limit errMsg, then onClose 1006', async () => {
     const transport = wxTransport(wx);
-    for (let i = 0; i < 5; i++) await watch(transport.connect({ url: server.secureUrl })).opens.next();
-    const events = watch(transport.connect({ url: server.secureUrl }));
+    for (let i = 0; i < 5; i++) await watchSocket(transport.connect({ url: server.secureUrl })).opens.next();
+    const events = watchSocket(transport.connect({ url: server.secureUrl }));
     const close = await events.closes.next();
     expect(close.code).toBe(1006);
     expect(events.errors.unread).toHaveLength(1);
@@ -186,7 +167,7 @@ describe('wxTransport: the socket', () => {
       },
     };
     const socket = wxTransport(api).connect({ url: 'wss://example.test' });
-    const events = watch(socket);
+    const events = watchSocket(socket);
     expect(await events.errors.next()).toBe('connectSocket:fail bridge unavailable');
     expect((await events.closes.next()).code).toBe(1006);
     const sendFail = new Inbox<string>();
@@ -207,7 +188,7 @@ describe('wxTransport: the socket', () => {
         onClose: (listener) => void closeListeners.push(listener),
       }),
     };
-    const events = watch(wxTransport(tt, { name: 'tt' }).connect({ url: 'wss://example.test' }));
+    const events = watchSocket(wxTransport(tt, { name: 'tt' }).connect({ url: 'wss://example.test' }));
     for (const listener of closeListeners) listener({ code: '1001', reason: 'went to background' });
     expect(await events.closes.next()).toEqual({ code: 1001, reason: 'went to background' });
   });
@@ -217,7 +198,7 @@ describe('wxTransport: the socket', () => {
     socket.onOpen(() => {
       throw new Error('runtime bug');
     });
-    const events = watch(socket);
+    const events = watchSocket(socket);
     await events.opens.next();
     expect(await events.errors.next()).toBe('a socket open listener threw: runtime bug');
     expect(wx.uncaughtErrors).toEqual([]);

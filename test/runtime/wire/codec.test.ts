@@ -2,6 +2,7 @@ import { encode as msgpackEncode } from '@msgpack/msgpack';
 import { FrameCodec, MessageBuilder } from '../../../src/wire/codec';
 import { ProtocolError, UsageError } from '../../../src/errors';
 import { type Frame, Op } from '../../../src/wire/protocol';
+import { thrown } from '../../support/thrown';
 
 const codec = new FrameCodec();
 
@@ -22,13 +23,7 @@ function bytes(...list: number[]): ArrayBuffer {
 }
 
 function protocolCode(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtocolError);
-    return (err as ProtocolError).code;
-  }
-  throw new Error('expected a ProtocolError, nothing was thrown');
+  return thrown(ProtocolError, fn).code;
 }
 
 const everyFrame: Frame[] = [

@@ -4,6 +4,7 @@ import { ProtocolError } from '../../../src/errors';
 import { FrameCodec } from '../../../src/wire/codec';
 import { resolveLimits } from '../../../src/wire/limits';
 import { MsgpackDecoder } from '../../../src/wire/msgpack/decoder';
+import { thrown } from '../../support/thrown';
 
 // The cost of a refusal is in proportion to the message: the decoder refuses at the header where what the open
 // containers still declare (1 byte per element, 2 per map entry) first exceeds the bytes left, so nested headers that
@@ -17,13 +18,7 @@ function bytes(...list: number[]): Uint8Array {
 }
 
 function refused(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtocolError);
-    return err as ProtocolError;
-  }
-  throw new Error('expected a ProtocolError, nothing was thrown');
+  return thrown(ProtocolError, fn);
 }
 
 describe('the elements every open container still declares must fit the bytes left', () => {

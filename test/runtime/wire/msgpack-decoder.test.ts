@@ -2,6 +2,7 @@ import { Decoder, encode as msgpackEncode, ExtData } from '@msgpack/msgpack';
 import { ProtocolError } from '../../../src/errors';
 import { type CodecLimits, resolveLimits } from '../../../src/wire/limits';
 import { MsgpackDecoder } from '../../../src/wire/msgpack/decoder';
+import { thrown } from '../../support/thrown';
 import { MsgpackEncoder } from '../../../src/wire/msgpack/encoder';
 import { MsgpackExt } from '../../../src/wire/msgpack/ext';
 import { seededRandom } from '../../support/random';
@@ -32,13 +33,7 @@ function single(value: Uint8Array, dec: MsgpackDecoder = decoder): unknown {
 }
 
 function refused(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtocolError);
-    return err as ProtocolError;
-  }
-  throw new Error('expected a ProtocolError, nothing was thrown');
+  return thrown(ProtocolError, fn);
 }
 
 function limited(partial: Partial<CodecLimits>): MsgpackDecoder {

@@ -2,6 +2,7 @@ import { Encoder, ExtData } from '@msgpack/msgpack';
 import { UsageError } from '../../../src/errors';
 import { MsgpackEncoder } from '../../../src/wire/msgpack/encoder';
 import { MsgpackExt } from '../../../src/wire/msgpack/ext';
+import { thrown } from '../../support/thrown';
 
 // The in-house encoder, byte for byte against @msgpack/msgpack (what the runtime sent until now) and the msgpack spec.
 
@@ -21,14 +22,9 @@ function theirs(value: unknown): string {
 }
 
 function refusal(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).code).toBe('unencodable');
-    return err as UsageError;
-  }
-  throw new Error('expected a UsageError, nothing was thrown');
+  const err = thrown(UsageError, fn);
+  expect(err.code).toBe('unencodable');
+  return err;
 }
 
 /** `s` with each lone surrogate replaced by U+FFFD (String.prototype.toWellFormed, which ES2019's typings lack). */
