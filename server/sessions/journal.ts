@@ -1,4 +1,6 @@
+import { StoreLag } from './store-lag';
 import type { SessionWrite, SharedSessionStore } from './store';
+import { WriteQueue, type WriteOutcome } from './write-queue';
 
 /**
  * One session's writes to a {@link SharedSessionStore}: everything a session changes in one turn of the event loop
@@ -19,26 +21,14 @@ import type { SessionWrite, SharedSessionStore } from './store';
 export class SessionJournal {
   private pending: SessionWrite | undefined;
   private pendingWaiters: (() => void)[] = [];
-  /**
-   * Writes sent and not yet handled, oldest first. Redis answers them in order, but a lost connection does not: a
-   * write sent while it reconnects fails at once, before the ones sent earlier. Each outcome is therefore handled
-   * only once every earlier write's has been, in the order the writes were recorded.
-   */
-  private readonly inFlight: InFlightWrite[] = [];
-  /** Failed writes that held nothing the client was told of (notes, ACK trims): they go with the next write. */
-  private retry: SessionWrite | undefined;
+  /** Writes sent and not yet handled: their outcomes are handled in the order they were recorded. */
+  private readonly writes: WriteQueue;
+  /** What the store holds durably, and what failed writes left it lacking. */
+  private readonly lag: StoreLag;
   private stopped = false;
-  private confirmedRecv: number;
-  private confirmedSeq: number;
-  /** The highest client ACK recorded: a repair trims the stored frames up to it. */
-  private ackedSeen = 0;
-  /** Set while suspended: the writes that failed, merged; nothing is written until {@link repair}. */
-  private unstored: SessionWrite | undefined;
   private repairing: Promise<boolean> | undefined;
   /** Set while a handover waits for the writes in flight: what is recorded meanwhile goes with its last write. */
   private handingOver: Promise<boolean> | undefined;
-  /** Called as each write in flight is answered (a handover waits for them all). */
-  private answered: (() => void)[] = [];
   /** Set once {@link finish} began: nothing is written any more but its last write. */
   private finishing: Promise<boolean> | undefined;
 
@@ -57,23 +47,23 @@ export class SessionJournal {
     private readonly lost: () => void,
     private readonly failed: (error: unknown) => void,
   ) {
-    this.confirmedRecv = recv;
-    this.confirmedSeq = sent;
+    this.writes = new WriteQueue(store, id, ttlMs, (write, waiters, outcome) => this.handle(write, waiters, outcome));
+    this.lag = new StoreLag(recv, sent);
   }
 
   /** The last client seq durably applied: what WELCOME may report (the client re-sends the rest, dropped as duplicates). */
   get durableRecv(): number {
-    return this.confirmedRecv;
+    return this.lag.durableRecv;
   }
 
   /** The last server seq durably kept: only frames up to it may be sent again on a resume. */
   get durableSeq(): number {
-    return this.confirmedSeq;
+    return this.lag.durableSeq;
   }
 
   /** True while a failed write waits for {@link repair}: the store is behind this process's copy. */
   get suspended(): boolean {
-    return this.unstored !== undefined;
+    return this.lag.suspended;
   }
 
   /**
@@ -87,7 +77,7 @@ export class SessionJournal {
     if (this.stopped) return Promise.resolve(false);
     // Being handed over: once that is done the session is either gone from here or still suspended.
     if (this.handingOver) return this.handingOver.then(() => false);
-    if (!this.unstored) return Promise.resolve(true);
+    if (!this.lag.suspended) return Promise.resolve(true);
     return (this.repairing ??= this.rewrite().finally(() => (this.repairing = undefined)));
   }
 
@@ -118,7 +108,7 @@ export class SessionJournal {
   }
 
   acknowledged(seq: number): void {
-    this.ackedSeen = Math.max(this.ackedSeen, seq);
+    this.lag.acknowledged(seq);
     const batch = this.batch();
     batch.acked = Math.max(batch.acked ?? 0, seq);
   }
@@ -131,7 +121,7 @@ export class SessionJournal {
 
   /** Writes what failed note-only writes kept back, now (the store is reachable again). */
   retryKept(): void {
-    if (this.retry && !this.stopped) this.batch();
+    if (this.lag.holdsKept && !this.stopped) this.batch();
   }
 
   /** Sets the expiry again (from now). */
@@ -149,10 +139,9 @@ export class SessionJournal {
       return;
     }
     // Suspended: the client is closed, and learns on its resume what the repair made durable.
-    if (this.unstored) return;
+    if (this.lag.suspended) return;
     if (this.pending) this.pendingWaiters.push(fn);
-    else if (this.inFlight.length > 0) (this.inFlight[this.inFlight.length - 1] as { waiters: (() => void)[] }).waiters.push(fn);
-    else fn();
+    else if (!this.writes.waitForLast(fn)) fn();
   }
 
   /**
@@ -169,10 +158,9 @@ export class SessionJournal {
   /** The session ended here: nothing more is written or let out. */
   stop(): void {
     this.stopped = true;
-    this.settle();
+    this.writes.close();
     this.pending = undefined;
     this.pendingWaiters = [];
-    for (const entry of this.inFlight) entry.waiters = [];
   }
 
   private batch(): SessionWrite {
@@ -185,38 +173,23 @@ export class SessionJournal {
 
   private flush(): void {
     // Suspended: the batch stays pending, and goes with the repair (or the handover).
-    if (!this.pending || this.stopped || this.unstored || this.handingOver || this.finishing) return;
-    const write = merge(this.retry, this.pending);
-    this.retry = undefined;
+    if (!this.pending || this.stopped || this.lag.suspended || this.handingOver || this.finishing) return;
+    const write = this.lag.withKept(this.pending);
     this.pending = undefined;
-    const entry: InFlightWrite = { write, waiters: this.pendingWaiters, outcome: undefined };
+    this.writes.send(write, this.pendingWaiters);
     this.pendingWaiters = [];
-    this.inFlight.push(entry);
-    this.store.write(this.id, write, this.ttlMs).then(
-      (owned) => this.answer(entry, { owned }),
-      (error: unknown) => this.answer(entry, { error }),
-    );
   }
 
-  /** Records `entry`'s outcome, then handles every answered write at the head of the queue, in recorded order. */
-  private answer(entry: InFlightWrite, outcome: WriteOutcome): void {
-    entry.outcome = outcome;
-    while (this.inFlight[0]?.outcome) {
-      const head = this.inFlight.shift() as InFlightWrite;
-      if (!this.stopped) this.handle(head, head.outcome as WriteOutcome);
-    }
-    this.settle();
-  }
-
-  private handle({ write, waiters }: InFlightWrite, outcome: WriteOutcome): void {
+  /** A write's outcome, in the order the writes were recorded. */
+  private handle(write: SessionWrite, waiters: readonly (() => void)[], outcome: WriteOutcome): void {
+    if (this.stopped) return;
     if ('error' in outcome) {
-      if (!this.unstored && !tellsClient(write)) return this.keepForLater(write, waiters);
+      if (!this.lag.suspended && !tellsClient(write)) return this.keepForLater(write, waiters);
       // A later write could land without this one: write nothing more until a repair re-sends it with the rest.
       return this.suspend(write, outcome.error);
     }
     if (!outcome.owned) return this.lose();
-    if (write.recv !== undefined) this.confirmedRecv = Math.max(this.confirmedRecv, write.recv);
-    if (write.nextSeq !== undefined) this.confirmedSeq = write.nextSeq - 1;
+    this.lag.confirmed(write);
     for (const fn of waiters) fn();
   }
 
@@ -227,27 +200,22 @@ export class SessionJournal {
    * durable: they run.
    */
   private keepForLater(write: SessionWrite, waiters: readonly (() => void)[]): void {
-    const kept = merge(this.retry, write);
-    for (const later of this.inFlight) for (const key of later.write.notes?.keys() ?? []) kept.notes?.delete(key);
-    this.retry = kept;
+    this.lag.keep(write, this.writes.notedKeys());
     for (const fn of waiters) fn();
   }
 
   private suspend(write: SessionWrite, error: unknown): void {
-    const first = this.unstored === undefined;
-    // What a failed note-only write kept is older than `write`: it goes first.
-    this.unstored = merge(merge(this.retry, this.unstored), write);
-    this.retry = undefined;
+    const first = this.lag.suspend(write);
     // Nothing waiting on a write may go out now: the client is closed and resumes from what the repair stores.
     this.pendingWaiters = [];
-    for (const entry of this.inFlight) entry.waiters = [];
+    this.writes.dropWaiters();
     if (first) this.failed(error);
   }
 
   private async rewrite(): Promise<boolean> {
     // Bounded by the store answering them (a lost connection rejects every command in flight).
     if (!(await this.quiet(() => undefined)) || this.handingOver) return false;
-    if (!this.unstored) return true;
+    if (!this.lag.suspended) return true;
     const written = await this.writeEverything(false);
     // What was recorded while the repair was on its way.
     if (written) this.flush();
@@ -255,7 +223,7 @@ export class SessionJournal {
   }
 
   private async giveUp(): Promise<boolean> {
-    // Every write in flight answered (each one either stored, or failed into `unstored`), a repair finished.
+    // Every write in flight answered (each one either stored, or failed into what is unstored), a repair finished.
     if (!(await this.quiet(() => this.repairing)) || !(await this.writeEverything(true))) return false;
     // Given up: the session ends here ('moved'); whatever is recorded from now on is the next owner's business.
     this.lose();
@@ -265,7 +233,7 @@ export class SessionJournal {
   private async lastWrite(again: () => Promise<boolean>): Promise<boolean> {
     for (;;) {
       if (!(await this.quiet(() => this.repairing ?? this.handingOver))) return false;
-      if (!this.unstored && !this.pending && !this.retry) return true;
+      if (!this.lag.suspended && !this.pending && !this.lag.holdsKept) return true;
       // Given up in the same write: another process may take the session at once, without asking for it.
       if (await this.writeEverything(true)) return true;
       if (this.stopped || !(await again())) return false;
@@ -278,20 +246,23 @@ export class SessionJournal {
    */
   private async quiet(busy: () => Promise<unknown> | undefined): Promise<boolean> {
     for (;;) {
-      const running = busy();
-      if (running) await running.catch(() => undefined);
-      else if (this.inFlight.length > 0) await new Promise<void>((resolve) => this.answered.push(resolve));
-      else return true;
+      const running = busy() ?? this.writes.nextAnswer();
+      if (!running) return true;
+      await running.catch(() => undefined);
       if (this.stopped) return false;
     }
   }
 
   /**
-   * Writes {@link everything} (giving the session up in the same write when `release`). True once durable; false when
-   * the store could not be reached (all of it is kept back, suspended) or another process owns the session (lost).
+   * Writes what the store lacks (see {@link StoreLag.catchUp}), giving the session up in the same write when `release`.
+   * Takes the pending batch (and its waiters: they would let out what a failed write may not have stored; the client
+   * learns it on its resume instead). True once durable; false when the store could not be reached (all of it is kept
+   * back, suspended) or another process owns the session (lost).
    */
   private async writeEverything(release: boolean): Promise<boolean> {
-    const write = this.everything();
+    const write = this.lag.catchUp(this.pending);
+    this.pending = undefined;
+    this.pendingWaiters = [];
     if (release) write.release = true;
     let owned: boolean;
     try {
@@ -299,8 +270,7 @@ export class SessionJournal {
     } catch (error) {
       if (this.stopped) return false;
       delete write.release;
-      const first = this.unstored === undefined;
-      this.unstored = merge(write, this.pending);
+      const first = this.lag.catchUpFailed(write, this.pending);
       this.pending = undefined;
       this.pendingWaiters = [];
       // A repair runs suspended already; a handover may start from a journal that was not.
@@ -312,38 +282,8 @@ export class SessionJournal {
       this.lose();
       return false;
     }
-    this.stored(write);
+    this.lag.caughtUp(write);
     return true;
-  }
-
-  /**
-   * What the store lacks, as one write that only moves the stored session forward: what a failure kept back and what
-   * is pending, with the highest recv, next seq and ACK known. Takes the pending batch (and its waiters: they would
-   * let out what a failed write may not have stored; the client learns it on its resume instead).
-   */
-  private everything(): SessionWrite {
-    const write = merge(merge(this.retry, this.unstored), this.pending);
-    this.retry = undefined;
-    this.pending = undefined;
-    this.pendingWaiters = [];
-    // Never backwards: a write that landed after the failed one may have stored more than it.
-    write.recv = Math.max(write.recv ?? 0, this.confirmedRecv);
-    write.nextSeq = Math.max(write.nextSeq ?? 0, this.confirmedSeq + 1);
-    if (this.ackedSeen > 0) write.acked = Math.max(write.acked ?? 0, this.ackedSeen);
-    return write;
-  }
-
-  /** `write` (from {@link everything}) is durable: nothing is held back any more. */
-  private stored(write: SessionWrite): void {
-    this.unstored = undefined;
-    this.confirmedRecv = Math.max(this.confirmedRecv, write.recv ?? 0);
-    this.confirmedSeq = (write.nextSeq ?? this.confirmedSeq + 1) - 1;
-  }
-
-  private settle(): void {
-    const answered = this.answered;
-    this.answered = [];
-    for (const fn of answered) fn();
   }
 
   private lose(): void {
@@ -352,34 +292,7 @@ export class SessionJournal {
   }
 }
 
-/** How a write ended: stored (`owned` false: another process owns the session), or failed. */
-type WriteOutcome = { owned: boolean } | { error: unknown };
-
-/** A write sent to the store, with what waits for it and, once answered, its outcome. */
-interface InFlightWrite {
-  readonly write: SessionWrite;
-  waiters: (() => void)[];
-  outcome: WriteOutcome | undefined;
-}
-
 /** Whether `write` holds something the client learns of once it is stored: a new session, an applied seq, a frame. */
 function tellsClient(write: SessionWrite): boolean {
   return write.meta !== undefined || write.recv !== undefined || write.nextSeq !== undefined || write.frames.length > 0 || write.release === true;
-}
-
-/** `later` recorded after `earlier`, as one write: the highest counters, every frame, the later note of each key. */
-function merge(earlier: SessionWrite | undefined, later: SessionWrite | undefined): SessionWrite {
-  if (!earlier || !later) return { ...(earlier ?? later ?? { frames: [] }) };
-  const max = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
-  const merged: SessionWrite = { frames: [...earlier.frames, ...later.frames] };
-  const meta = earlier.meta ?? later.meta;
-  if (meta) merged.meta = meta;
-  const recv = max(earlier.recv, later.recv);
-  if (recv !== undefined) merged.recv = recv;
-  const acked = max(earlier.acked, later.acked);
-  if (acked !== undefined) merged.acked = acked;
-  const nextSeq = max(earlier.nextSeq, later.nextSeq);
-  if (nextSeq !== undefined) merged.nextSeq = nextSeq;
-  if (earlier.notes || later.notes) merged.notes = new Map([...(earlier.notes ?? []), ...(later.notes ?? [])]);
-  return merged;
 }

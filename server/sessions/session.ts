@@ -6,7 +6,9 @@ import type { ReliableOptions, UnackedMessage } from '../../src/reliable/reliabl
 import { validateTopic } from '../../src/routing/topics';
 import { Deadline } from '../../src/time/deadline';
 import { FanOutFrame } from './fan-out-frame';
+import { followingClock } from './following-clock';
 import { RestorableReceiver, RestorableSender } from './reliable-restore';
+import { RestoredNotes } from './restored-notes';
 import type { SessionJournal } from './journal';
 import type { StoredSession } from './store';
 import type { SendReliableOptions, ServerConnection, ServerSession, SessionEndReason } from '../core/types';
@@ -46,7 +48,7 @@ export class Session implements ServerSession {
   private readonly expiry: Deadline;
   /** Set when sessions are shared through a store: writes go through it and outputs wait for them. */
   private journal: SessionJournal | undefined;
-  private restoredNotes: Map<string, string> | undefined;
+  private restoredNotes: RestoredNotes | undefined;
   /** Set while another process is being handed the session: {@link enqueue} refuses new frames (false). */
   private handingOver = false;
 
@@ -61,11 +63,7 @@ export class Session implements ServerSession {
     this.sender = new RestorableSender(owner.reliable);
     // Timers run on the current owner's clock, so that a session kept across a server restart follows the new server.
     // No timer is armed while the session changes owner (see park), so no handle crosses from one clock to another.
-    const clock: Clock = {
-      now: () => this.owner.clock.now(),
-      setTimeout: (fn, delayMs) => this.owner.clock.setTimeout(fn, delayMs),
-      clearTimeout: (handle) => this.owner.clock.clearTimeout(handle),
-    };
+    const clock = followingClock(() => this.owner.clock);
     // ACKs go to whichever connection the session is attached to when the timer fires.
     // With a shared store an ACK leaves only once the `recv` it reports is durable.
     this.receiver = new RestorableReceiver(clock, owner.reliable, (recv) =>
@@ -123,7 +121,7 @@ export class Session implements ServerSession {
   restore(stored: StoredSession): void {
     this.sender.restore(stored.acked, stored.nextSeq, stored.frames);
     this.receiver.restore(stored.recv);
-    this.restoredNotes = new Map(stored.notes);
+    this.restoredNotes = new RestoredNotes(stored.notes);
   }
 
   /** With a shared store: keeps `value` under `key` with the session, written with this turn's frames ('' removes it). */
@@ -136,14 +134,7 @@ export class Session implements ServerSession {
    * module takes its own (the chat `room:`, the game `game:`). Undefined for any other session, and after.
    */
   takeRestoredNotes(prefix: string): ReadonlyMap<string, string> | undefined {
-    if (!this.restoredNotes) return undefined;
-    let taken: Map<string, string> | undefined;
-    for (const [key, value] of this.restoredNotes) {
-      if (!key.startsWith(prefix)) continue;
-      (taken ??= new Map()).set(key.slice(prefix.length), value);
-      this.restoredNotes.delete(key);
-    }
-    return taken;
+    return this.restoredNotes?.take(prefix);
   }
 
   /** The last `seq` sent to the client (0 before the first): an ACK or HELLO `recv` above it is bogus. */
