@@ -200,9 +200,11 @@ export class Connection implements SessionLink {
     this.sessionRef = session;
     this.session = session.id;
     this.exchange = new Exchange(this, session, this.host.handlers, this.options.clock, {
-      // A handler may answer after the connection stopped being open: that answer is dropped.
+      // A handler may answer after the connection stopped being open: the exchange reports that answer dropped.
       answer: (frame) => {
-        if (this.current === ConnectionState.Open) this.writer.send(frame);
+        if (this.current !== ConnectionState.Open) return false;
+        this.writer.send(frame);
+        return true;
       },
       error: (error) => this.reportError(error),
     });

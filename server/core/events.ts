@@ -27,7 +27,8 @@ export interface DisconnectEvent {
 
 /**
  * Something failed that nobody else will hear of: a PUSH handler or hook threw, a handler threw without a string
- * `code` (its FAIL says `internal`), a reply could not be encoded, a socket failed. Never carries a HELLO's token.
+ * `code` (its FAIL says `internal`), a reply could not be encoded, a handler answered a REQUEST after its connection
+ * closed (`disconnected`: the answer is dropped), a socket failed. Never carries a HELLO's token.
  */
 export interface ErrorEvent {
   readonly error: Error;

@@ -2,14 +2,14 @@ import type { Clock } from '../../src/time/clock';
 import { type Frame, Op } from '../../src/wire/protocol';
 import { PendingRequests } from '../../src/reliable/requests';
 import { ServerError, ServerErrorCode } from './errors';
-import type { Handlers, RequestOutcome } from './handlers';
+import { type Handlers, type RequestOutcome, shortTopic } from './handlers';
 import type { Session } from '../sessions/session';
 import type { MessageKind, ServerConnection } from './types';
 
 /** Where an exchange's frames and failures go: its connection. */
 export interface ExchangeLink {
-  /** Queues `frame`, unless the connection stopped being open (a handler may answer after that). */
-  answer(frame: Frame): void;
+  /** Queues `frame` and returns true, or returns false: the connection stopped being open (a handler may answer after). */
+  answer(frame: Frame): boolean;
   /** Reports an `error` event for the connection. */
   error(error: Error): void;
 }
@@ -38,8 +38,12 @@ export class Exchange {
     );
     this.handlerFailed = (error) => link.error(error);
     this.outcome = {
-      reply: (requestId, value) => link.answer([Op.Reply, requestId, value]),
-      fail: (requestId, code, message) => link.answer([Op.Fail, requestId, code, message]),
+      reply: (requestId, value, topic) => {
+        if (!link.answer([Op.Reply, requestId, value])) this.late('REPLY', requestId, topic);
+      },
+      fail: (requestId, code, message, topic) => {
+        if (!link.answer([Op.Fail, requestId, code, message])) this.late('FAIL', requestId, topic);
+      },
       error: (error) => link.error(error),
     };
   }
@@ -88,6 +92,19 @@ export class Exchange {
     if (this.pending.size === 0) return;
     const error = new ServerError(ServerErrorCode.Disconnected, `connection ${this.connection.id} closed before the reply`);
     this.pending.rejectAll(() => error);
+  }
+
+  /**
+   * A handler answered after the connection closed. The answer is not kept for a resumed session's next connection: the
+   * client failed the request with `disconnected` when it lost this one, and ids mean nothing on another connection.
+   */
+  private late(kind: string, requestId: number, topic: string): void {
+    this.link.error(
+      new ServerError(
+        ServerErrorCode.Disconnected,
+        `the ${kind} to REQUEST ${requestId} "${shortTopic(topic)}" was dropped: connection ${this.connection.id} closed before the handler answered`,
+      ),
+    );
   }
 
   private dispatch(topic: string, payload: unknown, kind: MessageKind, seq?: number): void {

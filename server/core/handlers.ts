@@ -7,8 +7,8 @@ import type { HandlerContext, PushHandler, RequestHandler } from './types';
 /** Where a REQUEST's outcome goes: the connection turns these into REPLY / FAIL frames and `error` events. */
 export interface RequestOutcome {
   /** @throws {UsageError} when `value` cannot be encoded; the handlers then answer FAIL instead. */
-  reply(id: number, value: unknown): void;
-  fail(id: number, code: string, message: string): void;
+  reply(id: number, value: unknown, topic: string): void;
+  fail(id: number, code: string, message: string, topic: string): void;
   error(error: Error): void;
 }
 
@@ -47,21 +47,21 @@ export class Handlers {
     const topic = ctx.topic;
     const handler = this.requests.size === 0 ? undefined : this.requests.match(topic)[0];
     if (!handler) {
-      fail(out, id, ServerErrorCode.NotFound, `no handler for "${shortTopic(topic)}"`);
+      fail(out, id, topic, ServerErrorCode.NotFound, `no handler for "${shortTopic(topic)}"`);
       return;
     }
     const failed = (thrown: unknown): void => {
       const failure = failureOf(thrown);
       if (failure.internal) out.error(handlerError('REQUEST', topic, thrown));
-      fail(out, id, failure.code, failure.message);
+      fail(out, id, topic, failure.code, failure.message);
     };
     const replied = (value: unknown): void => {
       try {
-        out.reply(id, value);
+        out.reply(id, value, topic);
       } catch (err) {
         // The value cannot be encoded (too large, or not msgpack): the request must still be answered.
         out.error(new ServerError(ServerErrorCode.HandlerFailed, `the reply to "${shortTopic(topic)}" cannot be sent: ${messageOf(err)}`, err));
-        fail(out, id, failureOf(err).code, messageOf(err));
+        fail(out, id, topic, failureOf(err).code, messageOf(err));
       }
     };
     let result: unknown;
@@ -96,17 +96,17 @@ export class Handlers {
 }
 
 /** A client-chosen topic shortened for messages: it may be up to `maxStringBytes` long. */
-function shortTopic(topic: string): string {
+export function shortTopic(topic: string): string {
   return topic.length <= 64 ? topic : `${topic.slice(0, 61)}...`;
 }
 
-function fail(out: RequestOutcome, id: number, code: string, message: string): void {
+function fail(out: RequestOutcome, id: number, topic: string, code: string, message: string): void {
   try {
-    out.fail(id, code, message);
+    out.fail(id, code, message, topic);
   } catch (err) {
     // Only an enormous code or message gets here.
     out.error(new ServerError(ServerErrorCode.HandlerFailed, `a FAIL cannot be sent: ${messageOf(err)}`, err));
-    out.fail(id, ServerErrorCode.Internal, 'the failure could not be encoded');
+    out.fail(id, ServerErrorCode.Internal, 'the failure could not be encoded', topic);
   }
 }
 

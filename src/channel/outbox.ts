@@ -36,7 +36,10 @@ export type DropReason =
   | 'replaced'
   /** Larger than the whole outbox. */
   | 'too_large'
-  /** Batched for sending when the connection dropped, before it left. */
+  /**
+   * The connection it was meant for dropped: batched, it never left; or it answers a server REQUEST that came on a
+   * connection lost before the application's handler answered (the server already failed that request).
+   */
   | 'disconnected'
   /** The channel closed with it still waiting. */
   | 'closed';

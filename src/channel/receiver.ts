@@ -163,27 +163,36 @@ export class Receiver {
     else this.context.events.emit('error', error);
   }
 
-  /** Runs the first subscriber for a REQUEST and sends its REPLY or FAIL, unless the connection changed meanwhile. */
+  /**
+   * Runs the first subscriber for a REQUEST and sends its REPLY or FAIL on the connection the REQUEST came on. An
+   * answer that comes after that connection was lost is dropped and reported (`dropped`, reason `disconnected`): the
+   * server failed the request with `disconnected` when the connection closed, and its id means nothing on another
+   * connection (PROTOCOL.md, "Push and request").
+   */
   private answer(id: number, topic: string, payload: unknown): void {
     const connection = this.context.status.connection;
-    const stale = () => !connection || !connection.current;
+    const stale = (): boolean => {
+      if (connection && connection.current) return false;
+      this.context.drop(topic, this.context.status.ended ? 'closed' : 'disconnected');
+      return true;
+    };
     const reply = (value: unknown) => {
       if (stale()) return;
       try {
-        this.sender.sendFrame([Op.Reply, id, value]);
+        this.sender.sendFrame([Op.Reply, id, value], topic);
       } catch (error) {
         this.context.events.emit('error', error as MultisocketError);
-        this.sender.sendFrame([Op.Fail, id, 'internal', 'the reply could not be encoded']);
+        this.sender.sendFrame([Op.Fail, id, 'internal', 'the reply could not be encoded'], topic);
       }
     };
     const fail = (error: unknown) => {
       if (stale()) return;
       const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'internal';
       const message = describeError(error);
-      this.sender.sendFrame([Op.Fail, id, code, message]);
+      this.sender.sendFrame([Op.Fail, id, code, message], topic);
     };
     const outcome = this.router.dispatchRequest(topic, payload, this.meta(topic, 'request'));
-    if (!outcome.handled) this.sender.sendFrame([Op.Fail, id, 'not_found', `no handler for "${topic}"`]);
+    if (!outcome.handled) this.sender.sendFrame([Op.Fail, id, 'not_found', `no handler for "${topic}"`], topic);
     else if ('error' in outcome) fail(outcome.error);
     else if (isThenable(outcome.result)) outcome.result.then(reply, fail);
     else reply(outcome.result);
