@@ -19,7 +19,10 @@ import { type LocalRoom, noteRoom, RoomFeed, roomTables, type RoomTables } from 
 
 /** A chat module installed on a server. */
 export interface Chat {
-  /** Rooms held now; a room is freed with its history when its last member leaves (or its session ends). */
+  /**
+   * Rooms with members here now; a room closes here when its last member leaves (or its session ends), and its history
+   * stays in the store for `roomTtlMs`, for members who come back.
+   */
   readonly rooms: number;
   /**
    * Removes the chat's handlers and listeners from the server and frees every room, unless the rooms live in a state
@@ -60,7 +63,7 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
   // Without a store of its own the chat keeps it all (rooms, history, membership, mid dedupe) in the server's state,
   // so that a chat on the next server built on a shared state takes it over.
   const own = o.store === undefined;
-  const store = o.store ?? keptMemoryStore(server.state);
+  const store = o.store ?? keptMemoryStore(server.state, { clock: server.clock, roomTtlMs: o.roomTtlMs, maxRooms: o.maxRooms });
   const tables = own ? keptRooms(server.state) : roomTables();
   const { rooms, joined } = tables;
   /** Sessions moved here re-joining their rooms: their chat requests wait for it, so that none is refused meanwhile. */

@@ -3,6 +3,12 @@ import { UsageError } from '../../src/errors';
 import type { ServerSession } from '../core/types';
 import type { ChatStore } from './store';
 
+/**
+ * How long a room's history outlives its last member and its last message when nobody says otherwise, ms: 24 hours,
+ * the default `roomTtlMs` of the in-memory chat store and of `createRedisChatStore` alike.
+ */
+export const DEFAULT_ROOM_TTL_MS = 24 * 3600_000;
+
 /** Options of {@link installChat}; every field is optional and its default is given here. */
 export interface ChatOptions {
   /** Messages each room keeps for `chat/history`. Default 1,000. */
@@ -25,6 +31,20 @@ export interface ChatOptions {
    * renewal. Default 30,000.
    */
   presenceTtlMs: number;
+  /**
+   * How long the in-memory store keeps a room's history and ids once it has no member left, ms. Default 86,400,000
+   * (24 hours, {@link DEFAULT_ROOM_TTL_MS}): players who all leave a game in the background, or whose sessions all end
+   * at once, come back within hours rather than minutes, and must find the lines said before they went. With a `store`
+   * the store's own `roomTtlMs` applies, and this option is refused: its keys are shared by every process, so their
+   * expiry is the store's, not one process's.
+   */
+  roomTtlMs: number;
+  /**
+   * Rooms the in-memory store keeps at most: past it, the longest-idle room without members is dropped first. A room
+   * with members is never dropped, so while more than this many rooms have members, they are all kept and no empty
+   * one is. Default 10,000. Refused with a `store` (a shared store's rooms expire after its `roomTtlMs`).
+   */
+  maxRooms: number;
   /** The `from` of a session's messages. Default: `session.publicId` (never the session id, which is a secret). */
   from: (session: ServerSession) => unknown;
   /**
@@ -50,6 +70,8 @@ export function resolveChatOptions(options: Readonly<Partial<ChatOptions>>): Rea
     maxBodyBytes: options.maxBodyBytes ?? 8192,
     maxPresence: options.maxPresence ?? 1000,
     presenceTtlMs: options.presenceTtlMs ?? 30_000,
+    roomTtlMs: options.roomTtlMs ?? DEFAULT_ROOM_TTL_MS,
+    maxRooms: options.maxRooms ?? 10_000,
     from: options.from ?? ((session) => session.publicId),
     store: options.store,
   };
@@ -57,6 +79,12 @@ export function resolveChatOptions(options: Readonly<Partial<ChatOptions>>): Rea
   for (const name of ['historyLimit', 'maxHistoryLimit', 'maxRoomsPerSession', 'maxBodyBytes'] as const) check(name, resolved[name], 1);
   // Renewed every third of it: below 30 ms the renewals would be most of the store's work.
   check('presenceTtlMs', resolved.presenceTtlMs, 30);
+  // At least a second: shorter would drop a room while its members are only reconnecting.
+  check('roomTtlMs', resolved.roomTtlMs, 1000);
+  check('maxRooms', resolved.maxRooms, 1);
+  if (resolved.store !== undefined) {
+    for (const name of ['roomTtlMs', 'maxRooms'] as const) if (options[name] !== undefined) invalid(name, `${options[name]} (with a store, set roomTtlMs on the store)`);
+  }
   if (typeof resolved.from !== 'function') invalid('from', typeof resolved.from);
   return Object.freeze(resolved);
 }

@@ -36,7 +36,7 @@ export function chatIdBase(nowMs: number = Date.now()): number {
 
 /**
  * One room's memory: the last `historySize` messages (a ring, oldest first) and the recent `mid`s, both bounded. The
- * in-memory chat store frees it when the room's last member leaves.
+ * in-memory chat store keeps it for `roomTtlMs` after the room's last member leaves.
  */
 export class ChatRoom {
   private readonly ring: ChatMessage[] = [];

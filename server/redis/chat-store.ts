@@ -4,6 +4,7 @@ import { DEFAULT_CODEC_LIMITS } from '../../src/wire/limits';
 import { MsgpackDecoder } from '../../src/wire/msgpack/decoder';
 import { MsgpackEncoder } from '../../src/wire/msgpack/encoder';
 import { Emitter } from '../../src/emitter';
+import { DEFAULT_ROOM_TTL_MS } from '../chat/options';
 import type { ChatMessage, RoomLimits } from '../chat/room';
 import type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from '../chat/store';
 import { ChatError, ChatErrorCode } from '../core/errors';
@@ -22,7 +23,9 @@ import { PRESENCE_SCRIPTS, type PresenceCommands, presenceKeys } from './presenc
  *   channel ms:<prefix>:room:{<room>}  pub/sub the history member of each new message
  *   ms:<prefix>:room:{<room>}:presence, :owners, :roster, :left   who is in the room (server/redis/presence.ts)
  *
- * Every key gets `roomTtlMs` again on each message. One script does it all, so a message's id, its place in the
+ * Every key gets `roomTtlMs` again on each message, and the message keys again on each presence write (a join, and the
+ * renewal of a member's entry): a room's history outlives its last message and its last member by `roomTtlMs`, as in
+ * memory. One script does it all, so a message's id, its place in the
  * history and its publication are one atomic step: publication order is id order.
  *
  * A room without an id key (new, or expired) starts at a base taken from Redis's clock, as `chatIdBase` does in
@@ -84,19 +87,26 @@ redis.call('PUBLISH', ARGV[7], entry)
 return {1, id .. ':' .. ARGV[2]}
 `;
 
+/** KEYS id, history, evicted, mids, midlog; ARGV ttl. Keeps a room's message keys, those it has, for `ttl` from now. */
+const KEEP = `
+for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
+`;
+
 /** Options of {@link createRedisChatStore}; every field but `url` is optional. */
 export interface RedisChatStoreOptions extends RedisLinkOptions {
   /** Namespace of the keys and channels: processes with the same one form one service. Default `default`. */
   prefix: string;
   /**
-   * How long a room's keys outlive its last message, ms. Default 7 days; after that the room starts afresh (no history)
-   * and its ids from a new base, above the old ones.
+   * How long a room's keys outlive its last message and its last member, ms; the in-memory store's rule, with the same
+   * default: 86,400,000 (24 hours, `DEFAULT_ROOM_TTL_MS`). After that the room starts afresh (no history) and its ids
+   * from a new base, above the old ones. It is the store's option, not the chat's: every process shares the keys.
    */
   roomTtlMs: number;
 }
 
 interface AppendCommand {
   chatOpen(id: string, history: string, evicted: string, ttlMs: string): Promise<string>;
+  chatKeep(k1: string, k2: string, k3: string, k4: string, k5: string, ttlMs: string): Promise<null>;
   chatAppend(k1: string, k2: string, k3: string, k4: string, k5: string, ...args: (string | Buffer)[]): Promise<[number, string]>;
 }
 
@@ -123,13 +133,14 @@ class RedisChatStore implements ChatStore {
 
   constructor(options: Readonly<Partial<RedisChatStoreOptions>> & { url: string }) {
     this.prefix = checkedPrefix(options, invalid);
-    this.ttlMs = options.roomTtlMs ?? 7 * 24 * 3600_000;
+    this.ttlMs = options.roomTtlMs ?? DEFAULT_ROOM_TTL_MS;
     if (!Number.isSafeInteger(this.ttlMs) || this.ttlMs < 1000) invalid('roomTtlMs', String(this.ttlMs));
     // Fail fast rather than queue: a say the store cannot take must be refused now, while the client still holds it.
     this.link = new RedisLink(options.url);
     const commands = this.link.commands;
     commands.defineCommand('chatAppend', { numberOfKeys: 5, lua: APPEND });
     commands.defineCommand('chatOpen', { numberOfKeys: 3, lua: OPEN });
+    commands.defineCommand('chatKeep', { numberOfKeys: 5, lua: KEEP });
     for (const [name, script] of Object.entries(PRESENCE_SCRIPTS)) commands.defineCommand(name, script);
     this.link.subscriber.on('messageBuffer', (channel: Buffer, entry: Buffer) => this.deliver(channel.toString(), entry));
     this.availability = new Availability(this.link, this.events);
@@ -190,8 +201,15 @@ class RedisChatStore implements ChatStore {
     if (entries.length === 0) return;
     const args: string[] = [String(ttlMs), mode, String(Math.max(this.ttlMs, ttlMs))];
     for (const { publicId, owner } of entries) args.push(publicId, owner);
-    // The presence keys outlive the last renewal by roomTtlMs, as the message keys outlive the last message.
-    await this.call(() => this.link.commands.chatPresent(...presenceKeys(this.key(room)), ...args));
+    // The presence keys and the message keys outlive the last renewal by roomTtlMs, as the message keys outlive the last
+    // message: a room with members keeps its history however long it stays silent.
+    const k = this.key(room);
+    await this.call(() =>
+      Promise.all([
+        this.link.commands.chatPresent(...presenceKeys(k), ...args),
+        this.link.commands.chatKeep(`${k}:id`, `${k}:history`, `${k}:evicted`, `${k}:mids`, `${k}:midlog`, String(this.ttlMs)),
+      ]),
+    );
   }
 
   async absent(room: string, entry: PresenceEntry, rememberMs: number): Promise<void> {

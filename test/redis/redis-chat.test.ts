@@ -308,6 +308,33 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
     expect(older.messages.map((m) => m.body)).toEqual(['h3']);
   });
 
+  it("a room's keys last roomTtlMs (default 24 hours) after its last message, and again after each presence write", async () => {
+    const direct = new Redis(redis.url);
+    const limits = { historySize: 10, dedupeSize: 10 };
+    const draft = { ts: 1, from: 'p', body: 'b', mid: 'm1' };
+    const ttls = (k: string) => Promise.all(['id', 'history', 'evicted', 'mids', 'midlog'].map((suffix) => direct.pttl(`${k}:${suffix}`)));
+    try {
+      const byDefault = await startNode();
+      await byDefault.store.append('by-default', draft, limits);
+      for (const ttl of await ttls(`ms:t${prefix}:room:{by-default}`)) {
+        expect(ttl).toBeGreaterThan(23 * 3600_000);
+        expect(ttl).toBeLessThanOrEqual(24 * 3600_000);
+      }
+      const store = await createRedisChatStore({ url: redis.url, prefix: `t${prefix}`, roomTtlMs: 60_000 });
+      stores.push(store);
+      const k = `ms:t${prefix}:room:{set}`;
+      await store.append('set', draft, limits);
+      for (const ttl of await ttls(k)) expect(ttl).toBeGreaterThan(50_000);
+      for (const ttl of await ttls(k)) expect(ttl).toBeLessThanOrEqual(60_000);
+      // Most of the minute passes with no message, but a member is there: its presence keeps the history too.
+      for (const suffix of ['id', 'history', 'evicted', 'mids', 'midlog']) await direct.pexpire(`${k}:${suffix}`, 1000);
+      await store.present('set', [{ publicId: 'p1', owner: 'o1' }], 30_000, 'join');
+      for (const ttl of await ttls(k)) expect(ttl).toBeGreaterThan(50_000);
+    } finally {
+      direct.disconnect();
+    }
+  });
+
   it('a room whose keys expired numbers above its old ids: members still in it on every process get what comes next', async () => {
     const [one, two] = [await startNode(), await startNode()];
     const [a, b] = [await client(one.url), await client(two.url)];

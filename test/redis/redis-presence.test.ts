@@ -195,8 +195,8 @@ describeWithRedis('room presence across server processes on Redis', () => {
     // A refresh adds back an entry that is missing (it expired while its process was late).
     await s1.present(ROOM, [{ publicId: 'p-late', owner: 'process-1-copy' }], 60_000, 'refresh');
     expect(await s2.presence(ROOM, 10)).toEqual({ members: ['p-late', 'p-moved'], count: 2 });
-    // The keys outlive the entries by roomTtlMs (default 7 days), like the room's message keys.
-    for (const suffix of ['presence', 'owners', 'roster']) expect(await peek.pttl(key(suffix))).toBeGreaterThan(6 * 24 * 3600_000);
+    // The keys outlive the entries by roomTtlMs (default 24 hours), like the room's message keys.
+    for (const suffix of ['presence', 'owners', 'roster']) expect(await peek.pttl(key(suffix))).toBeGreaterThan(23 * 3600_000);
     await s2.absent(ROOM, current, 0);
     await s1.absent(ROOM, { publicId: 'p-late', owner: 'process-1-copy' }, 0);
     expect(await s1.presence(ROOM, 10)).toEqual({ members: [], count: 0 });

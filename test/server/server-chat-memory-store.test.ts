@@ -1,13 +1,16 @@
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
 import { MemoryChatStore } from '../../server/chat/memory-store';
+import { resolveChatOptions } from '../../server/chat/options';
+import type { ChatStore } from '../../server/chat/store';
+import { ManualClock } from '../support/manual-clock';
 import type { ChatMessage } from '../../server/chat/room';
 import { ChatError, ChatErrorCode } from '../../server/core/errors';
 
 /*
  * The in-memory chat store's own differences from a shared one (server/chat/memory-store.ts): one id sequence across
  * rooms, each message naming the one before it in its room; answers at once; a message its listener cannot send is
- * refused and not kept; a room freed with its history once unsubscribed.
+ * refused and not kept; a room's history kept for roomTtlMs once unsubscribed, within maxRooms.
  */
 
 const LIMITS = { historySize: 10, dedupeSize: 10 };
@@ -51,16 +54,58 @@ test('a message its listener cannot send is refused too_large and not kept', asy
   expect((await store.page('a', Infinity, 10)).messages.map((m: ChatMessage) => m.body)).toEqual(['ok']);
 });
 
-test('unsubscribing frees the room with its history and presence; a new one starts above every id given', async () => {
-  const store = new MemoryChatStore();
+test('unsubscribing keeps the history (not the presence) for roomTtlMs; then a new room starts above every id given', async () => {
+  const clock = new ManualClock();
+  const store = new MemoryChatStore({ clock, roomTtlMs: 1000, maxRooms: 10 });
   await store.subscribe('a', () => undefined);
   store.append('a', draft('1'), LIMITS);
   await store.present('a', [{ publicId: 'p1', owner: 'o' }]);
   expect(await store.presence('a', 10)).toEqual({ members: ['p1'], count: 1 });
   store.unsubscribe('a');
-  expect(await store.page('a', Infinity, 10)).toEqual({ messages: [], evictedUpTo: 0 });
   expect(await store.presence('a', 10)).toEqual({ members: [], count: 0 });
+  clock.advance(999);
+  expect((await store.page('a', Infinity, 10)).messages.map((m) => m.body)).toEqual(['1']);
+  expect(store.said('a', '1')).toBeDefined();
+  clock.advance(1);
+  expect(await store.page('a', Infinity, 10)).toEqual({ messages: [], evictedUpTo: 0 });
+  expect(store.said('a', '1')).toBeUndefined();
   const last = store.lastId;
   expect(await store.subscribe('a', () => undefined)).toBe(last);
   expect((await store.page('a', Infinity, 10)).evictedUpTo).toBe(last);
+});
+
+test('past maxRooms the longest-idle room without members goes first; rooms with members are never dropped', async () => {
+  const clock = new ManualClock();
+  const store = new MemoryChatStore({ clock, roomTtlMs: 1000, maxRooms: 2 });
+  const bodies = async (room: string) => (await store.page(room, Infinity, 10)).messages.map((m) => m.body);
+  for (const room of ['a', 'b']) {
+    await store.subscribe(room, () => undefined);
+    store.append(room, draft(room), LIMITS);
+  }
+  // Over maxRooms with every room in use: nothing is dropped.
+  await store.subscribe('c', () => undefined);
+  expect([await bodies('a'), await bodies('b')]).toEqual([['a'], ['b']]);
+  store.unsubscribe('b');
+  clock.advance(1);
+  store.unsubscribe('a');
+  // Three rooms, two idle: b emptied first and goes; a stays (a member coming back to it finds its history).
+  expect([await bodies('a'), await bodies('b')]).toEqual([['a'], []]);
+  await store.subscribe('a', () => undefined);
+  clock.advance(5000);
+  expect(await bodies('a')).toEqual(['a']);
+});
+
+test.each([
+  [{ roomTtlMs: 999 }, /roomTtlMs is invalid: 999/],
+  [{ roomTtlMs: 1.5e3 + 0.5 }, /roomTtlMs is invalid/],
+  [{ maxRooms: 0 }, /maxRooms is invalid: 0/],
+  [{ maxRooms: Infinity }, /maxRooms is invalid/],
+  [{ roomTtlMs: 60_000, store: {} as ChatStore }, /roomTtlMs is invalid: 60000 \(with a store, set roomTtlMs on the store\)/],
+  [{ maxRooms: 5, store: {} as ChatStore }, /maxRooms is invalid: 5/],
+])('the chat options %p are refused invalid_option', (options, message) => {
+  expect(() => resolveChatOptions(options)).toThrow(expect.objectContaining({ code: UsageErrorCode.InvalidOption, message: expect.stringMatching(message) }));
+});
+
+test('roomTtlMs defaults to 24 hours and maxRooms to 10,000', () => {
+  expect(resolveChatOptions({})).toMatchObject({ roomTtlMs: 86_400_000, maxRooms: 10_000 });
 });
