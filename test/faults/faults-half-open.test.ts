@@ -1,8 +1,9 @@
+import { closeProxied, openThroughProxy } from '../support/proxied';
 import { backoffDelay, DEFAULT_BACKOFF } from '../../src/time/backoff';
 import { Channel } from '../../src/channel/channel';
-import { next, reach } from '../support/channel-helpers';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { type Harness, startHarness, TRANSPORT_KINDS } from '../support/harness';
+import { next } from '../support/channel-helpers';
+import type { FaultProxy } from '../support/fault-proxy';
+import { type Harness, TRANSPORT_KINDS } from '../support/harness';
 
 /*
  * A half-open link made at the TCP level: the proxy between client and server stops forwarding both ways and closes
@@ -20,21 +21,14 @@ describe.each(TRANSPORT_KINDS)('a link that goes half-open (TCP black hole) over
   const down: number[] = [];
 
   beforeEach(async () => {
-    h = await startHarness(kind);
-    proxy = await startFaultProxy({ targetPort: (h.server.address as { port: number }).port });
     up.length = 0;
     down.length = 0;
-    h.server.on('up', (n) => void up.push(n as number));
-    channel = new Channel('chat', { url: proxy.url(h.url), transport: h.transport, clock: h.clock, random: () => 0.5, heartbeat: HEARTBEAT });
-    channel.subscribe('down', (n) => void down.push(n as number));
-    channel.connect();
-    await reach(channel, 'open');
+    ({ h, proxy, channel } = await openThroughProxy(kind, { heartbeat: HEARTBEAT }, (parts) => {
+      parts.h.server.on('up', (n) => void up.push(n as number));
+      parts.channel.subscribe('down', (n) => void down.push(n as number));
+    }));
   });
-  afterEach(async () => {
-    channel.close();
-    await proxy.close();
-    await h.close();
-  });
+  afterEach(() => closeProxied({ h, proxy, channel }));
 
   it('is found within intervalMs + timeoutMs; the client resumes, and what went into the hole both ways arrives once, in order', async () => {
     const session = channel.session as string;

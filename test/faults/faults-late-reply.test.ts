@@ -1,8 +1,9 @@
+import { closeProxied, openThroughProxy } from '../support/proxied';
 import { Channel } from '../../src/channel/channel';
 import type { ServerConnection } from '../../server';
-import { next, reach } from '../support/channel-helpers';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { type Harness, startHarness, TRANSPORT_KINDS } from '../support/harness';
+import { next } from '../support/channel-helpers';
+import type { FaultProxy } from '../support/fault-proxy';
+import { type Harness, TRANSPORT_KINDS } from '../support/harness';
 
 /*
  * A REQUEST belongs to the connection that carried it (PROTOCOL.md, "Push and request"). When that connection is lost,
@@ -29,17 +30,9 @@ describe.each(TRANSPORT_KINDS)('an answer computed after the connection changed,
   let channel: Channel;
 
   beforeEach(async () => {
-    h = await startHarness(kind);
-    proxy = await startFaultProxy({ targetPort: (h.server.address as { port: number }).port });
-    channel = new Channel('chat', { url: proxy.url(h.url), transport: h.transport, clock: h.clock, random: () => 0.5 });
-    channel.connect();
-    await reach(channel, 'open');
+    ({ h, proxy, channel } = await openThroughProxy(kind));
   });
-  afterEach(async () => {
-    channel.close();
-    await proxy.close();
-    await h.close();
-  });
+  afterEach(() => closeProxied({ h, proxy, channel }));
 
   /** Cuts the link (both ends see it close), then lets the channel reconnect and resume its session. */
   async function cutAndResume(): Promise<void> {

@@ -1,7 +1,8 @@
+import { closeProxied, openThroughProxy } from '../support/proxied';
 import { Channel } from '../../src/channel/channel';
-import { next, reach } from '../support/channel-helpers';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { type Harness, startHarness, TRANSPORT_KINDS } from '../support/harness';
+import { next } from '../support/channel-helpers';
+import type { FaultProxy } from '../support/fault-proxy';
+import { type Harness, TRANSPORT_KINDS } from '../support/harness';
 
 /*
  * The connection dies in the middle of a batch: the proxy forwards part of one WebSocket message (200 RELIABLE frames
@@ -25,23 +26,16 @@ describe.each(TRANSPORT_KINDS)('a cut in the middle of a batch over %s', (kind) 
   let serverProtocolErrors = 0;
 
   beforeEach(async () => {
-    h = await startHarness(kind);
-    proxy = await startFaultProxy({ targetPort: (h.server.address as { port: number }).port });
     up.length = 0;
     down.length = 0;
     serverProtocolErrors = 0;
-    h.server.on('up', (item) => void up.push(item as Item));
-    h.server.events.on('protocolError', () => void serverProtocolErrors++);
-    channel = new Channel('chat', { url: proxy.url(h.url), transport: h.transport, clock: h.clock, random: () => 0.5 });
-    channel.subscribe('down', (item) => void down.push(item as Item));
-    channel.connect();
-    await reach(channel, 'open');
+    ({ h, proxy, channel } = await openThroughProxy(kind, {}, (parts) => {
+      parts.h.server.on('up', (item) => void up.push(item as Item));
+      parts.h.server.events.on('protocolError', () => void serverProtocolErrors++);
+      parts.channel.subscribe('down', (item) => void down.push(item as Item));
+    }));
   });
-  afterEach(async () => {
-    channel.close();
-    await proxy.close();
-    await h.close();
-  });
+  afterEach(() => closeProxied({ h, proxy, channel }));
 
   const items = () => Array.from({ length: COUNT }, (_, i) => ({ n: i + 1, pad: PAD }));
 
