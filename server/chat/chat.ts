@@ -85,10 +85,11 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
 
   /**
    * Resolves once the store has removed the session's presence there, or could not (the entry then stays listed until
-   * it expires, presenceTtlMs after its last renewal). `moved`: this copy ended because the session moved on.
+   * it expires, presenceTtlMs after its last renewal). `moved`: no tombstone (see the sessionEnd listener). `livesOn`:
+   * the session lives on elsewhere and stays a member there, so its note of the room is kept.
    */
-  const leave = (session: ServerSession, room: LocalRoom, moved = false): Promise<void> => {
-    feed.remove(session, room);
+  const leave = (session: ServerSession, room: LocalRoom, moved = false, livesOn = false): Promise<void> => {
+    feed.remove(session, room, !livesOn);
     return presence.hide(room.key, session, moved);
   };
 
@@ -237,10 +238,12 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
       if (all.length === 0) return;
       rejoining.set(session, Promise.all(all).then(() => void rejoining.delete(session)));
     }),
-    server.events.on('sessionEnd', ({ session, reason }) => {
+    server.events.on('sessionEnd', ({ session, reason, livesOn }) => {
       // A copy that moved on, or that a closing server left in the session store, leaves no tombstone: the session may
-      // live on elsewhere and be listed there (without a session store nobody else holds a copy to keep out).
-      for (const room of [...(joined.get(session) ?? [])]) void leave(session, room, reason === 'moved' || reason === 'server_closed');
+      // live on elsewhere and be listed there (without a session store nobody else holds a copy to keep out). One that
+      // lives on keeps its rooms: only this copy leaves them, and the notes it goes with re-join them where it resumes.
+      const moved = livesOn || reason === 'server_closed';
+      for (const room of [...(joined.get(session) ?? [])]) void leave(session, room, moved, livesOn);
     }),
     // Sessions end after this (and leave their rooms); no renewal is due once the server has closed.
     server.events.on('close', () => presence.stop()),

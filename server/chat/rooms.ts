@@ -98,10 +98,13 @@ export class RoomFeed {
     this.tables.joined.set(session, mine);
   }
 
-  /** Takes `session` out of `room` here, closing the room once nobody here is in it. */
-  remove(session: ServerSession, room: LocalRoom): void {
+  /**
+   * Takes `session` out of `room` here, closing the room once nobody here is in it. `forget`: its note of the room goes
+   * too; false for a session that lives on elsewhere, whose note is what re-joins it there.
+   */
+  remove(session: ServerSession, room: LocalRoom, forget = true): void {
     room.members.delete(session);
-    noteRoom(session, room.key, undefined);
+    if (forget) noteRoom(session, room.key, undefined);
     const mine = this.tables.joined.get(session);
     mine?.delete(room);
     if (mine?.size === 0) this.tables.joined.delete(session);

@@ -56,6 +56,13 @@ export interface LimitedEvent {
 export interface SessionEndEvent {
   readonly session: ServerSession;
   readonly reason: SessionEndReason;
+  /**
+   * True when only this server's copy ended and the session lives on in the shared session store, where its client
+   * resumes it on another process: another process took it (`moved`), or this server closed and left it there
+   * (`server_closed` with a `sessionStore`). Modules then drop what they hold for it here but keep what they noted in
+   * it (`Session.note`: its chat rooms, its game player), which goes with it. False when it ended for good.
+   */
+  readonly livesOn: boolean;
 }
 
 /** `close()` was called: modules installed on the server stop their timers. Sockets and sessions close after it. */

@@ -124,9 +124,13 @@ export class Session implements ServerSession {
     this.restoredNotes = new RestoredNotes(stored.notes);
   }
 
-  /** With a shared store: keeps `value` under `key` with the session, written with this turn's frames ('' removes it). */
+  /**
+   * With a shared store: keeps `value` under `key` with the session, written with this turn's frames ('' removes it).
+   * A no-op once the session ended here: a closing server's last write carries it on to another process as it was, and
+   * no `sessionEnd` listener's cleanup may change what it carries.
+   */
   note(key: string, value: string): void {
-    this.journal?.noted(key, value);
+    if (!this.isEnded) this.journal?.noted(key, value);
   }
 
   /**

@@ -153,7 +153,7 @@ export class Sessions implements SessionOwner, SessionView {
     if (reason === 'overflow') link?.shutdown(CloseCode.ServerRestart, 'session dropped: reliable buffer full');
     // Another process took it, or the store failed: the client resumes from what is stored.
     if (reason === 'moved') link?.shutdown(CloseCode.ServerRestart, 'session moved');
-    this.events.emit('sessionEnd', { session, reason });
+    this.events.emit('sessionEnd', { session, reason, livesOn: reason === 'moved' || (reason === 'server_closed' && this.shared !== undefined) });
   }
 
   /**

@@ -122,7 +122,7 @@ test('a session resumes up to resumeWindowMs (default 2 minutes) after the disco
   clock.advance(119_999);
   expect(srv.sessions.size).toBe(1);
   clock.advance(1);
-  expect(await ended).toEqual({ session: a.session, reason: 'expired' });
+  expect(await ended).toEqual({ session: a.session, reason: 'expired', livesOn: false });
   expect(a.session.ended).toBe(true);
   expect(srv.sessions.size).toBe(0);
   expect(clock.pending).toBe(0);
@@ -268,7 +268,7 @@ test('a detached session whose buffer overflows is ended (sessionEnd overflow); 
   for (let n = 1; n <= 3; n++) expect(srv.sendReliable(a.session, 'news', n)).toBe(true);
   expect(ended).toEqual([]);
   expect(srv.sendReliable(a.session, 'news', 4)).toBe(false);
-  expect(ended).toEqual([{ session: a.session, reason: 'overflow' }]);
+  expect(ended).toEqual([{ session: a.session, reason: 'overflow', livesOn: false }]);
   expect(srv.sessions.size).toBe(0);
   expect(clock.pending).toBe(0);
 
@@ -295,7 +295,7 @@ test('a connected client with a full buffer: sendReliable throws QueueFullError,
 
   const ended = nextEvent(srv.events, 'sessionEnd');
   expect(srv.sendReliable(session, 'news', 4, { ifFull: 'end-session' })).toBe(false);
-  expect(await ended).toEqual({ session, reason: 'overflow' });
+  expect(await ended).toEqual({ session, reason: 'overflow', livesOn: false });
   expect((await client.expectBye()).bye).toEqual([Op.Bye, CloseCode.ServerRestart, 'session dropped: reliable buffer full']);
 });
 
@@ -323,7 +323,7 @@ test('broadcastReliable numbers one message per session and ends (not fails on) 
   const ended = nextEvent(srv.events, 'sessionEnd');
 
   expect(srv.broadcastReliable([a.session, b.connection, c.welcome.session, 'unknown'], 'all', { n: 1 })).toBe(2);
-  expect(await ended).toEqual({ session: b.session, reason: 'overflow' });
+  expect(await ended).toEqual({ session: b.session, reason: 'overflow', livesOn: false });
   expect(await reliables(a.client, 1)).toEqual([[1, 'all', { n: 1 }]]);
   expect(await reliables(c.client, 1)).toEqual([[1, 'all', { n: 1 }]]);
   expect((await b.client.expectBye()).bye[1]).toBe(CloseCode.ServerRestart);
@@ -358,7 +358,7 @@ test('resumeWindowMs 0 frees a session at the disconnect; bad session options ar
   const a = await connected();
   const ended = nextEvent(srv.events, 'sessionEnd');
   await disconnect(a.client);
-  expect(await ended).toEqual({ session: a.session, reason: 'expired' });
+  expect(await ended).toEqual({ session: a.session, reason: 'expired', livesOn: false });
   expect(srv.sessions.size).toBe(0);
 
   expect(() => createServer({ resumeWindowMs: -1 })).toThrow(expect.objectContaining({ code: 'invalid_option', message: expect.stringContaining('resumeWindowMs') }));
