@@ -85,7 +85,7 @@ export class Sessions implements SessionOwner, SessionView {
   /**
    * The session for a connection that was just accepted: the one `ask` names when it can be resumed (same channel,
    * within the window, a `recv` it did send), else a new one. A previous connection of a resumed session is detached
-   * and closed with BYE 4000.
+   * and closed with BYE 4104 (terminal): the newer HELLO wins, and the displaced client must not come back for it.
    */
   open(link: SessionLink, channel: string, ask: ResumeRequest | undefined, user: object | undefined): OpenedSession {
     const found = ask && this.resumable(ask, channel);
@@ -93,7 +93,7 @@ export class Sessions implements SessionOwner, SessionView {
       const previous = found.connection;
       if (previous) {
         found.detach();
-        previous.shutdown(CloseCode.ServerRestart, 'session resumed elsewhere');
+        previous.shutdown(CloseCode.SessionTakenOver, 'session taken over');
       }
       found.user = user;
       found.attach(link);
@@ -241,8 +241,9 @@ export class Sessions implements SessionOwner, SessionView {
     if (!session || session.ended) return this.removes ? this.removes.retry(id, this.clock.now()) : true;
     const link = session.connection;
     if (link) {
+      // A HELLO on the other process resumed it while its connection here was live: taken over, as in open().
       this.detach(session, link);
-      link.shutdown(CloseCode.ServerRestart, 'session moved');
+      link.shutdown(CloseCode.SessionTakenOver, 'session taken over');
     }
     if (!session.ended) await session.handOver();
     return session.ended;
