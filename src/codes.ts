@@ -24,6 +24,11 @@ export const CloseCode = {
   Kicked: 4102,
   /** HELLO asked for a protocol version the server does not speak. */
   UnsupportedVersion: 4103,
+  /**
+   * Another connection resumed this connection's session, which now belongs to it: reconnecting would take it back
+   * and the two clients would displace each other for ever.
+   */
+  SessionTakenOver: 4104,
   TerminalMax: 4199,
   /** The peer broke the protocol (malformed frame, limit exceeded, unexpected frame). */
   ProtocolError: 4400,

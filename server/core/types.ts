@@ -110,10 +110,12 @@ export interface ServerSession {
 
 /**
  * Why a session was freed: `expired` (its client stayed away past `resumeWindowMs`), `overflow` (more RELIABLE
- * messages were due to it than `reliable` limits let the server keep; its client resyncs), `server_closed`, or
- * `moved` (with a shared session store: another process took it, or the store failed; its client resumes from the store).
+ * messages were due to it than `reliable` limits let the server keep; its client resyncs), `server_closed`, `moved`
+ * (with a shared session store: another process took it, or the store failed; its client resumes from the store), or
+ * `resume_refused` (a HELLO asked to resume it with a `recv` below what its client had acknowledged: those frames are
+ * released, so it got a new session and resyncs; PROTOCOL.md section 5).
  */
-export type SessionEndReason = 'expired' | 'overflow' | 'server_closed' | 'moved';
+export type SessionEndReason = 'expired' | 'overflow' | 'server_closed' | 'moved' | 'resume_refused';
 
 /** How a handler's message arrived: a PUSH, a RELIABLE (delivered once, in order, across reconnects) or a REQUEST. */
 export type MessageKind = 'push' | 'reliable' | 'request';

@@ -146,6 +146,11 @@ export class Session implements ServerSession {
     return this.sender.nextSeq - 1;
   }
 
+  /** The last `seq` the client acknowledged: those frames are released, so a HELLO `recv` below it cannot resume. */
+  get acknowledged(): number {
+    return this.sender.acknowledged;
+  }
+
   get unacked(): number {
     return this.sender.unacked;
   }

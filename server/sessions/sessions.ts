@@ -84,8 +84,8 @@ export class Sessions implements SessionOwner, SessionView {
 
   /**
    * The session for a connection that was just accepted: the one `ask` names when it can be resumed (same channel,
-   * within the window, a `recv` it did send), else a new one. A previous connection of a resumed session is detached
-   * and closed with BYE 4000.
+   * within the window, a `recv` it did send and no lower than what its client acknowledged), else a new one. A previous connection of a resumed session is detached
+   * and closed with BYE 4104 (terminal): the newer HELLO wins, and the displaced client must not come back for it.
    */
   open(link: SessionLink, channel: string, ask: ResumeRequest | undefined, user: object | undefined): OpenedSession {
     const found = ask && this.resumable(ask, channel);
@@ -93,7 +93,7 @@ export class Sessions implements SessionOwner, SessionView {
       const previous = found.connection;
       if (previous) {
         found.detach();
-        previous.shutdown(CloseCode.ServerRestart, 'session resumed elsewhere');
+        previous.shutdown(CloseCode.SessionTakenOver, 'session taken over');
       }
       found.user = user;
       found.attach(link);
@@ -151,6 +151,8 @@ export class Sessions implements SessionOwner, SessionView {
     }
     // Only an overflow ends a session whose client is still connected: make it come back and resync.
     if (reason === 'overflow') link?.shutdown(CloseCode.ServerRestart, 'session dropped: reliable buffer full');
+    // A newer HELLO named it (with a recv it cannot resume from): as in open(), the newer one wins.
+    if (reason === 'resume_refused') link?.shutdown(CloseCode.SessionTakenOver, 'session taken over');
     // Another process took it, or the store failed: the client resumes from what is stored.
     if (reason === 'moved') link?.shutdown(CloseCode.ServerRestart, 'session moved');
     this.events.emit('sessionEnd', { session, reason, livesOn: reason === 'moved' || (reason === 'server_closed' && this.shared !== undefined) });
@@ -241,8 +243,9 @@ export class Sessions implements SessionOwner, SessionView {
     if (!session || session.ended) return this.removes ? this.removes.retry(id, this.clock.now()) : true;
     const link = session.connection;
     if (link) {
+      // A HELLO on the other process resumed it while its connection here was live: taken over, as in open().
       this.detach(session, link);
-      link.shutdown(CloseCode.ServerRestart, 'session moved');
+      link.shutdown(CloseCode.SessionTakenOver, 'session taken over');
     }
     if (!session.ended) await session.handOver();
     return session.ended;
@@ -289,7 +292,15 @@ export class Sessions implements SessionOwner, SessionView {
       return undefined;
     }
     // A client claiming what was never sent is not this session's client (or is broken): start it afresh.
-    return ask.recv <= session.sent ? session : undefined;
+    if (ask.recv > session.sent) return undefined;
+    if (ask.recv < session.acknowledged) {
+      // It acknowledged frames it now says it lacks (it restored an older copy of its state, say): they are released,
+      // so resuming would skip them. Ended, it is remembered: the new session's WELCOME carries `previousRecv`, so
+      // nothing from the client is applied twice, and the client resyncs for what it lacks.
+      this.end(session, 'resume_refused');
+      return undefined;
+    }
+    return session;
   }
 }
 

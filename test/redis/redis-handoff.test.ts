@@ -4,9 +4,12 @@ import { createServer, type ReferenceServer, type ServerSession } from '../../se
 import { createRedisSessionStore, type RedisSessionStoreOptions } from '../../server/redis/session-store';
 import type { SharedSessionStore } from '../../server/sessions/store';
 import { type Channel, ConnectionManager, webSocketTransport } from '../../src';
+import { CloseCode } from '../../src/codes';
+import { Op } from '../../src/wire/protocol';
 import { closeAndWait, next, reach } from '../support/channel-helpers';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { ManualLifecycle } from '../support/harness';
+import { ProtocolClient } from '../support/protocol-client';
 import { type RedisServer, startRedisServer } from '../support/redis-server';
 import { describeWithRedis } from '../support/redis-suite';
 import { type RedisWatch, watchRedis } from '../support/redis-watch';
@@ -395,6 +398,28 @@ describeWithRedis('sessions handed over between live processes on Redis', () => 
     expect(client.got.echo).toEqual(range(0, 100));
     expect(two.up).toEqual(range(100 - two.up.length, 100));
     expect(client.resyncs).toEqual([]);
+  });
+
+  it('a session taken over on another process while its channel is live: the channel gets BYE 4104 and does not come back', async () => {
+    redis = await startRedisServer({ durable: false });
+    const [one, two] = [await startNode(), await startNode({ store: { handoffTimeoutMs: 60_000 } })];
+    const { client } = await clientOn(one.port);
+    client.send(0, 3);
+    await client.acked();
+    await client.until(() => client.got.echo.length === 3, '3 echoes');
+    const session = client.channel.session as string;
+    const terminal = Promise.race([next(client.channel, 'terminal'), next(client.channel, 'reconnecting')]);
+    const other = await ProtocolClient.connect(`ws://127.0.0.1:${two.port}/raw`);
+    try {
+      expect(await other.hello({ channel: 'raw', session, recv: 3 })).toMatchObject({ session, resumed: true });
+      expect(await terminal).toEqual({ code: CloseCode.SessionTakenOver, reason: 'session taken over' });
+      expect(client.channel.state).toBe('closed');
+      other.send([Op.Reliable, 4, 'echo', 3]);
+      expect(await other.expect(Op.Reliable)).toEqual([Op.Reliable, 4, 'echo', 3]);
+      expect([...one.up, ...two.up]).toEqual([0, 1, 2, 3]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('a live owner hands the session over without being waited out, there and back; a closed process deletes its liveness key', async () => {

@@ -59,6 +59,17 @@ describe('the public surface (src/index.ts)', () => {
     }
   });
 
+  // The values are on the wire (PROTOCOL.md's close-code table): a code is added on purpose, never renumbered.
+  it('pins every close code, and which ones are terminal', () => {
+    expect(runtime.CloseCode).toEqual({
+      Normal: 1000, RetryableMin: 4000, ServerRestart: 4000, HeartbeatTimeout: 4001, RateLimited: 4002, RetryableMax: 4099,
+      TerminalMin: 4100, Unauthorized: 4101, Kicked: 4102, UnsupportedVersion: 4103, SessionTakenOver: 4104, TerminalMax: 4199,
+      ProtocolError: 4400,
+    });
+    const terminal = Object.entries(runtime.CloseCode).filter(([, code]) => runtime.isTerminalCloseCode(code)).map(([name]) => name);
+    expect(terminal).toEqual(['TerminalMin', 'Unauthorized', 'Kicked', 'UnsupportedVersion', 'SessionTakenOver', 'TerminalMax']);
+  });
+
   it('raises each fixed code from the class that owns it', () => {
     expect(new errors.TimeoutError('late', 5).code).toBe(codes.TimeoutErrorCode.Timeout);
     expect(new errors.QueueFullError('full').code).toBe(codes.QueueFullErrorCode.QueueFull);

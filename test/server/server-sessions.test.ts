@@ -158,7 +158,7 @@ test('a resume needs session and recv, the same channel and a recv the server di
   expect(srv.sessions.size).toBe(4);
 });
 
-test('resuming a session that is still attached closes the old connection with BYE 4000 first', async () => {
+test('resuming a session that is still attached closes the old connection with BYE 4104 (terminal) first', async () => {
   const srv = await start();
   const delivered: unknown[] = [];
   srv.on('note', (payload) => void delivered.push(payload));
@@ -171,8 +171,8 @@ test('resuming a session that is still attached closes the old connection with B
   const oldGone = nextEvent(srv.events, 'disconnect');
   const b = await connected({ session: a.welcome.session, recv: 0 });
   const { bye, close } = await a.client.expectBye();
-  expect(bye).toEqual([Op.Bye, CloseCode.ServerRestart, 'session resumed elsewhere']);
-  expect(close.code).toBe(CloseCode.ServerRestart);
+  expect(bye).toEqual([Op.Bye, CloseCode.SessionTakenOver, 'session taken over']);
+  expect(close.code).toBe(CloseCode.SessionTakenOver);
   expect(b.welcome).toMatchObject({ session: a.welcome.session, resumed: true, recv: 1 });
   expect(await reliables(b.client, 1)).toEqual([[1, 'news', 'x']]);
 
