@@ -6,7 +6,7 @@ import type { ServerSession } from '../core/types';
 import { Session } from '../sessions/session';
 import { keptMemoryStore } from './memory-store';
 import { type ChatOptions, resolveChatOptions } from './options';
-import { checkSay, field, historyPage, keyOf } from './payload';
+import { bodyDigest, checkSay, field, historyPage, keyOf } from './payload';
 import { PresenceKeeper } from './presence-keeper';
 import { type LocalRoom, noteRoom, RoomFeed, roomTables, type RoomTables } from './rooms';
 
@@ -44,8 +44,9 @@ export type ChatSaid =
  * - REQUEST `chat/leave` `{room}` → `{room}`;
  * - RELIABLE (or PUSH) `chat/say` `{room, mid, body}`: every member session gets RELIABLE `room/<room>/message`
  *   `{id, ts, from, body, mid}` (the sender too; an absent member when it resumes), then the sender gets RELIABLE
- *   `chat/said` `{mid, room, id, ts}`, or `{mid, room, error: {code, message}}`. A `mid` the room remembers is
- *   answered with its first `chat/said` again and not broadcast again;
+ *   `chat/said` `{mid, room, id, ts}`, or `{mid, room, error: {code, message}}`. `mid`s are unique per room: a `mid`
+ *   the room remembers with the same body is answered with its first `chat/said` again and not broadcast again, with
+ *   another body refused `mid_conflict`;
  * - REQUEST `chat/history` `{room, before?, limit?}` → `{messages, evictedUpTo}`, oldest first, ids below `before`;
  *   `evictedUpTo` is the newest id no longer kept (a new room's base while none was dropped), so a client knows what
  *   it can no longer recover;
@@ -170,17 +171,20 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<C
     const target = rooms.get(key);
     try {
       const member = target !== undefined && target.members.has(session);
-      const tooLarge = member && sizer.encodeSharedRef(body).byteLength > o.maxBodyBytes;
+      const encoded = sizer.encodeSharedRef(body);
+      // Next to its mid the room keeps this, so that a repeated mid is the same say only with the same body.
+      const digest = bodyDigest(encoded);
+      const tooLarge = member && encoded.byteLength > o.maxBodyBytes;
       if (!member || tooLarge) {
-        // A mid the room remembers is answered with its first chat/said, whatever came with it this time.
-        return settle(store.said(key, mid), (earlier) => {
+        // A mid the room remembers with this body is answered with its first chat/said (refused if another body).
+        return settle(store.said(key, mid, digest), (earlier) => {
           if (earlier) answer(session, { mid, room, ...earlier });
           else if (tooLarge) refuse(ChatErrorCode.TooLarge, `body is over ${o.maxBodyBytes} bytes`);
           else refuse(ChatErrorCode.NotMember, 'join the room first');
         }, refused);
       }
       const draft = { ts: Math.floor(server.clock.now()), from: o.from(session), body, mid };
-      return settle(store.append(key, draft, o), (appended) => {
+      return settle(store.append(key, draft, digest, o), (appended) => {
         const said = (): void => answer(session, { mid, room, id: appended.id, ts: appended.ts });
         // The sender hears chat/said after its message was handed to the members.
         if (!appended.fresh || target.closed || target.last >= appended.id) said();

@@ -76,10 +76,13 @@ export class MemoryChatStore implements ChatStore {
     this.drop();
   }
 
-  /** At once, not with a promise. @throws {ChatError} `too_large` when no frame can carry the message. */
-  append(room: string, draft: ChatDraft, limits: RoomLimits): Appended {
+  /**
+   * At once, not with a promise. @throws {ChatError} `too_large` when no frame can carry the message, `mid_conflict`
+   * when the room remembers its `mid` with another body.
+   */
+  append(room: string, draft: ChatDraft, digest: string, limits: RoomLimits): Appended {
     const kept = this.room(room);
-    const earlier = kept.memory.said(draft.mid);
+    const earlier = kept.memory.said(draft.mid, digest);
     if (earlier) return { id: earlier.id, ts: earlier.ts, fresh: false };
     const message: ChatMessage = { id: this.nextId++, ...draft };
     try {
@@ -89,13 +92,13 @@ export class MemoryChatStore implements ChatStore {
       if (!(err instanceof UsageError)) throw err;
       throw new ChatError(ChatErrorCode.TooLarge, err.message);
     }
-    kept.memory.add(message, limits);
+    kept.memory.add(message, digest, limits);
     return { id: message.id, ts: message.ts, fresh: true };
   }
 
-  /** At once, not with a promise. */
-  said(room: string, mid: string): { id: number; ts: number } | undefined {
-    const earlier = this.find(room)?.memory.said(mid);
+  /** At once, not with a promise. @throws {ChatError} `mid_conflict`. */
+  said(room: string, mid: string, digest: string): { id: number; ts: number } | undefined {
+    const earlier = this.find(room)?.memory.said(mid, digest);
     return earlier && { id: earlier.id, ts: earlier.ts };
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ChatError, ChatErrorCode } from '../core/errors';
 
 /*
@@ -72,4 +73,14 @@ export function historyPage(payload: unknown, historyLimit: number, maxHistoryLi
   if (before !== Infinity && !isUint(before)) throw new ChatError(ChatErrorCode.BadRequest, 'before must be a message id');
   if (!isUint(limit) || limit < 1) throw new ChatError(ChatErrorCode.BadRequest, 'limit must be a positive integer');
   return { before: before as number, limit: Math.min(limit, maxHistoryLimit) };
+}
+
+/**
+ * What a room remembers of a say's body next to its `mid`: a repeated `mid` with the same digest is the same say sent
+ * again, with another one a clash (`mid_conflict`). SHA-256 of the msgpack-encoded body, cut to 128 bits, base64url
+ * (22 characters, no `:`): the server's encoder writes one value always the same way, so a body decoded and encoded
+ * again digests alike.
+ */
+export function bodyDigest(encoded: Uint8Array): string {
+  return createHash('sha256').update(encoded).digest().subarray(0, 16).toString('base64url');
 }

@@ -1,3 +1,5 @@
+import { ChatError, ChatErrorCode } from '../core/errors';
+
 /** One chat message as `room/<room>/message` carries it and `chat/history` returns it. */
 export interface ChatMessage {
   /**
@@ -10,7 +12,7 @@ export interface ChatMessage {
   /** Who said it: the chat module's `from(session)`. */
   readonly from: unknown;
   readonly body: unknown;
-  /** The sender's own message id, which dedupes a message sent again. */
+  /** The sender's message id, unique in the room, which dedupes a message sent again (with the same body). */
   readonly mid: string;
 }
 
@@ -42,7 +44,8 @@ export class ChatRoom {
   private readonly ring: ChatMessage[] = [];
   /** Index of the oldest message in `ring` once it is full. */
   private start = 0;
-  private readonly mids = new Map<string, ChatMessage>();
+  /** Each remembered `mid`'s message and its body's digest (`bodyDigest`). */
+  private readonly mids = new Map<string, { readonly message: ChatMessage; readonly digest: string }>();
   private last: number;
   private evicted: number;
 
@@ -62,13 +65,18 @@ export class ChatRoom {
     return this.evicted;
   }
 
-  /** The message an earlier `chat/say` with this `mid` produced, while it is remembered. */
-  said(mid: string): ChatMessage | undefined {
-    return this.mids.get(mid);
+  /**
+   * The message an earlier `chat/say` with this `mid` and a body of this `digest` produced, while it is remembered.
+   * @throws {ChatError} `mid_conflict` when the `mid` is remembered with another digest.
+   */
+  said(mid: string, digest: string): ChatMessage | undefined {
+    const earlier = this.mids.get(mid);
+    if (earlier && earlier.digest !== digest) throw midConflict(mid);
+    return earlier?.message;
   }
 
-  /** Keeps `message`, within `limits`. */
-  add(message: ChatMessage, limits: RoomLimits): void {
+  /** Keeps `message`, whose body has `digest`, within `limits`. */
+  add(message: ChatMessage, digest: string, limits: RoomLimits): void {
     this.last = message.id;
     const { historySize, dedupeSize } = limits;
     if (historySize === 0) this.evicted = message.id;
@@ -82,7 +90,7 @@ export class ChatRoom {
       }
     }
     if (dedupeSize > 0) {
-      this.mids.set(message.mid, message);
+      this.mids.set(message.mid, { message, digest });
       // A Map iterates in insertion order: the first key is the oldest.
       if (this.mids.size > dedupeSize) this.mids.delete(this.mids.keys().next().value as string);
     }
@@ -107,4 +115,9 @@ export class ChatRoom {
   private at(i: number): ChatMessage {
     return this.ring[(this.start + i) % this.ring.length] as ChatMessage;
   }
+}
+
+/** The refusal of a say whose `mid` the room remembers with another body: both stores word it alike. */
+export function midConflict(mid: string): ChatError {
+  return new ChatError(ChatErrorCode.MidConflict, `mid ${JSON.stringify(mid)} was said in this room with another body: use a new mid`);
 }

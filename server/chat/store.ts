@@ -15,7 +15,10 @@ export type ChatDraft = Omit<ChatMessage, 'id'>;
 export interface Appended {
   readonly id: number;
   readonly ts: number;
-  /** False when the room remembered the `mid`: nothing was stored or published, `id` and `ts` are the first answer's. */
+  /**
+   * False when the room remembered the `mid` with the same body digest: nothing was stored or published, `id` and `ts`
+   * are the first answer's.
+   */
   readonly fresh: boolean;
 }
 
@@ -89,13 +92,17 @@ export interface ChatStore {
   /** Stops routing `room`'s messages here. */
   unsubscribe(room: string): void;
   /**
-   * Gives `draft` the room's next id, keeps it in the history and `mid` dedupe, and publishes it to every
-   * subscribed process, all at once; or answers the earlier message of a remembered `mid`. `limits` bound the room's
-   * history and dedupe.
+   * Gives `draft` the room's next id, keeps it in the history and its `mid` with `digest` (`bodyDigest` of its body)
+   * in the dedupe, and publishes it to every subscribed process, all at once; or answers the earlier message of a
+   * remembered `mid` said with the same digest. `limits` bound the room's history and dedupe.
+   * @throws {ChatError} (or rejects) `mid_conflict` when the room remembers `mid` with another digest: nothing is kept.
    */
-  append(room: string, draft: ChatDraft, limits: RoomLimits): Appended | Promise<Appended>;
-  /** The id and time of the message an earlier `chat/say` with `mid` produced, while the room remembers it. */
-  said(room: string, mid: string): { id: number; ts: number } | undefined | Promise<{ id: number; ts: number } | undefined>;
+  append(room: string, draft: ChatDraft, digest: string, limits: RoomLimits): Appended | Promise<Appended>;
+  /**
+   * The id and time of the message an earlier `chat/say` with `mid` and the same `digest` produced, while the room
+   * remembers it. @throws {ChatError} (or rejects) `mid_conflict` when it remembers `mid` with another digest.
+   */
+  said(room: string, mid: string, digest: string): { id: number; ts: number } | undefined | Promise<{ id: number; ts: number } | undefined>;
   /** Up to `limit` kept messages with `id < before` (the newest such), oldest first. */
   page(room: string, before: number, limit: number): Promise<HistoryPage>;
   /** Kept messages with `after < id < before`, oldest first: what a subscription that lost messages fetches. */

@@ -56,6 +56,11 @@ export const ChatErrorCode = {
   /** The message body encodes to more than `maxBodyBytes`. */
   TooLarge: 'too_large',
   /**
+   * The room remembers this `mid` from a `chat/say` with another body: `mid`s are unique per room, and a say is
+   * repeated only with the same body. Nothing was stored or sent; say it again with a new `mid`.
+   */
+  MidConflict: 'mid_conflict',
+  /**
    * The shared chat store (Redis) cannot be reached: nothing was stored or sent. Retryable: the same `mid` may be sent
    * again, and is stored once.
    */

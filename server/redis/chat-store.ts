@@ -5,7 +5,7 @@ import { MsgpackDecoder } from '../../src/wire/msgpack/decoder';
 import { MsgpackEncoder } from '../../src/wire/msgpack/encoder';
 import { Emitter } from '../../src/emitter';
 import { DEFAULT_ROOM_TTL_MS } from '../chat/options';
-import type { ChatMessage, RoomLimits } from '../chat/room';
+import { type ChatMessage, midConflict, type RoomLimits } from '../chat/room';
 import type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from '../chat/store';
 import { ChatError, ChatErrorCode } from '../core/errors';
 import { Availability, checkedPrefix, opened, RedisLink, type RedisLinkOptions } from './link';
@@ -18,7 +18,7 @@ import { PRESENCE_SCRIPTS, type PresenceCommands, presenceKeys } from './presenc
  *   ms:<prefix>:room:{<room>}:id       STRING  the last id given (INCR), first set to the room's base (below)
  *   ms:<prefix>:room:{<room>}:history  ZSET    score id, member "<id>:<msgpack [ts, from, body, mid]>", newest historySize
  *   ms:<prefix>:room:{<room>}:evicted  STRING  the newest id dropped from the history (the base while none was)
- *   ms:<prefix>:room:{<room>}:mids     HASH    mid -> "<id>:<ts>", the newest dedupeSize
+ *   ms:<prefix>:room:{<room>}:mids     HASH    mid -> "<id>:<ts>:<digest of the body>", the newest dedupeSize
  *   ms:<prefix>:room:{<room>}:midlog   LIST    the same mids, oldest first, to know which to forget
  *   channel ms:<prefix>:room:{<room>}  pub/sub the history member of each new message
  *   ms:<prefix>:room:{<room>}:presence, :owners, :roster, :left   who is in the room (server/redis/presence.ts)
@@ -53,9 +53,15 @@ return redis.call('GET', KEYS[1]) or startRun(ARGV[1])
 `;
 
 // INCR answers 1 only for a room without an id key: then the run starts at its base instead (no extra read per message).
+// A remembered mid answers 0 (the same say: same body digest) or 2 (a clash); an entry written before digests were kept
+// ("<id>:<ts>") counts as the same say, as it did then.
 const APPEND = `${BASE}
 local earlier = redis.call('HGET', KEYS[4], ARGV[1])
-if earlier then return {0, earlier} end
+if earlier then
+  local digest = string.match(earlier, '^[^:]*:[^:]*:(.*)$')
+  if digest and digest ~= ARGV[8] then return {2, earlier} end
+  return {0, earlier}
+end
 local id = redis.call('INCR', KEYS[1])
 if id == 1 then
   startRun(ARGV[6])
@@ -76,7 +82,7 @@ else
   redis.call('SET', KEYS[3], id)
 end
 if tonumber(ARGV[5]) > 0 then
-  redis.call('HSET', KEYS[4], ARGV[1], id .. ':' .. ARGV[2])
+  redis.call('HSET', KEYS[4], ARGV[1], id .. ':' .. ARGV[2] .. ':' .. ARGV[8])
   redis.call('RPUSH', KEYS[5], ARGV[1])
   if redis.call('LLEN', KEYS[5]) > tonumber(ARGV[5]) then
     redis.call('HDEL', KEYS[4], redis.call('LPOP', KEYS[5]))
@@ -166,21 +172,27 @@ class RedisChatStore implements ChatStore {
     this.link.subscriber.unsubscribe(channel).catch(() => undefined);
   }
 
-  async append(room: string, draft: ChatDraft, limits: RoomLimits): Promise<Appended> {
+  async append(room: string, draft: ChatDraft, digest: string, limits: RoomLimits): Promise<Appended> {
     const k = this.key(room);
     const packed = Buffer.from(this.encoder.encodeSharedRef([draft.ts, draft.from, draft.body, draft.mid]));
     const [fresh, said] = await this.call(() =>
       this.link.commands.chatAppend(
         `${k}:id`, `${k}:history`, `${k}:evicted`, `${k}:mids`, `${k}:midlog`,
-        draft.mid, String(draft.ts), packed, String(limits.historySize), String(limits.dedupeSize), String(this.ttlMs), k,
+        draft.mid, String(draft.ts), packed, String(limits.historySize), String(limits.dedupeSize), String(this.ttlMs), k, digest,
       ),
     );
-    return { ...parseSaid(said), fresh: fresh === 1 };
+    if (fresh === 2) throw midConflict(draft.mid);
+    const { id, ts } = parseSaid(said);
+    return { id, ts, fresh: fresh === 1 };
   }
 
-  async said(room: string, mid: string): Promise<{ id: number; ts: number } | undefined> {
+  async said(room: string, mid: string, digest: string): Promise<{ id: number; ts: number } | undefined> {
     const said = await this.call(() => this.link.commands.hget(`${this.key(room)}:mids`, mid));
-    return said === null ? undefined : parseSaid(said);
+    if (said === null) return undefined;
+    const earlier = parseSaid(said);
+    // As in the script: an entry without a digest (written before they were kept) is the same say.
+    if (earlier.digest !== undefined && earlier.digest !== digest) throw midConflict(mid);
+    return { id: earlier.id, ts: earlier.ts };
   }
 
   async page(room: string, before: number, limit: number): Promise<HistoryPage> {
@@ -273,9 +285,10 @@ class RedisChatStore implements ChatStore {
   }
 }
 
-function parseSaid(said: string): { id: number; ts: number } {
-  const colon = said.indexOf(':');
-  return { id: Number(said.slice(0, colon)), ts: Number(said.slice(colon + 1)) };
+/** A `mids` value, `<id>:<ts>:<digest>` (or `<id>:<ts>` from before digests were kept). */
+function parseSaid(said: string): { id: number; ts: number; digest: string | undefined } {
+  const [id, ts, digest] = said.split(':');
+  return { id: Number(id), ts: Number(ts), digest };
 }
 
 function invalid(name: string, shown: string): never {

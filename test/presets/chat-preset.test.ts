@@ -1,3 +1,4 @@
+import { RemoteError } from '../../src';
 import { type ChatPair, startChatPair } from '../support/chat-pair';
 
 const ROOM = 3;
@@ -66,6 +67,23 @@ describe('chat preset edge cases (review regressions)', () => {
     await pair.a.chat.say(ROOM, 'probe').catch(() => undefined); // not a member: refused
     expect(bodies(pair)).not.toContain('after-leave');
     expect(pair.a.chat.rooms.has(ROOM)).toBe(false);
+  });
+
+  it('a say whose mid another client used in the room rejects with RemoteError mid_conflict, and is not delivered', async () => {
+    pair = await startChatPair(ROOM);
+    const { mid } = await pair.b.chat.say(ROOM, 'b-1');
+    // The preset numbers its mids `<prefix>-<n>`: a takes b's next one, as a client that numbers its own mids might.
+    const next = mid.replace(/\d+$/, (n) => String(Number(n) + 1));
+    const taken = pair.a.chat.channel.waitFor('chat/said');
+    // Its ACK waits for the server's manual clock: what matters here is the chat/said.
+    void pair.a.chat.channel.sendReliable('chat/say', { room: ROOM, mid: next, body: 'a-1' }).catch(() => undefined);
+    expect(await taken).toMatchObject({ mid: next, id: expect.any(Number) });
+    const refused = pair.b.chat.say(ROOM, 'b-2');
+    await expect(refused).rejects.toBeInstanceOf(RemoteError);
+    await expect(refused).rejects.toMatchObject({ code: 'mid_conflict' });
+    await pair.b.chat.say(ROOM, 'b-3');
+    while (!bodies(pair).includes('b-3')) await pair.a.chat.channel.waitFor(`room/${ROOM}/message`);
+    expect(bodies(pair)).toEqual(['b-1', 'a-1', 'b-3']);
   });
 
   it('a say that cannot be sent is rejected at once and does not break a later resync', async () => {

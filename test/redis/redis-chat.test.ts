@@ -167,6 +167,40 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
     for (const c of [a, b]) expectOnceInOrder(c, ['once', 'marker']);
   });
 
+  it('a mid the room remembers from another body is refused mid_conflict on every process, stored nowhere; the first line stays', async () => {
+    const [one, two] = [await startNode(), await startNode()];
+    const [a, b] = [await client(one.url), await client(two.url)];
+    const said = (c: Client) =>
+      new Promise<{ id?: number; error?: { code: string } }>((resolve) => {
+        const off = c.chat.channel.subscribe('chat/said', (payload) => {
+          off();
+          resolve(payload as { id?: number; error?: { code: string } });
+        });
+      });
+    const first = said(a);
+    await a.chat.channel.sendReliable('chat/say', { room: ROOM, mid: '1', body: 'from a' });
+    const stored = await first;
+    const clash = said(b);
+    await b.chat.channel.sendReliable('chat/say', { room: ROOM, mid: '1', body: 'from b' });
+    expect((await clash).error?.code).toBe('mid_conflict');
+    // Not a member there: refused the same way (the store's said), not answered with a's chat/said.
+    const outsider = await startNode();
+    const c = await connect(outsider.url);
+    clients.push(c);
+    await c.chat.leave(ROOM);
+    const refused = said(c);
+    await c.chat.channel.sendReliable('chat/say', { room: ROOM, mid: '1', body: 'from c' });
+    expect((await refused).error?.code).toBe('mid_conflict');
+    // The same mid and body again, from a new session on the other process: the first answer, nothing broadcast.
+    const again = said(b);
+    await b.chat.channel.sendReliable('chat/say', { room: ROOM, mid: '1', body: 'from a' });
+    expect((await again).id).toBe(stored.id);
+    await b.chat.say(ROOM, 'marker');
+    await Promise.all([a.until(2), b.until(2)]);
+    for (const member of [a, b]) expectOnceInOrder(member, ['from a', 'marker']);
+    expect((await b.chat.history(ROOM)).map((m) => [m.mid, m.body])).toEqual([['1', 'from a'], [expect.any(String), 'marker']]);
+  });
+
   it('works with the built server (npm run serve -- --redis) as one of the processes', async () => {
     const one = await startNode();
     const child = await startServerProcess(0, { REDIS_URL: redis.url, REDIS_PREFIX: `t${prefix}` });
@@ -315,7 +349,7 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
     const ttls = (k: string) => Promise.all(['id', 'history', 'evicted', 'mids', 'midlog'].map((suffix) => direct.pttl(`${k}:${suffix}`)));
     try {
       const byDefault = await startNode();
-      await byDefault.store.append('by-default', draft, limits);
+      await byDefault.store.append('by-default', draft, 'digest', limits);
       for (const ttl of await ttls(`ms:t${prefix}:room:{by-default}`)) {
         expect(ttl).toBeGreaterThan(23 * 3600_000);
         expect(ttl).toBeLessThanOrEqual(24 * 3600_000);
@@ -323,7 +357,7 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
       const store = await createRedisChatStore({ url: redis.url, prefix: `t${prefix}`, roomTtlMs: 60_000 });
       stores.push(store);
       const k = `ms:t${prefix}:room:{set}`;
-      await store.append('set', draft, limits);
+      await store.append('set', draft, 'digest', limits);
       for (const ttl of await ttls(k)) expect(ttl).toBeGreaterThan(50_000);
       for (const ttl of await ttls(k)) expect(ttl).toBeLessThanOrEqual(60_000);
       // Most of the minute passes with no message, but a member is there: its presence keeps the history too.

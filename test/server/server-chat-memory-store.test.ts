@@ -15,6 +15,8 @@ import { ChatError, ChatErrorCode } from '../../server/core/errors';
 
 const LIMITS = { historySize: 10, dedupeSize: 10 };
 const draft = (mid: string) => ({ ts: 1, from: 'p', body: mid, mid });
+/** The body digest the tests' drafts are stored with (one per mid: each draft's body is its mid). */
+const D = 'digest';
 
 test('ids are one sequence across rooms, and each message names the one before it in its own room', async () => {
   const store = new MemoryChatStore();
@@ -22,17 +24,17 @@ test('ids are one sequence across rooms, and each message names the one before i
   const seen: [string, number, number][] = [];
   expect(await store.subscribe('a', (m, after) => seen.push(['a', m.id, after]))).toBe(base);
   await store.subscribe('b', (m, after) => seen.push(['b', m.id, after]));
-  expect(store.append('a', draft('1'), LIMITS)).toEqual({ id: base + 1, ts: 1, fresh: true });
-  store.append('b', draft('2'), LIMITS);
-  store.append('a', draft('3'), LIMITS);
+  expect(store.append('a', draft('1'), D, LIMITS)).toEqual({ id: base + 1, ts: 1, fresh: true });
+  store.append('b', draft('2'), D, LIMITS);
+  store.append('a', draft('3'), D, LIMITS);
   expect(seen).toEqual([
     ['a', base + 1, base],
     ['b', base + 2, base],
     ['a', base + 3, base + 1],
   ]);
   // A remembered mid is answered at once with its first answer, and not handed over again.
-  expect(store.append('a', draft('1'), LIMITS)).toEqual({ id: base + 1, ts: 1, fresh: false });
-  expect(store.said('a', '3')).toEqual({ id: base + 3, ts: 1 });
+  expect(store.append('a', draft('1'), D, LIMITS)).toEqual({ id: base + 1, ts: 1, fresh: false });
+  expect(store.said('a', '3', D)).toEqual({ id: base + 3, ts: 1 });
   expect(seen).toHaveLength(3);
 });
 
@@ -41,16 +43,16 @@ test('a message its listener cannot send is refused too_large and not kept', asy
   await store.subscribe('a', (m) => {
     if (m.body === 'huge') throw new UsageError(UsageErrorCode.InvalidOption, 'frame too large');
   });
-  store.append('a', draft('ok'), LIMITS);
+  store.append('a', draft('ok'), D, LIMITS);
   let refused: unknown;
   try {
-    store.append('a', draft('huge'), LIMITS);
+    store.append('a', draft('huge'), D, LIMITS);
   } catch (err) {
     refused = err;
   }
   expect(refused).toBeInstanceOf(ChatError);
   expect((refused as ChatError).code).toBe(ChatErrorCode.TooLarge);
-  expect(store.said('a', 'huge')).toBeUndefined();
+  expect(store.said('a', 'huge', D)).toBeUndefined();
   expect((await store.page('a', Infinity, 10)).messages.map((m: ChatMessage) => m.body)).toEqual(['ok']);
 });
 
@@ -58,17 +60,17 @@ test('unsubscribing keeps the history (not the presence) for roomTtlMs; then a n
   const clock = new ManualClock();
   const store = new MemoryChatStore({ clock, roomTtlMs: 1000, maxRooms: 10 });
   await store.subscribe('a', () => undefined);
-  store.append('a', draft('1'), LIMITS);
+  store.append('a', draft('1'), D, LIMITS);
   await store.present('a', [{ publicId: 'p1', owner: 'o' }]);
   expect(await store.presence('a', 10)).toEqual({ members: ['p1'], count: 1 });
   store.unsubscribe('a');
   expect(await store.presence('a', 10)).toEqual({ members: [], count: 0 });
   clock.advance(999);
   expect((await store.page('a', Infinity, 10)).messages.map((m) => m.body)).toEqual(['1']);
-  expect(store.said('a', '1')).toBeDefined();
+  expect(store.said('a', '1', D)).toBeDefined();
   clock.advance(1);
   expect(await store.page('a', Infinity, 10)).toEqual({ messages: [], evictedUpTo: 0 });
-  expect(store.said('a', '1')).toBeUndefined();
+  expect(store.said('a', '1', D)).toBeUndefined();
   const last = store.lastId;
   expect(await store.subscribe('a', () => undefined)).toBe(last);
   expect((await store.page('a', Infinity, 10)).evictedUpTo).toBe(last);
@@ -80,7 +82,7 @@ test('past maxRooms the longest-idle room without members goes first; rooms with
   const bodies = async (room: string) => (await store.page(room, Infinity, 10)).messages.map((m) => m.body);
   for (const room of ['a', 'b']) {
     await store.subscribe(room, () => undefined);
-    store.append(room, draft(room), LIMITS);
+    store.append(room, draft(room), D, LIMITS);
   }
   // Over maxRooms with every room in use: nothing is dropped.
   await store.subscribe('c', () => undefined);

@@ -98,7 +98,7 @@ test('join, say: every member gets room/<room>/message, then the sender gets cha
   expect(message.from).not.toBe(alice.welcome.session);
 });
 
-test('a repeated mid gets its first chat/said again and is not broadcast again, in the same session or a new one', async () => {
+test('a repeated mid and body gets its first chat/said again and is not broadcast again, in the same session or a new one', async () => {
   const { alice, bob } = await startWithTwoInRoomR();
   say(alice, { room: 'r', mid: 'm1', body: 'first' });
   const said = { mid: 'm1', room: 'r', id: B + 1, ts: T0 };
@@ -106,19 +106,51 @@ test('a repeated mid gets its first chat/said again and is not broadcast again, 
 
   clock.advance(1_000);
   expect(await alice.client.next()).toEqual([Op.Ack, 1]);
-  say(alice, { room: 'r', mid: 'm1', body: 'sent again' });
+  say(alice, { room: 'r', mid: 'm1', body: 'first' });
   expect(await reliables(alice, 1)).toEqual([['chat/said', said]]);
 
-  // The same client after a resumed:false (a new session) sends it once more.
+  // The same client after a resumed:false (a new session, a new public id) sends it once more, before and after its
+  // re-join.
   const again = await member();
-  await call(again, 'chat/join', { room: 'r' });
-  say(again, { room: 'r', mid: 'm1', body: 'sent again' });
+  say(again, { room: 'r', mid: 'm1', body: 'first' });
   expect(await reliables(again, 1, 0)).toEqual([['chat/said', said]]);
+  await call(again, 'chat/join', { room: 'r' });
+  say(again, { room: 'r', mid: 'm1', body: 'first' });
+  expect(await reliables(again, 1, 1)).toEqual([['chat/said', said]]);
 
   say(alice, { room: 'r', mid: 'm2', body: 'second' });
   // Bob's next messages are 1 and then 2: nothing was broadcast for the repeats.
   expect((await reliables(bob, 2, 0)).map(([, payload]) => (payload as { body: unknown }).body)).toEqual(['first', 'second']);
   expect(await call(bob, 'chat/history', { room: 'r' })).toMatchObject({ messages: [{ id: B + 1, mid: 'm1' }, { id: B + 2, mid: 'm2' }] });
+});
+
+test("a say with a mid the room remembers from another body is refused mid_conflict, stored nowhere; the first line stays", async () => {
+  const { alice, bob } = await startWithTwoInRoomR();
+  // Two clients numbering their mids from 1, as PROTOCOL.md once allowed ("unique per sender").
+  say(alice, { room: 'r', mid: '1', body: 'from alice' });
+  const first = { id: B + 1, ts: T0, from: alice.session.publicId, body: 'from alice', mid: '1' };
+  expect(await reliables(alice, 2, 0)).toEqual([['room/r/message', first], ['chat/said', { mid: '1', room: 'r', id: B + 1, ts: T0 }]]);
+  expect(await reliables(bob, 1, 0)).toEqual([['room/r/message', first]]);
+
+  say(bob, { room: 'r', mid: '1', body: 'from bob' });
+  expect(await reliables(bob, 1, 1)).toEqual([['chat/said', { mid: '1', room: 'r', error: expect.objectContaining({ code: 'mid_conflict' }) }]]);
+  // Not a member yet: refused the same way, not answered with alice's chat/said.
+  const carol = await member();
+  say(carol, { room: 'r', mid: '1', body: 'from carol' });
+  expect(await reliables(carol, 1, 0)).toEqual([['chat/said', { mid: '1', room: 'r', error: expect.objectContaining({ code: 'mid_conflict' }) }]]);
+
+  // Nothing was broadcast for the clashes: the next message anyone gets is alice's next one, and the history has her
+  // line as she said it and nothing else.
+  say(alice, { room: 'r', mid: '2', body: 'marker' });
+  expect(await reliables(bob, 1, 2)).toEqual([['room/r/message', expect.objectContaining({ id: B + 2, body: 'marker' })]]);
+  expect(await reliables(alice, 2, 2)).toEqual([
+    ['room/r/message', expect.objectContaining({ id: B + 2, body: 'marker' })],
+    ['chat/said', { mid: '2', room: 'r', id: B + 2, ts: T0 }],
+  ]);
+  expect(await call(bob, 'chat/history', { room: 'r' })).toEqual({ messages: [first, expect.objectContaining({ id: B + 2, mid: '2' })], evictedUpTo: B });
+  // Bob says it again with a mid of its own: stored.
+  say(bob, { room: 'r', mid: 'b-1', body: 'from bob' });
+  expect(await reliables(bob, 1, 3)).toEqual([['room/r/message', expect.objectContaining({ id: B + 3, body: 'from bob', mid: 'b-1' })]]);
 });
 
 test('a refused chat/say gets chat/said with an error and stores and broadcasts nothing', async () => {
