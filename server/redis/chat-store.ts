@@ -53,13 +53,11 @@ return redis.call('GET', KEYS[1]) or startRun(ARGV[1])
 `;
 
 // INCR answers 1 only for a room without an id key: then the run starts at its base instead (no extra read per message).
-// A remembered mid answers 0 (the same say: same body digest) or 2 (a clash); an entry written before digests were kept
-// ("<id>:<ts>") counts as the same say, as it did then.
+// A remembered mid answers 0 (the same say: same body digest) or 2 (a clash).
 const APPEND = `${BASE}
 local earlier = redis.call('HGET', KEYS[4], ARGV[1])
 if earlier then
-  local digest = string.match(earlier, '^[^:]*:[^:]*:(.*)$')
-  if digest and digest ~= ARGV[8] then return {2, earlier} end
+  if string.match(earlier, '^[^:]*:[^:]*:(.*)$') ~= ARGV[8] then return {2, earlier} end
   return {0, earlier}
 end
 local id = redis.call('INCR', KEYS[1])
@@ -190,8 +188,7 @@ class RedisChatStore implements ChatStore {
     const said = await this.call(() => this.link.commands.hget(`${this.key(room)}:mids`, mid));
     if (said === null) return undefined;
     const earlier = parseSaid(said);
-    // As in the script: an entry without a digest (written before they were kept) is the same say.
-    if (earlier.digest !== undefined && earlier.digest !== digest) throw midConflict(mid);
+    if (earlier.digest !== digest) throw midConflict(mid);
     return { id: earlier.id, ts: earlier.ts };
   }
 
@@ -285,7 +282,7 @@ class RedisChatStore implements ChatStore {
   }
 }
 
-/** A `mids` value, `<id>:<ts>:<digest>` (or `<id>:<ts>` from before digests were kept). */
+/** A `mids` value, `<id>:<ts>:<digest>`. */
 function parseSaid(said: string): { id: number; ts: number; digest: string | undefined } {
   const [id, ts, digest] = said.split(':');
   return { id: Number(id), ts: Number(ts), digest };
