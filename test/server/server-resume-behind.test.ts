@@ -45,7 +45,7 @@ test('a resume with recv below the client ACK gets a new session with previousRe
   const b = await connected({ session: a.welcome.session, recv: 1 });
   expect(b.welcome).toMatchObject({ resumed: false, recv: 0, previousRecv: 2 });
   expect(b.welcome.session).not.toBe(a.welcome.session);
-  expect(ended).toEqual([{ session: a.session, reason: 'resume_refused' }]);
+  expect(ended).toEqual([{ session: a.session, reason: 'resume_refused', livesOn: false }]);
   expect(a.session.ended).toBe(true);
   expect(srv.sessions.size).toBe(1);
 
