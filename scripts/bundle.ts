@@ -5,8 +5,9 @@
  *   in one minified CommonJS file, which a mini-game copies into its project and `require`s.
  * - dist/miniprogram/: that same file as index.js (and channels.js), the folder package.json's `miniprogram` field
  *   names, which WeChat DevTools' "build npm" copies as is into miniprogram_npm/multisocket/.
- * - dist/esm/: the runtime and the presets as ES modules, one file per source file, for `import` in Node and for
- *   bundlers (H5 builds); dist/esm/package.json marks them as modules.
+ * - dist/esm/: the runtime and the presets as ES modules, one file per source file, for bundlers (H5 builds), which
+ *   find them under package.json's `module` condition; dist/esm/package.json marks them as modules. Node's `import`
+ *   takes the CommonJS build, as `require` does, so one process never holds two copies of a class.
  */
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join, relative, resolve } from 'path';

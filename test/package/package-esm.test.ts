@@ -1,35 +1,88 @@
-import { ROOT } from '../support/paths';
-import { execFileSync } from 'child_process';
-import * as runtime from '../../src';
+import { build } from 'esbuild';
+import { join } from 'path';
+import { installPacked, nodeIn, type PackedProject } from '../support/packed';
 
-// `import 'multisocket'` as a user of the published package gets it: the BUILT dist/esm (npm test builds first),
-// each case in a fresh Node running an ES module.
-const root = ROOT;
+// `import 'multisocket'` as a user of the published package gets it: the packed tarball installed into an empty
+// project (test/support/packed.ts), each case in a fresh Node running an ES module there.
+//
+// One copy of each class, whichever way it is loaded. In Node, `import` and `require` both get the CommonJS build
+// (`exports` has no `import` condition), so an error thrown by code one user required is `instanceof` the class another
+// imported. Bundlers match the `module` condition for `import` and `require` alike, so a bundle holds only dist/esm
+// (tree-shakable), once.
+let project: PackedProject;
+
+beforeAll(() => {
+  project = installPacked();
+});
+
+afterAll(() => project.remove());
 
 function esm(code: string): string {
-  return execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+  return nodeIn(project, ['--input-type=module', '-e', code]);
 }
 
-describe('the ES module build', () => {
-  it("import('multisocket') and import('multisocket/channels') load dist/esm with the same exports as require", () => {
+describe('import of the installed package', () => {
+  it('gives every public entry the very values require gives', () => {
     const out = esm(`
       import { createRequire } from 'module';
       const require = createRequire(import.meta.url);
       const result = {};
-      for (const name of ['multisocket', 'multisocket/channels']) {
-        const imported = await import(name);
-        result[name] = {
-          file: import.meta.resolve(name).replace(/^.*\\/dist\\//, 'dist/'),
-          same: JSON.stringify(Object.keys(imported).sort()) === JSON.stringify(Object.keys(require(name)).sort()),
-          count: Object.keys(imported).length,
+      for (const entry of ${JSON.stringify(project.entries)}) {
+        const imported = await import(entry);
+        const required = require(entry);
+        const names = Object.keys(required);
+        result[entry] = {
+          count: names.length,
+          missing: names.filter((name) => !(name in imported)),
+          different: names.filter((name) => imported[name] !== required[name]),
         };
       }
       console.log(JSON.stringify(result));`);
-    const result = JSON.parse(out) as Record<string, { file: string; same: boolean; count: number }>;
-    expect(result['multisocket']).toMatchObject({ file: 'dist/esm/src/index.js', same: true });
-    expect(result['multisocket/channels']).toMatchObject({ file: 'dist/esm/channels/index.js', same: true });
-    // Every runtime value of the source's public index, not a part of it (test/runtime/public-surface.test.ts pins them).
-    expect(result['multisocket']?.count).toBe(Object.keys(runtime).length);
+    const result = JSON.parse(out) as Record<string, { count: number; missing: string[]; different: string[] }>;
+    expect(Object.keys(result)).toEqual(project.entries);
+    for (const entry of Object.values(result)) expect(entry).toEqual({ count: expect.any(Number), missing: [], different: [] });
+    for (const entry of Object.values(result)) expect(entry.count).toBeGreaterThan(0);
+  });
+
+  it('an error thrown by required code is instanceof the imported class, and the other way round', () => {
+    const out = esm(`
+      import { createRequire } from 'module';
+      import { ConnectionManager, UsageError, MultisocketError } from 'multisocket';
+      const required = createRequire(import.meta.url)('multisocket');
+      const thrown = (make) => { try { make(); } catch (err) { return err; } };
+      const fromRequire = thrown(() => new required.ConnectionManager({}));
+      const fromImport = thrown(() => new ConnectionManager({}));
+      const manager = new required.ConnectionManager({ transport: required.webSocketTransport(class {}) });
+      console.log(JSON.stringify({
+        requiredIsImported: fromRequire instanceof UsageError && fromRequire instanceof MultisocketError,
+        importedIsRequired: fromImport instanceof required.UsageError,
+        managerIsImported: manager instanceof ConnectionManager,
+      }));
+      manager.close();`);
+    expect(JSON.parse(out)).toEqual({ requiredIsImported: true, importedIsRequired: true, managerIsImported: true });
+  });
+
+  it('a bundler takes dist/esm for import and require alike, once', async () => {
+    const result = await build({
+      stdin: {
+        contents: `import { UsageError } from 'multisocket';
+          import { chatChannel } from 'multisocket/channels';
+          const required = require('multisocket');
+          export const same = UsageError === required.UsageError && typeof chatChannel === 'function';`,
+        resolveDir: project.dir,
+        loader: 'js',
+      },
+      bundle: true,
+      outfile: join(project.dir, 'bundle.cjs'),
+      metafile: true,
+      format: 'cjs',
+      platform: 'browser',
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs).filter((path) => path.includes('multisocket/'));
+    expect(inputs.length).toBeGreaterThan(0);
+    expect(inputs.filter((path) => !path.includes('node_modules/multisocket/dist/esm/'))).toEqual([]);
+    expect(nodeIn(project, ['-p', "require('./bundle.cjs').same"]).trim()).toBe('true');
   });
 
   it('runs where the host has no TextEncoder, without installing one', () => {
