@@ -184,16 +184,16 @@ export class ReferenceServer {
    * registered wins. Returns the function that removes it.
    * @throws {UsageError} `invalid_argument` for a bad pattern or handler.
    */
-  handle(pattern: string, handler: RequestHandler): () => void {
-    return this.handlers.handle(pattern, handler);
+  handle<P = unknown, R = unknown>(pattern: string, handler: RequestHandler<P, R>): () => void {
+    return this.handlers.handle<P, R>(pattern, handler);
   }
 
   /**
    * Receives PUSHes whose topic matches `pattern`; every matching handler runs. Returns the function that removes it.
    * @throws {UsageError} `invalid_argument` for a bad pattern or handler.
    */
-  on(pattern: string, handler: PushHandler): () => void {
-    return this.handlers.on(pattern, handler);
+  on<P = unknown>(pattern: string, handler: PushHandler<P>): () => void {
+    return this.handlers.on<P>(pattern, handler);
   }
 
   /**

@@ -133,11 +133,16 @@ export interface HandlerContext {
   readonly seq?: number;
 }
 
-/** Answers a REQUEST: the returned (or resolved) value becomes the REPLY; a throw becomes a FAIL. */
-export type RequestHandler = (payload: unknown, ctx: HandlerContext) => unknown;
+/**
+ * Answers a REQUEST: the returned (or resolved) value becomes the REPLY; a throw becomes a FAIL. `P` is the payload
+ * the handler expects and `R` what it answers: both are the application's claim, not checked at run time (the payload
+ * is whatever the client sent), so a handler that cannot trust its clients checks `P` itself.
+ */
+export type RequestHandler<P = unknown, R = unknown> = (payload: P, ctx: HandlerContext) => R | PromiseLike<R>;
 
 /**
- * Receives a PUSH, or a RELIABLE once it is delivered (`ctx.kind` says which); its return value is ignored, and a throw
- * or rejection is reported as an `error` event.
+ * Receives a PUSH, or a RELIABLE once it is delivered (`ctx.kind` says which); its return value is ignored (so
+ * `(p, ctx) => ctx.connection.push('ack', p)` is fine), and a throw or rejection is reported as an `error` event. `P` is
+ * the payload the handler expects: the application's claim, not checked at run time.
  */
-export type PushHandler = (payload: unknown, ctx: HandlerContext) => void | Promise<void>;
+export type PushHandler<P = unknown> = (payload: P, ctx: HandlerContext) => unknown;
