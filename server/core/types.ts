@@ -1,3 +1,5 @@
+import type { MessageKind } from '../../src/routing/router';
+
 /*
  * The public shapes of the reference server that several of its files share: a connection and a session as handlers
  * and event listeners see them, the handler signatures and their context. Kept apart so that imports point one way
@@ -21,7 +23,7 @@ export const ConnectionState = {
 export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
 
 /** Options of a server-to-client REQUEST. */
-export interface RequestOptions {
+export interface ServerRequestOptions {
   /** How long to wait for the REPLY or FAIL, ms. Default: the server's `requestTimeoutMs` (10,000). */
   timeoutMs?: number;
 }
@@ -67,7 +69,7 @@ export interface ServerConnection {
    */
   sendReliable(topic: string, payload: unknown, options?: SendReliableOptions): boolean;
   /** Sends a REQUEST and settles with the client's REPLY (or rejects: FAIL, timeout, disconnect). */
-  request(topic: string, payload: unknown, options?: RequestOptions): Promise<unknown>;
+  request(topic: string, payload: unknown, options?: ServerRequestOptions): Promise<unknown>;
   /**
    * Sends BYE and closes; a no-op once closing. `code` defaults to 1000, `reason` to '' (cut to 123 UTF-8 bytes).
    * @throws {UsageError} `invalid_close_code` unless `code` is 1000 or 3000–4999.
@@ -117,8 +119,9 @@ export interface ServerSession {
  */
 export type SessionEndReason = 'expired' | 'overflow' | 'server_closed' | 'moved' | 'resume_refused';
 
-/** How a handler's message arrived: a PUSH, a RELIABLE (delivered once, in order, across reconnects) or a REQUEST. */
-export type MessageKind = 'push' | 'reliable' | 'request';
+// How a handler's message arrived: a PUSH, a RELIABLE (delivered once, in order, across reconnects) or a REQUEST. The
+// client's type, so that the name means one thing on both sides.
+export type { MessageKind };
 
 /** What every REQUEST and PUSH handler receives besides the payload. */
 export interface HandlerContext {
