@@ -35,7 +35,7 @@ export interface DocBlock {
   readonly name: string | undefined;
 }
 
-const FENCE = /^```(\w*)\s*$/;
+const FENCE = /^```(\w*)(?:[ \t].*)?$/;
 const MARKER = /<!--\s*doc-test:\s*(assumes|skip|name)\b([\s\S]*?)-->\s*$/;
 
 /** Every ```ts and ```js block of `doc`, with the marker comment that precedes it (blank lines allowed between). */
