@@ -15,7 +15,7 @@ export type {
   MessageKind,
   PushHandler,
   RequestHandler,
-  RequestOptions,
+  ServerRequestOptions,
   SendReliableOptions,
   ServerConnection,
   ServerSession,
@@ -41,13 +41,13 @@ export { ChatError, ChatErrorCode, RemoteError, ServerError, ServerErrorCode } f
 export { MAX_CLOSE_REASON_BYTES as MAX_REASON_BYTES } from '../src/transport/types';
 export { installChat } from './chat/chat';
 export type { Chat, ChatSaid } from './chat/chat';
-export type { ChatOptions } from './chat/options';
-export type { ChatMessage } from './chat/room';
+export type { InstallChatOptions } from './chat/options';
+export type { StoredChatMessage } from './chat/room';
 // The Redis store itself is `server/redis-chat-store` (it needs `ioredis`), kept out of this entry on purpose.
 export type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from './chat/store';
 // Likewise `server/redis-session-store` (createRedisSessionStore) for `createServer({ sessionStore })`.
 export type { EndedSession, ReleaseSession, SessionWrite, SharedSessionStore, StoredFrame, StoredSession, TakenSession } from './sessions/store';
 export { installGame } from './game/game';
-export type { Game, GameOptions, GameState, PlayerPosition } from './game/game';
+export type { Game, InstallGameOptions, GameStatePayload, PlayerPosition } from './game/game';
 // The Redis broker itself is `server/redis-game-broker` (createRedisGameBroker, needs `ioredis`), for `installGame(server, { broker })`.
 export type { GameBroker, GameBrokerEvents, WorldUpdate } from './game/broker';

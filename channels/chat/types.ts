@@ -12,7 +12,11 @@ export interface ChatMessage<B = unknown> {
   readonly id: number;
   /** Server time, ms. */
   readonly ts: number;
-  /** The sender's session or user id, as the server names it. */
+  /**
+   * Who said it, as the server's chat module names senders: on the reference server the sender session's public id
+   * (its `from` option can name them otherwise), never its session id, which is the secret that resumes the session.
+   * A sender that lost its session and came back has a new one.
+   */
   readonly from: string;
   readonly body: B;
   /** The client message id the sender chose. */

@@ -5,7 +5,7 @@ import type { ServerState } from '../core/state';
 import type { ServerSession } from '../core/types';
 import { Session } from '../sessions/session';
 import { keptMemoryStore } from './memory-store';
-import { type ChatOptions, resolveChatOptions } from './options';
+import { type InstallChatOptions, resolveChatOptions } from './options';
 import { bodyDigest, checkSay, field, historyPage, keyOf } from './payload';
 import { PresenceKeeper } from './presence-keeper';
 import { type LocalRoom, noteRoom, RoomFeed, roomTables, type RoomTables } from './rooms';
@@ -59,7 +59,7 @@ export type ChatSaid =
  * or `too_many_rooms`, and with a `store` `unavailable`.
  * @throws {UsageError} `invalid_option` naming a bad option.
  */
-export function installChat(server: ReferenceServer, options: Readonly<Partial<ChatOptions>> = {}): Chat {
+export function installChat(server: ReferenceServer, options: Readonly<Partial<InstallChatOptions>> = {}): Chat {
   const o = resolveChatOptions(options);
   // Without a store of its own the chat keeps it all (rooms, history, membership, mid dedupe) in the server's state,
   // so that a chat on the next server built on a shared state takes it over.

@@ -3,7 +3,7 @@ import { type Clock, systemClock } from '../../src/time/clock';
 import { ChatError, ChatErrorCode } from '../core/errors';
 import type { ServerState } from '../core/state';
 import { DEFAULT_ROOM_TTL_MS } from './options';
-import { type ChatMessage, ChatRoom, chatIdBase, type RoomLimits } from './room';
+import { type StoredChatMessage, ChatRoom, chatIdBase, type RoomLimits } from './room';
 import type { Appended, ChatDraft, ChatStore, HistoryPage, PresenceEntry, PresencePage, RoomListener } from './store';
 
 /*
@@ -84,7 +84,7 @@ export class MemoryChatStore implements ChatStore {
     const kept = this.room(room);
     const earlier = kept.memory.said(draft.mid, digest);
     if (earlier) return { id: earlier.id, ts: earlier.ts, fresh: false };
-    const message: ChatMessage = { id: this.nextId++, ...draft };
+    const message: StoredChatMessage = { id: this.nextId++, ...draft };
     try {
       kept.listener?.(message, kept.memory.lastId);
     } catch (err) {
@@ -107,7 +107,7 @@ export class MemoryChatStore implements ChatStore {
     return memory ? { messages: memory.page(before, limit), evictedUpTo: memory.evictedUpTo } : { messages: [], evictedUpTo: 0 };
   }
 
-  async range(room: string, after: number, before: number): Promise<ChatMessage[]> {
+  async range(room: string, after: number, before: number): Promise<StoredChatMessage[]> {
     return (this.find(room)?.memory.page(before, Infinity) ?? []).filter((message) => message.id > after);
   }
 

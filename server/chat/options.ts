@@ -10,7 +10,7 @@ import type { ChatStore } from './store';
 export const DEFAULT_ROOM_TTL_MS = 24 * 3600_000;
 
 /** Options of {@link installChat}; every field is optional and its default is given here. */
-export interface ChatOptions {
+export interface InstallChatOptions {
   /** Messages each room keeps for `chat/history`. Default 1,000. */
   historySize: number;
   /** Recent `mid`s each room remembers, so that a message sent again is answered, not repeated. Default 1,000. */
@@ -60,8 +60,8 @@ export interface ChatOptions {
  * The options with their defaults.
  * @throws {UsageError} `invalid_option` naming a bad option.
  */
-export function resolveChatOptions(options: Readonly<Partial<ChatOptions>>): Readonly<ChatOptions> {
-  const resolved: ChatOptions = {
+export function resolveChatOptions(options: Readonly<Partial<InstallChatOptions>>): Readonly<InstallChatOptions> {
+  const resolved: InstallChatOptions = {
     historySize: options.historySize ?? 1000,
     dedupeSize: options.dedupeSize ?? 1000,
     historyLimit: options.historyLimit ?? 50,

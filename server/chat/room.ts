@@ -1,7 +1,7 @@
 import { ChatError, ChatErrorCode } from '../core/errors';
 
 /** One chat message as `room/<room>/message` carries it and `chat/history` returns it. */
-export interface ChatMessage {
+export interface StoredChatMessage {
   /**
    * Assigned by the server; strictly increasing within a room, and never going back, even across a server that kept
    * nothing or a room that expired (see {@link chatIdBase}).
@@ -9,7 +9,7 @@ export interface ChatMessage {
   readonly id: number;
   /** Server clock time when it was accepted, ms. */
   readonly ts: number;
-  /** Who said it: the chat module's `from(session)`. */
+  /** Who said it: the chat module's `from(session)`, by default the session's `publicId` (never its session id). */
   readonly from: unknown;
   readonly body: unknown;
   /** The sender's message id, unique in the room, which dedupes a message sent again (with the same body). */
@@ -41,11 +41,11 @@ export function chatIdBase(nowMs: number = Date.now()): number {
  * in-memory chat store keeps it for `roomTtlMs` after the room's last member leaves.
  */
 export class ChatRoom {
-  private readonly ring: ChatMessage[] = [];
+  private readonly ring: StoredChatMessage[] = [];
   /** Index of the oldest message in `ring` once it is full. */
   private start = 0;
   /** Each remembered `mid`'s message and its body's digest (`bodyDigest`). */
-  private readonly mids = new Map<string, { readonly message: ChatMessage; readonly digest: string }>();
+  private readonly mids = new Map<string, { readonly message: StoredChatMessage; readonly digest: string }>();
   private last: number;
   private evicted: number;
 
@@ -69,14 +69,14 @@ export class ChatRoom {
    * The message an earlier `chat/say` with this `mid` and a body of this `digest` produced, while it is remembered.
    * @throws {ChatError} `mid_conflict` when the `mid` is remembered with another digest.
    */
-  said(mid: string, digest: string): ChatMessage | undefined {
+  said(mid: string, digest: string): StoredChatMessage | undefined {
     const earlier = this.mids.get(mid);
     if (earlier && earlier.digest !== digest) throw midConflict(mid);
     return earlier?.message;
   }
 
   /** Keeps `message`, whose body has `digest`, within `limits`. */
-  add(message: ChatMessage, digest: string, limits: RoomLimits): void {
+  add(message: StoredChatMessage, digest: string, limits: RoomLimits): void {
     this.last = message.id;
     const { historySize, dedupeSize } = limits;
     if (historySize === 0) this.evicted = message.id;
@@ -84,7 +84,7 @@ export class ChatRoom {
       if (this.ring.length < historySize) {
         this.ring.push(message);
       } else {
-        this.evicted = (this.ring[this.start] as ChatMessage).id;
+        this.evicted = (this.ring[this.start] as StoredChatMessage).id;
         this.ring[this.start] = message;
         this.start = (this.start + 1) % historySize;
       }
@@ -97,7 +97,7 @@ export class ChatRoom {
   }
 
   /** Up to `limit` of the kept messages with `id < before`, oldest first: the newest such ones. */
-  page(before: number, limit: number): ChatMessage[] {
+  page(before: number, limit: number): StoredChatMessage[] {
     // Ids grow along the ring, so the first message at or past `before` is found by bisection.
     let lo = 0;
     let hi = this.ring.length;
@@ -106,14 +106,14 @@ export class ChatRoom {
       if (this.at(mid).id < before) lo = mid + 1;
       else hi = mid;
     }
-    const out: ChatMessage[] = [];
+    const out: StoredChatMessage[] = [];
     for (let i = Math.max(0, lo - limit); i < lo; i++) out.push(this.at(i));
     return out;
   }
 
   /** The `i`-th kept message, oldest first. */
-  private at(i: number): ChatMessage {
-    return this.ring[(this.start + i) % this.ring.length] as ChatMessage;
+  private at(i: number): StoredChatMessage {
+    return this.ring[(this.start + i) % this.ring.length] as StoredChatMessage;
   }
 }
 

@@ -2,7 +2,7 @@ import { UsageError } from '../../src/errors';
 import type { ReferenceServer } from '../core/server';
 import type { ServerSession } from '../core/types';
 import { Session } from '../sessions/session';
-import type { ChatMessage } from './room';
+import type { StoredChatMessage } from './room';
 import type { ChatStore } from './store';
 
 /*
@@ -22,7 +22,7 @@ export interface LocalRoom {
   /** Settles once the subscription is in place and `last` known. */
   opened: Promise<void>;
   /** Arrivals (and the id each names before it) held while the room opens or fetches a gap, so that order holds. */
-  held: { message: ChatMessage; after: number }[] | undefined;
+  held: { message: StoredChatMessage; after: number }[] | undefined;
   /** `chat/said` answers waiting until their message has been handed to the members (the sender among them). */
   readonly waiters: { id: number; answer: () => void }[];
   closed: boolean;
@@ -139,7 +139,7 @@ export class RoomFeed {
   }
 
   /** The subscription's listener. @throws {UsageError} when no frame can carry `message`. */
-  private arrive(room: LocalRoom, message: ChatMessage, after: number): void {
+  private arrive(room: LocalRoom, message: StoredChatMessage, after: number): void {
     if (room.closed) return;
     if (room.held) {
       room.held.push({ message, after });
@@ -155,14 +155,14 @@ export class RoomFeed {
     void this.catchUp(room);
   }
 
-  private takeHeld(room: LocalRoom): { message: ChatMessage; after: number }[] {
+  private takeHeld(room: LocalRoom): { message: StoredChatMessage; after: number }[] {
     const held = (room.held ?? []).sort((a, b) => a.message.id - b.message.id);
     room.held = undefined;
     return held;
   }
 
   /** {@link arrive} and {@link hand} for a message the store has kept already: one no frame can carry is nobody's here. */
-  private arriveOver(room: LocalRoom, message: ChatMessage, after: number): void {
+  private arriveOver(room: LocalRoom, message: StoredChatMessage, after: number): void {
     try {
       this.arrive(room, message, after);
     } catch (err) {
@@ -170,7 +170,7 @@ export class RoomFeed {
     }
   }
 
-  private handOver(room: LocalRoom, message: ChatMessage): void {
+  private handOver(room: LocalRoom, message: StoredChatMessage): void {
     try {
       this.hand(room, message);
     } catch (err) {
@@ -179,7 +179,7 @@ export class RoomFeed {
   }
 
   /** @throws {UsageError} when no frame can carry `message` (over maxFrameBytes): nothing was sent. */
-  private hand(room: LocalRoom, message: ChatMessage): void {
+  private hand(room: LocalRoom, message: StoredChatMessage): void {
     try {
       this.server.broadcastReliable(room.members, room.topic, message);
       room.last = message.id;

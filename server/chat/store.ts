@@ -1,4 +1,4 @@
-import type { ChatMessage, RoomLimits } from './room';
+import type { StoredChatMessage, RoomLimits } from './room';
 
 /*
  * The shared half of the chat module: what every server process of one service must agree on (a room's message ids,
@@ -9,7 +9,7 @@ import type { ChatMessage, RoomLimits } from './room';
  */
 
 /** A message before the store gave it an id. */
-export type ChatDraft = Omit<ChatMessage, 'id'>;
+export type ChatDraft = Omit<StoredChatMessage, 'id'>;
 
 /** What {@link ChatStore.append} did: stored and published a new message, or found the one an earlier `mid` made. */
 export interface Appended {
@@ -25,7 +25,7 @@ export interface Appended {
 /** One page of a room's history, as `chat/history` answers it. */
 export interface HistoryPage {
   /** Oldest first. */
-  readonly messages: ChatMessage[];
+  readonly messages: StoredChatMessage[];
   /** The id of the newest message no longer kept (0 if none). */
   readonly evictedUpTo: number;
 }
@@ -63,7 +63,7 @@ export interface PresencePage {
  * `UsageError` when no frame here can carry the message (over `maxFrameBytes`): a store that has not yet kept it
  * refuses it `too_large`, one that has ignores it (the history still has it).
  */
-export type RoomListener = (message: ChatMessage, after: number) => void;
+export type RoomListener = (message: StoredChatMessage, after: number) => void;
 
 /** Events of a {@link ChatStore}. */
 export interface ChatStoreEvents {
@@ -106,7 +106,7 @@ export interface ChatStore {
   /** Up to `limit` kept messages with `id < before` (the newest such), oldest first. */
   page(room: string, before: number, limit: number): Promise<HistoryPage>;
   /** Kept messages with `after < id < before`, oldest first: what a subscription that lost messages fetches. */
-  range(room: string, after: number, before: number): Promise<ChatMessage[]>;
+  range(room: string, after: number, before: number): Promise<StoredChatMessage[]>;
   /**
    * Lists `entries` in `room`'s presence until `ttlMs` from now on the store's own clock (one clock for every process),
    * unless renewed: a process that dies without removing its members loses them after that.

@@ -22,7 +22,7 @@ import type { Handlers } from './handlers';
 import type { Session, SessionLink } from '../sessions/session';
 import type { ResumeRequest } from '../sessions/kept';
 import type { Sessions } from '../sessions/sessions';
-import { ConnectionState, type RequestOptions, type SendReliableOptions } from './types';
+import { ConnectionState, type ServerRequestOptions, type SendReliableOptions } from './types';
 
 /** What a connection needs from the server that owns it. */
 export interface ConnectionHost {
@@ -122,7 +122,7 @@ export class Connection implements SessionLink {
   }
 
   /** @throws {UsageError} for a bad topic, timeout or payload; a closed connection rejects with `not_open` instead. */
-  request(topic: string, payload: unknown, options: RequestOptions = {}): Promise<unknown> {
+  request(topic: string, payload: unknown, options: ServerRequestOptions = {}): Promise<unknown> {
     validateTopic(topic);
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     checkDuration('timeoutMs', timeoutMs, 1);

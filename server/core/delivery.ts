@@ -9,7 +9,7 @@ import type { ResolvedServerOptions } from './options';
 import { FanOutFrame } from '../sessions/fan-out-frame';
 import { Session } from '../sessions/session';
 import type { Sessions } from '../sessions/sessions';
-import type { RequestOptions, SendReliableOptions, ServerConnection, ServerSession } from './types';
+import type { ServerRequestOptions, SendReliableOptions, ServerConnection, ServerSession } from './types';
 
 /**
  * What a server sends on its own initiative: to one connection or session, found from whatever the caller holds (an
@@ -47,7 +47,7 @@ export class Delivery {
     return sent;
   }
 
-  request(connectionOrId: ServerConnection | string, topic: string, payload: unknown, options: RequestOptions): Promise<unknown> {
+  request(connectionOrId: ServerConnection | string, topic: string, payload: unknown, options: ServerRequestOptions): Promise<unknown> {
     const connection = this.find(connectionOrId);
     if (!connection) {
       validateTopic(topic);

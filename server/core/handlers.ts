@@ -25,18 +25,19 @@ export class Handlers {
    * Registers a REQUEST handler; returns the function that removes it.
    * @throws {UsageError} `invalid_argument` for a bad pattern or a handler that is not a function.
    */
-  handle(pattern: string, handler: RequestHandler): () => void {
+  handle<P = unknown, R = unknown>(pattern: string, handler: RequestHandler<P, R>): () => void {
     checkHandler(pattern, handler);
-    return this.requests.add(pattern, handler);
+    // P is the caller's claim about what clients send (see RequestHandler): the index holds every handler as unknown.
+    return this.requests.add(pattern, handler as RequestHandler);
   }
 
   /**
    * Registers a PUSH handler; returns the function that removes it.
    * @throws {UsageError} `invalid_argument` for a bad pattern or a handler that is not a function.
    */
-  on(pattern: string, handler: PushHandler): () => void {
+  on<P = unknown>(pattern: string, handler: PushHandler<P>): () => void {
     checkHandler(pattern, handler);
-    return this.pushes.add(pattern, handler);
+    return this.pushes.add(pattern, handler as PushHandler);
   }
 
   /**

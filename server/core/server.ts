@@ -17,7 +17,7 @@ import { Handlers } from './handlers';
 import type { SessionView } from '../sessions/kept';
 import { Sessions } from '../sessions/sessions';
 import type { ServerState } from './state';
-import type { PushHandler, RequestHandler, RequestOptions, SendReliableOptions, ServerConnection, ServerSession } from './types';
+import type { PushHandler, RequestHandler, ServerRequestOptions, SendReliableOptions, ServerConnection, ServerSession } from './types';
 
 /** Where a listening server can be reached. */
 export interface ListenAddress {
@@ -184,16 +184,16 @@ export class ReferenceServer {
    * registered wins. Returns the function that removes it.
    * @throws {UsageError} `invalid_argument` for a bad pattern or handler.
    */
-  handle(pattern: string, handler: RequestHandler): () => void {
-    return this.handlers.handle(pattern, handler);
+  handle<P = unknown, R = unknown>(pattern: string, handler: RequestHandler<P, R>): () => void {
+    return this.handlers.handle<P, R>(pattern, handler);
   }
 
   /**
    * Receives PUSHes whose topic matches `pattern`; every matching handler runs. Returns the function that removes it.
    * @throws {UsageError} `invalid_argument` for a bad pattern or handler.
    */
-  on(pattern: string, handler: PushHandler): () => void {
-    return this.handlers.on(pattern, handler);
+  on<P = unknown>(pattern: string, handler: PushHandler<P>): () => void {
+    return this.handlers.on<P>(pattern, handler);
   }
 
   /**
@@ -217,7 +217,7 @@ export class ReferenceServer {
    * {@link ServerError} `timeout` (after `timeoutMs`, default `requestTimeoutMs`), `disconnected` or `not_open`.
    * @throws {UsageError} for a bad topic, timeout or payload.
    */
-  request(connectionOrId: ServerConnection | string, topic: string, payload: unknown, options: RequestOptions = {}): Promise<unknown> {
+  request(connectionOrId: ServerConnection | string, topic: string, payload: unknown, options: ServerRequestOptions = {}): Promise<unknown> {
     return this.delivery.request(connectionOrId, topic, payload, options);
   }
 

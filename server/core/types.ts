@@ -1,3 +1,5 @@
+import type { MessageKind } from '../../src/routing/router';
+
 /*
  * The public shapes of the reference server that several of its files share: a connection and a session as handlers
  * and event listeners see them, the handler signatures and their context. Kept apart so that imports point one way
@@ -21,7 +23,7 @@ export const ConnectionState = {
 export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
 
 /** Options of a server-to-client REQUEST. */
-export interface RequestOptions {
+export interface ServerRequestOptions {
   /** How long to wait for the REPLY or FAIL, ms. Default: the server's `requestTimeoutMs` (10,000). */
   timeoutMs?: number;
 }
@@ -67,7 +69,7 @@ export interface ServerConnection {
    */
   sendReliable(topic: string, payload: unknown, options?: SendReliableOptions): boolean;
   /** Sends a REQUEST and settles with the client's REPLY (or rejects: FAIL, timeout, disconnect). */
-  request(topic: string, payload: unknown, options?: RequestOptions): Promise<unknown>;
+  request(topic: string, payload: unknown, options?: ServerRequestOptions): Promise<unknown>;
   /**
    * Sends BYE and closes; a no-op once closing. `code` defaults to 1000, `reason` to '' (cut to 123 UTF-8 bytes).
    * @throws {UsageError} `invalid_close_code` unless `code` is 1000 or 3000–4999.
@@ -117,8 +119,9 @@ export interface ServerSession {
  */
 export type SessionEndReason = 'expired' | 'overflow' | 'server_closed' | 'moved' | 'resume_refused';
 
-/** How a handler's message arrived: a PUSH, a RELIABLE (delivered once, in order, across reconnects) or a REQUEST. */
-export type MessageKind = 'push' | 'reliable' | 'request';
+// How a handler's message arrived: a PUSH, a RELIABLE (delivered once, in order, across reconnects) or a REQUEST. The
+// client's type, so that the name means one thing on both sides.
+export type { MessageKind };
 
 /** What every REQUEST and PUSH handler receives besides the payload. */
 export interface HandlerContext {
@@ -133,11 +136,16 @@ export interface HandlerContext {
   readonly seq?: number;
 }
 
-/** Answers a REQUEST: the returned (or resolved) value becomes the REPLY; a throw becomes a FAIL. */
-export type RequestHandler = (payload: unknown, ctx: HandlerContext) => unknown;
+/**
+ * Answers a REQUEST: the returned (or resolved) value becomes the REPLY; a throw becomes a FAIL. `P` is the payload
+ * the handler expects and `R` what it answers: both are the application's claim, not checked at run time (the payload
+ * is whatever the client sent), so a handler that cannot trust its clients checks `P` itself.
+ */
+export type RequestHandler<P = unknown, R = unknown> = (payload: P, ctx: HandlerContext) => R | PromiseLike<R>;
 
 /**
- * Receives a PUSH, or a RELIABLE once it is delivered (`ctx.kind` says which); its return value is ignored, and a throw
- * or rejection is reported as an `error` event.
+ * Receives a PUSH, or a RELIABLE once it is delivered (`ctx.kind` says which); its return value is ignored (so
+ * `(p, ctx) => ctx.connection.push('ack', p)` is fine), and a throw or rejection is reported as an `error` event. `P` is
+ * the payload the handler expects: the application's claim, not checked at run time.
  */
-export type PushHandler = (payload: unknown, ctx: HandlerContext) => void | Promise<void>;
+export type PushHandler<P = unknown> = (payload: P, ctx: HandlerContext) => unknown;

@@ -17,7 +17,7 @@ export type { PlayerPosition } from './broker';
 const PLAYER_NOTE = 'game:player';
 
 /** Options of {@link installGame}; every field is optional and its default is given here. */
-export interface GameOptions {
+export interface InstallGameOptions {
   /** State broadcasts per second, at most 1,000. Default 20. */
   tickHz: number;
   /** Largest |dx| or |dy| one input moves a player; larger ones are cut to it. Default 10. */
@@ -57,7 +57,7 @@ export interface Game {
 }
 
 /** The PUSH `game/state` payload; `lastInput` is the receiving player's own last applied input `seq`. */
-export interface GameState {
+export interface GameStatePayload {
   tick: number;
   serverTime: number;
   players: Record<string, PlayerPosition>;
@@ -97,7 +97,7 @@ interface Player {
  * stops on `server.close()`.
  * @throws {UsageError} `invalid_option` naming a bad option.
  */
-export function installGame(server: ReferenceServer, options: Readonly<Partial<GameOptions>> = {}): Game {
+export function installGame(server: ReferenceServer, options: Readonly<Partial<InstallGameOptions>> = {}): Game {
   const tickHz = options.tickHz ?? 20;
   const maxStep = options.maxStep ?? 10;
   if (typeof tickHz !== 'number' || !Number.isFinite(tickHz) || tickHz <= 0 || tickHz > 1000) invalid('tickHz', tickHz);
@@ -152,7 +152,7 @@ export function installGame(server: ReferenceServer, options: Readonly<Partial<G
    * server's frame limit (a world too big) is counted in `statesDropped`, never thrown: the loop serves every player.
    */
   const send = (tick: number, serverTime: number, positions: Record<string, PlayerPosition>): void => {
-    const state: GameState = { tick, serverTime, players: positions, lastInput: 0 };
+    const state: GameStatePayload = { tick, serverTime, players: positions, lastInput: 0 };
     let frame: Uint8Array;
     try {
       frame = codec.encodeShared([Op.Push, 'game/state', state]);

@@ -5,7 +5,7 @@ import { MsgpackDecoder } from '../../src/wire/msgpack/decoder';
 import { MsgpackEncoder } from '../../src/wire/msgpack/encoder';
 import { Emitter } from '../../src/emitter';
 import { DEFAULT_ROOM_TTL_MS } from '../chat/options';
-import { type ChatMessage, midConflict, type RoomLimits } from '../chat/room';
+import { type StoredChatMessage, midConflict, type RoomLimits } from '../chat/room';
 import type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from '../chat/store';
 import { ChatError, ChatErrorCode } from '../core/errors';
 import { Availability, checkedPrefix, opened, RedisLink, type RedisLinkOptions } from './link';
@@ -201,7 +201,7 @@ class RedisChatStore implements ChatStore {
     return { messages: entries.reverse().map((entry) => this.decode(entry)), evictedUpTo: Number(evicted ?? 0) };
   }
 
-  async range(room: string, after: number, before: number): Promise<ChatMessage[]> {
+  async range(room: string, after: number, before: number): Promise<StoredChatMessage[]> {
     const entries = await this.call(() => this.link.commands.zrangebyscoreBuffer(`${this.key(room)}:history`, `(${after}`, before === Infinity ? '+inf' : `(${before}`));
     return entries.map((entry) => this.decode(entry));
   }
@@ -258,7 +258,7 @@ class RedisChatStore implements ChatStore {
   private deliver(channel: string, entry: Buffer): void {
     const target = this.listeners.get(channel);
     if (!target) return;
-    let message: ChatMessage;
+    let message: StoredChatMessage;
     try {
       message = this.decode(entry);
     } catch (err) {
@@ -275,7 +275,7 @@ class RedisChatStore implements ChatStore {
   }
 
   /** A history member `<id>:<msgpack [ts, from, body, mid]>` back into its message. */
-  private decode(entry: Buffer): ChatMessage {
+  private decode(entry: Buffer): StoredChatMessage {
     const colon = entry.indexOf(0x3a);
     const [ts, from, body, mid] = this.decoder.decodeAll(entry.subarray(colon + 1))[0] as [number, unknown, unknown, string];
     return { id: Number(entry.toString('latin1', 0, colon)), ts, from, body, mid };

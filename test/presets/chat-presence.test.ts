@@ -1,4 +1,4 @@
-import { type ChatOptions, installChat } from '../../server';
+import { type InstallChatOptions, installChat } from '../../server';
 import { UsageError } from '../../src/errors';
 import { Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
@@ -14,7 +14,7 @@ const RESUME_WINDOW_MS = 1_000;
 let clock: ManualClock;
 const suite = serverSuite();
 
-async function start(chatOptions: Partial<ChatOptions> = {}): Promise<void> {
+async function start(chatOptions: Partial<InstallChatOptions> = {}): Promise<void> {
   clock = new ManualClock();
   installChat(await suite.start({ clock, resumeWindowMs: RESUME_WINDOW_MS }), chatOptions);
 }
@@ -91,7 +91,7 @@ test('only a member may ask; a bad payload is a bad_request', async () => {
 
 test('maxPresence and presenceTtlMs are checked', async () => {
   await start();
-  const bad: [keyof ChatOptions, number][] = [['maxPresence', -1], ['maxPresence', 1.5], ['presenceTtlMs', 29], ['presenceTtlMs', Infinity]];
+  const bad: [keyof InstallChatOptions, number][] = [['maxPresence', -1], ['maxPresence', 1.5], ['presenceTtlMs', 29], ['presenceTtlMs', Infinity]];
   for (const [name, value] of bad) {
     const install = () => installChat(suite.server, { [name]: value });
     expect(install).toThrow(UsageError);

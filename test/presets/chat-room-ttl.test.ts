@@ -1,4 +1,4 @@
-import { type ChatOptions, installChat } from '../../server';
+import { type InstallChatOptions, installChat } from '../../server';
 import { ConnectionManager } from '../../src';
 import { type ChatChannel, chatChannel, type ChatMessage } from '../../channels';
 import { next, reach } from '../support/channel-helpers';
@@ -34,7 +34,7 @@ let serverClock: ManualClock;
 let managers: ConnectionManager[];
 let proxies: FaultProxy[];
 
-async function start(options: Readonly<Partial<ChatOptions>> = {}): Promise<void> {
+async function start(options: Readonly<Partial<InstallChatOptions>> = {}): Promise<void> {
   serverClock = new ManualClock();
   h = await startHarness('websocket', { clock: serverClock, resumeWindowMs: RESUME_WINDOW_MS });
   installChat(h.server, options);

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { type ChatOptions, createServer, installChat, type ReferenceServer, type SessionEndReason } from '../../server';
+import { type InstallChatOptions, createServer, installChat, type ReferenceServer, type SessionEndReason } from '../../server';
 import type { ChatStore } from '../../server/chat/store';
 import { createRedisChatStore } from '../../server/redis/chat-store';
 import { createRedisSessionStore } from '../../server/redis/session-store';
@@ -91,7 +91,7 @@ describeWithRedis('room presence across server processes on Redis', () => {
    * One process's worth: its own server and its own Redis connections, sessions shared too unless `sessions` is false.
    * `chatVia`: a proxy to Redis for the chat store (to cut it off).
    */
-  const startNode = async (chat: Partial<ChatOptions> = {}, clock?: ManualClock, chatVia?: FaultProxy, sessions = true): Promise<Node> => {
+  const startNode = async (chat: Partial<InstallChatOptions> = {}, clock?: ManualClock, chatVia?: FaultProxy, sessions = true): Promise<Node> => {
     const sessionStore = await createRedisSessionStore({ url: redis.url, prefix: `p${prefix}` });
     stores.push(sessionStore);
     const store = await createRedisChatStore({ url: chatVia ? `redis://127.0.0.1:${chatVia.port}` : redis.url, prefix: `p${prefix}` });

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { type ChatMessage, createServer, installChat, type ReferenceServer, type ServerSession } from '../../server';
+import { type StoredChatMessage, createServer, installChat, type ReferenceServer, type ServerSession } from '../../server';
 import type { ChatStore } from '../../server/chat/store';
 import { createRedisChatStore } from '../../server/redis/chat-store';
 import { createRedisSessionStore } from '../../server/redis/session-store';
@@ -174,7 +174,7 @@ describeWithRedis('sessions across server processes on Redis', () => {
     clients.push({ manager, channel: chat.channel, got: [], until: () => Promise.resolve() });
     const wire: number[] = [];
     const bodies: string[] = [];
-    chat.channel.subscribe('room/lobby/message', (payload) => void wire.push((payload as ChatMessage).id));
+    chat.channel.subscribe('room/lobby/message', (payload) => void wire.push((payload as StoredChatMessage).id));
     const seen: string[] = [];
     let wanted = 0;
     let done: () => void = () => undefined;

@@ -4,7 +4,7 @@ import { MemoryChatStore } from '../../server/chat/memory-store';
 import { resolveChatOptions } from '../../server/chat/options';
 import type { ChatStore } from '../../server/chat/store';
 import { ManualClock } from '../support/manual-clock';
-import type { ChatMessage } from '../../server/chat/room';
+import type { StoredChatMessage } from '../../server/chat/room';
 import { ChatError, ChatErrorCode } from '../../server/core/errors';
 
 /*
@@ -53,7 +53,7 @@ test('a message its listener cannot send is refused too_large and not kept', asy
   expect(refused).toBeInstanceOf(ChatError);
   expect((refused as ChatError).code).toBe(ChatErrorCode.TooLarge);
   expect(store.said('a', 'huge', D)).toBeUndefined();
-  expect((await store.page('a', Infinity, 10)).messages.map((m: ChatMessage) => m.body)).toEqual(['ok']);
+  expect((await store.page('a', Infinity, 10)).messages.map((m: StoredChatMessage) => m.body)).toEqual(['ok']);
 });
 
 test('unsubscribing keeps the history (not the presence) for roomTtlMs; then a new room starts above every id given', async () => {

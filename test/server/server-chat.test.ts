@@ -1,7 +1,7 @@
 import { keptMemoryStore } from '../../server/chat/memory-store';
 import {
   type Chat,
-  type ChatOptions,
+  type InstallChatOptions,
   installChat,
   type ReferenceServer,
   type ServerOptions,
@@ -17,7 +17,7 @@ let clock: ManualClock;
 let B = 0;
 const suite = serverSuite();
 
-async function start(chatOptions: Partial<ChatOptions> = {}, options: Partial<ServerOptions> = {}): Promise<{ srv: ReferenceServer; chat: Chat }> {
+async function start(chatOptions: Partial<InstallChatOptions> = {}, options: Partial<ServerOptions> = {}): Promise<{ srv: ReferenceServer; chat: Chat }> {
   clock = new ManualClock(T0);
   const srv = await suite.start({ clock, ...options });
   const chat = installChat(srv, chatOptions);

@@ -1,4 +1,4 @@
-import { createServer, type Game, type GameBroker, type GameOptions, installGame, type ReferenceServer, type ServerOptions, type WorldUpdate } from '../../server';
+import { createServer, type Game, type GameBroker, type InstallGameOptions, installGame, type ReferenceServer, type ServerOptions, type WorldUpdate } from '../../server';
 import { type Hello, Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
 import { nextEvent, ProtocolClient } from '../support/protocol-client';
@@ -8,7 +8,7 @@ const T0 = 1_700_000_000_000;
 let clock: ManualClock;
 const suite = serverSuite();
 
-async function start(gameOptions: Partial<GameOptions> = {}, options: Partial<ServerOptions> = {}): Promise<{ srv: ReferenceServer; game: Game }> {
+async function start(gameOptions: Partial<InstallGameOptions> = {}, options: Partial<ServerOptions> = {}): Promise<{ srv: ReferenceServer; game: Game }> {
   clock = new ManualClock(T0);
   const srv = await suite.start({ clock, ...options });
   return { srv, game: installGame(srv, gameOptions) };
@@ -208,7 +208,7 @@ describe('one game world across servers (broker)', () => {
   });
 
   /** A server on the shared manual clock with its game on the hub. */
-  async function node(gameOptions: Partial<GameOptions> = {}): Promise<{ srv: ReferenceServer; game: Game; broker: GameBroker; url: string }> {
+  async function node(gameOptions: Partial<InstallGameOptions> = {}): Promise<{ srv: ReferenceServer; game: Game; broker: GameBroker; url: string }> {
     const srv = createServer({ port: 0, clock });
     // Player ids must be unique across the world: in production the shared session store makes public ids so.
     srv.state.nextPublicId = 100 * servers.length + 1;
