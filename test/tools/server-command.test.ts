@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createConnection } from 'node:net';
+import { dirname, join } from 'node:path';
+import { listSources, readStamp, staleness } from '../../scripts/built';
 import { CloseCode } from '../../src/codes';
 import { Op } from '../../src/wire/protocol';
 import { hidingPackages } from '../support/hidden-packages';
 import { ROOT } from '../support/paths';
 import { ProtocolClient } from '../support/protocol-client';
-import { spawnListening } from '../support/server-process';
+import { type ServerProcess, spawnListening } from '../support/server-process';
 
 // `multisocket-server`, the package's bin: the BUILT dist/server/cli.js (npm test builds first), run as a user would.
 
@@ -67,5 +69,38 @@ describe('the multisocket-server command', () => {
       expect(bye[1]).toBe(CloseCode.ServerRestart);
       expect(close.code).toBe(CloseCode.ServerRestart);
     }
+  });
+});
+
+// npm itself, as `npm run serve` is typed: the npm that runs this test, else the one installed beside node.
+const NPM_CLI = process.env.npm_execpath?.endsWith('npm-cli.js')
+  ? process.env.npm_execpath
+  : join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+function accepting(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('npm run serve', () => {
+  // It would build first if dist/ were stale, under the other suites' feet: npm test builds before jest runs.
+  beforeAll(() => expect(staleness(readStamp(ROOT), listSources(ROOT))).toBeUndefined());
+  let started: ServerProcess | undefined;
+  afterEach(() => started?.kill('SIGKILL'));
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s to npm: clients get BYE 4000, the server exits 0 with npm, nothing is left listening', async (signal) => {
+    const server = await spawnListening([NPM_CLI, 'run', 'serve', '--', '--port', '0'], { ...process.env, HOST: '127.0.0.1' });
+    started = server;
+    const client = await ProtocolClient.connect(`${server.url}/chat`);
+    await client.hello({ channel: 'chat' });
+    const bye = client.nextMatching((frame) => frame[0] === Op.Bye);
+    expect(await server.kill(signal)).toBe(0);
+    expect((await bye)[1]).toBe(CloseCode.ServerRestart);
+    expect((await client.closed).code).toBe(CloseCode.ServerRestart);
+    expect(await accepting(server.port)).toBe(false);
   });
 });
