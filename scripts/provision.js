@@ -7,7 +7,7 @@ const path = require('path');
 
 /** What the tests start themselves, the Debian package that has it, and the variable that points at another copy. */
 const NEEDS = [
-  { package: 'redis-server', names: ['redis-server'], variable: 'REDIS_SERVER' },
+  { package: 'redis-server', names: ['redis-server'], variable: 'REDIS_SERVER', skippedBy: 'MULTISOCKET_SKIP_REDIS' },
   { package: 'chromium', names: ['chromium', 'chromium-browser'], variable: 'CHROMIUM_PATH' },
 ];
 
@@ -21,9 +21,13 @@ function onPath(names, PATH) {
   return undefined;
 }
 
-/** The packages of NEEDS that `env` has neither on its PATH nor named by their variable (REDIS_SERVER, CHROMIUM_PATH). */
+/**
+ * The packages of NEEDS that `env` has neither on its PATH nor named by their variable (REDIS_SERVER, CHROMIUM_PATH),
+ * redis-server only when the Redis tests run (MULTISOCKET_SKIP_REDIS=1 runs without them).
+ */
 function missingPackages(env) {
-  return NEEDS.filter((need) => !env[need.variable] && onPath(need.names, env.PATH) === undefined).map((need) => need.package);
+  const needed = NEEDS.filter((need) => !(need.skippedBy && env[need.skippedBy] === '1'));
+  return needed.filter((need) => !env[need.variable] && onPath(need.names, env.PATH) === undefined).map((need) => need.package);
 }
 
 /**

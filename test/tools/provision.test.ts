@@ -24,6 +24,10 @@ describe('missingPackages', () => {
   it('honours REDIS_SERVER and CHROMIUM_PATH', () => {
     expect(missingPackages({ PATH: bin, REDIS_SERVER: '/opt/redis/bin/redis-server', CHROMIUM_PATH: '/opt/chrome' })).toEqual([]);
   });
+
+  it('needs no redis-server when MULTISOCKET_SKIP_REDIS=1 runs without the Redis tests', () => {
+    expect(missingPackages({ PATH: bin, MULTISOCKET_SKIP_REDIS: '1' })).toEqual(['chromium']);
+  });
 });
 
 describe('plan', () => {
