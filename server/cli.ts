@@ -1,9 +1,12 @@
+#!/usr/bin/env node
 import { format, parseArgs } from 'node:util';
 import { CloseCode } from '../src/codes';
-import { createServer, installChat, installGame } from './index';
+import { systemClock } from '../src/time/clock';
+import { ServerError, ServerErrorCode } from './core/errors';
+import { exitOnStopSignals, SHUTDOWN_DEADLINE_MS } from './shutdown';
 
 /*
- * `npm run serve`: the reference server with the chat and game modules and a few demo handlers, for trying a client
+ * `multisocket-server` (package.json `bin`; `npm run serve` in this repository): the reference server with the chat and game modules and a few demo handlers, for trying a client
  * by hand. `--port` and `--host` (else PORT, default 8787, and HOST, default 127.0.0.1). `--redis <url>` (or REDIS_URL)
  * puts the chat rooms and the sessions on Redis and makes the game one world across processes, so that several
  * processes on several ports form one service whose clients resume on any of them (SCALING.md); REDIS_PREFIX (default
@@ -30,11 +33,14 @@ interface CliOptions {
   readonly redis: string | undefined;
 }
 
-const USAGE = `usage: node dist/server/cli.js [--port N] [--host ADDRESS] [--redis URL]
+const USAGE = `usage: multisocket-server [--port N] [--host ADDRESS] [--redis URL]
   --port N      the port, 0 for any free one (default: PORT, else 8787)
   --host ADDR   the address to listen on (default: HOST, else 127.0.0.1)
-  --redis URL   chat rooms, sessions and the game world on Redis (default: REDIS_URL, else in memory)
-Environment: PORT (default 8787), HOST (default 127.0.0.1), REDIS_URL, REDIS_PREFIX (default "default").`;
+  --redis URL   chat rooms, sessions and the game world on Redis (default: REDIS_URL, else in memory);
+                needs the ioredis package (npm install ioredis)
+Environment: PORT (default 8787), HOST (default 127.0.0.1), REDIS_URL, REDIS_PREFIX (default "default").
+SIGTERM or SIGINT: every client gets BYE 4000 (come back later), sessions are written to Redis, exit 0; exit 1 if
+that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
 
 /**
  * Where to listen and the Redis URL (`--redis <url>` or `--redis=<url>`, else REDIS_URL; undefined for the in-memory
@@ -73,14 +79,36 @@ function argsOrExit(argv: readonly string[]): CliOptions {
   return parsed;
 }
 
+/**
+ * `load()`, or the process ends there with one line on stderr and exit 1 when it needs an optional peer that is not
+ * installed (`ws`, or `ioredis` for `--redis`): the line says what to install, instead of `Cannot find module`.
+ */
+async function loadOrExit<T>(load: () => Promise<T>, wanted: string): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (!(error instanceof ServerError && error.code === ServerErrorCode.MissingPackage)) throw error;
+    logError(`multisocket server: ${wanted}${error.message.replace(/^\S+/, '')}`);
+    return process.exit(1);
+  }
+}
+
+/** The chat store, the session store and the game broker on the Redis at `url`. */
+async function openRedis(url: string, prefix: string | undefined) {
+  const redis = await loadOrExit(() => import('./redis'), '--redis');
+  return {
+    store: await redis.createRedisChatStore({ url, prefix }),
+    sessionStore: await redis.createRedisSessionStore({ url, prefix }),
+    broker: await redis.createRedisGameBroker({ url, prefix }),
+  };
+}
+
 async function main(): Promise<void> {
   const options = argsOrExit(process.argv.slice(2));
   const url = options.redis;
-  // Loaded only when asked for: the in-memory server needs nothing beyond `ws`.
-  const prefix = process.env.REDIS_PREFIX || undefined;
-  const store = url === undefined ? undefined : await (await import('./redis/chat-store')).createRedisChatStore({ url, prefix });
-  const sessionStore = url === undefined ? undefined : await (await import('./redis/session-store')).createRedisSessionStore({ url, prefix });
-  const broker = url === undefined ? undefined : await (await import('./redis/game-broker')).createRedisGameBroker({ url, prefix });
+  // Loaded only now, and Redis only when asked for: the in-memory server needs nothing beyond `ws`.
+  const { createServer, installChat, installGame } = await loadOrExit(() => import('./index'), 'the server');
+  const { store, sessionStore, broker } = url === undefined ? {} : await openRedis(url, process.env.REDIS_PREFIX || undefined);
   if (store && url !== undefined) {
     log(`chat rooms, sessions and the game world on redis ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
     store.on('unavailable', ({ error }) => logError(`! redis unavailable: ${error.message}; chat/say is refused "unavailable" until it returns`));
@@ -117,24 +145,15 @@ async function main(): Promise<void> {
   const address = await server.listen();
   log(`multisocket reference server listening on ${address.url}`);
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: closing`);
-    // 4000 rather than 1000: clients should come back once the server is restarted.
-    server.close({ code: CloseCode.ServerRestart, reason: 'server restarting' }).then(
-      () => Promise.all([store?.close(), sessionStore?.close(), broker?.close()]),
-    ).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logError(err);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  exitOnStopSignals(
+    { on: (signal, listener) => process.on(signal, listener), exit: (code) => process.exit(code), log, logError, clock: systemClock },
+    // 4000 rather than 1000: clients should come back once the server is restarted. The server writes its sessions
+    // to the session store while it closes, so the stores close after it.
+    async () => {
+      await server.close({ code: CloseCode.ServerRestart, reason: 'server restarting' });
+      await Promise.all([store?.close(), sessionStore?.close(), broker?.close()]);
+    },
+  );
 }
 
 main().catch((err: unknown) => {

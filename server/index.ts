@@ -1,8 +1,11 @@
 /**
  * The Node reference server (`multisocket/server`): protocol v1 over the `ws` package, for tests, demos and as the
  * executable description of what a conforming server does. `installChat` and `installGame` add the modules the
- * client's chat and game presets talk to.
+ * client's chat and game presets talk to. Needs the `ws` package (an optional peer dependency): without it, requiring
+ * this entry throws a ServerError `missing_package` that says so.
  */
+import './needs-ws';
+
 export { createServer, ReferenceServer } from './core/server';
 export type { ListenAddress } from './core/server';
 export type { CloseOptions } from './core/closing';
@@ -43,11 +46,11 @@ export { installChat } from './chat/chat';
 export type { Chat, ChatSaid } from './chat/chat';
 export type { InstallChatOptions } from './chat/options';
 export type { StoredChatMessage } from './chat/room';
-// The Redis store itself is `server/redis-chat-store` (it needs `ioredis`), kept out of this entry on purpose.
+// The Redis store itself is in `multisocket/server/redis` (createRedisChatStore, needs `ioredis`), kept out of this entry on purpose.
 export type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from './chat/store';
-// Likewise `server/redis-session-store` (createRedisSessionStore) for `createServer({ sessionStore })`.
+// Likewise createRedisSessionStore (`multisocket/server/redis`) for `createServer({ sessionStore })`.
 export type { EndedSession, ReleaseSession, SessionWrite, SharedSessionStore, StoredFrame, StoredSession, TakenSession } from './sessions/store';
 export { installGame } from './game/game';
 export type { Game, InstallGameOptions, GameStatePayload, PlayerPosition } from './game/game';
-// The Redis broker itself is `server/redis-game-broker` (createRedisGameBroker, needs `ioredis`), for `installGame(server, { broker })`.
+// The Redis broker itself is createRedisGameBroker (`multisocket/server/redis`, needs `ioredis`), for `installGame(server, { broker })`.
 export type { GameBroker, GameBrokerEvents, WorldUpdate } from './game/broker';

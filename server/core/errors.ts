@@ -21,6 +21,8 @@ export const ServerErrorCode = {
   HandlerFailed: 'handler_failed',
   /** The shared session store (Redis) could not be reached: a write or a resume waits for it (SCALING.md). */
   StoreUnavailable: 'store_unavailable',
+  /** An optional peer package (`ws` for `multisocket/server`, `ioredis` for `multisocket/server/redis`) is not installed. */
+  MissingPackage: 'missing_package',
 } as const;
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
 

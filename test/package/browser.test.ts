@@ -16,7 +16,7 @@ import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 // `webSocketTransport(WebSocket)`, served on 127.0.0.1, in headless Chromium driven by playwright-core. The page
 // reaches the reference server through a TCP relay, so the test can cut its connections like a dying server.
 
-/** Debian's chromium (installed by .ci/run), or CHROMIUM_PATH. */
+/** Debian's chromium (npm test installs it: scripts/provision.js), or CHROMIUM_PATH. */
 function chromiumPath(): string {
   const configured = process.env.CHROMIUM_PATH;
   if (configured) return configured;
@@ -25,7 +25,7 @@ function chromiumPath(): string {
       if (dir && existsSync(join(dir, name))) return join(dir, name);
     }
   }
-  throw new Error("Chromium not found on PATH: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH");
+  throw new Error("Chromium not found on PATH: install Debian's chromium (npm test does when it can) or set CHROMIUM_PATH");
 }
 
 // Chromium's own background traffic is refused on a closed network, so everything that would start it is off.

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /*
- * A real redis-server (Debian's package; `.ci/run` installs it) for the scale-out tests and the fan-out benchmark: its
+ * A real redis-server (Debian's package; `npm test` installs it: scripts/provision.js) for the scale-out tests and the fan-out benchmark: its
  * own temp dir and a free port on 127.0.0.1. By default an append-only file is synced on every write, so that a stop
  * and a start on the same port keep what was acknowledged, as a production Redis configured for durability does; the
  * benchmark turns that off so that it measures Redis's work and not the disk's.

@@ -3,7 +3,7 @@ import { redisServerBinary } from './redis-server';
 // Jest-only (redis-server.ts is also used by the fan-out benchmark, built without jest's globals).
 /**
  * `describe(title, body)` when redis-server is installed; otherwise a single test that fails naming what to install,
- * unless MULTISOCKET_SKIP_REDIS=1 says to run without the Redis tests (`.ci/run` installs redis-server).
+ * unless MULTISOCKET_SKIP_REDIS=1 says to run without the Redis tests (`npm test` installs redis-server: scripts/provision.js).
  */
 export function describeWithRedis(title: string, body: () => void): void {
   if (redisServerBinary()) {
