@@ -21,9 +21,22 @@ export interface DisplaySource {
   rows(): ChannelRow[];
 }
 
-const EVENTS_SHOWN = 8;
-/** Lines the live view takes besides the table's rows (header, blank, titles, blank, "events:", the events). */
-export const LIVE_EXTRA_LINES = 5 + EVENTS_SHOWN;
+const EVENTS_SHOWN = 6;
+/** The injected faults stay in a list of their own: reconnect events from every player would push them off at once. */
+const FAULTS_SHOWN = 4;
+/**
+ * Under the table: what the columns that look like trouble mean. `dropped` counts game inputs replaced by newer ones
+ * while a game channel was down (its outbox keeps the latest only, by design); a chat line is never dropped.
+ */
+export const LEGEND = [
+  'dropped: stale game inputs replaced by a newer one while disconnected (by design; chat never drops)',
+  'unacked: reliable chat lines sent, not yet acknowledged; queued: waiting for the connection',
+];
+/**
+ * Lines the live view takes besides the table's rows: header, blank, titles, the legend, blank, "faults:", the faults,
+ * blank, "events:", the events.
+ */
+export const LIVE_EXTRA_LINES = 3 + LEGEND.length + 2 + FAULTS_SHOWN + 2 + EVENTS_SHOWN;
 const LIVE_EVERY_MS = 250;
 const LINES_EVERY_MS = 2000;
 const RATE_WINDOW_MS = 1000;
@@ -46,6 +59,7 @@ interface Sample {
 
 export class Display {
   private readonly events: string[] = [];
+  private readonly faults: string[] = [];
   private readonly samples: Sample[] = [];
   private timer: NodeJS.Timeout | undefined;
   private drawnLines = 0;
@@ -67,11 +81,20 @@ export class Display {
 
   /** Adds a line to the event log. */
   event(text: string): void {
+    this.log(this.events, EVENTS_SHOWN, text);
+  }
+
+  /** Adds a line to the list of injected faults, which the live view keeps apart from the events. */
+  fault(text: string): void {
+    this.log(this.faults, FAULTS_SHOWN, `fault: ${text}`);
+  }
+
+  private log(list: string[], shown: number, text: string): void {
     const line = `${stamp(this.source.elapsed())}  ${text}`;
     if (this.mode === 'lines') this.write(`${line}\n`);
     else if (this.mode === 'live') {
-      this.events.push(line);
-      if (this.events.length > EVENTS_SHOWN) this.events.shift();
+      list.push(line);
+      if (list.length > shown) list.shift();
     }
   }
 
@@ -108,6 +131,10 @@ export class Display {
           `${String(s.queued).padStart(8)}${String(s.unacked).padStart(8)}${String(s.dropped).padStart(8)}`
         );
       }),
+      ...LEGEND.map((line) => `  ${line}`.slice(0, this.columns - 1)),
+      '',
+      'faults:',
+      ...this.faults.map((e) => `  ${e}`.slice(0, this.columns - 1)),
       '',
       'events:',
       ...this.events.map((e) => `  ${e}`.slice(0, this.columns - 1)),

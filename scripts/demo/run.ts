@@ -52,7 +52,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoSum
     view.event(`${players.length} players joined; game inputs every 100 ms, chat lines every ${SAY_EVERY_MS} ms`);
     players.forEach((p, i) => p.startTraffic((i * SAY_EVERY_MS) / players.length));
     const script = options.faults
-      ? new FaultScript(faultPlan(options.seconds), { players, servers, elapsed, log: (t) => view.event(t) })
+      ? new FaultScript(faultPlan(options.seconds), { players, servers, elapsed, log: (t) => view.fault(t) })
       : undefined;
 
     await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));

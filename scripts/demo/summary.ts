@@ -145,6 +145,8 @@ export function formatSummary(s: DemoSummary): string {
     `  chat lines: ${c.expected} deliveries expected, ${c.delivered} delivered; lost ${c.lost}, duplicated ${c.duplicated}, ` +
       `out of order ${c.outOfOrder}, unexpected ${c.unexpected}; says refused ${c.failedSays}`,
     '  (game: inputs sent, server states received; chat: lines said, lines delivered to every member.',
+    '   dropped: stale game inputs replaced by a newer one while disconnected, by design; a chat line is never dropped.',
+    '   says refused: chat lines the server refused (a say rejected by the preset), counted apart from lost ones.',
     '   latency: game input to the server state that applied it, through the 50 ms send tick and the 50 ms state tick;',
     '   chat line said to each member receiving it, including lines held while a connection was down)',
     s.ok ? 'result: OK, every chat line arrived exactly once and in order' : 'result: FAILED, chat lines were lost, duplicated or reordered',
