@@ -3,7 +3,7 @@
  * clients a mini-game would otherwise ship (socket.io-client, mqtt), and the budget verdict. `--why` adds the
  * bundle's biggest inputs (from esbuild's metafile). Exits 1 over budget; test/package/bundle-size.test.ts asserts the same.
  */
-import { readFileSync } from 'fs';
+import { readFileSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { gzipSync } from 'zlib';
 import { build } from 'esbuild';
@@ -64,11 +64,37 @@ export async function bundleInputs(root: string = packageRoot()): Promise<Array<
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
-const USAGE = `usage: node dist/scripts/size.js [--why]
-  --why   also list the bundle's biggest inputs`;
+/** README.md's size-table rows, in {@link sizeTable}'s order (the README names the versions it shows). */
+const README_ROWS = [
+  'multisocket (runtime, presets, msgpack codec)',
+  'socket.io-client 4.8 (JSON parser)',
+  'socket.io-client 4.8 (msgpack parser)',
+  'mqtt 5',
+];
+
+/**
+ * README.md with every size figure it shows set from `rows`: the size table, multisocket's column in the comparison
+ * table and the ceiling. This is the one place those figures come from; `npm run size -- --readme` writes them and a
+ * test fails while README.md differs from what this returns.
+ */
+export function withReadmeSizes(readme: string, rows: readonly SizeRow[]): string {
+  let text = readme;
+  README_ROWS.forEach((name, i) => {
+    const row = rows[i] as SizeRow;
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    text = text.replace(new RegExp(`^\\| ${escaped} \\| [\\d.]+ KB \\| [\\d.]+ KB \\|$`, 'm'), `| ${name} | ${kb(row.minBytes)} | ${kb(row.gzipBytes)} |`);
+  });
+  const ours = rows[0] as SizeRow;
+  text = text.replace(/^(\| \*\*multisocket\*\* \|.*\| )[\d.]+ KB \|$/m, `$1${kb(ours.gzipBytes)} |`);
+  return text.replace(/holds the bundle under a [\d.]+ KB ceiling/, `holds the bundle under a ${kb(BUNDLE_BUDGET_GZIP_BYTES)} ceiling`);
+}
+
+const USAGE = `usage: node dist/scripts/size.js [--why] [--readme]
+  --why      also list the bundle's biggest inputs
+  --readme   write the figures into README.md (its size table, comparison table and ceiling)`;
 
 async function main(): Promise<void> {
-  const { values } = commandLineOrExit('multisocket size', USAGE, () => readCommandLine(process.argv.slice(2), { why: { type: 'boolean' } }));
+  const { values } = commandLineOrExit('multisocket size', USAGE, () => readCommandLine(process.argv.slice(2), { why: { type: 'boolean' }, readme: { type: 'boolean' } }));
   const rows = sizeTable();
   const width = Math.max(...rows.map((r) => r.name.length));
   process.stdout.write(`${'bundle'.padEnd(width)}  ${'min'.padStart(9)}  ${'min+gzip'.padStart(9)}\n`);
@@ -85,6 +111,11 @@ async function main(): Promise<void> {
     for (const { input, bytes } of (await bundleInputs()).slice(0, 20)) {
       process.stdout.write(`${String(bytes).padStart(8)}  ${input}\n`);
     }
+  }
+  if (values.readme) {
+    const path = join(packageRoot(), 'README.md');
+    writeFileSync(path, withReadmeSizes(readFileSync(path, 'utf8'), rows));
+    process.stdout.write('README.md: size figures written\n');
   }
   if (!within) process.exitCode = 1;
 }

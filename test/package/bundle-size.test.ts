@@ -2,7 +2,7 @@ import { ROOT } from '../support/paths';
 import { join } from 'path';
 import { gzipSync } from 'zlib';
 import { readFileSync } from 'fs';
-import { BUNDLE_BUDGET_GZIP_BYTES, sizeTable } from '../../scripts/size';
+import { BUNDLE_BUDGET_GZIP_BYTES, sizeTable, withReadmeSizes } from '../../scripts/size';
 
 // The size budget of the single-file bundle (dist/, made by `npm run build`, which `npm test` runs first).
 // `npm run size` prints the same table for people; this only asserts it.
@@ -25,5 +25,13 @@ describe('the size of dist/multisocket.min.js', () => {
   // The ceiling (scripts/size.ts says why there is no target): a change that grows the bundle fails here.
   it(`stays under the ceiling of ${BUNDLE_BUDGET_GZIP_BYTES} bytes min+gzip (npm run size -- --why shows what is big)`, () => {
     expect(ours?.gzipBytes).toBeLessThan(BUNDLE_BUDGET_GZIP_BYTES);
+  });
+
+  // One place for the figures: README.md shows what scripts/size.ts measures, so they cannot disagree.
+  it('README.md shows the measured sizes and the ceiling (npm run size -- --readme writes them)', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const written = withReadmeSizes(readme, rows);
+    expect(written).toContain(`| multisocket (runtime, presets, msgpack codec) | ${((ours?.minBytes ?? 0) / 1024).toFixed(1)} KB |`);
+    expect(readme).toBe(written);
   });
 });
