@@ -38,6 +38,8 @@ export type OpenOptions = Readonly<Partial<ChannelOptions>> & { url: string };
  */
 export class ConnectionManager {
   private readonly channels = new Map<string, Channel>();
+  /** Channels closing: their names are free, but their sockets still count against `maxSockets` until closed. */
+  private readonly closing = new Set<Channel>();
   private readonly options: Readonly<ManagerOptions>;
   private readonly undo: (() => void)[] = [];
   private readonly hideTimer: Timer;
@@ -83,18 +85,22 @@ export class ConnectionManager {
     if (this.channels.has(name)) {
       throw new UsageError(UsageErrorCode.DuplicateChannel, `a channel named "${name}" is already open`);
     }
-    if (this.channels.size >= this.options.maxSockets) {
+    if (this.channels.size + this.closing.size >= this.options.maxSockets) {
+      const users = [...this.channels.keys()].map((n) => `"${n}"`);
+      if (this.closing.size > 0) users.push(`${this.closing.size} closing`);
       throw new UsageError(
         UsageErrorCode.TooManyChannels,
-        `cannot open "${name}": ${this.channels.size} of maxSockets ${this.options.maxSockets} are in use by ${[...this.channels.keys()].map((n) => `"${n}"`).join(', ')}; close one first`,
+        `cannot open "${name}": ${this.channels.size + this.closing.size} of maxSockets ${this.options.maxSockets} are in use by ${users.join(', ')}; close one first`,
       );
     }
     const { transport, clock, random } = this.options;
     const channel = new Channel(name, Object.assign({ transport, clock, random }, options));
     this.channels.set(name, channel);
-    // A channel closed for good (by the app, a terminal code or giving up) frees its name and its socket slot.
+    // A channel that starts closing (however: the app, a terminal code, giving up) frees its name at once, so the
+    // name can be opened again; its socket slot is freed when the old socket is gone. The old channel only ever
+    // touches its own entries, never a new channel of the same name.
     channel.on('state', ({ next }) => {
-      if (next === ChannelState.Closed && this.channels.get(name) === channel) this.channels.delete(name);
+      if (next === ChannelState.Closing || next === ChannelState.Closed) this.release(name, channel);
     });
     if (this.suspendedByHide || !this.online) {
       channel.suspend(this.online ? StateReason.Hidden : StateReason.Offline);
@@ -109,7 +115,7 @@ export class ConnectionManager {
     return this.channels.get(name);
   }
 
-  /** Names of the channels that hold a slot. */
+  /** Names of the channels open or opening (a closing channel's name is free). */
   get names(): string[] {
     return [...this.channels.keys()];
   }
@@ -126,13 +132,27 @@ export class ConnectionManager {
   /** Closes one channel by name, or, with no name, every channel and the manager itself (releasing its listeners). */
   close(name?: string): void {
     if (name !== undefined) {
-      this.channels.get(name)?.close();
+      const channel = this.channels.get(name);
+      if (channel) {
+        this.release(name, channel);
+        channel.close();
+      }
       return;
     }
     this.closed = true;
     this.hideTimer.cancel();
     for (const undo of this.undo.splice(0)) undo();
-    for (const channel of [...this.channels.values()]) channel.close();
+    for (const [channelName, channel] of [...this.channels]) {
+      this.release(channelName, channel);
+      channel.close();
+    }
+  }
+
+  /** `channel` no longer holds `name`; until it is closed it still holds a socket slot. */
+  private release(name: string, channel: Channel): void {
+    if (this.channels.get(name) === channel) this.channels.delete(name);
+    if (channel.state === ChannelState.Closed) this.closing.delete(channel);
+    else this.closing.add(channel);
   }
 
   stats(): ChannelStats[] {
