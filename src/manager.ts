@@ -3,7 +3,7 @@ import type { ChannelOptions } from './channel/options';
 import { type Clock, systemClock } from './time/clock';
 import { Timer } from './time/timer';
 import { UsageErrorCode } from './codes';
-import { withDefaults } from './defaults';
+import { checkOptionNames, withDefaults } from './defaults';
 import { UsageError } from './errors';
 import type { Lifecycle } from './transport/lifecycle';
 import type { Subscriber } from './routing/router';
@@ -28,6 +28,10 @@ export interface ManagerOptions {
 }
 
 const DEFAULT_MANAGER_OPTIONS = Object.freeze({ maxSockets: 5, hideGraceMs: 3_000, showStaggerMs: 250 });
+/** Every key of {@link ManagerOptions} (the type makes the list complete): any other is a typo, refused. */
+const MANAGER_OPTION_NAMES = Object.keys({
+  transport: 1, lifecycle: 1, clock: 1, random: 1, maxSockets: 1, hideGraceMs: 1, showStaggerMs: 1,
+} satisfies Record<keyof ManagerOptions, 1>);
 
 /** Per-channel options given to `open`; the manager supplies transport, clock and random unless overridden. */
 export type OpenOptions = Readonly<Partial<ChannelOptions>> & { url: string };
@@ -53,6 +57,7 @@ export class ConnectionManager {
     if (!options || !options.transport || typeof options.transport.connect !== 'function') {
       throw new UsageError(UsageErrorCode.InvalidOption, 'ConnectionManager needs a transport, e.g. wxTransport(wx)');
     }
+    checkOptionNames('ConnectionManager', options, MANAGER_OPTION_NAMES);
     this.options = withDefaults<ManagerOptions>(
       Object.assign({ transport: options.transport, lifecycle: undefined, clock: systemClock, random: Math.random }, DEFAULT_MANAGER_OPTIONS),
       options,

@@ -48,7 +48,7 @@ export class Channel {
     readonly name: string,
     options: Readonly<Partial<ChannelOptions>> & { url: string },
   ) {
-    this.options = resolveChannelOptions(options);
+    this.options = resolveChannelOptions(options, {}, `channel "${name}"`);
     const clock = (this.clock = this.options.clock);
     const codec = new FrameCodec(this.options.limits);
     if (this.options.maxBatchBytes > codec.limits.maxFrameBytes) {
