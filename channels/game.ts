@@ -1,4 +1,4 @@
-import { type Channel, type ConnectionManager, Emitter, type OpenOptions, Timer } from '../src';
+import { type Channel, CHANNEL_OPTION_NAMES, checkOptionNames, type ConnectionManager, Emitter, type OpenOptions, Timer } from '../src';
 
 /*
  * The game preset, built only from src/'s public pieces. Server state arrives as PUSH `game/state`
@@ -80,7 +80,17 @@ function median(values: number[]): number {
  * Opens a game channel on `manager`: outbox `latest`, heartbeat 5 s / 4 s, `flushMs` one tick.
  * @throws {UsageError} as `manager.open`.
  */
+/** The preset's own options and the channel's (the type makes the first list complete): any other is a typo. */
+const GAME_OPTION_NAMES = [
+  ...Object.keys({
+    manager: 1, name: 1, tickMs: 1, inputTtlMs: 1, clockSamples: 1, clockBest: 1, clockMinSamples: 1, clockJitterMs: 1,
+    probes: 1, probeEveryMs: 1,
+  } satisfies Record<Exclude<keyof GameOptions, keyof OpenOptions>, 1>),
+  ...CHANNEL_OPTION_NAMES,
+];
+
 export function gameChannel(options: GameOptions): GameChannel {
+  checkOptionNames('gameChannel', options, GAME_OPTION_NAMES);
   const {
     manager,
     name = 'game',
@@ -92,15 +102,15 @@ export function gameChannel(options: GameOptions): GameChannel {
     clockJitterMs = 10,
     probes = 5,
     probeEveryMs = 100,
+    ...channelOptions
   } = options;
-  // The preset's own options ride along: the channel reads only its own.
   const defaults: OpenOptions = {
     url: options.url,
     outbox: { policy: 'latest' },
     heartbeat: { intervalMs: 5000, timeoutMs: 4000 },
     flushMs: tickMs,
   };
-  const channel = manager.open(name, Object.assign(defaults, options));
+  const channel = manager.open(name, Object.assign(defaults, channelOptions));
   const clock = channel.options.clock;
   const events = new Emitter<GameEvents>();
   const samples: { rtt: number; offset: number }[] = [];

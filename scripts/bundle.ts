@@ -39,11 +39,11 @@ export const WEB_ONLY_EXPORTS: readonly string[] = ['webSocketTransport', 'ensur
 
 /** The runtime's values the device bundle exports: src/index.ts's, but {@link WEB_ONLY_EXPORTS}. */
 export const DEVICE_EXPORTS: readonly string[] = [
-  'Channel', 'ChannelState', 'CloseCode', 'ConnectionManager', 'DisconnectedError', 'DisconnectedErrorCode', 'Emitter',
+  'CHANNEL_OPTION_NAMES', 'Channel', 'ChannelState', 'CloseCode', 'ConnectionManager', 'DisconnectedError', 'DisconnectedErrorCode', 'Emitter',
   'FrameCodec', 'ListenerError', 'ListenerErrorCode', 'MultisocketError', 'Op', 'PROTOCOL_VERSION', 'ProtocolError',
   'ProtocolErrorCode', 'QueueFullError', 'QueueFullErrorCode', 'RemoteError', 'StateReason', 'SubscriberError',
   'SubscriberErrorCode', 'TimeoutError', 'TimeoutErrorCode', 'Timer', 'TransportError', 'TransportErrorCode',
-  'UsageError', 'UsageErrorCode', 'backoffDelay', 'isTerminalCloseCode', 'systemClock', 'wxLifecycle', 'wxTransport',
+  'UsageError', 'UsageErrorCode', 'backoffDelay', 'checkOptionNames', 'isTerminalCloseCode', 'systemClock', 'wxLifecycle', 'wxTransport',
 ];
 
 /** Where the bundle lands, relative to the package root. */

@@ -12,12 +12,14 @@ import { commandLineOrExit, readCommandLine } from './command-line';
 import { packageRoot } from './package-root';
 
 /**
- * The ceiling `npm test` enforces, bytes of dist/multisocket.min.js minified and gzipped (level 9): 23,485, the size
+ * The ceiling `npm test` enforces, bytes of dist/multisocket.min.js minified and gzipped (level 9): 24,509: 23,485, the size
  * before eventemitter3 went under the Emitter (21.5 KB) plus the 1,469 bytes it and the channel's split by concept
- * added (issue 14). The 16 KB goal of issue 7 is retired: WeChat counts raw bytes against a 4 MB main package, and this
- * is under 2% of it. The ceiling only keeps the bundle from growing unnoticed.
+ * added (issue 14), plus 1,024 for issue 16's refusals of what would fail silently (Map, Set and built-in payloads,
+ * unknown option names with the nearest known one, misconfigurations). The 16 KB goal of issue 7 is retired: WeChat
+ * counts raw bytes against a 4 MB main package, and this is under 2% of it. The ceiling only keeps the bundle from
+ * growing unnoticed.
  */
-export const BUNDLE_BUDGET_GZIP_BYTES = 21.5 * 1024 + 1_469;
+export const BUNDLE_BUDGET_GZIP_BYTES = 21.5 * 1024 + 1_469 + 1_024;
 
 /** One row of the size table. */
 export interface SizeRow {

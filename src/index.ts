@@ -5,7 +5,14 @@
 // The manager and its channels.
 export { ConnectionManager, type ManagerOptions, type OpenOptions } from './manager';
 export { Channel, type ChannelEvents, type ChannelStats, type SendOptions } from './channel/channel';
-export { type ChannelOptions, type ReconnectInfo, type ReconnectOptions, type RequestOptions } from './channel/options';
+export {
+  CHANNEL_OPTION_NAMES,
+  type ChannelOptions,
+  type ReconnectInfo,
+  type ReconnectOptions,
+  type RequestOptions,
+} from './channel/options';
+export { checkOptionNames } from './defaults';
 export { ChannelState, StateReason } from './channel/state';
 export type { HeartbeatOptions } from './channel/heartbeat';
 export type { DropReason, OutboxOptions, OutboxPolicy, OverflowPolicy } from './channel/outbox';

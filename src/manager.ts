@@ -3,7 +3,7 @@ import type { ChannelOptions } from './channel/options';
 import { type Clock, systemClock } from './time/clock';
 import { Timer } from './time/timer';
 import { UsageErrorCode } from './codes';
-import { withDefaults } from './defaults';
+import { checkOptionNames, withDefaults } from './defaults';
 import { UsageError } from './errors';
 import type { Lifecycle } from './transport/lifecycle';
 import type { Subscriber } from './routing/router';
@@ -28,6 +28,10 @@ export interface ManagerOptions {
 }
 
 const DEFAULT_MANAGER_OPTIONS = Object.freeze({ maxSockets: 5, hideGraceMs: 3_000, showStaggerMs: 250 });
+/** Every key of {@link ManagerOptions} (the type makes the list complete): any other is a typo, refused. */
+const MANAGER_OPTION_NAMES = Object.keys({
+  transport: 1, lifecycle: 1, clock: 1, random: 1, maxSockets: 1, hideGraceMs: 1, showStaggerMs: 1,
+} satisfies Record<keyof ManagerOptions, 1>);
 
 /** Per-channel options given to `open`; the manager supplies transport, clock and random unless overridden. */
 export type OpenOptions = Readonly<Partial<ChannelOptions>> & { url: string };
@@ -38,6 +42,8 @@ export type OpenOptions = Readonly<Partial<ChannelOptions>> & { url: string };
  */
 export class ConnectionManager {
   private readonly channels = new Map<string, Channel>();
+  /** Channels closing: their names are free, but their sockets still count against `maxSockets` until closed. */
+  private readonly closing = new Set<Channel>();
   private readonly options: Readonly<ManagerOptions>;
   private readonly undo: (() => void)[] = [];
   private readonly hideTimer: Timer;
@@ -51,6 +57,7 @@ export class ConnectionManager {
     if (!options || !options.transport || typeof options.transport.connect !== 'function') {
       throw new UsageError(UsageErrorCode.InvalidOption, 'ConnectionManager needs a transport, e.g. wxTransport(wx)');
     }
+    checkOptionNames('ConnectionManager', options, MANAGER_OPTION_NAMES);
     this.options = withDefaults<ManagerOptions>(
       Object.assign({ transport: options.transport, lifecycle: undefined, clock: systemClock, random: Math.random }, DEFAULT_MANAGER_OPTIONS),
       options,
@@ -83,18 +90,22 @@ export class ConnectionManager {
     if (this.channels.has(name)) {
       throw new UsageError(UsageErrorCode.DuplicateChannel, `a channel named "${name}" is already open`);
     }
-    if (this.channels.size >= this.options.maxSockets) {
+    if (this.channels.size + this.closing.size >= this.options.maxSockets) {
+      const users = [...this.channels.keys()].map((n) => `"${n}"`);
+      if (this.closing.size > 0) users.push(`${this.closing.size} closing`);
       throw new UsageError(
         UsageErrorCode.TooManyChannels,
-        `cannot open "${name}": ${this.channels.size} of maxSockets ${this.options.maxSockets} are in use by ${[...this.channels.keys()].map((n) => `"${n}"`).join(', ')}; close one first`,
+        `cannot open "${name}": ${this.channels.size + this.closing.size} of maxSockets ${this.options.maxSockets} are in use by ${users.join(', ')}; close one first`,
       );
     }
     const { transport, clock, random } = this.options;
     const channel = new Channel(name, Object.assign({ transport, clock, random }, options));
     this.channels.set(name, channel);
-    // A channel closed for good (by the app, a terminal code or giving up) frees its name and its socket slot.
+    // A channel that starts closing (however: the app, a terminal code, giving up) frees its name at once, so the
+    // name can be opened again; its socket slot is freed when the old socket is gone. The old channel only ever
+    // touches its own entries, never a new channel of the same name.
     channel.on('state', ({ next }) => {
-      if (next === ChannelState.Closed && this.channels.get(name) === channel) this.channels.delete(name);
+      if (next === ChannelState.Closing || next === ChannelState.Closed) this.release(name, channel);
     });
     if (this.suspendedByHide || !this.online) {
       channel.suspend(this.online ? StateReason.Hidden : StateReason.Offline);
@@ -109,7 +120,7 @@ export class ConnectionManager {
     return this.channels.get(name);
   }
 
-  /** Names of the channels that hold a slot. */
+  /** Names of the channels open or opening (a closing channel's name is free). */
   get names(): string[] {
     return [...this.channels.keys()];
   }
@@ -126,13 +137,27 @@ export class ConnectionManager {
   /** Closes one channel by name, or, with no name, every channel and the manager itself (releasing its listeners). */
   close(name?: string): void {
     if (name !== undefined) {
-      this.channels.get(name)?.close();
+      const channel = this.channels.get(name);
+      if (channel) {
+        this.release(name, channel);
+        channel.close();
+      }
       return;
     }
     this.closed = true;
     this.hideTimer.cancel();
     for (const undo of this.undo.splice(0)) undo();
-    for (const channel of [...this.channels.values()]) channel.close();
+    for (const [channelName, channel] of [...this.channels]) {
+      this.release(channelName, channel);
+      channel.close();
+    }
+  }
+
+  /** `channel` no longer holds `name`; until it is closed it still holds a socket slot. */
+  private release(name: string, channel: Channel): void {
+    if (this.channels.get(name) === channel) this.channels.delete(name);
+    if (channel.state === ChannelState.Closed) this.closing.delete(channel);
+    else this.closing.add(channel);
   }
 
   stats(): ChannelStats[] {

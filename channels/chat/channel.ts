@@ -1,4 +1,4 @@
-import { Emitter, type OpenOptions, RemoteError } from '../../src';
+import { CHANNEL_OPTION_NAMES, checkOptionNames, Emitter, type OpenOptions, RemoteError } from '../../src';
 import { roomKey, Says } from './says';
 import { type ChatChannel, type ChatEvents, type ChatMessage, type ChatOptions, DEFAULT_SAY_RETRY, type Presence, type RoomId, type SayRetryOptions } from './types';
 
@@ -9,15 +9,22 @@ import { type ChatChannel, type ChatEvents, type ChatMessage, type ChatOptions, 
  * lets this preset deliver each message once, in order, even across a lost session (resync from history).
  */
 
+/** The preset's own options and the channel's (the type makes the first list complete): any other is a typo. */
+const CHAT_OPTION_NAMES = [
+  ...Object.keys({ manager: 1, name: 1, historyPageSize: 1, requestTimeoutMs: 1, sayRetry: 1 } satisfies Record<Exclude<keyof ChatOptions, keyof OpenOptions>, 1>),
+  ...CHANNEL_OPTION_NAMES,
+];
+
 /**
  * Opens a chat channel on `manager`: outbox `queue`, heartbeat 15 s / 10 s, received frames handled at most 1 ms per
  * turn (`receiveTurnMs`), reconnect defaults from the runtime.
  * @throws {UsageError} as `manager.open`.
  */
 export function chatChannel(options: ChatOptions): ChatChannel {
-  const { manager, name = 'chat', historyPageSize = 200, requestTimeoutMs = 10_000, sayRetry } = options;
+  checkOptionNames('chatChannel', options, CHAT_OPTION_NAMES);
+  checkOptionNames('chatChannel', options.sayRetry, Object.keys(DEFAULT_SAY_RETRY), 'sayRetry.');
+  const { manager, name = 'chat', historyPageSize = 200, requestTimeoutMs = 10_000, sayRetry, ...channelOptions } = options;
   const retryPolicy: SayRetryOptions = Object.assign({}, DEFAULT_SAY_RETRY, sayRetry);
-  // The preset's own options ride along: the channel reads only its own.
   const defaults: OpenOptions = {
     url: options.url,
     outbox: { policy: 'queue' },
@@ -26,7 +33,7 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     // are not held up behind it.
     receiveTurnMs: 1,
   };
-  const channel = manager.open(name, Object.assign(defaults, options));
+  const channel = manager.open(name, Object.assign(defaults, channelOptions));
   const events = new Emitter<ChatEvents>();
   const rooms = new Set<RoomId>();
   const handlers = new Map<string, Set<(message: ChatMessage) => void>>();

@@ -89,17 +89,13 @@ export class Says {
     this.pending.clear();
   }
 
-  /** Sends (again) a pending say; a failure settles it instead of poisoning whatever loop called this. */
+  /** Sends (again) a pending say; a failure (sendReliable only ever rejects) settles it. */
   private send(mid: string, pending: PendingSay): void {
     pending.held = false;
     this.cancelRetry(pending);
-    try {
-      this.channel.sendReliable('chat/say', { room: pending.room, mid, body: pending.body }).catch((error: Error) => {
-        if (this.pending.delete(mid)) pending.reject(error);
-      });
-    } catch (error) {
-      if (this.pending.delete(mid)) pending.reject(error as Error);
-    }
+    this.channel.sendReliable('chat/say', { room: pending.room, mid, body: pending.body }).catch((error: Error) => {
+      if (this.pending.delete(mid)) pending.reject(error);
+    });
   }
 
   private answered(said: SaidPayload): void {

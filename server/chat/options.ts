@@ -1,4 +1,5 @@
 import { UsageErrorCode } from '../../src/codes';
+import { checkOptionNames } from '../../src/defaults';
 import { UsageError } from '../../src/errors';
 import type { ServerSession } from '../core/types';
 import type { ChatStore } from './store';
@@ -60,7 +61,14 @@ export interface InstallChatOptions {
  * The options with their defaults.
  * @throws {UsageError} `invalid_option` naming a bad option.
  */
+/** Every key of {@link InstallChatOptions} (the type makes the list complete): any other is a typo, refused. */
+const CHAT_OPTION_NAMES = Object.keys({
+  historySize: 1, dedupeSize: 1, historyLimit: 1, maxHistoryLimit: 1, maxRoomsPerSession: 1, maxBodyBytes: 1,
+  maxPresence: 1, presenceTtlMs: 1, roomTtlMs: 1, maxRooms: 1, from: 1, store: 1,
+} satisfies Record<keyof InstallChatOptions, 1>);
+
 export function resolveChatOptions(options: Readonly<Partial<InstallChatOptions>>): Readonly<InstallChatOptions> {
+  checkOptionNames('installChat', options, CHAT_OPTION_NAMES);
   const resolved: InstallChatOptions = {
     historySize: options.historySize ?? 1000,
     dedupeSize: options.dedupeSize ?? 1000,

@@ -1,8 +1,8 @@
 import { type Clock, systemClock } from '../../src/time/clock';
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
-import { type CodecLimits, resolveLimits } from '../../src/wire/limits';
-import { withDefaults } from '../../src/defaults';
+import { type CodecLimits, DEFAULT_CODEC_LIMITS, resolveLimits } from '../../src/wire/limits';
+import { checkOptionNames, withDefaults } from '../../src/defaults';
 import { DEFAULT_RELIABLE, type ReliableOptions } from '../../src/reliable/reliable';
 import type { SharedSessionStore } from '../sessions/store';
 import { ServerState } from './state';
@@ -91,11 +91,20 @@ export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'lim
   readonly rateLimit: Readonly<RateLimitOptions> | false;
 }
 
+/** Every key of {@link ServerOptions} (the type makes the list complete): any other is a typo, refused. */
+const SERVER_OPTION_NAMES = Object.keys({
+  host: 1, port: 1, heartbeatMs: 1, heartbeatGraceMs: 1, helloTimeoutMs: 1, requestTimeoutMs: 1, closeTimeoutMs: 1,
+  limits: 1, maxPayload: 1, maxBatchBytes: 1, maxBufferedBytes: 1, rateLimit: 1, maxConnectionsPerAddress: 1, clock: 1,
+  authenticate: 1, resumeWindowMs: 1, reliable: 1, state: 1, sessionStore: 1,
+} satisfies Record<keyof ServerOptions, 1>);
+
 /**
  * Fills in the defaults and checks every value.
  * @throws {UsageError} `invalid_option` naming the option; {@link RangeError} for a bad codec limit.
  */
 export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> = {}): ResolvedServerOptions {
+  checkOptionNames('createServer', options, SERVER_OPTION_NAMES);
+  checkOptionNames('createServer', options.limits, Object.keys(DEFAULT_CODEC_LIMITS), 'limits.');
   const limits = resolveLimits(options.limits ?? {});
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const maxPayload = options.maxPayload ?? limits.maxFrameBytes;
@@ -145,6 +154,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
 
 function resolveReliable(partial: Partial<ReliableOptions> | undefined): Readonly<ReliableOptions> {
   if (partial !== undefined && (typeof partial !== 'object' || partial === null)) invalid('reliable', partial);
+  checkOptionNames('createServer', partial, Object.keys(DEFAULT_RELIABLE), 'reliable.');
   const reliable = withDefaults(DEFAULT_RELIABLE, partial);
   for (const key of Object.keys(DEFAULT_RELIABLE) as (keyof ReliableOptions)[]) {
     checkDuration(`reliable.${key}`, reliable[key], key === 'ackDelayMs' ? 0 : 1);
@@ -156,6 +166,7 @@ function resolveRateLimit(partial: Partial<RateLimitOptions> | false | undefined
   if (partial === false) return false;
   if (partial !== undefined && (typeof partial !== 'object' || partial === null)) invalid('rateLimit', partial);
   const defaults = defaultRateLimit(maxPayload);
+  checkOptionNames('createServer', partial, Object.keys(defaults), 'rateLimit.');
   const rateLimit = withDefaults<RateLimitOptions>(defaults, partial);
   for (const key of Object.keys(defaults) as (keyof RateLimitOptions)[]) checkDuration(`rateLimit.${key}`, rateLimit[key], 1);
   // A bucket smaller than one allowed message would refuse that message however slowly it came.

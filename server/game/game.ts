@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Repeater } from '../../src/time/repeater';
 import { FrameCodec } from '../../src/wire/codec';
 import { UsageErrorCode } from '../../src/codes';
+import { checkOptionNames } from '../../src/defaults';
 import { UsageError } from '../../src/errors';
 import { Op } from '../../src/wire/protocol';
 import type { GameBroker, PlayerPosition, WorldUpdate } from './broker';
@@ -97,7 +98,11 @@ interface Player {
  * stops on `server.close()`.
  * @throws {UsageError} `invalid_option` naming a bad option.
  */
+/** Every key of {@link InstallGameOptions} (the type makes the list complete): any other is a typo, refused. */
+const GAME_OPTION_NAMES = Object.keys({ tickHz: 1, maxStep: 1, broker: 1, remoteTimeoutMs: 1, maxRemotePlayers: 1 } satisfies Record<keyof InstallGameOptions, 1>);
+
 export function installGame(server: ReferenceServer, options: Readonly<Partial<InstallGameOptions>> = {}): Game {
+  checkOptionNames('installGame', options, GAME_OPTION_NAMES);
   const tickHz = options.tickHz ?? 20;
   const maxStep = options.maxStep ?? 10;
   if (typeof tickHz !== 'number' || !Number.isFinite(tickHz) || tickHz <= 0 || tickHz > 1000) invalid('tickHz', tickHz);

@@ -48,7 +48,7 @@ export class Channel {
     readonly name: string,
     options: Readonly<Partial<ChannelOptions>> & { url: string },
   ) {
-    this.options = resolveChannelOptions(options);
+    this.options = resolveChannelOptions(options, {}, `channel "${name}"`);
     const clock = (this.clock = this.options.clock);
     const codec = new FrameCodec(this.options.limits);
     if (this.options.maxBatchBytes > codec.limits.maxFrameBytes) {
@@ -130,8 +130,8 @@ export class Channel {
   }
 
   /**
-   * Sends a REQUEST and resolves with the REPLY's payload.
-   * @throws (rejects) {TimeoutError} at the deadline, {DisconnectedError} if the connection drops with the request in
+   * Sends a REQUEST and resolves with the REPLY's payload. It never throws: each failure rejects the Promise.
+   * @throws (rejects) {UsageError} for a bad topic, payload or `timeoutMs`, or a closed channel; {TimeoutError} at the deadline, {DisconnectedError} if the connection drops with the request in
    * flight or the channel closes, {RemoteError} for a FAIL, {QueueFullError} if the outbox refused it.
    */
   request<R = unknown>(topic: string, payload?: unknown, options: { timeoutMs?: number } = {}): Promise<R> {
@@ -148,14 +148,19 @@ export class Channel {
    * Sends a RELIABLE message: numbered, kept until the server acknowledges it, retransmitted after a reconnect that
    * resumes the session and sent again in a new session if it does not, so it is delivered once and in order
    * (PROTOCOL.md section 5). Sent at once when open, otherwise on the next connection. Resolves when acknowledged.
-   * @throws {UsageError} (synchronously) for a bad topic or payload, or a closed channel.
-   * @throws (rejects) {QueueFullError} when `reliable.maxUnacked` / `maxUnackedBytes` are reached (nothing is dropped),
-   * {DisconnectedError} `closed` if the channel closes before the acknowledgement.
+   * Like every method that returns a Promise, it never throws: each failure rejects the Promise.
+   * @throws (rejects) {UsageError} for a bad topic or payload, or a closed channel; {QueueFullError} when
+   * `reliable.maxUnacked` / `maxUnackedBytes` are reached (nothing is dropped); {DisconnectedError} `closed` if the
+   * channel closes before the acknowledgement.
    */
   sendReliable(topic: string, payload?: unknown): Promise<void> {
-    validateTopic(topic);
-    this.assertUsable();
-    return this.sessionState.send(topic, payload);
+    try {
+      validateTopic(topic);
+      this.assertUsable();
+      return this.sessionState.send(topic, payload);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Calls `fn` for each PUSH (and REQUEST: the first subscriber answers it) whose topic matches `pattern`. */

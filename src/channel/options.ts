@@ -1,10 +1,10 @@
 import { type BackoffOptions, DEFAULT_BACKOFF } from '../time/backoff';
 import { type Clock, systemClock } from '../time/clock';
 import { UsageErrorCode } from '../codes';
-import { withDefaults } from '../defaults';
+import { checkOptionNames, withDefaults } from '../defaults';
 import { UsageError } from '../errors';
 import { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat';
-import type { CodecLimits } from '../wire/limits';
+import { type CodecLimits, DEFAULT_CODEC_LIMITS } from '../wire/limits';
 import { DEFAULT_RELIABLE, type ReliableOptions } from '../reliable/reliable';
 import { DEFAULT_OUTBOX, type OutboxOptions } from './outbox';
 import type { Transport } from '../transport/types';
@@ -108,6 +108,13 @@ const GROUPS = {
   reliable: DEFAULT_RELIABLE,
 };
 
+/** Every key of {@link ChannelOptions} (the type makes the list complete): any other is a typo, refused. */
+export const CHANNEL_OPTION_NAMES: readonly string[] = Object.keys({
+  url: 1, header: 1, protocols: 1, getToken: 1, connectTimeoutMs: 1, heartbeat: 1, reconnect: 1, shouldReconnect: 1,
+  outbox: 1, requests: 1, maxBatchBytes: 1, flushMs: 1, receiveTurnMs: 1, limits: 1, reliable: 1, transport: 1, clock: 1,
+  random: 1,
+} satisfies Record<keyof ChannelOptions, 1>);
+
 /** The numeric options in the order they are checked: each must be > 0, or >= 0 where marked `>=0`. */
 const NUMBERS = (
   'connectTimeoutMs heartbeat.intervalMs heartbeat.timeoutMs reconnect.baseMs reconnect.maxMs ' +
@@ -135,7 +142,11 @@ function defaultBatchBytes(maxFrameBytes: number | undefined): number {
 export function resolveChannelOptions(
   partial: Readonly<Partial<ChannelOptions>>,
   inherited: { transport?: Transport; clock?: Clock; random?: () => number } = {},
+  where = 'a channel',
 ): ResolvedChannelOptions {
+  checkOptionNames(where, partial, CHANNEL_OPTION_NAMES);
+  for (const group of Object.keys(GROUPS) as (keyof typeof GROUPS)[]) checkOptionNames(where, partial[group], Object.keys(GROUPS[group]), `${group}.`);
+  checkOptionNames(where, partial.limits, Object.keys(DEFAULT_CODEC_LIMITS), 'limits.');
   const url = partial.url;
   if (typeof url !== 'string' || !/^wss?:\/\/./i.test(url)) throw invalid('url', url, 'a ws:// or wss:// URL');
   const defaults: Omit<ChannelOptions, 'url' | keyof typeof GROUPS> = {
@@ -153,7 +164,6 @@ export function resolveChannelOptions(
     random: inherited.random ?? Math.random,
   };
   const resolved = { url } as Record<string, unknown>;
-  // Only the channel's own options: a preset passes its own along with them.
   for (const key of Object.keys(defaults) as (keyof typeof defaults)[]) resolved[key] = partial[key] ?? defaults[key];
   for (const key of Object.keys(GROUPS) as (keyof typeof GROUPS)[]) resolved[key] = withDefaults<object>(GROUPS[key], partial[key]);
   const options = resolved as unknown as ResolvedChannelOptions;

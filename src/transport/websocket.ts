@@ -6,6 +6,9 @@
  * the socket is not open. `ws://` is allowed here: browsers and tests legitimately use it on a LAN or 127.0.0.1.
  */
 
+import { UsageErrorCode } from '../codes';
+import { checkOptionNames } from '../defaults';
+import { UsageError } from '../errors';
 import {
   ABNORMAL_CLOSE_CODE,
   checkCloseOption,
@@ -64,6 +67,14 @@ export function webSocketTransport(
   WebSocketCtor: WebSocketLikeCtor,
   options: Readonly<Partial<WebSocketTransportOptions>> = {},
 ): Transport {
+  // Without this, every attempt would fail later, and for ever, with the engine's "is not a constructor".
+  if (typeof WebSocketCtor !== 'function') {
+    throw new UsageError(
+      UsageErrorCode.InvalidArgument,
+      `webSocketTransport needs a WebSocket constructor (the browser's WebSocket, or require('ws')), got ${WebSocketCtor === null ? 'null' : typeof WebSocketCtor}`,
+    );
+  }
+  checkOptionNames('webSocketTransport', options, ['name']);
   const name = options.name ?? 'websocket';
   return { name, connect: (connectOptions) => new StandardSocket(WebSocketCtor, connectOptions) };
 }

@@ -12,6 +12,7 @@
  */
 
 import { TransportErrorCode, UsageErrorCode } from '../codes';
+import { checkOptionNames } from '../defaults';
 import { UsageError } from '../errors';
 import { isSocketLimitError } from './errors';
 import {
@@ -76,6 +77,10 @@ const NOT_CONNECTED = 'sendSocketMessage:fail WebSocket is not connected';
  *   a URL that is not `ws(s)://`, `forbidden_header` for `Referer`, `invalid_option` for a bad `timeoutMs`.
  */
 export function wxTransport(api: WxSocketApi, options: Readonly<Partial<WxTransportOptions>> = {}): Transport {
+  if (!api || typeof api.connectSocket !== 'function') {
+    throw new UsageError(UsageErrorCode.InvalidArgument, `wxTransport needs the platform's API object with connectSocket (wx, tt, qq, ...), got ${api === null ? 'null' : typeof api}`);
+  }
+  checkOptionNames('wxTransport', options, ['allowInsecure', 'name']);
   const allowInsecure = options.allowInsecure || false;
   const name = options.name || 'wx';
   return {

@@ -94,3 +94,21 @@ describe('chat preset edge cases (review regressions)', () => {
     expect(bodies(pair)).toEqual(['while-away']);
   });
 });
+
+describe('the chat preset reports every failure by rejecting, never by throwing at the call', () => {
+  let pair: ChatPair;
+  afterEach(async () => {
+    await pair.close();
+  });
+
+  it('join, leave, say, history and presence reject once the channel is closed; say rejects an unencodable body', async () => {
+    pair = await startChatPair(ROOM);
+    const chat = pair.a.chat;
+    const calls = (): Promise<unknown>[] => [chat.join(ROOM), chat.leave(ROOM), chat.say(ROOM, 'x'), chat.history(ROOM), chat.presence(ROOM)];
+    await expect(chat.say(ROOM, { f: () => 1 })).rejects.toMatchObject({ code: 'unencodable' });
+    chat.close();
+    let promises: Promise<unknown>[] = [];
+    expect(() => (promises = calls())).not.toThrow();
+    for (const promise of promises) await expect(promise).rejects.toMatchObject({ code: 'closed' });
+  });
+});

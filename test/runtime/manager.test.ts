@@ -53,9 +53,31 @@ describe.each(TRANSPORT_KINDS)('ConnectionManager over %s', (kind) => {
     const e = manager.get('e') as Channel;
     const closed = reach(e, 'closed');
     manager.close('e');
-    expect(() => manager.open('f', { url: h.url })).toThrow(expect.objectContaining({ code: 'too_many_channels' }));
+    expect(() => manager.open('f', { url: h.url })).toThrow(/"a", "b", "c", "d", 1 closing/);
     await closed;
     expect(manager.open('f', { url: h.url }).name).toBe('f');
+  });
+
+  it('a closed name is free at once; the old channel finishes closing without touching the new one', async () => {
+    await start();
+    const [old] = (await openAll(['x'])) as [Channel];
+    const oldClosed = reach(old, 'closed');
+    manager.close('x');
+    expect(old.state).toBe('closing');
+    expect(manager.get('x')).toBeUndefined();
+    expect(manager.names).toEqual([]);
+    const fresh = manager.open('x', { url: h.url });
+    expect(manager.get('x')).toBe(fresh);
+    await oldClosed;
+    await reach(fresh, 'open');
+    expect(manager.get('x')).toBe(fresh);
+    expect(manager.names).toEqual(['x']);
+    // The name is free the same way when the channel itself is closed.
+    const freshClosed = reach(fresh, 'closed');
+    fresh.close();
+    const third = manager.open('x', { url: h.url });
+    await freshClosed;
+    expect(manager.get('x')).toBe(third);
   });
 
   it('a reconnecting channel keeps its slot', async () => {

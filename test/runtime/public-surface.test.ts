@@ -25,7 +25,7 @@ describe('the public surface (src/index.ts)', () => {
   // A new export is a promise to every application: add it here on purpose, or reach it by path.
   it('exports exactly the names an application uses', () => {
     expect(exportedNames()).toEqual([
-      'BackoffOptions', 'Channel', 'ChannelEvents', 'ChannelOptions', 'ChannelState', 'ChannelStats', 'Clock',
+      'BackoffOptions', 'CHANNEL_OPTION_NAMES', 'Channel', 'ChannelEvents', 'ChannelOptions', 'ChannelState', 'ChannelStats', 'Clock',
       'CloseCode', 'CodecLimits', 'ConnectionManager', 'DisconnectedError', 'DisconnectedErrorCode', 'DropReason',
       'Emitter', 'Frame', 'FrameCodec', 'HeartbeatOptions', 'Lifecycle', 'ListenerError', 'ListenerErrorCode',
       'ManagerOptions', 'MessageKind', 'MessageMeta', 'MultisocketError', 'Op', 'OpenOptions', 'OutboxOptions',
@@ -37,7 +37,7 @@ describe('the public surface (src/index.ts)', () => {
       'TransportConnectOptions', 'TransportError', 'TransportErrorCode', 'UsageError', 'UsageErrorCode', 'Utf8Decoder',
       'Utf8Encoder', 'WaitForOptions', 'WebSocketEventLike', 'WebSocketLike', 'WebSocketLikeCtor',
       'WebSocketTransportOptions', 'WireData', 'WxConnectSocketOption', 'WxLifecycleApi', 'WxSocketApi',
-      'WxSocketCloseResult', 'WxSocketTask', 'WxTransportOptions', 'backoffDelay', 'ensureTextCodec',
+      'WxSocketCloseResult', 'WxSocketTask', 'WxTransportOptions', 'backoffDelay', 'checkOptionNames', 'ensureTextCodec',
       'isTerminalCloseCode', 'systemClock', 'webSocketTransport', 'wxLifecycle', 'wxTransport',
     ]);
   });

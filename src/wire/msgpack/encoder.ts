@@ -25,9 +25,12 @@ class Refusal {
  * every value it encodes faithfully: smallest integer widths (int64/uint64 beyond 32 bits; -0 is 0), other numbers as
  * float 64, strings as UTF-8 (a lone surrogate as U+FFFD, as TextEncoder does), `undefined` as nil in arrays and
  * omitted from maps, any ArrayBufferView as bin of its bytes, `Date` as timestamp ext -1, {@link MsgpackExt} as its ext,
- * and any other object as a map of its own enumerable string keys (so a `Map` or `Set` is an empty map, as there).
- * Two deliberate differences: an `ArrayBuffer` is bin (msgpack writes an empty map), and a lone surrogate is U+FFFD in
- * short strings too (msgpack writes invalid UTF-8 for strings under 51 units).
+ * and a plain object or class instance as a map of its own enumerable string keys.
+ * Deliberate differences, none of which changes data silently: an `ArrayBuffer` is bin (msgpack writes an empty map);
+ * a lone surrogate is U+FFFD in short strings too (msgpack writes invalid UTF-8 for strings under 51 units); a `Map`
+ * is a map of its entries and a `Set` an array of its values (msgpack writes both as an empty map); and a built-in
+ * object whose data is not in its own fields (RegExp, Error, Promise, WeakMap, a boxed primitive) or a key
+ * `__proto__` (which a decoder refuses) is refused, where msgpack writes a map that loses it.
  */
 export class MsgpackEncoder {
   private bytes = new Uint8Array(INITIAL_BYTES);
@@ -42,8 +45,9 @@ export class MsgpackEncoder {
 
   /**
    * Encodes `value` into the encoder's buffer and returns a view of it, valid until the next call.
-   * @throws {UsageError} `unencodable`, naming the value and where it is, for a function, symbol or bigint, or for
-   * containers nested deeper than `maxDepth` (a cyclic structure included).
+   * @throws {UsageError} `unencodable`, naming the value and where it is, for a function, symbol or bigint, a built-in
+   * object with no msgpack form, a `Map` key that cannot be a property name, or for containers nested deeper than
+   * `maxDepth` (a cyclic structure included).
    */
   encodeSharedRef(value: unknown): Uint8Array {
     // Called again from inside an encode (a getter that encodes): the shared buffer is in use, so use another.
@@ -131,21 +135,70 @@ export class MsgpackEncoder {
   }
 
   private object(value: object, depth: number): void {
-    if (Array.isArray(value)) {
-      this.deeper(depth);
-      const n = value.length;
-      this.header(n, 0x90, 16, 0, 0xdc);
-      let i = 0;
-      try {
-        for (; i < n; i++) this.value(value[i], depth + 1);
-      } catch (err) {
-        throw within(err, `[${i}]`);
-      }
-    } else if (value instanceof Date) this.date(value.getTime());
+    if (Array.isArray(value)) this.array(value, depth);
+    else if (value instanceof Date) this.date(value.getTime());
     else if (ArrayBuffer.isView(value)) this.bin(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
     else if (value instanceof ArrayBuffer) this.bin(new Uint8Array(value));
     else if (value instanceof MsgpackExt) this.ext(value.type, value.data);
-    else this.map(value as Record<string, unknown>, depth);
+    else {
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto === Object.prototype || proto === null) this.map(value as Record<string, unknown>, depth);
+      else if (value instanceof Map) this.entries(value, depth);
+      else if (value instanceof Set) this.array([...(value as Set<unknown>)], depth);
+      else {
+        // A class instance is its own enumerable fields, as JSON.stringify sees it; a built-in that keeps its data
+        // elsewhere (RegExp, Error, Promise, WeakMap, a boxed primitive, a Map of another realm) would arrive as {}.
+        const tag = Object.prototype.toString.call(value).slice(8, -1);
+        if (tag !== 'Object') throw new Refusal(`a ${tag} has no msgpack form`);
+        this.map(value as Record<string, unknown>, depth);
+      }
+    }
+  }
+
+  private array(array: readonly unknown[], depth: number): void {
+    this.deeper(depth);
+    const n = array.length;
+    this.header(n, 0x90, 16, 0, 0xdc);
+    let i = 0;
+    try {
+      for (; i < n; i++) this.value(array[i], depth + 1);
+    } catch (err) {
+      throw within(err, `[${i}]`);
+    }
+  }
+
+  /**
+   * A `Map` as a msgpack map. It arrives as a plain object, so its keys must be what an object's property names can
+   * hold without a loss: strings and numbers (the number as a msgpack number), no two naming the same property (1 and
+   * "1"), and never `__proto__`. An `undefined` value is left out, as in an object.
+   */
+  private entries(map: Map<unknown, unknown>, depth: number): void {
+    this.deeper(depth);
+    const names = new Set<string>();
+    let size = 0;
+    for (const [key, item] of map) {
+      const step = `[${describeKey(key)}]`;
+      if (typeof key !== 'string' && typeof key !== 'number') {
+        throw within(new Refusal(`a Map key must be a string or a number (it arrives as a property name), got a ${key === null ? 'null' : typeof key}`), step);
+      }
+      const name = String(key);
+      if (name === '__proto__') throw within(new Refusal('the Map key "__proto__" cannot be a property name'), step);
+      if (names.has(name)) throw within(new Refusal(`two Map keys name the property "${name}"`), step);
+      names.add(name);
+      if (item !== undefined) size++;
+    }
+    this.header(size, 0x80, 16, 0, 0xde);
+    for (const [key, item] of map) {
+      if (item === undefined) continue;
+      try {
+        this.room(16);
+        if (typeof key === 'string') this.string(key);
+        else this.number(key as number);
+        this.value(item, depth + 1);
+      } catch (err) {
+        throw within(err, `[${describeKey(key)}]`);
+      }
+    }
   }
 
   private map(map: Record<string, unknown>, depth: number): void {
@@ -161,6 +214,8 @@ export class MsgpackEncoder {
         key = keys[i] as string;
         const item = map[key];
         if (item === undefined) continue;
+        // A decoder refuses it (it would set the object's prototype), so the peer would drop the whole message.
+        if (key === '__proto__') throw new Refusal('the key "__proto__" cannot be a property name');
         this.string(key);
         this.value(item, depth + 1);
       }
@@ -264,6 +319,10 @@ function within(err: unknown, step: string): Refusal {
 
 function refusalOf(err: unknown): Refusal {
   return new Refusal(describeError(err));
+}
+
+function describeKey(key: unknown): string {
+  return typeof key === 'string' ? JSON.stringify(key) : typeof key === 'number' ? String(key) : `<${typeof key}>`;
 }
 
 /** Header bytes of a string of `length` UTF-8 bytes: fixstr, str 8, str 16, str 32. */

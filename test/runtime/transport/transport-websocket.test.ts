@@ -7,6 +7,8 @@ import { UsageError } from '../../../src/errors';
 import { type Frame, Op } from '../../../src/wire/protocol';
 import type { SocketLike } from '../../../src/transport/types';
 import { webSocketTransport } from '../../../src/transport/websocket';
+import { wxTransport } from '../../../src/transport/wx';
+import { thrown } from '../../support/thrown';
 import { Inbox, startEchoServer, type EchoServer } from '../../support/echo-server';
 import { watchSocket } from '../../support/socket-events';
 
@@ -140,3 +142,18 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+describe('a transport built wrong fails at the call, not on every attempt after', () => {
+  it.each([undefined, null, {}, 'WebSocket'])('webSocketTransport(%p) is a UsageError naming what it needs', (bad) => {
+    const err = thrown(UsageError, () => webSocketTransport(bad as never));
+    expect(err.code).toBe(UsageErrorCode.InvalidArgument);
+    expect(err.message).toMatch(/needs a WebSocket constructor \(the browser's WebSocket, or require\('ws'\)\), got /);
+  });
+
+  it('wxTransport without the platform API, or with a misspelt option, too', () => {
+    expect(thrown(UsageError, () => wxTransport(undefined as never)).message).toMatch(/wxTransport needs the platform's API object with connectSocket/);
+    const api = { connectSocket: () => ({}) } as never;
+    expect(thrown(UsageError, () => wxTransport(api, { allowInsecur: true } as never)).message).toContain('did you mean allowInsecure?');
+    expect(thrown(UsageError, () => webSocketTransport(WebSocket as never, { nam: 'x' } as never)).message).toContain('did you mean name?');
+  });
+});

@@ -11,6 +11,8 @@ import { seededRandom } from '../../support/random';
 // - a lone surrogate: we write U+FFFD, msgpack writes invalid UTF-8 in strings under 51 units (so it gets well-formed
 //   input);
 // - MsgpackExt is our ExtData (so it gets ExtData);
+// - a Map is a map of its entries and a Set an array of its values, where msgpack writes both as an empty map and
+//   loses them (so it gets the object and the array they mean);
 // - strings are decoded WHATWG-exactly: values are compared only where our output holds no U+FFFD (ill-formed input
 //   decodes differently in msgpack's own UTF-8 decoder).
 
@@ -74,8 +76,10 @@ function randomValue(rand: () => number, depth: number): unknown {
       const key = rand() < 0.3 ? pick(rand, ['x', 'y', 'id', 'name', '0', '12', 'constructor', 'toString']) : wellFormed(randomString(rand));
       map[key === '__proto__' ? 'proto' : key] = rand() < 0.05 ? undefined : randomValue(rand, depth + 1);
     }
+    if (rand() < 0.15) return new Map(Object.entries(map));
     return map;
   }
+  if (depth < 6 && r < 0.32) return new Set(Array.from({ length: pick(rand, [0, 1, 3, 16]) }, () => randomInt(rand)));
   if (r < 0.45) return randomInt(rand);
   if (r < 0.55) return randomFloat(rand);
   if (r < 0.75) return randomString(rand);
@@ -98,6 +102,8 @@ function forReference(value: unknown): unknown {
   if (typeof value === 'string') return wellFormed(value);
   if (Array.isArray(value)) return value.map(forReference);
   if (value instanceof MsgpackExt) return new ExtData(value.type, value.data);
+  if (value instanceof Set) return [...value].map(forReference);
+  if (value instanceof Map) return forReference(Object.fromEntries(value));
   if (value === null || typeof value !== 'object' || value instanceof Date || ArrayBuffer.isView(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = forReference(v);

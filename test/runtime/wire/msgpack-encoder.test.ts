@@ -1,5 +1,7 @@
 import { Encoder, ExtData } from '@msgpack/msgpack';
 import { UsageError } from '../../../src/errors';
+import { resolveLimits } from '../../../src/wire/limits';
+import { MsgpackDecoder } from '../../../src/wire/msgpack/decoder';
 import { MsgpackEncoder } from '../../../src/wire/msgpack/encoder';
 import { MsgpackExt } from '../../../src/wire/msgpack/ext';
 import { thrown } from '../../support/thrown';
@@ -193,10 +195,60 @@ describe('arrays and maps take the smallest header', () => {
     expect(ours(new Point(1, 2))).toBe('82a17801a17902');
   });
 
-  it('a Map or a Set is an empty map, as in @msgpack/msgpack (they have no own enumerable keys)', () => {
-    expect(ours(new Map([['a', 1]]))).toBe('80');
-    expect(ours(new Set([1]))).toBe('80');
-    expect(theirs(new Map([['a', 1]]))).toBe('80');
+});
+
+describe('a Map is a map and a Set an array, never the empty map @msgpack/msgpack writes', () => {
+  it('a Map of string keys is the bytes of the object with those keys, in insertion order', () => {
+    expect(theirs(new Map([['a', 1]]))).toBe('80'); // what the reference does: the entries are lost
+    expect(ours(new Map<string, unknown>([['b', 1], ['a', [2]]]))).toBe(theirs({ b: 1, a: [2] }));
+  });
+
+  it('number keys are msgpack numbers, and an undefined value is left out as in an object', () => {
+    expect(ours(new Map<unknown, unknown>([[1, 'x'], [-2, true], ['k', undefined]]))).toBe('8201a178fec3');
+    const decoded = new MsgpackDecoder(resolveLimits()).decodeAll(encoder.encodeSharedRef([new Map([[7, 'seven']])]));
+    expect(decoded).toEqual([[{ 7: 'seven' }]]);
+  });
+
+  it('a Set is the array of its values, in insertion order, its members encoded as any value', () => {
+    expect(ours(new Set([3, 'a', new Set([1])]))).toBe(theirs([3, 'a', [1]]));
+  });
+
+  it('Maps and Sets count towards maxDepth like arrays and maps', () => {
+    const shallow = new MsgpackEncoder({ maxDepth: 2 });
+    expect(ours([new Set([1])], shallow)).toBe('919101');
+    expect(refusal(() => shallow.encodeSharedRef([new Map([['a', new Set()]])])).message).toContain('maxDepth 2');
+  });
+
+  it.each([
+    ['an object key', new Map<unknown, number>([[{}, 1]]), '[2][<object>]: a Map key must be a string or a number'],
+    ['a null key', new Map<unknown, number>([[null, 1]]), 'got a null'],
+    ['two keys naming one property', new Map<unknown, number>([[1, 1], ['1', 2]]), '[2]["1"]: two Map keys name the property "1"'],
+    ['a __proto__ key', new Map([['__proto__', 1]]), 'the Map key "__proto__"'],
+  ])('a Map with %s is refused: it could not arrive as an object', (_name, map, message) => {
+    expect(refusal(() => encoder.encodeSharedRef([4, 't', map])).message).toContain(message);
+  });
+});
+
+describe('a built-in object that would arrive as {} is refused, naming it', () => {
+  it.each([
+    ['RegExp', /x/],
+    ['Error', new Error('boom')],
+    ['Promise', Promise.resolve(1)],
+    ['WeakMap', new WeakMap()],
+    ['Number', Object(1) as object],
+  ])('a %s', (tag, value) => {
+    expect(theirs({ v: value })).toBe('81a17680'); // the reference writes an empty map
+    expect(refusal(() => encoder.encodeSharedRef([4, 't', { v: value }])).message).toContain(`[2].v: a ${tag} has no msgpack form`);
+  });
+
+  it('an object key __proto__ (from JSON.parse) is refused: a decoder would refuse the whole message', () => {
+    const value = JSON.parse('{"a":1,"__proto__":2}') as object;
+    expect(refusal(() => encoder.encodeSharedRef([value])).message).toContain('"__proto__"');
+  });
+
+  it('an object without a prototype is a plain map', () => {
+    const value = Object.assign(Object.create(null) as object, { a: 1 });
+    expect(ours(value)).toBe(theirs({ a: 1 }));
   });
 });
 
