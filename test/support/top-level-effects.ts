@@ -9,7 +9,7 @@ interface Node {
 }
 
 /** Calls that only build a value: loading a module (its own effects are judged in its own file) and freezing. */
-const PURE_CALLS = new Set(['require', 'Object.freeze', 'Symbol', '__importDefault', '__importStar', '__exportStar']);
+const PURE_CALLS = new Set(['require', 'Object.freeze', 'Object.keys', 'Symbol', '__importDefault', '__importStar', '__exportStar']);
 /** Methods of strings and arrays that return a new value and call nothing of the caller's. */
 const PURE_METHODS = new Set(['split', 'join', 'concat', 'slice']);
 /** Constructors of plain containers. */
@@ -38,6 +38,9 @@ function pure(node: Node | null | undefined): boolean {
       return all(node['expressions']);
     case 'ArrayExpression':
       return all(node['elements']);
+    case 'SpreadElement':
+      // Spreading runs the value's iterator: taken as pure for the arrays the modules spread (option-name lists).
+      return pure(node['argument'] as Node);
     case 'ObjectExpression':
       return (node['properties'] as Node[]).every(
         (p) => p.type === 'Property' && p['computed'] !== true && pure(p['value'] as Node),
