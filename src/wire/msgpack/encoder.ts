@@ -1,6 +1,7 @@
 import { UsageErrorCode } from '../../codes';
-import { describeError, UsageError } from '../../errors';
-import { MsgpackExt } from './ext';
+import { UsageError } from '../../errors';
+import { MsgpackExt, timestampExt } from './ext';
+import { describeKey, Refusal, refusalOf, within } from './refusal';
 import { writeUtf8 } from '../utf8';
 
 /** Options of {@link MsgpackEncoder}. */
@@ -13,12 +14,6 @@ const INITIAL_BYTES = 2048;
 /** After a larger value the buffer shrinks back to this, so one big frame does not pin its size for the encoder's life. */
 const KEPT_BYTES = 64 * 1024;
 const TWO_32 = 0x100000000;
-
-/** Why a value cannot be encoded; `path` grows as the refusal unwinds through the containers that hold the value. */
-class Refusal {
-  path = '';
-  constructor(readonly reason: string) {}
-}
 
 /**
  * Encodes values to msgpack, byte for byte as @msgpack/msgpack's `new Encoder({ ignoreUndefined: true })` does for
@@ -136,7 +131,7 @@ export class MsgpackEncoder {
 
   private object(value: object, depth: number): void {
     if (Array.isArray(value)) this.array(value, depth);
-    else if (value instanceof Date) this.date(value.getTime());
+    else if (value instanceof Date) this.raw(timestampExt(value.getTime()));
     else if (ArrayBuffer.isView(value)) this.bin(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
     else if (value instanceof ArrayBuffer) this.bin(new Uint8Array(value));
     else if (value instanceof MsgpackExt) this.ext(value.type, value.data);
@@ -224,25 +219,10 @@ export class MsgpackEncoder {
     }
   }
 
-  /** Timestamp ext -1 in its smallest form (32, 64 or 96 bits), as the msgpack spec and @msgpack/msgpack choose it. */
-  private date(ms: number): void {
-    const sec = Math.floor(ms / 1e3);
-    const nsec = (ms - sec * 1e3) * 1e6;
-    if (sec >= 0 && sec < 0x400000000) {
-      if (nsec === 0 && sec < TWO_32) {
-        this.put(0xd6, 0xff, 1);
-      } else {
-        this.put(0xd7, 0xff, 1);
-        this.word((nsec << 2) | ((sec / TWO_32) & 3));
-      }
-      this.word(sec);
-    } else {
-      // An invalid Date (NaN) writes zeros here, as msgpack does.
-      this.put(0xc7, 0x0cff, 2);
-      this.word(nsec);
-      this.word(Math.floor(sec / TWO_32));
-      this.word(sec);
-    }
+  /** A raw run of bytes already in msgpack form (a timestamp ext); the room for it was made. */
+  private raw(data: Uint8Array): void {
+    this.bytes.set(data, this.pos);
+    this.pos += data.length;
   }
 
   private bin(data: Uint8Array): void {
@@ -308,21 +288,6 @@ export class MsgpackEncoder {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer);
   }
-}
-
-/** Adds one step (`[3]`, `.name`) in front of a refusal's path; anything else thrown (a getter's error) becomes one. */
-function within(err: unknown, step: string): Refusal {
-  const refusal = err instanceof Refusal ? err : refusalOf(err);
-  refusal.path = step + refusal.path;
-  return refusal;
-}
-
-function refusalOf(err: unknown): Refusal {
-  return new Refusal(describeError(err));
-}
-
-function describeKey(key: unknown): string {
-  return typeof key === 'string' ? JSON.stringify(key) : typeof key === 'number' ? String(key) : `<${typeof key}>`;
 }
 
 /** Header bytes of a string of `length` UTF-8 bytes: fixstr, str 8, str 16, str 32. */
