@@ -9,12 +9,14 @@ import type { Emitter, ServerEventMap } from '../core/events';
 import { ServerError, ServerErrorCode } from '../core/errors';
 import { FailedRemoves, recallLost, rememberLost } from './lost';
 import type { ResolvedServerOptions } from '../core/options';
-import { Session, type SessionLink, type SessionOwner } from './session';
+import type { SessionLink } from './link';
+import { Session, type SessionOwner } from './session';
 import { SessionJournal } from './journal';
 import type { SharedSessionStore } from './store';
 import type { ServerState } from '../core/state';
 import type { SessionEndReason } from '../core/types';
 import type { OpenedSession, ResumeRequest, SessionStore, SessionView } from './kept';
+import { resumeVerdict } from './resume-rule';
 
 /**
  * The server's sessions: creates one per new client, resumes it for a HELLO that names it within the resume window,
@@ -285,22 +287,10 @@ export class Sessions implements SessionOwner, SessionView {
 
   private resumable(ask: ResumeRequest, channel: string): Session | undefined {
     const session = this.store.get(ask.session);
-    if (!session || session.channel !== channel) return undefined;
-    if (!session.resumable(this.clock.now(), this.resumeWindowMs)) {
-      // Its expiry timer has not run yet (a frozen event loop); the deadline is what counts.
-      this.end(session, 'expired');
-      return undefined;
-    }
-    // A client claiming what was never sent is not this session's client (or is broken): start it afresh.
-    if (ask.recv > session.sent) return undefined;
-    if (ask.recv < session.acknowledged) {
-      // It acknowledged frames it now says it lacks (it restored an older copy of its state, say): they are released,
-      // so resuming would skip them. Ended, it is remembered: the new session's WELCOME carries `previousRecv`, so
-      // nothing from the client is applied twice, and the client resyncs for what it lacks.
-      this.end(session, 'resume_refused');
-      return undefined;
-    }
-    return session;
+    const verdict = resumeVerdict(session, ask, channel, this.clock.now(), this.resumeWindowMs);
+    if (verdict === 'resume') return session;
+    if (session && verdict !== 'new') this.end(session, verdict === 'expired' ? 'expired' : 'resume_refused');
+    return undefined;
   }
 }
 

@@ -1,4 +1,5 @@
-import { Session, type SessionLink } from '../../server/sessions/session';
+import type { SessionLink } from '../../server/sessions/link';
+import { Session } from '../../server/sessions/session';
 import { SessionJournal } from '../../server/sessions/journal';
 import { FrameCodec } from '../../src/wire/codec';
 import { DEFAULT_RELIABLE } from '../../src/reliable/reliable';
