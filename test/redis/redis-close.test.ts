@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import { createRedisChatStore } from '../../server/redis/chat-store';
 import { createRedisGameBroker } from '../../server/redis/game-broker';
 import { createRedisSessionStore } from '../../server/redis/session-store';
-import { type RedisServer, startRedisServer } from '../support/redis-server';
-import { describeWithRedis } from '../support/redis-suite';
+import type { RedisServer } from '../support/redis-server';
+import { describeWithRedis, redisServerPerSuite } from '../support/redis-suite';
 
 /*
  * Closing a Redis chat store, game broker or session store twice (a test's own close, then its cleanup's): the second close answers
@@ -18,12 +18,7 @@ const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 
 
 describeWithRedis('closing a Redis store twice', () => {
   let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedisServer({ durable: false });
-  });
-  afterAll(async () => {
-    await redis.close();
-  });
+  redisServerPerSuite((r) => (redis = r), { durable: false });
   afterEach(() => {
     jest.restoreAllMocks();
   });

@@ -7,8 +7,8 @@ import { ConnectionManager, wxTransport } from '../../src';
 import { type GameChannel, gameChannel, type GameState } from '../../channels';
 import { closeAndWait, next, reach } from '../support/channel-helpers';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { type RedisServer, startRedisServer } from '../support/redis-server';
-import { describeWithRedis } from '../support/redis-suite';
+import type { RedisServer } from '../support/redis-server';
+import { describeWithRedis, redisServerPerSuite } from '../support/redis-suite';
 import { waitFor } from '../support/wait';
 import { createWxEmulator, type WxEmulator } from '../support/wx-emulator';
 
@@ -53,12 +53,7 @@ describeWithRedis('the game across server processes on Redis', () => {
   const clients: Client[] = [];
   const proxies: FaultProxy[] = [];
 
-  beforeAll(async () => {
-    redis = await startRedisServer({ durable: false });
-  });
-  afterAll(async () => {
-    await redis.close();
-  });
+  redisServerPerSuite((r) => (redis = r), { durable: false });
   beforeEach(() => {
     prefix++;
   });

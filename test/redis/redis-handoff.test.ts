@@ -6,7 +6,7 @@ import type { SharedSessionStore } from '../../server/sessions/store';
 import { type Channel, ConnectionManager, webSocketTransport } from '../../src';
 import { CloseCode } from '../../src/codes';
 import { Op } from '../../src/wire/protocol';
-import { closeAndWait, next, reach } from '../support/channel-helpers';
+import { closeClients, next, reach } from '../support/channel-helpers';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { ManualLifecycle } from '../support/harness';
 import { ProtocolClient } from '../support/protocol-client';
@@ -96,9 +96,7 @@ describeWithRedis('sessions handed over between live processes on Redis', () => 
     prefix++;
   });
   afterEach(async () => {
-    for (const c of clients.splice(0)) {
-      await closeAndWait(c.channel, () => c.manager.close());
-    }
+    await closeClients(clients);
     await Promise.all(servers.splice(0).map((s) => s.close()));
     // Proxies first: a store behind a black hole would wait for its goodbye forever.
     await Promise.all(proxies.splice(0).map((p) => p.close()));

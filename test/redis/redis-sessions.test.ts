@@ -6,10 +6,10 @@ import { createRedisSessionStore } from '../../server/redis/session-store';
 import type { SharedSessionStore } from '../../server/sessions/store';
 import { type Channel, ConnectionManager, webSocketTransport } from '../../src';
 import { chatChannel } from '../../channels';
-import { closeAndWait, next, reach } from '../support/channel-helpers';
+import { closeClients, next, reach } from '../support/channel-helpers';
 import { ManualLifecycle } from '../support/harness';
-import { type RedisServer, startRedisServer } from '../support/redis-server';
-import { describeWithRedis } from '../support/redis-suite';
+import type { RedisServer } from '../support/redis-server';
+import { describeWithRedis, redisServerPerSuite } from '../support/redis-suite';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { Changes, holds, waitFor } from '../support/wait';
@@ -55,19 +55,9 @@ describeWithRedis('sessions across server processes on Redis', () => {
   const processes: ServerProcess[] = [];
   const proxies: FaultProxy[] = [];
 
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-  afterAll(async () => {
-    await redis.close();
-  });
-  beforeEach(() => {
-    prefix++;
-  });
+  redisServerPerSuite((r) => (redis = r), {}, () => void prefix++);
   afterEach(async () => {
-    for (const c of clients.splice(0)) {
-      await closeAndWait(c.channel, () => c.manager.close());
-    }
+    await closeClients(clients);
     await Promise.all(servers.splice(0).map((s) => s.close()));
     await Promise.all(stores.splice(0).map((s) => s.close()));
     await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')));

@@ -3,8 +3,8 @@ import { ConnectionManager, RemoteError, webSocketTransport } from '../../src';
 import { type ChatChannel, chatChannel, type ChatMessage, type Said } from '../../channels';
 import { closeAndWait, next, reach } from '../support/channel-helpers';
 import { ManualLifecycle } from '../support/harness';
-import { type RedisServer, startRedisServer } from '../support/redis-server';
-import { describeWithRedis } from '../support/redis-suite';
+import type { RedisServer } from '../support/redis-server';
+import { describeWithRedis, redisServerPerSuite } from '../support/redis-suite';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { Changes, holds, waitFor } from '../support/wait';
@@ -103,15 +103,7 @@ describeWithRedis('SIGTERM to a process holding chat sessions on Redis (a deploy
   const processes: ServerProcess[] = [];
   const proxies: FaultProxy[] = [];
 
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-  afterAll(async () => {
-    await redis.close();
-  });
-  beforeEach(() => {
-    prefix++;
-  });
+  redisServerPerSuite((r) => (redis = r), {}, () => void prefix++);
   afterEach(async () => {
     for (const t of talkers.splice(0)) await closeAndWait(t.chat.channel, () => t.manager.close());
     await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')));

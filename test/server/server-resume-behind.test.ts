@@ -1,9 +1,9 @@
 import type { SessionEndEvent } from '../../server';
 import { CloseCode } from '../../src/codes';
-import { type Frame, Op } from '../../src/wire/protocol';
+import { Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
-import { nextEvent, type ProtocolClient } from '../support/protocol-client';
-import { serverSuite } from '../support/servers';
+import { nextEvent } from '../support/protocol-client';
+import { answerSync, reliable, serverSuite, sync } from '../support/servers';
 
 /*
  * A HELLO whose `recv` is below what its client already acknowledged (PROTOCOL.md section 5): the frames in between
@@ -11,16 +11,8 @@ import { serverSuite } from '../support/servers';
  * resume: a new session whose WELCOME carries `previousRecv`, so nothing is lost in silence or applied twice.
  */
 
-const suite = serverSuite((server) => server.handle('sync', () => 'synced'));
+const suite = serverSuite(answerSync);
 const { start, connected } = suite;
-
-async function sync(client: ProtocolClient, id = 999): Promise<void> {
-  expect(await client.call(id, 'sync', null)).toEqual([Op.Reply, id, 'synced']);
-}
-
-function reliable(seq: number, topic: string, payload: unknown): Frame {
-  return [Op.Reliable, seq, topic, payload];
-}
 
 test('a resume with recv below the client ACK gets a new session with previousRecv; numbering restarts, no gap', async () => {
   const clock = new ManualClock();

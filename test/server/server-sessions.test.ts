@@ -2,12 +2,12 @@ import { inspect } from 'node:util';
 import { createServer, type SessionEndEvent } from '../../server';
 import { CloseCode } from '../../src/codes';
 import { QueueFullError } from '../../src/errors';
-import { type Frame, Op } from '../../src/wire/protocol';
+import { Op } from '../../src/wire/protocol';
 import { ManualClock } from '../support/manual-clock';
 import { nextEvent, ProtocolClient } from '../support/protocol-client';
-import { serverSuite } from '../support/servers';
+import { answerSync, reliable, serverSuite, sync } from '../support/servers';
 
-const suite = serverSuite((server) => server.handle('sync', () => 'synced'));
+const suite = serverSuite(answerSync);
 const { start, connected } = suite;
 
 /** Closes the client and waits until the server has seen the disconnect. */
@@ -17,20 +17,11 @@ async function disconnect(client: ProtocolClient): Promise<void> {
   await gone;
 }
 
-/** A REQUEST answered after everything the client sent before it was handled: frames are read in order. */
-async function sync(client: ProtocolClient, id = 999): Promise<void> {
-  expect(await client.call(id, 'sync', null)).toEqual([Op.Reply, id, 'synced']);
-}
-
 /** The frames of the RELIABLE messages that follow, as [seq, topic, payload]. */
 async function reliables(client: ProtocolClient, count: number): Promise<unknown[][]> {
   const out: unknown[][] = [];
   for (let i = 0; i < count; i++) out.push((await client.expect(Op.Reliable)).slice(1));
   return out;
-}
-
-function reliable(seq: number, topic: string, payload: unknown): Frame {
-  return [Op.Reliable, seq, topic, payload];
 }
 
 test('resume within the window retransmits exactly what each side lacks, in order, before anything new', async () => {

@@ -35,3 +35,8 @@ export async function closeAndWait(channel: Channel, close: () => void): Promise
   close();
   await closed;
 }
+
+/** Closes each client's manager in turn and waits for its channel to reach `closed`, emptying `clients`. */
+export async function closeClients(clients: { channel: Channel; manager: { close(): void } }[]): Promise<void> {
+  for (const c of clients.splice(0)) await closeAndWait(c.channel, () => c.manager.close());
+}

@@ -1,5 +1,5 @@
 import { type ConnectionEvent, createServer, type ReferenceServer, type ServerOptions } from '../../server';
-import type { Hello, Welcome } from '../../src/wire/protocol';
+import { type Frame, type Hello, Op, type Welcome } from '../../src/wire/protocol';
 import { nextEvent, ProtocolClient } from './protocol-client';
 
 /*
@@ -74,4 +74,19 @@ export function serverSuite(setup: (server: ReferenceServer) => void = () => und
       return { client, welcome, ...(await opened) };
     },
   };
+}
+
+/** Installs REQUEST `sync` -> 'synced', for {@link sync}. */
+export function answerSync(server: ReferenceServer): void {
+  server.handle('sync', () => 'synced');
+}
+
+/** A REQUEST answered after everything the client sent before it was handled: frames are read in order. */
+export async function sync(client: ProtocolClient, id = 999): Promise<void> {
+  expect(await client.call(id, 'sync', null)).toEqual([Op.Reply, id, 'synced']);
+}
+
+/** A RELIABLE frame as a raw client sends it. */
+export function reliable(seq: number, topic: string, payload: unknown): Frame {
+  return [Op.Reliable, seq, topic, payload];
 }
