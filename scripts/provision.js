@@ -9,6 +9,11 @@ const path = require('path');
 const NEEDS = [
   { package: 'redis-server', names: ['redis-server'], variable: 'REDIS_SERVER', skippedBy: 'MULTISOCKET_SKIP_REDIS' },
   { package: 'chromium', names: ['chromium', 'chromium-browser'], variable: 'CHROMIUM_PATH' },
+  // The deployment tests: nginx in front of the server, openssl for a throwaway CA and certificate.
+  { package: 'nginx', names: ['nginx'], variable: 'NGINX' },
+  { package: 'openssl', names: ['openssl'], variable: 'OPENSSL' },
+  // JavaScriptCore's shell, the engine of WeChat on iOS, for the device test of the one-file bundle.
+  { package: 'libjavascriptcoregtk-4.0-bin', names: ['jsc'], variable: 'JSC' },
 ];
 
 /** The first of `names` found in the folders of `PATH`, or undefined. */

@@ -14,19 +14,25 @@ describe('missingPackages', () => {
   const put = (name: string) => writeFileSync(join(bin, name), '');
 
   it('names what is neither on PATH nor set by its variable', () => {
-    expect(missingPackages({ PATH: bin })).toEqual(['redis-server', 'chromium']);
+    const rest = ['nginx', 'openssl', 'libjavascriptcoregtk-4.0-bin'];
+    expect(missingPackages({ PATH: bin })).toEqual(['redis-server', 'chromium', ...rest]);
     put('chromium-browser');
-    expect(missingPackages({ PATH: bin })).toEqual(['redis-server']);
+    expect(missingPackages({ PATH: bin })).toEqual(['redis-server', ...rest]);
     put('redis-server');
+    put('nginx');
+    put('openssl');
+    expect(missingPackages({ PATH: bin })).toEqual(['libjavascriptcoregtk-4.0-bin']);
+    put('jsc');
     expect(missingPackages({ PATH: bin })).toEqual([]);
   });
 
   it('honours REDIS_SERVER and CHROMIUM_PATH', () => {
-    expect(missingPackages({ PATH: bin, REDIS_SERVER: '/opt/redis/bin/redis-server', CHROMIUM_PATH: '/opt/chrome' })).toEqual([]);
+    const others = { NGINX: '/opt/nginx', OPENSSL: '/opt/openssl', JSC: '/opt/jsc' };
+    expect(missingPackages({ PATH: bin, REDIS_SERVER: '/opt/redis/bin/redis-server', CHROMIUM_PATH: '/opt/chrome', ...others })).toEqual([]);
   });
 
   it('needs no redis-server when MULTISOCKET_SKIP_REDIS=1 runs without the Redis tests', () => {
-    expect(missingPackages({ PATH: bin, MULTISOCKET_SKIP_REDIS: '1' })).toEqual(['chromium']);
+    expect(missingPackages({ PATH: bin, MULTISOCKET_SKIP_REDIS: '1' })).toEqual(['chromium', 'nginx', 'openssl', 'libjavascriptcoregtk-4.0-bin']);
   });
 });
 
@@ -86,17 +92,17 @@ describe('node scripts/provision.js', () => {
 
   it('installs what is missing with the machine\'s apt-get, then exits 0', () => {
     // A fake apt-get that logs its calls and "installs" by putting the commands on PATH; sudo for a test run as non-root.
-    script('apt-get', `echo "$DEBIAN_FRONTEND apt-get $*" >> "${bin}/log"\n[ "$1" = install ] && : > "${bin}/redis-server" && : > "${bin}/chromium"\nexit 0`);
+    script('apt-get', `echo "$DEBIAN_FRONTEND apt-get $*" >> "${bin}/log"\n[ "$1" = install ] && for c in redis-server chromium nginx openssl jsc; do : > "${bin}/$c"; done\nexit 0`);
     script('sudo', '[ "$1" = -n ] && shift\nexec "$@"');
     const result = run();
     expect(result.status).toBe(0);
-    expect(readFileSync(join(bin, 'log'), 'utf8')).toBe(' apt-get update\nnoninteractive apt-get install -y redis-server chromium\n');
+    expect(readFileSync(join(bin, 'log'), 'utf8')).toBe(' apt-get update\nnoninteractive apt-get install -y redis-server chromium nginx openssl libjavascriptcoregtk-4.0-bin\n');
   });
 
   it('stops with one line and exit 1 when it cannot install', () => {
     const result = run();
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^npm test needs redis-server chromium \(.*\): run "sudo apt-get install -y redis-server chromium"/);
+    expect(result.stderr).toMatch(/^npm test needs redis-server chromium nginx openssl libjavascriptcoregtk-4.0-bin \(.*\): run "sudo apt-get install -y redis-server chromium nginx openssl libjavascriptcoregtk-4.0-bin"/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
