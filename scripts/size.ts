@@ -12,14 +12,18 @@ import { commandLineOrExit, readCommandLine } from './command-line';
 import { packageRoot } from './package-root';
 
 /**
- * The ceiling `npm test` enforces, bytes of dist/multisocket.min.js minified and gzipped (level 9): 24,509: 23,485, the size
- * before eventemitter3 went under the Emitter (21.5 KB) plus the 1,469 bytes it and the channel's split by concept
- * added (issue 14), plus 1,024 for issue 16's refusals of what would fail silently (Map, Set and built-in payloads,
- * unknown option names with the nearest known one, misconfigurations). The 16 KB goal of issue 7 is retired: WeChat
- * counts raw bytes against a 4 MB main package, and this is under 2% of it. The ceiling only keeps the bundle from
- * growing unnoticed.
+ * The ceiling `npm test` enforces, bytes of dist/multisocket.min.js minified and gzipped (level 9): the sum of the
+ * line items below, each paid for by a named feature. The 16 KB goal of issue 7 is retired: WeChat counts raw bytes
+ * against a 4 MB main package, and this is under 2% of it. The ceiling only keeps the bundle from growing unnoticed:
+ * a change that needs more adds a line item that names what it buys, never a silent bump.
  */
-export const BUNDLE_BUDGET_GZIP_BYTES = 21.5 * 1024 + 1_469 + 1_024;
+const BUNDLE_LINE_ITEMS: readonly (readonly [bytes: number, paysFor: string])[] = [
+  [21.5 * 1024, 'the runtime, presets and codec before eventemitter3 went under the Emitter'],
+  [1_469, 'eventemitter3 under the Emitter and the channel split by concept (issue 14)'],
+  [1_024, 'refusals of what would fail silently: Map/Set/built-in payloads, unknown option names (issue 16)'],
+  [512, 'a server that does not speak the protocol ends the channel with a ProtocolError naming the URL (issue 16)'],
+];
+export const BUNDLE_BUDGET_GZIP_BYTES = BUNDLE_LINE_ITEMS.reduce((sum, [bytes]) => sum + bytes, 0);
 
 /** One row of the size table. */
 export interface SizeRow {

@@ -132,8 +132,22 @@ export class StateMachine {
   private readonly received: ReceivedEvents = {
     welcome: (welcome) => this.welcome(welcome),
     bye: (code, reason) => this.bye(code, reason),
-    lost: (error) => this.lost(StateReason.ProtocolError, { error }),
+    lost: (error) => (this.context.status.state === ChannelState.Handshaking ? this.wrongServer(error) : this.lost(StateReason.ProtocolError, { error })),
   };
+
+  /**
+   * The answer to HELLO was not a WELCOME or a BYE (an echo, text, bytes that are not msgpack): whatever listens at the
+   * URL does not speak this protocol, and will not on the next attempt either. The channel ends, saying so.
+   */
+  private wrongServer(cause: MultisocketError): void {
+    const error = new ProtocolError(
+      cause instanceof ProtocolError ? cause.code : ProtocolErrorCode.Malformed,
+      `the server at ${this.options.url} does not speak the multisocket protocol (it answered HELLO with: ${cause.message}); is the URL right, and is it a multisocket server?`,
+    );
+    this.context.events.emit('error', error);
+    this.releasePending(`channel "${this.context.name}" closed: ${error.message}`);
+    this.finalize(StateReason.ProtocolError);
+  }
 
   /** The lifecycle's side of every {@link ConnectionAttempt}: each callback comes from the current attempt only. */
   private readonly attemptEvents: AttemptHandler = {

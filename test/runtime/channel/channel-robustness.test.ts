@@ -248,19 +248,18 @@ describe('a server that breaks the handshake', () => {
     await echo.close();
   });
 
-  it('a frame other than WELCOME before WELCOME is reported once and the attempt is retried', async () => {
+  it('a frame other than WELCOME before WELCOME is reported once and ends the channel: no retry repairs a wrong server', async () => {
     const h = await startHarness('websocket');
     try {
       // The echo server sends our own HELLO back: not a WELCOME.
       const channel = new Channel('chat', { url: echo.url, transport: h.transport, clock: h.clock, random: () => 0.5 });
       const errors: unknown[] = [];
       channel.on('error', (e) => errors.push(e));
-      const lost = next(channel, 'reconnecting');
+      const ended = next(channel, 'state', (e) => e.next === 'closed');
       channel.connect();
-      await expect(lost).resolves.toMatchObject({ reason: 'protocol_error' });
+      await expect(ended).resolves.toMatchObject({ reason: 'protocol_error' });
       expect(errors).toHaveLength(1);
       expect((errors[0] as ProtocolError).code).toBe('unexpected_frame');
-      channel.close();
     } finally {
       await h.close();
     }
