@@ -86,3 +86,4 @@ export {
   TransportError,
   UsageError,
 } from './errors';
+export { diagnoseFailure, FailureCause, PLATFORM_FAILURES, type PlatformFailure } from './failures';
