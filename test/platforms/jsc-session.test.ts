@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { createServer, installChat, installGame, type ReferenceServer } from '../../server';
 import { ConnectionManager, webSocketTransport } from '../../src';
 import { type ChatChannel, chatChannel, type ChatMessage } from '../../channels';
-import { WEB_ONLY_EXPORTS } from '../../scripts/bundle';
+import { GLOBAL_NAME, WEB_ONLY_EXPORTS } from '../../scripts/bundle';
 import * as runtime from '../../src';
 import * as presets from '../../channels';
 import { reach } from '../support/channel-helpers';
@@ -12,10 +12,16 @@ import { type JscDevice, type Report, startJscDevice } from '../support/jsc-devi
 import { Changes, holds, waitFor } from '../support/wait';
 import { createWxEmulator, type WxEmulator } from '../support/wx-emulator';
 
-// The one-file bundle as a mini-game ships it (dist/, made by `npm run build`, which `npm test` runs first), on
+// The bundle as a mini-game ships it (dist/, made by `npm run build`, which `npm test` runs first), on
 // JavaScriptCore, the engine of WeChat on iOS (Debian's `jsc`, without a JIT as on iOS), with a `wx` whose SocketTasks
 // are real sockets held by this process (test/support/jsc-device.ts, test/platforms/jsc/host.js).
-const bundleFile = join(ROOT, 'dist', 'multisocket.min.js');
+//
+// Both builds a game ships: the one-file CommonJS bundle, and the global build (a plain script, as Cocos Creator loads
+// a plugin script), which must hold the same on the same engine.
+const builds = [
+  { name: 'dist/multisocket.min.js, required', bundle: join(ROOT, 'dist', 'multisocket.min.js') },
+  { name: 'dist/multisocket.global.js, run as a plain script', bundle: join(ROOT, 'dist', 'multisocket.global.js'), global: GLOBAL_NAME },
+];
 const deviceScript = join(ROOT, 'test', 'platforms', 'jsc', 'device.js');
 
 const ROOM = 7;
@@ -37,7 +43,7 @@ function expectOnceInOrder(lines: readonly { id: number; body: unknown }[], bodi
   expect(new Set(ids).size).toBe(ids.length);
 }
 
-describe('the one-file bundle on JavaScriptCore (WeChat on iOS), its sockets bridged to real ones', () => {
+describe.each(builds)('$name on JavaScriptCore (WeChat on iOS), its sockets bridged to real ones', ({ bundle, global }) => {
   let server: ReferenceServer | undefined;
   let emulator: WxEmulator | undefined;
   let device: JscDevice | undefined;
@@ -60,7 +66,7 @@ describe('the one-file bundle on JavaScriptCore (WeChat on iOS), its sockets bri
     const { port } = await server.listen();
     const wx = createWxEmulator();
     emulator = wx;
-    const jsc = startJscDevice({ bundle: bundleFile, script: deviceScript, emulator: wx });
+    const jsc = startJscDevice({ bundle, global, script: deviceScript, emulator: wx });
     device = jsc;
     // A failure below ends with what jsc reported, printed and wrote to stderr.
     await jsc.tell(async () => {

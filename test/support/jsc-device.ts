@@ -29,6 +29,11 @@ export interface Report {
 export interface JscDeviceOptions {
   /** The bundle to load, as a mini-game's `require` would: wrapped in a function of `module` and `exports`. */
   readonly bundle: string;
+  /**
+   * The global the bundle defines, for a build that is a plain script (dist/multisocket.global.js): then it runs as
+   * is, as an engine loads a plugin script, and the device script finds that global's value. Default: none.
+   */
+  readonly global?: string;
   /** The device script, run after the bundle (it finds the bundle's exports in `bundleModule.exports`). */
   readonly script: string;
   /** Makes the SocketTasks, over real sockets. */
@@ -267,15 +272,18 @@ export class JscDevice {
 }
 
 /**
- * Starts jsc with host.js, `bundle` wrapped as a CommonJS module (what the bundle sees is a function of `module` and
- * `exports`, no `require`, no `globalThis`), then `script`.
+ * Starts jsc with host.js, `bundle`, then `script`. The bundle is wrapped as a CommonJS module (what it sees is a
+ * function of `module` and `exports`, no `require`, no `globalThis`), or, given `global`, run as a plain script.
  */
 export function startJscDevice(options: JscDeviceOptions): JscDevice {
   const dir = mkdtempSync(join(tmpdir(), 'multisocket-jsc-'));
   const bundleFile = join(dir, 'bundle.js');
+  const code = readFileSync(options.bundle, 'utf8');
   writeFileSync(
     bundleFile,
-    `var bundleModule = { exports: {} };\n(function (module, exports) {\n${readFileSync(options.bundle, 'utf8')}\n})(bundleModule, bundleModule.exports);\n`,
+    options.global
+      ? `${code}\nvar bundleModule = { exports: ${options.global} };\n`
+      : `var bundleModule = { exports: {} };\n(function (module, exports) {\n${code}\n})(bundleModule, bundleModule.exports);\n`,
   );
   return new JscDevice(options, dir, bundleFile);
 }
