@@ -1,6 +1,7 @@
 import { ROOT } from '../support/paths';
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { gzipSync } from 'zlib';
 // acorn parses at an exact ECMAScript level (a devDependency of its own: the test imports it).
 import { parse } from 'acorn';
 import { createServer, installChat, type ReferenceServer } from '../../server';
@@ -136,6 +137,11 @@ describe('dist/multisocket.global.js, for engines that load plugin scripts witho
     expect(Object.keys(fromGlobal).sort()).toEqual(Object.keys(fromBundle).sort());
     for (const name of Object.keys(fromBundle)) expect(typeof fromGlobal[name]).toBe(typeof fromBundle[name]);
     expect(sandbox.run('typeof TextEncoder + typeof TextDecoder + typeof globalThis')).toBe('undefinedundefinedundefined');
+  });
+
+  it("is the one-file bundle's code in another wrapper, not a second copy of anything (gzip sizes within 1%)", () => {
+    const [single, global] = [bundleFile, globalFile].map((file) => gzipSync(readFileSync(file), { level: 9 }).byteLength);
+    expect(Math.abs((global as number) - (single as number))).toBeLessThan((single as number) / 100);
   });
 
   it('encodes Chinese and emoji to the same bytes as the host', () => {
