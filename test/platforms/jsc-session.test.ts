@@ -37,7 +37,7 @@ interface DeviceChat extends Report {
 
 /** `bodies` in the order `lines` hold them, each found exactly once, ids strictly increasing. */
 function expectOnceInOrder(lines: readonly { id: number; body: unknown }[], bodies: readonly string[]): void {
-  expect([...lines.map((l) => l.body)].sort()).toEqual([...bodies].sort());
+  expect(lines.map((l) => l.body).sort()).toEqual([...bodies].sort());
   const ids = lines.map((l) => l.id);
   expect(ids).toEqual([...ids].sort((a, b) => a - b));
   expect(new Set(ids).size).toBe(ids.length);
