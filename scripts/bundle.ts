@@ -42,10 +42,10 @@ export const WEB_ONLY_EXPORTS: readonly string[] = ['webSocketTransport', 'ensur
 /** The runtime's values the device bundle exports: src/index.ts's, but {@link WEB_ONLY_EXPORTS}. */
 export const DEVICE_EXPORTS: readonly string[] = [
   'CHANNEL_OPTION_NAMES', 'Channel', 'ChannelState', 'CloseCode', 'ConnectionManager', 'DisconnectedError', 'DisconnectedErrorCode', 'Emitter',
-  'FrameCodec', 'ListenerError', 'ListenerErrorCode', 'MultisocketError', 'Op', 'PROTOCOL_VERSION', 'ProtocolError',
+  'FailureCause', 'FrameCodec', 'ListenerError', 'ListenerErrorCode', 'MultisocketError', 'Op', 'PLATFORM_FAILURES', 'PROTOCOL_VERSION', 'ProtocolError',
   'ProtocolErrorCode', 'QueueFullError', 'QueueFullErrorCode', 'RemoteError', 'StateReason', 'SubscriberError',
   'SubscriberErrorCode', 'TimeoutError', 'TimeoutErrorCode', 'Timer', 'TransportError', 'TransportErrorCode',
-  'UsageError', 'UsageErrorCode', 'backoffDelay', 'checkOptionNames', 'isTerminalCloseCode', 'systemClock', 'wxLifecycle', 'wxTransport',
+  'UsageError', 'UsageErrorCode', 'backoffDelay', 'checkOptionNames', 'diagnoseFailure', 'isTerminalCloseCode', 'systemClock', 'wxLifecycle', 'wxTransport',
 ];
 
 /** Where the bundle lands, relative to the package root. */
