@@ -236,7 +236,8 @@ export class WxEmulator {
     }
   }
 
-  private later(fn: () => void): void {
+  /** Runs `fn` on a later turn, as the native bridge delivers every callback (released by `dispose`). */
+  later(fn: () => void): void {
     const handle = setImmediate(() => {
       this.immediates.delete(handle);
       fn();

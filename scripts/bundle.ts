@@ -45,7 +45,7 @@ export const DEVICE_EXPORTS: readonly string[] = [
   'FailureCause', 'FrameCodec', 'ListenerError', 'ListenerErrorCode', 'MultisocketError', 'Op', 'PLATFORM_FAILURES', 'PROTOCOL_VERSION', 'ProtocolError',
   'ProtocolErrorCode', 'QueueFullError', 'QueueFullErrorCode', 'RemoteError', 'StateReason', 'SubscriberError',
   'SubscriberErrorCode', 'TimeoutError', 'TimeoutErrorCode', 'Timer', 'TransportError', 'TransportErrorCode',
-  'UsageError', 'UsageErrorCode', 'backoffDelay', 'checkOptionNames', 'diagnoseFailure', 'isTerminalCloseCode', 'systemClock', 'wxLifecycle', 'wxTransport',
+  'UsageError', 'UsageErrorCode', 'alipayTransport', 'backoffDelay', 'checkOptionNames', 'diagnoseFailure', 'isTerminalCloseCode', 'systemClock', 'wxLifecycle', 'wxTransport',
 ];
 
 /** Where the bundle lands, relative to the package root. */

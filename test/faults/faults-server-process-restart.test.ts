@@ -32,7 +32,7 @@ describe.each(TRANSPORT_KINDS)('the server process killed and started again on t
     h = await startHarness(kind);
     server = await startServerProcess();
     manager = new ConnectionManager({ transport: h.transport, lifecycle: h.lifecycle, clock: h.clock, random: seededRandom(11) });
-    const url = `${kind === 'wx' ? 'wss' : 'ws'}://127.0.0.1:${server.port}/chat`;
+    const url = `${kind !== 'websocket' ? 'wss' : 'ws'}://127.0.0.1:${server.port}/chat`;
     chat = chatChannel({ manager, url, reconnect: RECONNECT });
     received = [];
     resyncs = [];

@@ -25,6 +25,8 @@ describe('the public surface (src/index.ts)', () => {
   // A new export is a promise to every application: add it here on purpose, or reach it by path.
   it('exports exactly the names an application uses', () => {
     expect(exportedNames()).toEqual([
+      'AlipayBinaryForm', 'AlipayCallbackResult', 'AlipayCallbacks', 'AlipayConnectSocketOption', 'AlipayMessageResult',
+      'AlipaySocketApi', 'AlipaySocketTask', 'AlipayTransportOptions',
       'BackoffOptions', 'CHANNEL_OPTION_NAMES', 'Channel', 'ChannelEvents', 'ChannelOptions', 'ChannelState', 'ChannelStats', 'Clock',
       'CloseCode', 'CodecLimits', 'ConnectionManager', 'DisconnectedError', 'DisconnectedErrorCode', 'DropReason',
       'Emitter', 'FailureCause', 'Frame', 'FrameCodec', 'HeartbeatOptions', 'Lifecycle', 'ListenerError', 'ListenerErrorCode',
@@ -37,7 +39,7 @@ describe('the public surface (src/index.ts)', () => {
       'TransportConnectOptions', 'TransportError', 'TransportErrorCode', 'UsageError', 'UsageErrorCode', 'Utf8Decoder',
       'Utf8Encoder', 'WaitForOptions', 'WebSocketEventLike', 'WebSocketLike', 'WebSocketLikeCtor',
       'WebSocketTransportOptions', 'WireData', 'WxConnectSocketOption', 'WxLifecycleApi', 'WxSocketApi',
-      'WxSocketCloseResult', 'WxSocketTask', 'WxTransportOptions', 'backoffDelay', 'checkOptionNames', 'diagnoseFailure', 'ensureTextCodec',
+      'WxSocketCloseResult', 'WxSocketTask', 'WxTransportOptions', 'alipayTransport', 'backoffDelay', 'checkOptionNames', 'diagnoseFailure', 'ensureTextCodec',
       'isTerminalCloseCode', 'systemClock', 'webSocketTransport', 'wxLifecycle', 'wxTransport',
     ]);
   });
