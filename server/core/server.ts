@@ -167,7 +167,8 @@ export class ReferenceServer {
    * Stops accepting, sends every client BYE `code` and waits until each socket and the listener are closed; every
    * timer the server holds is released by then, and its state may be given to a new server. Idempotent: later calls
    * return the same promise.
-   * @throws {UsageError} `invalid_close_code` (synchronously) for a code other than 1000 or 3000–4999.
+   * @throws {UsageError} (synchronously) `invalid_close_code` for a code other than 1000 or 3000–4999, `invalid_option`
+   * for a bad `retryMs`.
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return this.closing;
