@@ -6,7 +6,7 @@ import { closeUpgrades, type Upgrade, upgrade } from '../support/upgrade';
 /*
  * `trustProxy`: behind a reverse proxy the per-address limit counts the client's address from X-Forwarded-For, read
  * from the right up to the first hop that is not a trusted proxy; from an address not trusted the header is ignored.
- * Through real nginx: test/deploy/nginx-forwarded.test.ts.
+ * Through real nginx: test/deploy/nginx-deploy.test.ts.
  */
 
 describe('the client address behind trusted proxies', () => {

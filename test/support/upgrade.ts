@@ -5,11 +5,11 @@ export type Upgrade = { status: 101; socket: WebSocket } | { status: number; soc
 
 /**
  * Asks `url` for a WebSocket upgrade with `headers` (Origin, Referer, X-Forwarded-For: any the test sets) and resolves
- * with the outcome; the caller closes an open socket.
+ * with the outcome; the caller closes an open socket. `localAddress` is the address to connect from (any 127.x.y.z).
  */
-export function upgrade(url: string, headers: Readonly<Record<string, string>> = {}): Promise<Upgrade> {
+export function upgrade(url: string, headers: Readonly<Record<string, string>> = {}, localAddress?: string): Promise<Upgrade> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers: { ...headers } });
+    const socket = new WebSocket(url, { headers: { ...headers }, localAddress });
     socket.once('open', () => resolve({ status: 101, socket }));
     socket.once('unexpected-response', (_request, response) => {
       resolve({ status: response.statusCode ?? 0 });
