@@ -88,7 +88,8 @@ export interface ServerOptions {
    * Addresses of the reverse proxies in front of the server (IPs and CIDR ranges, e.g. `['127.0.0.1', '10.0.0.0/8']`):
    * from them, the client's address (for `maxConnectionsPerAddress`, `remoteAddress` and the `limited` event) is the
    * rightmost `X-Forwarded-For` hop that is not one of them; from anyone else the header is ignored. Default `[]`: the
-   * socket's own address, whatever the headers say.
+   * socket's own address, whatever the headers say. There is no "trust everyone": any client could then pick its own
+   * address, and with it its own share of `maxConnectionsPerAddress`.
    */
   trustProxy: readonly string[];
   /**
