@@ -2,7 +2,9 @@
 import { format, parseArgs } from 'node:util';
 import { CloseCode } from '../src/codes';
 import { systemClock } from '../src/time/clock';
+import { UsageError } from '../src/errors';
 import { ServerError, ServerErrorCode } from './core/errors';
+import { DEPLOY_ARGS, DEPLOY_USAGE, type DeployOptions, deployOptions } from './cli-deploy';
 import { exitOnStopSignals, SHUTDOWN_DEADLINE_MS } from './shutdown';
 
 /*
@@ -31,16 +33,19 @@ interface CliOptions {
   readonly host: string;
   readonly port: number;
   readonly redis: string | undefined;
+  readonly deploy: DeployOptions;
 }
 
-const USAGE = `usage: multisocket-server [--port N] [--host ADDRESS] [--redis URL]
+const USAGE = `usage: multisocket-server [--port N] [--host ADDRESS] [--redis URL] [--trust-proxy LIST] [--allow-origin URL]
+                          [--allow-appid ID] [--retry-ms N]
   --port N      the port, 0 for any free one (default: PORT, else 8787)
   --host ADDR   the address to listen on (default: HOST, else 127.0.0.1)
   --redis URL   chat rooms, sessions and the game world on Redis (default: REDIS_URL, else in memory);
                 needs the ioredis package (npm install ioredis)
+${DEPLOY_USAGE}
 Environment: PORT (default 8787), HOST (default 127.0.0.1), REDIS_URL, REDIS_PREFIX (default "default").
-SIGTERM or SIGINT: every client gets BYE 4000 (come back later), sessions are written to Redis, exit 0; exit 1 if
-that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
+SIGTERM or SIGINT: every client gets BYE 4000 (come back within --retry-ms), sessions are written to Redis, exit 0;
+exit 1 if that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
 
 /**
  * Where to listen and the Redis URL (`--redis <url>` or `--redis=<url>`, else REDIS_URL; undefined for the in-memory
@@ -51,7 +56,7 @@ that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
 function parseCli(argv: readonly string[]): CliOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
-    options: { port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...DEPLOY_ARGS },
     strict: true,
   });
   if (values.help) return 'help';
@@ -59,6 +64,7 @@ function parseCli(argv: readonly string[]): CliOptions | 'help' {
     host: values.host || process.env.HOST || '127.0.0.1',
     port: values.port === undefined ? portOf('PORT', process.env.PORT) : portOf('--port', values.port),
     redis: values.redis || process.env.REDIS_URL || undefined,
+    deploy: deployOptions(values),
   };
 }
 
@@ -68,7 +74,7 @@ function argsOrExit(argv: readonly string[]): CliOptions {
     parsed = parseCli(argv);
   } catch (error) {
     const parseError = error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
-    if (!parseError && !(error instanceof PortError)) throw error;
+    if (!parseError && !(error instanceof PortError) && !(error instanceof UsageError)) throw error;
     logError(`multisocket server: ${error.message.split('\n')[0]} (--help lists the options)`);
     process.exit(2);
   }
@@ -120,7 +126,7 @@ async function main(): Promise<void> {
     broker.on('available', () => log('redis game broker available again'));
     broker.on('error', ({ error }) => logError('! redis game broker', error));
   }
-  const server = createServer({ host: options.host, port: options.port, sessionStore });
+  const server = createServer({ host: options.host, port: options.port, sessionStore, ...options.deploy.server });
 
   installChat(server, { store });
   installGame(server, { broker });
@@ -150,7 +156,7 @@ async function main(): Promise<void> {
     // 4000 rather than 1000: clients should come back once the server is restarted. The server writes its sessions
     // to the session store while it closes, so the stores close after it.
     async () => {
-      await server.close({ code: CloseCode.ServerRestart, reason: 'server restarting' });
+      await server.close({ code: CloseCode.ServerRestart, reason: 'server restarting', retryMs: options.deploy.retryMs });
       await Promise.all([store?.close(), sessionStore?.close(), broker?.close()]);
     },
   );

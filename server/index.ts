@@ -12,6 +12,7 @@ export type { CloseOptions } from './core/closing';
 export type { Authenticate, AuthResult } from './core/handshake';
 export type { ServerOptions } from './core/options';
 export type { LimitName, RateLimitOptions } from './core/abuse';
+export type { AllowedOrigins } from './core/origin';
 export { ConnectionState } from './core/types';
 export type {
   HandlerContext,

@@ -141,8 +141,11 @@ export class ReferenceServer {
         maxPayload,
         clientTracking: false,
         perMessageDeflate: false,
-        // Refused before the upgrade, so a client over its address's share costs no WebSocket state at all.
-        verifyClient: (info, done) => done(this.admitAddress(info.req), 429, 'Too Many Connections'),
+        // Refused before the upgrade, so a page not allowed or a client over its address's share costs no WebSocket state.
+        verifyClient: (info, done) => {
+          if (this.options.allowedOrigins?.refusal(info.req.headers) !== undefined) done(false, 403, 'Forbidden');
+          else done(this.admitAddress(info.req), 429, 'Too Many Connections');
+        },
       });
       this.wss = wss;
       const failed = (err: Error): void => {
@@ -167,7 +170,8 @@ export class ReferenceServer {
    * Stops accepting, sends every client BYE `code` and waits until each socket and the listener are closed; every
    * timer the server holds is released by then, and its state may be given to a new server. Idempotent: later calls
    * return the same promise.
-   * @throws {UsageError} `invalid_close_code` (synchronously) for a code other than 1000 or 3000–4999.
+   * @throws {UsageError} (synchronously) `invalid_close_code` for a code other than 1000 or 3000–4999, `invalid_option`
+   * for a bad `retryMs`.
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return this.closing;
@@ -242,8 +246,13 @@ export class ReferenceServer {
     return this.delivery.broadcastReliable(targets, topic, payload);
   }
 
+  /** The client's address: the socket's, or what a trusted proxy says it is (`trustProxy`). */
+  private clientAddress(req: IncomingMessage): string {
+    return this.options.trustProxy.clientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for']);
+  }
+
   private admitAddress(req: IncomingMessage): boolean {
-    const remoteAddress = req.socket.remoteAddress ?? '';
+    const remoteAddress = this.clientAddress(req);
     if (this.perAddress.admit(remoteAddress, req.socket)) return true;
     this.emitter.emit('limited', { limit: 'maxConnectionsPerAddress', remoteAddress });
     return false;
@@ -254,7 +263,7 @@ export class ReferenceServer {
       ws.terminate();
       return;
     }
-    const connection = new Connection(ws, `c${this.nextId++}`, req.socket.remoteAddress ?? '', this.host);
+    const connection = new Connection(ws, `c${this.nextId++}`, this.clientAddress(req), this.host);
     this.sockets.add(connection);
   }
 }

@@ -9,6 +9,7 @@ import { hidingPackages } from '../support/hidden-packages';
 import { ROOT } from '../support/paths';
 import { ProtocolClient } from '../support/protocol-client';
 import { type ServerProcess, spawnListening } from '../support/server-process';
+import { closeUpgrades, upgrade } from '../support/upgrade';
 
 // `multisocket-server`, the package's bin: the BUILT dist/server/cli.js (npm test builds first), run as a user would.
 
@@ -29,7 +30,7 @@ describe('the multisocket-server command', () => {
     const result = run(['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^usage: multisocket-server /);
-    for (const option of ['--port', '--host', '--redis']) expect(result.stdout).toContain(option);
+    for (const option of ['--port', '--host', '--redis', '--trust-proxy', '--allow-origin', '--allow-appid', '--retry-ms']) expect(result.stdout).toContain(option);
   });
 
   it.each([
@@ -38,6 +39,11 @@ describe('the multisocket-server command', () => {
     [['--port=70000'], {}, /^multisocket server: --port must be an integer 0–65535, got "70000"/],
     [[], { PORT: 'abc' }, /^multisocket server: PORT must be an integer 0–65535, got "abc"/],
     [['--redis'], {}, /^multisocket server: .*--redis/],
+    [['--trust-proxy', '127.0.0.1,localhost'], {}, /^multisocket server: option trustProxy is invalid: "localhost"/],
+    [['--allow-origin', 'play.example.com'], {}, /^multisocket server: option allowedOrigins.origins is invalid: play.example.com/],
+    [['--allow-appid', 'wx 1'], {}, /^multisocket server: option allowedOrigins.appIds is invalid: wx 1/],
+    [['--retry-ms=-5'], {}, /^multisocket server: --retry-ms must be a whole number of ms, got "-5"/],
+    [['--retry-ms', '1.5'], {}, /^multisocket server: --retry-ms must be a whole number of ms, got "1.5"/],
   ])('%j with %j prints one line and exits 2', (args, env, message) => {
     const result = run(args, env);
     expect(result.status).toBe(2);
@@ -67,7 +73,33 @@ describe('the multisocket-server command', () => {
     expect(await server.kill(signal)).toBe(0);
     for (const { bye, close } of await Promise.all(byes)) {
       expect(bye[1]).toBe(CloseCode.ServerRestart);
+      expect(bye[3]).toBe(1_000); // the retry hint's default
       expect(close.code).toBe(CloseCode.ServerRestart);
+    }
+  });
+
+  it('--retry-ms sets the retry hint of the BYE 4000 sent on SIGTERM', async () => {
+    const server = await spawnListening([CLI, '--port', '0', '--retry-ms', '250'], process.env);
+    const client = await ProtocolClient.connect(`${server.url}/chat`);
+    await client.hello({ channel: 'chat' });
+    const bye = client.nextMatching((frame) => frame[0] === Op.Bye);
+    expect(await server.kill('SIGTERM')).toBe(0);
+    expect(await bye).toEqual([Op.Bye, CloseCode.ServerRestart, 'server restarting', 250]);
+  });
+
+  it('--allow-appid and --allow-origin admit those pages only: anything else is refused with 403', async () => {
+    const server = await spawnListening([CLI, '--port', '0', '--allow-appid', 'wx0123456789abcdef', '--allow-origin', 'https://a.example,https://b.example'], process.env);
+    const upgrades = [
+      await upgrade(`${server.url}/chat`, { Referer: 'https://servicewechat.com/wx0123456789abcdef/3/page-frame.html' }),
+      await upgrade(`${server.url}/chat`, { Origin: 'https://b.example' }),
+      await upgrade(`${server.url}/chat`, { Origin: 'https://c.example' }),
+      await upgrade(`${server.url}/chat`),
+    ];
+    try {
+      expect(upgrades.map((u) => u.status)).toEqual([101, 101, 403, 403]);
+    } finally {
+      await closeUpgrades(upgrades);
+      await server.kill('SIGKILL');
     }
   });
 });
