@@ -50,6 +50,11 @@ export const clusterClientOptions: Readonly<ClusterOptions> = Object.freeze({
   redisOptions: { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, disconnectTimeout: 100 },
 });
 
+/** A `Cluster` client starting from `nodes`, with {@link clusterClientOptions}; its owner quits it. */
+export function createClusterClient(nodes: readonly { host: string; port: number }[]): Cluster {
+  return new Cluster([...nodes], clusterClientOptions);
+}
+
 /**
  * `target` once it names Redis one way: a `redis://` or `rediss://` URL, or a client that can be used: not closed,
  * and built so that it neither queues commands while Redis is away nor resends a cut one (see

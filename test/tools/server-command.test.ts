@@ -29,7 +29,7 @@ describe('the multisocket-server command', () => {
     const result = run(['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^usage: multisocket-server /);
-    for (const option of ['--port', '--host', '--redis']) expect(result.stdout).toContain(option);
+    for (const option of ['--port', '--host', '--redis', '--redis-cluster', 'REDIS_CLUSTER']) expect(result.stdout).toContain(option);
   });
 
   it.each([
@@ -38,6 +38,11 @@ describe('the multisocket-server command', () => {
     [['--port=70000'], {}, /^multisocket server: --port must be an integer 0–65535, got "70000"/],
     [[], { PORT: 'abc' }, /^multisocket server: PORT must be an integer 0–65535, got "abc"/],
     [['--redis'], {}, /^multisocket server: .*--redis/],
+    [['--redis-cluster', '127.0.0.1'], {}, /^multisocket server: --redis-cluster needs host:port\[,host:port\.\.\.\], got "127\.0\.0\.1"/],
+    [['--redis-cluster=a:1,b:70000'], {}, /^multisocket server: --redis-cluster needs host:port.*got "a:1,b:70000"/],
+    [['--redis-cluster', 'a:1,,b:2'], {}, /^multisocket server: --redis-cluster needs host:port/],
+    [[], { REDIS_CLUSTER: 'a:0' }, /^multisocket server: --redis-cluster needs host:port.*got "a:0"/],
+    [['--redis', 'redis://a:1', '--redis-cluster', 'a:1'], {}, /^multisocket server: give --redis \(REDIS_URL\) or --redis-cluster \(REDIS_CLUSTER\), not both/],
   ])('%j with %j prints one line and exits 2', (args, env, message) => {
     const result = run(args, env);
     expect(result.status).toBe(2);
