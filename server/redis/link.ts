@@ -1,4 +1,5 @@
 import type { Emitter } from '../../src/emitter';
+import { ServerError, ServerErrorCode } from '../core/errors';
 import { checkedTarget, connectPair, type RedisClient, type RedisTarget } from './client';
 
 /*
@@ -59,7 +60,7 @@ type Listener = Parameters<RedisClient['on']>[1];
  * listeners put on them, and one close for both. `Commands` types the scripts the owner defines on `commands`.
  */
 export class RedisLink<Commands extends object = object> {
-  readonly commands: RedisClient & Commands;
+  private readonly commandConnection: RedisClient & Commands;
   readonly subscriber: RedisClient;
   /** False for an injected client: its owner quits it. */
   private readonly owned: boolean;
@@ -70,19 +71,29 @@ export class RedisLink<Commands extends object = object> {
 
   constructor(target: RedisTarget) {
     const { commands, subscriber, owned } = connectPair(target);
-    this.commands = commands as RedisClient & Commands;
+    this.commandConnection = commands as RedisClient & Commands;
     this.subscriber = subscriber;
     this.owned = owned;
   }
 
+  /**
+   * The command connection.
+   * @throws {ServerError} `store_unavailable` once {@link close} was called: an injected client stays open, and a
+   * closed store must not go on writing through it.
+   */
+  get commands(): RedisClient & Commands {
+    if (this.closing) throw new ServerError(ServerErrorCode.StoreUnavailable, 'the redis store is closed');
+    return this.commandConnection;
+  }
+
   /** Both connections. */
   get connections(): readonly [RedisClient, RedisClient] {
-    return [this.commands, this.subscriber];
+    return [this.commandConnection, this.subscriber];
   }
 
   /** True while both connections are ready. */
   get ready(): boolean {
-    return this.commands.status === 'ready' && this.subscriber.status === 'ready';
+    return this.commandConnection.status === 'ready' && this.subscriber.status === 'ready';
   }
 
   /**

@@ -166,7 +166,7 @@ class RedisSessionStore implements SharedSessionStore {
     // 'ready' comes once per (re)connection; the first one came before the store was handed out.
     // Through the link, so that an injected client does not keep it past close().
     this.link.listen(this.link.commands, 'ready', listener);
-    return () => void this.link.commands.off('ready', listener);
+    return () => void this.link.connections[0].off('ready', listener);
   }
 
   /** Resolves once both connections are ready and this process is known to be alive. */
