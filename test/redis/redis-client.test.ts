@@ -1,3 +1,4 @@
+import { tracingChannel } from 'node:diagnostics_channel';
 import { Cluster, Redis } from 'ioredis';
 import { ChatError } from '../../server/core/errors';
 import { createRedisChatStore } from '../../server/redis/chat-store';
@@ -66,6 +67,36 @@ describeOnRedisBackends('Redis stores given a client', (backend) => {
     await expect(say).rejects.toMatchObject({ code: 'unavailable' });
     await expect(sessions.take('s1', 1000)).rejects.toMatchObject({ code: 'store_unavailable', message: 'the redis store is closed' });
     expect(await client.exists('ms:closed' + String(backend.kind.length) + ':room:{room}:id')).toBe(0);
+  });
+
+  it("every command a store sends is seen on ioredis's tracing channel, with its end or its error: what a latency metric needs", async () => {
+    const channel = tracingChannel<string, { command: string; error?: Error }>('ioredis:command');
+    const started: string[] = [];
+    const ended: string[] = [];
+    const failed: string[] = [];
+    const handlers = {
+      start: (context: { command: string }) => void started.push(context.command),
+      asyncEnd: (context: { command: string }) => void ended.push(context.command),
+      error: (context: { command: string }) => void failed.push(context.command),
+      end: () => undefined,
+      asyncStart: () => undefined,
+    };
+    channel.subscribe(handlers);
+    try {
+      const chat = await createRedisChatStore({ ...backend.target(), prefix: `traced${backend.kind.length}` });
+      await chat.append('room', { ts: 1, from: 'p', body: 'b', mid: 'm' }, 'digest', { historySize: 10, dedupeSize: 10 });
+      await chat.close();
+    } finally {
+      channel.unsubscribe(handlers);
+    }
+    // Each command ends or fails (a latency or an error to count); the message script is among them (EVALSHA, or EVAL
+    // the first time a node meets it).
+    const script = started.filter((command) => /^eval(sha)?$/.test(command));
+    expect(script.length).toBeGreaterThanOrEqual(1);
+    // (CLIENT SETINFO, sent by ioredis as a connection opens, is reported ended without a start.)
+    const ours = (commands: string[]) => commands.filter((command) => command !== 'client').sort();
+    expect(ours([...ended, ...failed])).toEqual(ours(started));
+    expect(ended.some((command) => /^eval(sha)?$/.test(command))).toBe(true);
   });
 });
 

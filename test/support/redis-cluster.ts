@@ -47,7 +47,11 @@ export async function startRedisCluster(masters = 3, timeoutMs = 20_000): Promis
       nodes.push(await startRedisServer({ durable: false, args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(bus)] }));
     }
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
-    await run(redisCli(), ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: Math.max(1, deadline - Date.now()) });
+    await run(redisCli(), ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: Math.max(1, deadline - Date.now()) }).catch((error: unknown) => {
+      // Duck-typed: under jest, Node's own errors come from another realm than the test's Error.
+      const missing = (error as { code?: unknown } | undefined)?.code === 'ENOENT';
+      throw missing ? new Error('redis-cli is not installed (Debian: redis-tools, which redis-server depends on; or set REDIS_CLI)') : error;
+    });
     await untilOk(nodes, deadline);
     return {
       nodes,
