@@ -386,4 +386,4 @@ describeOnRedisBackends('chat rooms across server processes', (backend, singleOn
     expect(reply.messages.map((m) => m.body)).toEqual(['new']);
     expect(reply.evictedUpTo).toBe(after.id - 1);
   });
-});
+}, { kinds: ['single Redis', 'Redis Cluster', 'Redis Sentinel'] });

@@ -97,8 +97,7 @@ describeOnRedisBackends('Redis stores given a client', (backend) => {
     const ours = (commands: string[]) => commands.filter((command) => command !== 'client').sort();
     expect(ours([...ended, ...failed])).toEqual(ours(started));
     expect(ended.some((command) => /^eval(sha)?$/.test(command))).toBe(true);
-  });
-});
+  });}, { kinds: ['single Redis', 'Redis Cluster', 'Redis Sentinel'] });
 
 describe('the client a Redis store is given', () => {
   const made: RedisClient[] = [];
