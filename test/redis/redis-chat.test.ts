@@ -14,7 +14,8 @@ import { Changes, holds, waitFor } from '../support/wait';
 /*
  * Chat rooms shared by several server processes through a real Redis (issue 8, phase 1): ids, history, dedupe and
  * fan-out. Sessions stay per process, so a client moved to another process starts a new session and the chat preset
- * recovers the room from the shared history.
+ * recovers the room from the shared history. Run on a single Redis, a three-master Cluster and behind a Sentinel (issue
+ * 18); the outage tests on the single Redis only.
  */
 
 const ROOM = 'lobby';

@@ -20,7 +20,8 @@ import { Changes, holds, waitFor } from '../support/wait';
  * process that takes it first asks the owner, which writes what it applied and had not stored yet (a write in flight,
  * a journal a Redis outage suspended) and gives the session up. So a client that resumes on ANOTHER process gets the
  * state the first one applied: every RELIABLE message applied exactly once, both ways, provided the first process is
- * alive. A dead owner (its liveness key expired) is not waited for.
+ * alive. A dead owner (its liveness key expired) is not waited for. Run on a single Redis and a three-master Cluster
+ * (issue 18); the tests that stop Redis or cut one process's link to it, on the single Redis only.
  */
 
 jest.setTimeout(30_000);

@@ -16,7 +16,8 @@ import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 /*
  * Room presence shared by several server processes through a real Redis (issue 8): `chat/presence` lists the members
  * of every process; a leave, a session moved to another process and a process that dies without a word each leave
- * exactly the right entries behind.
+ * exactly the right entries behind. Run on a single Redis and a three-master Cluster (issue 18); the tests that stop
+ * Redis or cut one process's link to it, on the single Redis only.
  */
 
 const ROOM = 'lobby';
