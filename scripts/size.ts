@@ -22,6 +22,7 @@ const BUNDLE_LINE_ITEMS: readonly (readonly [bytes: number, paysFor: string])[] 
   [1_469, 'eventemitter3 under the Emitter and the channel split by concept (issue 14)'],
   [1_024, 'refusals of what would fail silently: Map/Set/built-in payloads, unknown option names (issue 16)'],
   [512, 'a server that does not speak the protocol ends the channel with a ProtocolError naming the URL (issue 16)'],
+  [128, 'why a channel is not open (the error on reconnecting, lastError), and a close that races a send keeps its code (issue 16)'],
 ];
 export const BUNDLE_BUDGET_GZIP_BYTES = BUNDLE_LINE_ITEMS.reduce((sum, [bytes]) => sum + bytes, 0);
 
