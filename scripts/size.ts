@@ -23,6 +23,7 @@ const BUNDLE_LINE_ITEMS: readonly (readonly [bytes: number, paysFor: string])[] 
   [1_024, 'refusals of what would fail silently: Map/Set/built-in payloads, unknown option names (issue 16)'],
   [512, 'a server that does not speak the protocol ends the channel with a ProtocolError naming the URL (issue 16)'],
   [128, 'why a channel is not open (the error on reconnecting, lastError), and a close that races a send keeps its code (issue 16)'],
+  [128, 'early frames: what waited in the outbox leaves right behind HELLO after a reconnect (issue 17)'],
 ];
 export const BUNDLE_BUDGET_GZIP_BYTES = BUNDLE_LINE_ITEMS.reduce((sum, [bytes]) => sum + bytes, 0);
 

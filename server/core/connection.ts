@@ -74,9 +74,10 @@ export class Connection implements SessionLink {
     const sessions = host.sessions;
     const fetch = sessions.shared ? (ask: ResumeRequest, channel: string) => sessions.fetch(ask, channel) : undefined;
     this.handshake = new Handshake(
-      { clock: options.clock, authenticate: options.authenticate, helloTimeoutMs: options.helloTimeoutMs, fetch },
+      { clock: options.clock, authenticate: options.authenticate, helloTimeoutMs: options.helloTimeoutMs, maxEarlyBytes: options.maxEarlyBytes, fetch },
       {
-        welcome: (user, resume) => this.guard(() => this.welcome(user, resume)),
+        welcome: (user, resume, early) => this.guard(() => this.welcome(user, resume, early)),
+        violated: (error) => this.protocolError(error, CloseCode.ProtocolError),
         refuse: (code, reason, error) =>
           this.guard(() => {
             if (error) this.reportError(error);
@@ -161,6 +162,8 @@ export class Connection implements SessionLink {
     if (!frames) return;
     if (this.welcomed) this.host.events.emit('message', { connection: this, frames: frames.length, bytes: this.reader.lastBytes });
     if (this.current === ConnectionState.Open) this.silence.extend();
+    // Frames right behind HELLO wait in the handshake for WELCOME (PROTOCOL.md section 3, "Early frames").
+    if (this.current === ConnectionState.Authenticating) return this.handshake.hold(frames, this.reader.lastBytes);
     for (const frame of frames) {
       if (this.ending()) break;
       this.handle(frame);
@@ -195,7 +198,7 @@ export class Connection implements SessionLink {
     this.handshake.begin(hello);
   }
 
-  private welcome(user: object | undefined, resume: ResumeRequest | undefined): void {
+  private welcome(user: object | undefined, resume: ResumeRequest | undefined, early: readonly Frame[]): void {
     this.user = user;
     const { session, resumed, missing, previousRecv } = this.host.sessions.open(this, this.channel, resume, user);
     this.sessionRef = session;
@@ -212,11 +215,13 @@ export class Connection implements SessionLink {
     this.handshake.cancel();
     this.setState(ConnectionState.Open);
     this.welcomed = true;
-    this.writer.send([Op.Welcome, welcomeFor(session.id, this.options.heartbeatMs, this.silence.time(), resumed, session.welcomeRecv, previousRecv)]);
+    const welcome = welcomeFor(session.id, this.options.heartbeatMs, this.silence.time(), resumed, session.welcomeRecv, previousRecv, this.options.maxEarlyBytes);
+    this.writer.send([Op.Welcome, welcome]);
     // What the client lacks goes right after WELCOME, in order, before anything new can be queued.
     for (const message of missing) this.writer.add(message.frame);
     this.silence.extend();
     this.host.opened(this, session, resumed);
+    for (const frame of early) if (!this.ending()) this.handle(frame);
   }
 
   private protocolError(error: ProtocolError, closeCode: number): void {

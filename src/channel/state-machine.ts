@@ -167,6 +167,7 @@ export class StateMachine {
       status.set(ChannelState.Handshaking, StateReason.SocketOpen);
       if (!connection.current || status.state !== ChannelState.Handshaking) return;
       this.sender.transmit(hello(), 1, []);
+      this.sender.sendEarly();
     },
     dropped: (connection, reason, info) => {
       if (this.context.status.state !== ChannelState.Closing) {
@@ -196,6 +197,7 @@ export class StateMachine {
     }
     this.connectTimer.cancel();
     status.fail(undefined);
+    this.sender.earlyBytes = welcome.early ?? 0;
     if (this.reconnect.opened()) this.context.counters.reconnects++;
     this.heartbeat.start();
     // First what the session owes the server (RELIABLE frames it lacks), then what waited in the outbox, in order,
