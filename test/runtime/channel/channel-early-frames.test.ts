@@ -91,6 +91,22 @@ describe.each(TRANSPORT_KINDS)('early frames after a reconnect, over %s', (kind)
     expect(serverLog).toEqual(['welcomed', 'welcomed', 'input 1', 'ask 2', 'input 3', 'note 4']);
   });
 
+  it('fails a request sent early with the refusal when the server refuses the HELLO for good (4101)', async () => {
+    let verdicts = 0;
+    await h.restart({ authenticate: async () => ++verdicts === 1 });
+    const log = record(h.server);
+    const { channel, sent } = await reconnectingChannel();
+    const answer = channel.request('ask', 1);
+    const failed = expect(answer).rejects.toMatchObject({ name: 'DisconnectedError', code: 'closed', closeCode: 4101, closeReason: 'unauthorized' });
+    const closed = reach(channel, 'closed');
+    h.clock.advance(0);
+    await closed;
+    await failed;
+    expect(sent).toEqual(['before WELCOME: HELLO', 'before WELCOME: REQUEST']);
+    expect(log).toEqual(['welcomed']); // the first connection's; the refused one handled nothing
+    expect(channel.lastError).toMatchObject({ closeCode: 4101, closeReason: 'unauthorized' });
+  });
+
   it('sends nothing before WELCOME to a server that does not announce early frames', async () => {
     await h.restart({ maxEarlyBytes: 0 });
     const log = record(h.server);
