@@ -41,7 +41,7 @@ export class StateMachine {
     roundTrip: RoundTrip,
   ) {
     this.receiver = new Receiver(context, options.receiveTurnMs, router, requests, sessionState, heartbeat, sender, roundTrip, this.received);
-    this.release = new Release({ context, receiver: this.receiver, heartbeat, sender, sessionState, requests, router });
+    this.release = new Release(context, this.receiver, heartbeat, sender, sessionState, requests, router);
     const clock = options.clock;
     this.connectTimer = new Timer(clock, () =>
       this.lost(StateReason.ConnectTimeout, {
