@@ -17,6 +17,7 @@ import { suite as echo } from './echo';
 import { suite as fanout } from './fanout';
 import { suite as gameChat } from './game-chat';
 import { suite as memory } from './memory';
+import { suite as reconnectFirstFrame } from './reconnect-first-frame';
 import { suite as reconnectStorm } from './reconnect-storm';
 import { describeMachine, formatSuite, formatSummary } from './report';
 import { suite as router } from './router';
@@ -31,6 +32,7 @@ const SUITES: ReadonlyArray<readonly [name: string, suite: Suite]> = [
   ['router', router],
   ['memory', memory],
   ['reconnect-storm', reconnectStorm],
+  ['reconnect-first-frame', reconnectFirstFrame],
   ['fanout', fanout],
 ];
 

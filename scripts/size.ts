@@ -24,6 +24,9 @@ const BUNDLE_LINE_ITEMS: readonly (readonly [bytes: number, paysFor: string])[] 
   [512, 'a server that does not speak the protocol ends the channel with a ProtocolError naming the URL (issue 16)'],
   [1_152, "the platforms' failure table: a cause, a hint and the messages seen, on every TransportError (issue 19)"],
   [768, "Alipay's transport (multiple: true, its error form, base64 binary both ways) and Taro's promised SocketTask (issue 19)"],
+  [256, 'why a channel is not open (the error on reconnecting, lastError), and a close that races a send keeps its code (issue 16)'],
+  [256, 'early frames: what waited in the outbox leaves right behind HELLO after a reconnect (issue 17)'],
+  [128, "a BYE's retry hint: the next attempt within it instead of after the backoff (issue 18)"],
 ];
 export const BUNDLE_BUDGET_GZIP_BYTES = BUNDLE_LINE_ITEMS.reduce((sum, [bytes]) => sum + bytes, 0);
 

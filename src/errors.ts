@@ -15,6 +15,11 @@ export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** What was thrown, as an Error: itself, or a new one with its text. */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 /** Base class of every error the runtime raises or emits; `code` is stable and safe to switch on. */
 export class MultisocketError extends Error {
   constructor(readonly code: string, message: string) {

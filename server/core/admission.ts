@@ -13,17 +13,23 @@ const CLIENT_OPS: ReadonlySet<number> = new Set([Op.Ping, Op.Push, Op.Request, O
 
 /**
  * Checks a whole decoded message against the connection's state before any of its frames runs, so that a bad batch
- * has no partial effect: HELLO alone first, nothing until WELCOME, then only the client's opcodes.
+ * has no partial effect: HELLO alone first, nothing until WELCOME but PUSH and REQUEST (when `early` frames are taken),
+ * then only the client's opcodes.
  * @throws {ProtocolError} `unexpected_frame` naming the offending frame.
  */
-export function admit(state: ConnectionState, frames: readonly Frame[]): void {
+export function admit(state: ConnectionState, frames: readonly Frame[], early = false): void {
   const first = (frames[0] as Frame)[0];
   if (state === ConnectionState.AwaitingHello) {
     if (first !== Op.Hello) throw unexpected(`the first frame must be HELLO, got ${opName(first)}`);
     if (frames.length > 1) throw unexpected(`${opName((frames[1] as Frame)[0])} sent before WELCOME`);
     return;
   }
-  if (state === ConnectionState.Authenticating) throw unexpected(`${opName(first)} sent before WELCOME`);
+  if (state === ConnectionState.Authenticating) {
+    // Early frames (PROTOCOL.md section 3): only fire-and-forget ones, and only from a server that announces them.
+    const late = early ? frames.find((frame) => frame[0] !== Op.Push && frame[0] !== Op.Request) : frames[0];
+    if (late) throw unexpected(`${opName(late[0])} sent before WELCOME`);
+    return;
+  }
   for (const frame of frames) {
     if (CLIENT_OPS.has(frame[0])) continue;
     throw unexpected(frame[0] === Op.Hello ? 'HELLO sent twice' : `${opName(frame[0])} is never sent by a client`);

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import type { RawData, WebSocket } from 'ws';
 import { FrameCodec } from '../../src/wire/codec';
 import { CloseCode } from '../../src/codes';
-import type { ProtocolError } from '../../src/errors';
+import { asError, type ProtocolError } from '../../src/errors';
 import { type Frame, type Hello, Op } from '../../src/wire/protocol';
 import { validateTopic } from '../../src/routing/topics';
 import type { LimitName } from './abuse';
@@ -74,9 +74,10 @@ export class Connection implements SessionLink {
     const sessions = host.sessions;
     const fetch = sessions.shared ? (ask: ResumeRequest, channel: string) => sessions.fetch(ask, channel) : undefined;
     this.handshake = new Handshake(
-      { clock: options.clock, authenticate: options.authenticate, helloTimeoutMs: options.helloTimeoutMs, fetch },
+      { clock: options.clock, authenticate: options.authenticate, helloTimeoutMs: options.helloTimeoutMs, maxEarlyBytes: options.maxEarlyBytes, fetch },
       {
-        welcome: (user, resume) => this.guard(() => this.welcome(user, resume)),
+        welcome: (user, resume, early) => this.guard(() => this.welcome(user, resume, early)),
+        violated: (error) => this.protocolError(error, CloseCode.ProtocolError),
         refuse: (code, reason, error) =>
           this.guard(() => {
             if (error) this.reportError(error);
@@ -164,6 +165,8 @@ export class Connection implements SessionLink {
     if (!frames) return;
     if (this.welcomed) this.host.events.emit('message', { connection: this, frames: frames.length, bytes: this.reader.lastBytes });
     if (this.current === ConnectionState.Open) this.silence.extend();
+    // Frames right behind HELLO wait in the handshake for WELCOME (PROTOCOL.md section 3, "Early frames").
+    if (this.current === ConnectionState.Authenticating) return this.handshake.hold(frames, this.reader.lastBytes);
     for (const frame of frames) {
       if (this.ending()) break;
       this.handle(frame);
@@ -198,7 +201,7 @@ export class Connection implements SessionLink {
     this.handshake.begin(hello);
   }
 
-  private welcome(user: object | undefined, resume: ResumeRequest | undefined): void {
+  private welcome(user: object | undefined, resume: ResumeRequest | undefined, early: readonly Frame[]): void {
     this.user = user;
     const { session, resumed, missing, previousRecv } = this.host.sessions.open(this, this.channel, resume, user);
     this.sessionRef = session;
@@ -215,11 +218,13 @@ export class Connection implements SessionLink {
     this.handshake.cancel();
     this.setState(ConnectionState.Open);
     this.welcomed = true;
-    this.writer.send([Op.Welcome, welcomeFor(session.id, this.options.heartbeatMs, this.silence.time(), resumed, session.welcomeRecv, previousRecv)]);
+    const welcome = welcomeFor(session.id, this.options.heartbeatMs, this.silence.time(), resumed, session.welcomeRecv, previousRecv, this.options.maxEarlyBytes);
+    this.writer.send([Op.Welcome, welcome]);
     // What the client lacks goes right after WELCOME, in order, before anything new can be queued.
     for (const message of missing) this.writer.add(message.frame);
     this.silence.extend();
     this.host.opened(this, session, resumed);
+    for (const frame of early) if (!this.ending()) this.handle(frame);
   }
 
   private protocolError(error: ProtocolError, closeCode: number): void {
@@ -291,8 +296,4 @@ export class Connection implements SessionLink {
   private setState(next: ConnectionState): void {
     this.current = next;
   }
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }

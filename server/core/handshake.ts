@@ -2,7 +2,7 @@ import type { Clock } from '../../src/time/clock';
 import { Deadline } from '../../src/time/deadline';
 import { CloseCode, ProtocolErrorCode } from '../../src/codes';
 import { ProtocolError } from '../../src/errors';
-import { type Hello, PROTOCOL_VERSION, type Welcome } from '../../src/wire/protocol';
+import { type Frame, type Hello, PROTOCOL_VERSION, type Welcome } from '../../src/wire/protocol';
 import type { ResumeRequest } from '../sessions/kept';
 import { ServerError, ServerErrorCode } from './errors';
 import { isThenable } from './handlers';
@@ -60,10 +60,11 @@ function settle(verdict: AuthResult, outcome: AuthOutcome): void {
   else outcome.refuse(false);
 }
 
-/** The WELCOME body: `resumed` and `recv` are 0 and false for a new session. */
-export function welcomeFor(session: string, heartbeatMs: number, time: number, resumed: boolean, recv: number, previousRecv?: number): Welcome {
+/** The WELCOME body: `resumed` and `recv` are 0 and false for a new session; `early` only when frames are taken. */
+export function welcomeFor(session: string, heartbeatMs: number, time: number, resumed: boolean, recv: number, previousRecv?: number, early = 0): Welcome {
   const welcome: Welcome = { v: PROTOCOL_VERSION, session, heartbeatMs, time, resumed, recv };
   if (previousRecv !== undefined) welcome.previousRecv = previousRecv;
+  if (early > 0) welcome.early = early;
   return welcome;
 }
 
@@ -72,10 +73,15 @@ export function welcomeFor(session: string, heartbeatMs: number, time: number, r
  * cancels it once it welcomes or starts closing, which is what makes the first call the only one.
  */
 export interface HandshakeOutcome {
-  /** The client may be welcomed: authenticated and, for a resume from a shared store, its session taken from there. */
-  welcome(user: object | undefined, resume: ResumeRequest | undefined): void;
+  /**
+   * The client may be welcomed: authenticated and, for a resume from a shared store, its session taken from there.
+   * `early`: the frames it sent right behind HELLO, in order, to handle after WELCOME.
+   */
+  welcome(user: object | undefined, resume: ResumeRequest | undefined, early: readonly Frame[]): void;
   /** The client is refused with BYE `code`; `error` (never what the hook threw: it may quote the token) to report. */
   refuse(code: number, reason: string, error?: ServerError): void;
+  /** The client sent more than `maxEarlyBytes` before WELCOME: a protocol error. */
+  violated(error: ProtocolError): void;
 }
 
 /** What a handshake runs on; `fetch` is set only when sessions are shared with other processes. */
@@ -83,6 +89,7 @@ export interface HandshakeOptions {
   readonly clock: Clock;
   readonly authenticate: Authenticate;
   readonly helloTimeoutMs: number;
+  readonly maxEarlyBytes: number;
   /** Takes the session `ask` names from the shared store (never rejects); false when the store is out of reach. */
   readonly fetch: ((ask: ResumeRequest, channel: string) => Promise<boolean>) | undefined;
 }
@@ -96,6 +103,9 @@ export class Handshake {
   private running = true;
   private begun = false;
   private hello: Readonly<Hello> | undefined;
+  /** Early frames (PUSH, REQUEST) held until WELCOME, and their bytes; discarded if the client is refused. */
+  private early: Frame[] = [];
+  private earlyBytes = 0;
   private readonly deadline: Deadline;
   private readonly auth: AuthOutcome;
 
@@ -114,10 +124,22 @@ export class Handshake {
     runAuthenticate(this.options.authenticate, hello, this.auth);
   }
 
-  /** The connection is closing or welcomed: no outcome is reported any more, and the deadline is released. */
+  /** Holds the frames of one message that came right behind HELLO (admitted: PUSH and REQUEST only) until WELCOME. */
+  hold(frames: readonly Frame[], bytes: number): void {
+    if (!this.running) return;
+    this.earlyBytes += bytes;
+    if (this.earlyBytes > this.options.maxEarlyBytes) {
+      this.outcome.violated(new ProtocolError(ProtocolErrorCode.UnexpectedFrame, `more than maxEarlyBytes (${this.options.maxEarlyBytes}) sent before WELCOME`));
+      return;
+    }
+    this.early.push(...frames);
+  }
+
+  /** The connection is closing or welcomed: no outcome is reported any more, early frames are let go, the deadline released. */
   cancel(): void {
     this.running = false;
     this.hello = undefined;
+    this.early = [];
     this.deadline.cancel();
   }
 
@@ -127,14 +149,14 @@ export class Handshake {
     const resume = hello.session !== undefined && hello.recv !== undefined ? { session: hello.session, recv: hello.recv } : undefined;
     const fetch = this.options.fetch;
     if (!resume || !fetch) {
-      this.outcome.welcome(user, resume);
+      this.outcome.welcome(user, resume, this.early);
       return;
     }
     // The session may be another process's: take it from the shared store first. A store out of reach refuses the
     // resume retryably: a new session would lose or repeat what the stored one holds.
     void fetch(resume, hello.channel).then((reached) => {
       if (!this.running) return;
-      if (reached) this.outcome.welcome(user, resume);
+      if (reached) this.outcome.welcome(user, resume, this.early);
       else this.outcome.refuse(CloseCode.ServerRestart, 'session store unavailable');
     });
   }

@@ -57,6 +57,14 @@ export interface ServerOptions {
    * Default 1,000.
    */
   maxConnectionsPerAddress: number;
+  /**
+   * Bytes of PUSH and REQUEST frames a client may send right behind HELLO, before WELCOME (PROTOCOL.md, "Early
+   * frames"): held until the handshake ends, then handled in order after WELCOME, or discarded with a refusal. WELCOME
+   * announces it (`early`) so that a client sends early frames only on its next connection to a server that takes them.
+   * More than this before WELCOME is a protocol error (BYE 4400); 0 takes none and announces nothing, as servers did
+   * before. Default 64 KiB (the client's `maxBatchBytes`).
+   */
+  maxEarlyBytes: number;
   /** Time source for every deadline and for WELCOME/PONG times. Default: `systemClock`. */
   clock: Clock;
   /** Accepts or refuses each HELLO. Default: accept every client. */
@@ -113,6 +121,7 @@ export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'lim
 const SERVER_OPTION_NAMES = Object.keys({
   host: 1, port: 1, heartbeatMs: 1, heartbeatGraceMs: 1, helloTimeoutMs: 1, requestTimeoutMs: 1, closeTimeoutMs: 1,
   limits: 1, maxPayload: 1, maxBatchBytes: 1, maxBufferedBytes: 1, rateLimit: 1, maxConnectionsPerAddress: 1, clock: 1,
+  maxEarlyBytes: 1,
   authenticate: 1, resumeWindowMs: 1, reliable: 1, state: 1, sessionStore: 1, trustProxy: 1, allowedOrigins: 1,
 } satisfies Record<keyof ServerOptions, 1>);
 
@@ -140,6 +149,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
     maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
     rateLimit: resolveRateLimit(options.rateLimit, maxPayload),
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 1_000,
+    maxEarlyBytes: options.maxEarlyBytes ?? 64 * 1024,
     clock: options.clock ?? systemClock,
     authenticate: options.authenticate ?? (() => true),
     resumeWindowMs: options.resumeWindowMs ?? 120_000,
@@ -162,6 +172,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
   // As the client's: a batch larger than a frame may be would make the writer refuse frames it had accepted.
   if (resolved.maxBatchBytes > limits.maxFrameBytes) invalid('maxBatchBytes', resolved.maxBatchBytes);
   checkDuration('maxBufferedBytes', resolved.maxBufferedBytes, 1);
+  checkDuration('maxEarlyBytes', resolved.maxEarlyBytes, 0);
   if (resolved.maxConnectionsPerAddress !== Infinity) checkDuration('maxConnectionsPerAddress', resolved.maxConnectionsPerAddress, 1);
   if (!(resolved.state instanceof ServerState)) invalid('state', resolved.state);
   if (typeof resolved.authenticate !== 'function') invalid('authenticate', resolved.authenticate);

@@ -22,13 +22,15 @@ export class SocketReader {
   /** The size of the last message read, in bytes (the `message` event reports it). */
   lastBytes = 0;
   private readonly flood: FloodGuard | undefined;
+  private readonly early: boolean;
 
   constructor(
     private readonly codec: FrameCodec,
-    options: Pick<ResolvedServerOptions, 'rateLimit' | 'clock'>,
+    options: Pick<ResolvedServerOptions, 'rateLimit' | 'clock' | 'maxEarlyBytes'>,
     private readonly refused: ReadRefusal,
   ) {
     this.flood = options.rateLimit ? new FloodGuard(options.rateLimit, options.clock) : undefined;
+    this.early = options.maxEarlyBytes > 0;
   }
 
   /** The frames of one message, or undefined when it was refused (and reported). */
@@ -44,7 +46,7 @@ export class SocketReader {
     try {
       if (!isBinary) throw new ProtocolError(ProtocolErrorCode.TextMessage, 'text messages are not part of the protocol; send binary');
       frames = this.codec.decode(bytes);
-      admit(state, frames);
+      admit(state, frames, this.early);
       if (session) admitSequenced(frames, session.recv, session.sent);
     } catch (err) {
       this.refused.protocolError(asProtocolError(err));

@@ -6,10 +6,18 @@ import type { CodecLimits } from '../wire/limits';
 import { type Hello, Op, PROTOCOL_VERSION } from '../wire/protocol';
 import { isThenable } from '../routing/router';
 import { StateReason } from './state';
+import { Timer } from '../time/timer';
 import { isSocketLimitError } from '../transport/errors';
 import type { SocketCallbackResult, SocketLike } from '../transport/types';
 
 const NOOP = () => undefined;
+
+/**
+ * How long a socket whose send failed may take to report its own close before the send failure stands as the cause,
+ * ms. A send fails when the server's close frame has arrived and the close event has not (`readyState 2`): the close,
+ * with the server's code and reason, follows within the close handshake's round trip, and it says far more.
+ */
+export const SEND_FAILURE_GRACE_MS = 1000;
 
 /**
  * Where an attempt hands its socket's messages (the channel's receiver): `receive` for each one as it arrives, `flush`
@@ -48,6 +56,9 @@ export class ConnectionAttempt {
   private socket: SocketLike | undefined;
   private opened = false;
   private stale = false;
+  /** Armed by a failed send: the socket's own close should come first; if not, the send failure is reported. */
+  private readonly sendFailure: Timer;
+  private sendError: TransportError | undefined;
 
   constructor(
     private readonly options: ResolvedChannelOptions,
@@ -58,7 +69,16 @@ export class ConnectionAttempt {
     /** Where the socket's messages go, straight from its callback. */
     private readonly receiver: MessageSink,
     private readonly handler: AttemptHandler,
-  ) {}
+  ) {
+    this.sendFailure = new Timer(options.clock, () => {
+      if (!this.stale) this.handler.dropped(this, StateReason.SendFailed, { error: this.sendError });
+    });
+  }
+
+  /** True while a failed send waits for the socket's close ({@link SEND_FAILURE_GRACE_MS}). */
+  get armed(): boolean {
+    return this.sendFailure.armed;
+  }
 
   /** False once {@link abandon}ed: the channel has moved on to another attempt, or ended. */
   get current(): boolean {
@@ -103,10 +123,18 @@ export class ConnectionAttempt {
     if (this.socket) this.socket.send({ data, fail: this.sendFailed });
   }
 
-  /** One handler for every send's failure (sends are the hot path: no closure per message). */
+  /**
+   * One handler for every send's failure (sends are the hot path: no closure per message). What the socket delivered
+   * before comes first (a BYE among it says why); then the socket counts as no longer open, so later sends wait in the
+   * outbox, and its own close gets {@link SEND_FAILURE_GRACE_MS} to arrive with the real code and reason.
+   */
   private readonly sendFailed = ({ errMsg }: SocketCallbackResult): void => {
     if (this.stale) return;
-    this.handler.dropped(this, StateReason.SendFailed, { error: new TransportError(TransportErrorCode.SendFailed, `send failed: ${errMsg}`, errMsg) });
+    this.receiver.flush();
+    if (this.stale || this.sendError) return;
+    this.sendError = new TransportError(TransportErrorCode.SendFailed, `send failed: ${errMsg}`, errMsg);
+    this.opened = false;
+    this.sendFailure.schedule(SEND_FAILURE_GRACE_MS);
   };
 
   /** Closes the socket, if there is one; unless abandoned first, its close event still reaches the channel. */
@@ -118,6 +146,7 @@ export class ConnectionAttempt {
   abandon(): void {
     this.stale = true;
     this.opened = false;
+    this.sendFailure.cancel();
   }
 
   private tokenFailed(error: unknown): void {
@@ -167,13 +196,16 @@ export class ConnectionAttempt {
       if (!this.stale) this.receiver.receive(data);
     });
     socket.onError(({ errMsg }) => {
-      if (this.stale) return;
+      // A failed send is reported as an error too; its close is what is awaited.
+      if (this.stale || (this.sendError && errMsg === this.sendError.errMsg)) return;
+      this.sendFailure.cancel();
       // What the socket delivered before the error comes first; a frame among it may have ended this attempt.
       this.receiver.flush();
       if (!this.stale) this.handler.dropped(this, StateReason.SocketError, { error: socketError(errMsg) });
     });
     socket.onClose(({ code, reason }) => {
       if (this.stale) return;
+      this.sendFailure.cancel();
       this.receiver.flush();
       if (!this.stale) this.handler.dropped(this, StateReason.SocketClosed, { code: Number(code), closeReason: reason });
     });

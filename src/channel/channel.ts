@@ -5,7 +5,8 @@ import { type Clock } from '../time/clock';
 import { FrameCodec } from '../wire/codec';
 import { CloseCode, UsageErrorCode } from '../codes';
 import { Emitter } from '../emitter';
-import { ListenerError, TimeoutError, UsageError, type SubscriberError } from '../errors';
+import { ListenerError, type MultisocketError, TimeoutError, UsageError, type SubscriberError } from '../errors';
+import { failureOf } from './failure';
 import { Heartbeat } from './heartbeat';
 import type { DropReason } from './outbox';
 import { StateMachine } from './state-machine';
@@ -101,6 +102,15 @@ export class Channel {
   /** The last measured round-trip time, ms (undefined before the first PONG). */
   get rtt(): number | undefined {
     return this.roundTrip.rtt;
+  }
+
+  /**
+   * Why the channel is not open: the error of its last failed attempt or lost connection (what the last `reconnecting`
+   * event carried, or what ended the channel). Undefined before any failure and once a WELCOME opens the channel;
+   * kept when the channel closes. `stats().lastError` has the same, with the time.
+   */
+  get lastError(): MultisocketError | undefined {
+    return this.status.lastFailure?.error;
   }
 
   /** The session id from the last WELCOME. */
@@ -223,11 +233,13 @@ export class Channel {
 
   stats(): ChannelStats {
     const queued = this.sender.queued;
+    const failure = this.status.lastFailure;
     return Object.assign(
       { name: this.name, state: this.status.state, rtt: this.roundTrip.rtt, clockOffset: this.roundTrip.offset, attempt: this.machine.attempts },
       this.counters,
       { queued: queued.count, queuedBytes: queued.bytes, pendingRequests: this.requests.size },
       this.sessionState.stats,
+      { lastError: failure && failureOf(failure.error, failure.at) },
     );
   }
 

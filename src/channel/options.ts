@@ -17,6 +17,7 @@ export interface ReconnectInfo {
   reason: string;
   /** The close or BYE code, when there was one. */
   code?: number;
+  /** Why: the same error the `reconnecting` event and `Channel.lastError` carry. */
   error?: Error;
 }
 

@@ -118,16 +118,26 @@ export class Outbox {
     return true;
   }
 
-  /** Takes every entry in order, dropping (and reporting) those expired at `now`. */
-  drain(now: number): OutboxEntry[] {
-    const taken = this.entries;
-    this.entries = [];
-    this.bytes = 0;
+  /**
+   * Takes the entries in order, dropping (and reporting) those expired at `now`; with `maxBytes`, stops before the first
+   * live entry that would take the total over it (the rest stay, in order).
+   */
+  drain(now: number, maxBytes = Infinity): OutboxEntry[] {
     const live: OutboxEntry[] = [];
-    for (const entry of taken) {
-      if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.drop(entry, 'expired');
-      else live.push(entry);
+    let taken = 0;
+    let bytes = 0;
+    for (const entry of this.entries) {
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
+        this.drop(entry, 'expired');
+      } else if (bytes + entry.bytes.byteLength > maxBytes) {
+        break;
+      } else {
+        bytes += entry.bytes.byteLength;
+        live.push(entry);
+      }
+      taken++;
     }
+    for (const entry of this.entries.splice(0, taken)) this.bytes -= entry.bytes.byteLength;
     return live;
   }
 

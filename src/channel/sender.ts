@@ -18,6 +18,8 @@ export class Sender {
   private readonly batcher: Batcher;
   /** What waits for the next connection. */
   private readonly outbox: Outbox;
+  /** Bytes of early frames the server takes right behind the next HELLO: the last WELCOME's `early`. */
+  earlyBytes = 0;
 
   constructor(
     private readonly context: ChannelContext,
@@ -118,10 +120,25 @@ export class Sender {
   }
 
   /** Sends what waited in the outbox (the expired entries are dropped), in order, into the current batch. */
-  drainOutbox(): void {
-    for (const entry of this.outbox.drain(this.options.clock.now())) {
+  drainOutbox(maxBytes = Infinity): number {
+    const entries = this.outbox.drain(this.options.clock.now(), maxBytes);
+    for (const entry of entries) {
       this.batcher.add(entry.bytes, entry.topic);
       entry.onSent?.();
+    }
+    return entries.length;
+  }
+
+  /**
+   * Right behind HELLO, sends the PUSH and REQUEST frames waiting in the outbox (RELIABLE frames never wait there),
+   * in order, up to the bytes the last WELCOME announced (`early`), as one message of their own (PROTOCOL.md section
+   * 3, "Early frames"). Sending any uses the announcement up: a server that refuses this HELLO (or no longer takes
+   * early frames, after a rollback) is sent none on the next attempt, until a WELCOME announces them again.
+   */
+  sendEarly(): void {
+    if (this.earlyBytes > 0 && this.drainOutbox(this.earlyBytes) > 0) {
+      this.earlyBytes = 0;
+      this.batcher.flush();
     }
   }
 

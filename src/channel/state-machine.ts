@@ -1,10 +1,12 @@
 import { Timer } from '../time/timer';
-import { CloseCode, DisconnectedErrorCode, isTerminalCloseCode, ProtocolErrorCode } from '../codes';
+import { CloseCode, isTerminalCloseCode, ProtocolErrorCode } from '../codes';
 import { ConnectionAttempt, type AttemptHandler } from './attempt';
-import { DisconnectedError, type MultisocketError, ProtocolError, TimeoutError } from '../errors';
+import { type MultisocketError, ProtocolError, TimeoutError } from '../errors';
 import type { Heartbeat } from './heartbeat';
 import type { ResolvedChannelOptions } from './options';
 import { Reconnect } from './reconnect';
+import { Release } from './release';
+import { type LossInfo, lossError, wrongServerError } from './failure';
 import { PROTOCOL_VERSION, type Welcome } from '../wire/protocol';
 import type { PendingRequests } from '../reliable/requests';
 import type { ClientSession } from '../reliable/client-session';
@@ -26,6 +28,7 @@ export class StateMachine {
   private readonly reconnect: Reconnect;
   private readonly connectTimer: Timer;
   private readonly closingTimer: Timer;
+  private readonly release: Release;
 
   constructor(
     private readonly context: ChannelContext,
@@ -38,6 +41,7 @@ export class StateMachine {
     roundTrip: RoundTrip,
   ) {
     this.receiver = new Receiver(context, options.receiveTurnMs, router, requests, sessionState, heartbeat, sender, roundTrip, this.received);
+    this.release = new Release(context, this.receiver, heartbeat, sender, sessionState, requests, router);
     const clock = options.clock;
     this.connectTimer = new Timer(clock, () =>
       this.lost(StateReason.ConnectTimeout, {
@@ -59,7 +63,8 @@ export class StateMachine {
 
   /** Number of timers armed here and in the receiver. */
   get activeTimers(): number {
-    return [this.connectTimer, this.closingTimer].filter((t) => t.armed).length + this.reconnect.activeTimers + (this.receiver.armed ? 1 : 0);
+    const waits = [this.connectTimer, this.closingTimer, this.receiver, this.context.status.connection];
+    return waits.filter((t) => t?.armed).length + this.reconnect.activeTimers;
   }
 
   /** Starts connecting. Does nothing unless the channel is idle. */
@@ -78,14 +83,9 @@ export class StateMachine {
       return;
     }
     if (connection.open) {
+      // A send that fails here waits for the socket's close like any other (ConnectionAttempt), so this goes on.
       this.sessionState.flushAck();
       this.sender.flush();
-      // A send that failed during the flush has already dropped the connection and armed a reconnect: end here.
-      if (status.connection !== connection) {
-        this.stopTimers();
-        this.finalize(StateReason.CloseRequested);
-        return;
-      }
     }
     status.set(ChannelState.Closing, StateReason.CloseRequested);
     this.releasePending(`channel "${this.context.name}" closed`);
@@ -131,7 +131,8 @@ export class StateMachine {
   /** What the receiver reports: the handshake's answer, a BYE, or a protocol violation that drops the connection. */
   private readonly received: ReceivedEvents = {
     welcome: (welcome) => this.welcome(welcome),
-    bye: (code, reason, retryMs) => this.bye(code, reason, retryMs),
+    // A terminal code (4100–4199) ends the channel, any other reconnects (after the BYE's retry hint, if any).
+    bye: (code, reason, retryMs) => this.lost(StateReason.Bye, { code, closeReason: reason, retryMs }),
     lost: (error) => (this.context.status.state === ChannelState.Handshaking ? this.wrongServer(error) : this.lost(StateReason.ProtocolError, { error })),
   };
 
@@ -140,10 +141,8 @@ export class StateMachine {
    * URL does not speak this protocol, and will not on the next attempt either. The channel ends, saying so.
    */
   private wrongServer(cause: MultisocketError): void {
-    const error = new ProtocolError(
-      cause instanceof ProtocolError ? cause.code : ProtocolErrorCode.Malformed,
-      `the server at ${this.options.url} does not speak the multisocket protocol (it answered HELLO with: ${cause.message}); is the URL right, and is it a multisocket server?`,
-    );
+    const error = wrongServerError(this.options.url, cause);
+    this.failed(error);
     this.context.events.emit('error', error);
     this.releasePending(`channel "${this.context.name}" closed: ${error.message}`);
     this.finalize(StateReason.ProtocolError);
@@ -155,6 +154,7 @@ export class StateMachine {
     failed: (reason, error) => this.lost(reason, { error }),
     refused: (error) => {
       this.stopTimers();
+      this.failed(error);
       this.context.events.emit('error', error);
       this.finalize(StateReason.InvalidConfig);
     },
@@ -167,6 +167,7 @@ export class StateMachine {
       status.set(ChannelState.Handshaking, StateReason.SocketOpen);
       if (!connection.current || status.state !== ChannelState.Handshaking) return;
       this.sender.transmit(hello(), 1, []);
+      this.sender.sendEarly();
     },
     dropped: (connection, reason, info) => {
       if (this.context.status.state !== ChannelState.Closing) {
@@ -181,7 +182,9 @@ export class StateMachine {
   private welcome(welcome: Welcome): void {
     const status = this.context.status;
     if (welcome.v !== PROTOCOL_VERSION) {
-      this.context.events.emit('error', new ProtocolError(ProtocolErrorCode.UnsupportedVersion, `server speaks protocol v${welcome.v}, this runtime v${PROTOCOL_VERSION}`));
+      const error = new ProtocolError(ProtocolErrorCode.UnsupportedVersion, `server speaks protocol v${welcome.v}, this runtime v${PROTOCOL_VERSION}`);
+      this.failed(error);
+      this.context.events.emit('error', error);
       this.terminate(CloseCode.UnsupportedVersion, 'unsupported protocol version');
       return;
     }
@@ -193,6 +196,8 @@ export class StateMachine {
       return;
     }
     this.connectTimer.cancel();
+    status.fail(undefined);
+    this.sender.earlyBytes = welcome.early ?? 0;
     if (this.reconnect.opened()) this.context.counters.reconnects++;
     this.heartbeat.start();
     // First what the session owes the server (RELIABLE frames it lacks), then what waited in the outbox, in order,
@@ -214,27 +219,23 @@ export class StateMachine {
     }
   }
 
-  private bye(code: number, reason: string, retryMs: number | undefined): void {
-    if (isTerminalCloseCode(code)) this.terminate(code, reason);
-    else this.lost(StateReason.Bye, { code, closeReason: reason, retryMs });
-  }
-
   /** The connection was lost (`reason`, a {@link StateReason}): reconnect after backoff, give up, or end for good. */
-  lost(reason: string, info: { code?: number; closeReason?: string; error?: Error; retryMs?: number | undefined }): void {
+  lost(reason: string, info: LossInfo): void {
     const status = this.context.status;
     if (status.down()) return;
     const { code, closeReason } = info;
-    let error = info.error;
-    if (!error && code === CloseCode.ProtocolError) {
-      error = new ProtocolError(ProtocolErrorCode.PeerRejected, `the server closed the connection with ${code}: ${closeReason ?? ''}`);
+    if (!info.error && code === CloseCode.ProtocolError) {
+      info = { ...info, error: new ProtocolError(ProtocolErrorCode.PeerRejected, `the server closed the connection with ${code}: ${closeReason ?? ''}`) };
     }
+    const error = lossError(reason, info);
+    this.failed(error);
     if (code !== undefined && isTerminalCloseCode(code)) {
-      if (error) this.context.events.emit('error', error as MultisocketError);
+      if (info.error) this.context.events.emit('error', error);
       this.terminate(code, closeReason ?? '');
       return;
     }
-    this.detach(CloseCode.Normal, reason);
-    if (error) this.context.events.emit('error', error as MultisocketError);
+    this.detach(CloseCode.Normal, reason, info);
+    if (info.error) this.context.events.emit('error', error);
     // Any listener above may have closed or suspended the channel.
     if (status.down()) return;
     const next = this.reconnect.next({ reason, code, error }, info.retryMs);
@@ -245,27 +246,20 @@ export class StateMachine {
     const { attempt, delayMs } = next;
     status.set(ChannelState.Reconnecting, reason);
     if (status.state !== ChannelState.Reconnecting) return;
-    this.context.events.emit('reconnecting', { attempt, delayMs, reason, code, closeReason });
+    this.context.events.emit('reconnecting', { attempt, delayMs, reason, code, closeReason, error });
     if (status.state === ChannelState.Reconnecting) this.reconnect.schedule(delayMs);
   }
 
-  /** Abandons the current socket: later callbacks from it are ignored, in-flight requests fail. */
-  private detach(code: number, reason: string): void {
-    const connection = this.context.status.replace(undefined);
-    const wasOpen = connection !== undefined && connection.open;
-    if (connection) connection.abandon();
-    this.receiver.clear();
-    this.heartbeat.stop();
+  /** Keeps `error` as the reason the channel is not open (`lastError`). */
+  private failed(error: MultisocketError): void {
+    this.context.status.fail(error, this.options.clock.now());
+  }
+
+  /** Abandons the current socket; `ended`: the close or BYE that ended it, for the requests in flight. */
+  private detach(code: number, reason: string, ended?: LossInfo): void {
     this.connectTimer.cancel();
     this.reconnect.unstable();
-    for (const topic of this.sender.discard()) this.context.drop(topic, 'disconnected');
-    this.sessionState.pause();
-    this.requests.rejectInFlight(
-      () => new DisconnectedError(DisconnectedErrorCode.Disconnected, `channel "${this.context.name}" lost its connection (${reason}) with the request in flight`),
-    );
-    // Not yet open: a browser socket aborts now, and wxTransport remembers the close and carries it out on open (the
-    // platform ignores a close before open); the attempt's stale check on open is the last line of defence.
-    if (connection) connection.close(code, wasOpen ? reason.slice(0, 100) : 'abandoned');
+    this.release.connection(code, reason, ended);
   }
 
   private terminate(code: number, reason: string): void {
@@ -284,28 +278,14 @@ export class StateMachine {
   }
 
   private releasePending(message: string, closeCode?: number, closeReason?: string): void {
-    this.requests.rejectAll(() => new DisconnectedError(DisconnectedErrorCode.Closed, message, closeCode, closeReason));
-    this.sessionState.close(
-      () => new DisconnectedError(DisconnectedErrorCode.Closed, `${message}: the RELIABLE message was not acknowledged`, closeCode, closeReason),
-    );
-    this.sender.clearOutbox();
+    this.release.pending(message, closeCode, closeReason);
   }
 
   /** Ends in `closed`: every timer, socket, pending promise and listener released. */
   private finalize(reason: string): void {
-    const status = this.context.status;
-    if (status.state === ChannelState.Closed) return;
+    if (this.context.status.state === ChannelState.Closed) return;
     this.stopTimers();
     this.closingTimer.cancel();
-    this.sessionState.pause();
-    this.sender.discard();
-    const connection = status.replace(undefined);
-    if (connection) connection.abandon();
-    this.receiver.clear();
-    if (connection) connection.close(CloseCode.Normal, 'closed');
-    this.releasePending(`channel "${this.context.name}" closed`);
-    this.router.close(`channel "${this.context.name}" closed`);
-    status.set(ChannelState.Closed, reason);
-    this.context.events.removeAllListeners();
+    this.release.everything(reason);
   }
 }

@@ -1,6 +1,7 @@
 import type { ConnectionAttempt } from './attempt';
 import type { ChannelCounters } from './counters';
 import type { Emitter } from '../emitter';
+import type { MultisocketError } from '../errors';
 import type { DropReason } from './outbox';
 import { ChannelState } from './state';
 import type { Clock } from '../time/clock';
@@ -17,6 +18,7 @@ export class ChannelStatus {
   private attempt: ConnectionAttempt | undefined;
   /** True while the outbox is being flushed after WELCOME: sends made meanwhile go straight out, in order. */
   private draining = false;
+  private failure: { error: MultisocketError; at: number } | undefined;
 
   constructor(private readonly events: Pick<Emitter<ChannelEvents>, 'emit'>) {}
 
@@ -35,6 +37,16 @@ export class ChannelStatus {
     if (previous === next) return;
     this.current = next;
     this.events.emit('state', { previous, next, reason });
+  }
+
+  /** Why the channel is not open: the last failure (`ChannelFailure` in failure.ts says when it is set and cleared). */
+  get lastFailure(): { error: MultisocketError; at: number } | undefined {
+    return this.failure;
+  }
+
+  /** Records the failure of the current connection or attempt, at `at`; undefined clears it (a WELCOME opened). */
+  fail(error: MultisocketError | undefined, at = 0): void {
+    this.failure = error ? { error, at } : undefined;
   }
 
   /** Makes `attempt` the current one (undefined: none); returns the one it replaces. */

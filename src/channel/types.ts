@@ -1,5 +1,6 @@
 // The public shapes of a channel: its events, per-send options and stats snapshot.
 import type { MultisocketError } from '../errors';
+import type { ChannelFailure } from './failure';
 import type { DropReason, OutboxPolicy } from './outbox';
 import type { Welcome } from '../wire/protocol';
 import type { ChannelState } from './state';
@@ -11,7 +12,12 @@ export interface ChannelEvents {
   open: { session: string; resumed: boolean; welcome: Welcome };
   /** Something went wrong that the channel handled (it never throws from a socket callback). */
   error: MultisocketError;
-  reconnecting: { attempt: number; delayMs: number; reason: string; code?: number; closeReason?: string };
+  /**
+   * The connection (or the attempt) was lost and another comes after `delayMs`. `error` says why: the socket's
+   * `TransportError` (a refused or unreachable URL, an upgrade answered 403 or 404), a `TimeoutError`, a
+   * `ProtocolError`, or a `DisconnectedError` `disconnected` with the close or BYE `code` and `closeReason`.
+   */
+  reconnecting: { attempt: number; delayMs: number; reason: string; code?: number; closeReason?: string; error: MultisocketError };
   /** A 4100–4199 close or BYE: the channel is closed for good. */
   terminal: { code: number; reason: string };
   /** A message left without being sent, and why. Counted in `stats().dropped`. */
@@ -59,4 +65,6 @@ export interface ChannelStats {
   unackedBytes: number;
   /** The last RELIABLE seq delivered from the server in this session. */
   recv: number;
+  /** Why the channel is not open: its last failure, cleared when a WELCOME opens it (see {@link ChannelFailure}). */
+  lastError: ChannelFailure | undefined;
 }

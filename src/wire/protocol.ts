@@ -49,6 +49,11 @@ export interface Welcome {
    * server applied in it. The client treats it as an ACK of the old session and re-sends only what follows.
    */
   previousRecv?: number;
+  /**
+   * Bytes of PUSH and REQUEST frames the server takes right behind the next HELLO, before its WELCOME (PROTOCOL.md
+   * section 3, "Early frames"); absent (or 0): none, wait for WELCOME.
+   */
+  early?: number;
 }
 
 // Frames are the wire arrays themselves: encoding needs no conversion and decoding only validates in place.
@@ -153,6 +158,7 @@ export function validateFrame(value: unknown): Frame {
       if (typeof body.resumed !== 'boolean') throw bad(op, `resumed must be a boolean, got ${describe(body.resumed)}`);
       checkUint(op, body.recv, 'recv');
       if (body.previousRecv !== undefined) checkUint(op, body.previousRecv, 'previousRecv');
+      if (body.early !== undefined) checkUint(op, body.early, 'early');
       break;
     }
     case Op.Ping:

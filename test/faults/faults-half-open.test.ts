@@ -47,7 +47,7 @@ describe.each(TRANSPORT_KINDS)('a link that goes half-open (TCP black hole) over
     const lost = next(channel, 'reconnecting');
     h.clock.advance(1);
     const delayMs = backoffDelay(0, DEFAULT_BACKOFF, () => 0.5);
-    expect(await lost).toEqual({ attempt: 1, delayMs, reason: 'heartbeat_timeout' });
+    expect(await lost).toEqual({ attempt: 1, delayMs, reason: 'heartbeat_timeout', error: expect.objectContaining({ code: 'timeout', name: 'TimeoutError' }) });
 
     proxy.pass();
     const reopened = next(channel, 'open');

@@ -31,6 +31,7 @@ test('WELCOME carries v 1, a fresh random session, heartbeatMs, the clock time, 
     time: 1_700_000_123_456,
     resumed: false,
     recv: 0,
+    early: 64 * 1024,
   });
   expect(a.received.map((r) => r.frame[0])).toEqual([Op.Welcome]);
   const { connection } = await connected;

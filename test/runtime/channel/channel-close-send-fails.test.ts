@@ -1,37 +1,11 @@
 import { Channel } from '../../../src/channel/channel';
-import type { SocketLike, Transport } from '../../../src/transport/types';
-import { recordStates } from '../../support/channel-helpers';
+import { reach, recordStates } from '../../support/channel-helpers';
 import { untilOpen } from '../../support/drive';
+import { failingSends } from '../../support/failing-sends';
 import { type Harness, startHarness, TRANSPORT_KINDS } from '../../support/harness';
 
-// close() flushes what is batched; if the platform refuses that send on the spot, the channel must still end closed,
-// not lose the connection, arm a reconnect and open a new socket from `closing`.
-
-/** The harness's transport, with a switch that makes every send fail synchronously (as a platform may). */
-function failingSends(inner: Transport): { transport: Transport; fail: () => void; connects: () => number } {
-  let failing = false;
-  let connects = 0;
-  const transport: Transport = {
-    name: inner.name,
-    connect(options) {
-      connects++;
-      const socket = inner.connect(options);
-      const wrapped: SocketLike = {
-        send: (option) => {
-          if (failing) option.fail?.({ errMsg: 'sendSocketMessage:fail the platform refused it' });
-          else socket.send(option);
-        },
-        close: (option) => socket.close(option),
-        onOpen: (listener) => socket.onOpen(listener),
-        onMessage: (listener) => socket.onMessage(listener),
-        onError: (listener) => socket.onError(listener),
-        onClose: (listener) => socket.onClose(listener),
-      };
-      return wrapped;
-    },
-  };
-  return { transport, fail: () => (failing = true), connects: () => connects };
-}
+// close() flushes what is batched; if the platform refuses that send on the spot, the channel must still end closed
+// once the socket has closed, not lose the connection, arm a reconnect and open a new socket from `closing`.
 
 describe.each(TRANSPORT_KINDS)('close() when the flush it makes fails, over %s', (kind) => {
   let h: Harness;
@@ -50,8 +24,10 @@ describe.each(TRANSPORT_KINDS)('close() when the flush it makes fails, over %s',
     const states = recordStates(channel);
     channel.send('chat/say', { text: 'batched, not yet sent' });
     fail();
+    const closed = reach(channel, 'closed');
     channel.close();
-    expect(channel.state).toBe('closed');
+    expect(channel.state).toBe('closing');
+    await closed;
     h.clock.advance(60_000);
     expect(channel.state).toBe('closed');
     expect(connects()).toBe(1);

@@ -19,7 +19,7 @@ describe.each(TRANSPORT_KINDS)('heartbeat, reconnect and terminal codes over %s'
     const lost = next(channel, 'reconnecting');
     h.clock.advance(4000);
     const delayMs = backoffDelay(0, DEFAULT_BACKOFF, () => 0.5);
-    await expect(lost).resolves.toEqual({ attempt: 1, delayMs, reason: 'heartbeat_timeout' });
+    await expect(lost).resolves.toEqual({ attempt: 1, delayMs, reason: 'heartbeat_timeout', error: expect.objectContaining({ code: 'timeout', name: 'TimeoutError' }) });
     const reopened = next(channel, 'open');
     h.clock.advance(delayMs);
     const { resumed } = await reopened;

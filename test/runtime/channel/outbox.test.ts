@@ -20,6 +20,21 @@ describe('Outbox', () => {
     expect(box.count).toBe(0);
   });
 
+  it('drains up to maxBytes in order, stopping before the first entry that does not fit; the rest stay', () => {
+    const { box, drops } = setup({ maxCount: 10 });
+    box.add(entry('a', 10));
+    box.add(entry('stale', 30, { expiresAt: 5 }));
+    box.add(entry('b', 20));
+    box.add(entry('c', 20));
+    box.add(entry('d', 5));
+    expect(box.drain(5, 40).map((e) => e.topic)).toEqual(['a', 'b']);
+    expect(drops).toEqual([['stale', 'expired']]);
+    expect(box.count).toBe(2);
+    expect(box.byteLength).toBe(25);
+    expect(box.drain(5).map((e) => e.topic)).toEqual(['c', 'd']);
+    expect(box.byteLength).toBe(0);
+  });
+
   it('drop-oldest evicts the oldest when full by count, reporting it', () => {
     const { box, drops } = setup();
     ['a', 'b', 'c', 'd'].forEach((t) => box.add(entry(t)));
