@@ -20,6 +20,7 @@ import { suite as memory } from './memory';
 import { suite as reconnectStorm } from './reconnect-storm';
 import { describeMachine, formatSuite, formatSummary } from './report';
 import { suite as router } from './router';
+import { suite as scale } from './scale';
 import type { Suite, SuiteResult } from './types';
 
 /** Every suite, in the issue's order. Adding one is one line here. */
@@ -32,6 +33,7 @@ const SUITES: ReadonlyArray<readonly [name: string, suite: Suite]> = [
   ['memory', memory],
   ['reconnect-storm', reconnectStorm],
   ['fanout', fanout],
+  ['scale', scale],
 ];
 
 const USAGE = `usage: node dist/benchmarks/run.js [--quick] [--only=SUITE,...] [--out=DIR]
