@@ -35,8 +35,8 @@ const FULL: Sizes = {
   echoes: 500, steps: [1_000, 10_000, 20_000, 40_000, 80_000, 160_000], capacityBudgetMs: 240_000,
 };
 const QUICK: Sizes = {
-  rounds: 1, idle: 2_000, storm: 1_000, members: 1_000, fanoutMessages: 10, fanoutRounds: 3, heartbeatMs: 1_000, cpuWindowMs: 2_000,
-  echoes: 200, steps: [500, 2_000, 5_000], capacityBudgetMs: 10_000,
+  rounds: 1, idle: 2_000, storm: 500, members: 1_000, fanoutMessages: 10, fanoutRounds: 3, heartbeatMs: 1_000, cpuWindowMs: 2_000,
+  echoes: 200, steps: [500, 2_500], capacityBudgetMs: 10_000,
 };
 
 /** What one contender measured in one round. */
@@ -105,7 +105,7 @@ async function capacity(s: Sizes): Promise<{ steps: Step[]; held: number; stoppe
       }
       const opened = await connect(fleet, count - fleet.connections, false, 600_000);
       if (opened.failed > 0) return { steps, held: fleet.connections, stopped: `${opened.failed} connections failed to open on the way to ${count}` };
-      await echo(fleet, 20); // settle: the new connections' first heartbeats and the probe's path warm
+      await echo(fleet, 200); // warm-up: the echo path compiled (a cold baseline would hide a doubling)
       const { p50, p99 } = await echo(fleet, s.echoes);
       const gone = await lost(fleet);
       steps.push({ connections: count, p50, p99, rssMiB: (await usage(fleet, false)).rss / 1024 / 1024 });
