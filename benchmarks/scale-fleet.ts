@@ -52,8 +52,9 @@ export async function startFleet(kind: ScaleKind, heartbeatMs: number | undefine
   }
 }
 
+/** Kills every process of the fleet: nothing in it is worth a graceful close, and 10,000 close handshakes take a while. */
 export async function stopFleet(fleet: Fleet | undefined): Promise<void> {
-  if (fleet) await Promise.all([fleet.server, ...fleet.clients].map((c) => c.stop()));
+  if (fleet) await Promise.all([fleet.server, ...fleet.clients].map((c) => c.kill()));
 }
 
 /** Sends `message` to every client process (or the first `only`) and resolves with each one's `reply`. */

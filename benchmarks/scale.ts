@@ -31,12 +31,12 @@ interface Sizes {
 }
 
 const FULL: Sizes = {
-  rounds: 2, idle: 10_000, storm: 5_000, members: 1_000, fanoutMessages: 20, fanoutRounds: 5, heartbeatMs: 5_000, cpuWindowMs: 10_000,
+  rounds: 2, idle: 10_000, storm: 5_000, members: 1_000, fanoutMessages: 50, fanoutRounds: 5, heartbeatMs: 5_000, cpuWindowMs: 10_000,
   echoes: 500, steps: [1_000, 10_000, 20_000, 40_000, 80_000, 160_000], capacityBudgetMs: 240_000,
 };
 const QUICK: Sizes = {
-  rounds: 1, idle: 2_000, storm: 500, members: 1_000, fanoutMessages: 10, fanoutRounds: 3, heartbeatMs: 1_000, cpuWindowMs: 2_000,
-  echoes: 200, steps: [500, 2_500], capacityBudgetMs: 10_000,
+  rounds: 1, idle: 1_000, storm: 500, members: 1_000, fanoutMessages: 20, fanoutRounds: 3, heartbeatMs: 1_000, cpuWindowMs: 2_000,
+  echoes: 200, steps: [250, 1_000, 2_000], capacityBudgetMs: 5_000,
 };
 
 /** What one contender measured in one round. */
