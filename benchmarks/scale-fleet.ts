@@ -3,6 +3,7 @@
  * full GC) and several client processes of bare connections (clients/scale-client), each leaving from its own
  * loopback addresses. Every child may hold many sockets: its open-files limit is raised before it starts.
  */
+import { readFileSync } from 'node:fs';
 import { quantile } from './measure';
 import { pause, startScript, type ScriptMessage, type ScriptProcess } from './script-process';
 import type { ServerUsage } from './servers/lifetime';
@@ -29,6 +30,7 @@ interface Connected extends ScriptMessage {
   readonly doneAt: number;
   readonly connectMs: number[];
   readonly failed: number;
+  readonly firstFailure?: string;
   readonly lost: number;
 }
 
@@ -74,6 +76,8 @@ export interface ConnectResult {
   /** Every connection's time from its start to ready, ms. */
   readonly connectMs: number[];
   readonly failed: number;
+  /** Why the first one that failed did, if any did. */
+  readonly why: string | undefined;
 }
 
 /** Opens `count` more connections (`storm`: all at once in every process). */
@@ -86,7 +90,18 @@ export async function connect(fleet: Fleet, count: number, storm: boolean, timeo
     allOpenMs: Math.max(...replies.map((r) => r.doneAt)) - Math.min(...replies.map((r) => r.startedAt)),
     connectMs: replies.flatMap((r) => r.connectMs),
     failed,
+    why: replies.find((r) => r.firstFailure !== undefined)?.firstFailure,
   };
+}
+
+/** The server process's open-files limit (Linux: /proc/<pid>/limits); Infinity where it cannot be read. */
+export function openFilesLimit(fleet: Fleet): number {
+  try {
+    const limits = readFileSync(`/proc/${fleet.server.pid ?? 'self'}/limits`, 'utf8');
+    return Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1] ?? Infinity);
+  } catch {
+    return Infinity;
+  }
 }
 
 /** The server's memory and CPU now (`gc`: after full GCs). */

@@ -6,7 +6,7 @@
  * never run out. Heartbeats run as each protocol wants: ours PINGs every `heartbeatMs` of WELCOME, spread over the
  * interval by one sweep; socket.io's server pings and this answers.
  *
- *   {type:'connect', count, storm}  -> {type:'connected', startedAt, doneAt, connectMs, failed, lost}
+ *   {type:'connect', count, storm}  -> {type:'connected', startedAt, doneAt, connectMs, failed, firstFailure, lost}
  *       opens `count` more; `storm` opens them all at once, otherwise at most 64 are opening at a time. A connection
  *       counts once it can carry application messages (WELCOME; socket.io's namespace CONNECT).
  *   {type:'join', count}            -> {type:'joined'}      the first `count` connections join the room (acked)
@@ -122,6 +122,8 @@ function main(kind: string, url: string, addresses: readonly string[]): void {
   };
   const wire = kind === 'socketio' ? socketIoWire(url) : multisocketWire(url, startHeartbeat);
   let lost = 0;
+  /** Why the first connection that failed to open failed (reported with the count). */
+  let firstFailure: string | undefined;
   let room = 0;
   let roomTarget = Infinity;
   let members = 0;
@@ -153,7 +155,9 @@ function main(kind: string, url: string, addresses: readonly string[]): void {
           }
         }
       });
-      ws.on('error', () => undefined); // its close follows
+      ws.on('error', (error) => {
+        if (!ready) firstFailure ??= error.message;
+      }); // its close follows
       ws.on('close', (code, reason) => {
         if (ready && lost++ === 0) process.stderr.write(`scale client: the server closed a connection (${code} ${reason.toString()})\n`);
         else resolve(-1);
@@ -173,7 +177,8 @@ function main(kind: string, url: string, addresses: readonly string[]): void {
       await Promise.all(Array.from({ length: Math.min(OPENING_AT_ONCE, count) }, opener));
     }
     const connectMs = times.filter((t) => t >= 0);
-    return { type: 'connected', startedAt, doneAt: preciseNow(), connectMs: storm ? connectMs : [], failed: times.length - connectMs.length, lost };
+    const failed = times.length - connectMs.length;
+    return { type: 'connected', startedAt, doneAt: preciseNow(), connectMs: storm ? connectMs : [], failed, firstFailure: failed > 0 ? firstFailure : undefined, lost };
   };
 
   /** Sends with `send` and resolves on the next `what` heard (one request in flight at a time). */
