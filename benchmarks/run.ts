@@ -21,6 +21,7 @@ import { suite as reconnectFirstFrame } from './reconnect-first-frame';
 import { suite as reconnectStorm } from './reconnect-storm';
 import { describeMachine, formatSuite, formatSummary } from './report';
 import { suite as router } from './router';
+import { suite as scale } from './scale';
 import type { Suite, SuiteResult } from './types';
 
 /** Every suite, in the issue's order. Adding one is one line here. */
@@ -34,6 +35,7 @@ const SUITES: ReadonlyArray<readonly [name: string, suite: Suite]> = [
   ['reconnect-storm', reconnectStorm],
   ['reconnect-first-frame', reconnectFirstFrame],
   ['fanout', fanout],
+  ['scale', scale],
 ];
 
 const USAGE = `usage: node dist/benchmarks/run.js [--quick] [--only=SUITE,...] [--out=DIR]

@@ -32,14 +32,25 @@ export interface ScriptProcess {
   readonly pid: number | undefined;
 }
 
+/** How a child is started beyond its arguments. */
+interface ScriptOptions {
+  /**
+   * Open files (sockets) the child may hold: its soft limit is raised to this before Node starts (`ulimit -n` in a
+   * POSIX shell; past the hard limit only root may go, otherwise the child gets the hard limit). Default: inherited.
+   */
+  readonly openFiles?: number;
+}
+
 /**
  * Starts `dist/benchmarks/<script>.js` with `args` (and `execArgv`, e.g. `--expose-gc`, then BENCH_NODE_ARGS).
  * @throws {Error} when the script has not been built (`npm run build`).
  */
-export function startScript(script: string, args: readonly string[] = [], execArgv: readonly string[] = []): ScriptProcess {
+export function startScript(script: string, args: readonly string[] = [], execArgv: readonly string[] = [], options: ScriptOptions = {}): ScriptProcess {
   const file = join(__dirname, `${script}.js`);
   if (!existsSync(file)) throw new Error(`benchmark script ${file} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [...execArgv, ...NODE_ARGS, file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const argv = [process.execPath, ...execArgv, ...NODE_ARGS, file, ...args];
+  const raised = options.openFiles === undefined ? argv : ['/bin/sh', '-c', `ulimit -n ${options.openFiles} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`, 'sh', ...argv];
+  const child = spawn(raised[0] as string, raised.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   const queued: ScriptMessage[] = [];
   const waiters: { type: string; resolve: (m: ScriptMessage) => void; reject: (e: Error) => void }[] = [];
   let stderr = '';

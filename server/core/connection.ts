@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { RawData, WebSocket } from 'ws';
-import { FrameCodec } from '../../src/wire/codec';
+import type { FrameCodec } from '../../src/wire/codec';
 import { CloseCode } from '../../src/codes';
 import { asError, type ProtocolError } from '../../src/errors';
 import { type Frame, type Hello, Op } from '../../src/wire/protocol';
@@ -31,6 +31,8 @@ export interface ConnectionHost {
   readonly handlers: Handlers;
   readonly events: Emitter<ServerEventMap>;
   readonly sessions: Sessions;
+  /** The codec of every connection: a decode ends before a handler runs, an encoded frame is copied into its batch. */
+  readonly codec: FrameCodec;
   /** The handshake succeeded and WELCOME (with any retransmitted frames after it) is queued. */
   opened(connection: Connection, session: Session, resumed: boolean): void;
   /** The socket is gone; `welcomed` says whether `opened` was called for it. */
@@ -62,7 +64,7 @@ export class Connection implements SessionLink {
   constructor(private readonly ws: WebSocket, readonly id: string, readonly remoteAddress: string, private readonly host: ConnectionHost) {
     const options = (this.options = host.options);
     this.exit = new Exit(options.clock, ws);
-    const codec = new FrameCodec(options.limits);
+    const codec = host.codec;
     this.reader = new SocketReader(codec, options, {
       limited: (limit) => this.limitExceeded(limit),
       protocolError: (error) => this.protocolError(error, CloseCode.ProtocolError),
@@ -163,7 +165,8 @@ export class Connection implements SessionLink {
     if (this.ending()) return;
     const frames = this.reader.read(data, isBinary, this.current, this.sessionRef);
     if (!frames) return;
-    if (this.welcomed) this.host.events.emit('message', { connection: this, frames: frames.length, bytes: this.reader.lastBytes });
+    const heard = this.welcomed && this.host.events.listenerCount('message') > 0; // no object per heartbeat for nobody
+    if (heard) this.host.events.emit('message', { connection: this, frames: frames.length, bytes: this.reader.lastBytes });
     if (this.current === ConnectionState.Open) this.silence.extend();
     // Frames right behind HELLO wait in the handshake for WELCOME (PROTOCOL.md section 3, "Early frames").
     if (this.current === ConnectionState.Authenticating) return this.handshake.hold(frames, this.reader.lastBytes);

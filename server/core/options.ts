@@ -27,7 +27,7 @@ export interface ServerOptions {
   requestTimeoutMs: number;
   /** How long a closing socket may take to finish the close handshake before it is destroyed, ms. Default 5,000. */
   closeTimeoutMs: number;
-  /** Decode limits, as the client's; one FrameCodec per connection. Default: `DEFAULT_CODEC_LIMITS`. */
+  /** Decode limits, as the client's; one FrameCodec shared by every connection. Default: `DEFAULT_CODEC_LIMITS`. */
   limits: Partial<CodecLimits>;
   /** Largest WebSocket message `ws` accepts before closing with 1009, bytes. Default: `limits.maxFrameBytes`. */
   maxPayload: number;

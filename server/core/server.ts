@@ -5,6 +5,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Clock } from '../../src/time/clock';
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
+import { FrameCodec } from '../../src/wire/codec';
 import type { CodecLimits } from '../../src/wire/limits';
 import { AddressLimiter } from './abuse';
 import { type CloseOptions, closeServer } from './closing';
@@ -77,6 +78,7 @@ export class ReferenceServer {
       handlers: this.handlers,
       events: this.emitter,
       sessions: this.registry,
+      codec: new FrameCodec(this.options.limits),
       opened: (connection, session, resumed) => {
         this.open.set(connection.id, connection);
         this.emitter.emit('connection', { connection, session, resumed });
