@@ -7,16 +7,9 @@ import { io } from 'socket.io-client';
 import * as msgpackParser from 'socket.io-msgpack-parser';
 import WebSocket from 'ws';
 import { ConnectionManager, webSocketTransport } from '../../src';
-import type { EchoKind } from '../echo-kinds';
+import type { EchoConnection, EchoKind } from '../echo-kinds';
 import { GAME_STATE } from '../payloads';
-
-/** An open client: `send` one echo request, `close` when done. */
-export interface EchoConnection {
-  send(): void;
-  /** WebSocket messages sent so far, where the client counts them. */
-  messagesSent?(): number;
-  close(): Promise<void>;
-}
+import { colyseus, mqtt } from './connect-peers';
 
 /**
  * Connects a client of `kind` to `url`; resolves once it can send. `onLost` is called if the connection drops after
@@ -27,13 +20,21 @@ export function connect(kind: EchoKind, url: string, onEcho: (payload: unknown) 
     case 'raw-ws':
       return rawWs(url, onEcho, onLost);
     case 'multisocket':
-      return multisocket(url, onEcho, onLost, false);
+      return multisocket(url, onEcho, onLost, 'unbatched');
     case 'multisocket-batched':
-      return multisocket(url, onEcho, onLost, true);
+      return multisocket(url, onEcho, onLost, 'batched');
+    case 'multisocket-reliable':
+      return multisocket(url, onEcho, onLost, 'reliable');
     case 'socket.io':
       return socketIo(url, onEcho, onLost, false);
     case 'socket.io-msgpack':
       return socketIo(url, onEcho, onLost, true);
+    case 'mqtt':
+      return mqtt(url, 0, onEcho, onLost);
+    case 'mqtt-qos1':
+      return mqtt(url, 1, onEcho, onLost);
+    case 'colyseus':
+      return colyseus(url, onEcho, onLost);
   }
 }
 
@@ -66,10 +67,13 @@ function rawWs(url: string, onEcho: (payload: unknown) => void, onLost: (why: st
   });
 }
 
-/** A channel of a ConnectionManager over `ws`; `batched: false` sets maxBatchBytes to 1 so every frame leaves alone. */
-function multisocket(url: string, onEcho: (payload: unknown) => void, onLost: (why: string) => void, batched: boolean): Promise<EchoConnection> {
+/**
+ * A channel of a ConnectionManager over `ws`: `unbatched` sets maxBatchBytes to 1 so every frame leaves alone;
+ * `reliable` sends with `sendReliable` (default batching), and the server answers each RELIABLE with a RELIABLE.
+ */
+function multisocket(url: string, onEcho: (payload: unknown) => void, onLost: (why: string) => void, mode: 'unbatched' | 'batched' | 'reliable'): Promise<EchoConnection> {
   const manager = new ConnectionManager({ transport: webSocketTransport(WebSocket) });
-  const channel = manager.open('bench', batched ? { url } : { url, maxBatchBytes: 1 });
+  const channel = manager.open('bench', mode === 'unbatched' ? { url, maxBatchBytes: 1 } : { url });
   channel.subscribe('echo', (payload) => onEcho(payload));
   return new Promise((resolve, reject) => {
     const undoError = channel.on('error', (error) => reject(error));
@@ -81,7 +85,7 @@ function multisocket(url: string, onEcho: (payload: unknown) => void, onLost: (w
         if (!closing && next !== 'open') onLost(`multisocket channel went ${next} (${reason})`);
       });
       resolve({
-        send: () => void channel.send('echo', GAME_STATE),
+        send: mode === 'reliable' ? () => void channel.sendReliable('echo', GAME_STATE) : () => void channel.send('echo', GAME_STATE),
         messagesSent: () => channel.stats().messagesSent,
         close: () =>
           new Promise((done) => {

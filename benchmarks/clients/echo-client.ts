@@ -6,10 +6,10 @@
  * Usage: echo-client.js <kind> <url>
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { EchoKind, EchoRound, RoundResult } from '../echo-kinds';
+import type { EchoConnection, EchoKind, EchoRound, RoundResult } from '../echo-kinds';
 import { GAME_STATE } from '../payloads';
 import { answerParent, failOnError } from '../script-process';
-import { connect, type EchoConnection } from './connect';
+import { connect } from './connect';
 
 failOnError('echo client');
 

@@ -1,6 +1,6 @@
 /*
  * The multisocket reference server for the end-to-end suites: `createServer` with its defaults (flood limits off),
- * and one PUSH handler that pushes the payload back on the same topic.
+ * and one handler that sends the payload back on the same topic (a PUSH for a PUSH, a RELIABLE for a RELIABLE).
  * Usage: node multisocket.js (says ready with its url; exits when stdin closes).
  */
 import { createServer } from '../../server';
@@ -9,8 +9,10 @@ import { serveUntilStdinEnds } from './lifetime';
 // The flood limits (1,000 messages a second per connection by default) are off: this server measures the ceiling,
 // and neither the raw ws nor the socket.io server has such limits.
 const server = createServer({ host: '127.0.0.1', port: 0, rateLimit: false });
+// A RELIABLE is answered with a RELIABLE (the reliable contender), a PUSH with a PUSH.
 server.on('echo', (payload, ctx) => {
-  ctx.connection.push('echo', payload);
+  if (ctx.kind === 'reliable') ctx.session.sendReliable('echo', payload);
+  else ctx.connection.push('echo', payload);
 });
 server.events.on('error', ({ error }) => process.stderr.write(`multisocket bench server: ${error.message}\n`));
 
