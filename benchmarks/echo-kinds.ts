@@ -7,12 +7,22 @@ import type { ScriptMessage } from './script-process';
 /** One way of doing the echo workload. */
 export type EchoKind = 'raw-ws' | 'multisocket' | 'multisocket-batched' | 'socket.io' | 'socket.io-msgpack' | 'mqtt' | 'colyseus' | 'multisocket-reliable' | 'mqtt-qos1';
 
-/** An open client: `send` one echo request, `close` when done. */
+/** An open client: `send` one echo request (default: the ~100 B game state on `echo`), `close` when done. */
 export interface EchoConnection {
-  send(): void;
+  send(topic?: string, payload?: unknown): void;
   /** WebSocket messages sent so far, where the client counts them. */
   messagesSent?(): number;
   close(): Promise<void>;
+}
+
+/** What a client is told while it connects. */
+export interface EchoLink {
+  /** Called with each echo's payload. */
+  readonly onEcho: (payload: unknown) => void;
+  /** Called if the connection drops once open (a benchmark that silently reconnects would measure the wrong thing). */
+  readonly onLost: (why: string) => void;
+  /** The client's heartbeat interval where the client sends it (multisocket PING, MQTT PINGREQ); default theirs. */
+  readonly heartbeatMs?: number;
 }
 
 /** What the parent needs to know about a contender. */

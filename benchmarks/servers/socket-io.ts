@@ -1,23 +1,30 @@
 /*
  * The peer of the end-to-end suites: socket.io 4 on the websocket transport only, answering an `echo` event with the
  * same payload. `--parser=msgpack` uses socket.io-msgpack-parser; otherwise socket.io's default (JSON) parser.
- * Usage: node socket-io.js [--parser=msgpack] (says ready with its url; exits when stdin closes).
+ * `--ping=MS` sets its `pingInterval` (default 25 s). Usage: node socket-io.js [--parser=msgpack] [--ping=MS] (says ready with its url; exits when stdin closes).
  */
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { Server, type ServerOptions } from 'socket.io';
 import * as msgpackParser from 'socket.io-msgpack-parser';
-import { serveUntilStdinEnds } from './lifetime';
+import { ECHO_TOPICS, toEveryone } from '../payloads';
+import { pingIntervalArg, serveUntilStdinEnds } from './lifetime';
 
 const options: Partial<ServerOptions> = { transports: ['websocket'], serveClient: false, perMessageDeflate: false };
 if (process.argv.includes('--parser=msgpack')) options.parser = msgpackParser;
+const pingMs = pingIntervalArg();
+if (pingMs !== undefined) options.pingInterval = pingMs;
 
 const http = createServer();
 const io = new Server(http, options);
 io.on('connection', (socket) => {
-  socket.on('echo', (payload: unknown) => {
-    socket.emit('echo', payload);
-  });
+  for (const topic of ECHO_TOPICS) {
+    const everyone = toEveryone(topic);
+    socket.on(topic, (payload: unknown) => {
+      if (everyone) io.emit(topic, payload);
+      else socket.emit(topic, payload);
+    });
+  }
 });
 
 http.listen(0, '127.0.0.1', () =>
