@@ -29,7 +29,8 @@ function gridOf(table: SuiteTable): string[] {
   return [
     `| | ${table.columns.map(cell).join(' | ')} |`,
     `|---|${table.columns.map(() => '---:').join('|')}|`,
-    ...table.rows.map((row) => `| ${cell(row.label)} | ${row.cells.map((value) => `${formatNumber(value)} ${table.unit}`).join(' | ')} |`),
+    ...table.rows.map((row) => `| ${cell(row.label)} | ${row.cells.map((value) => `${Number.isInteger(value) ? value : value.toFixed(1)} ${table.unit}`).join(' | ')} |`),
+    ...(table.notes && table.notes.length > 0 ? ['', ...table.notes.map((note) => `- ${note}`)] : []),
   ];
 }
 

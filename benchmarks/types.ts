@@ -29,6 +29,8 @@ export interface SuiteTable {
   readonly unit: string;
   readonly columns: readonly string[];
   readonly rows: readonly { readonly label: string; readonly cells: readonly number[] }[];
+  /** Lines printed under the grid (what a reader needs to read a row right). */
+  readonly notes?: readonly string[];
 }
 
 /** What a suite returns. */

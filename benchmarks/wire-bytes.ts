@@ -89,7 +89,12 @@ async function measure(contender: WireContender, count: number): Promise<{ cells
   });
   return {
     cells: [game.input, game.state, chat.total, heartbeat],
-    notes: [`${game.inputFrames} WebSocket frame(s) per message`, '', `of which ${chat.acks.toFixed(1)} B sent (acknowledgements)`, contender.heartbeat],
+    notes: [
+      `${game.inputFrames} WebSocket frame(s) per game input`,
+      '',
+      `chat line: ${chat.acks.toFixed(1)} B of it sent (acknowledgements)`,
+      `heartbeat: ${contender.heartbeat}`,
+    ],
   };
 }
 
@@ -117,6 +122,7 @@ export const suite: Suite = async ({ quick }) => {
     unit: 'B',
     columns: [...COLUMNS],
     rows: CONTENDERS.map((contender, i) => ({ label: contender.label, cells: (measured[i] as { cells: number[] }).cells })),
+    notes: CONTENDERS.map((contender, i) => `${contender.label}: ${(measured[i] as { notes: string[] }).notes.filter((n) => n !== '').join('; ')}.`),
   };
   return {
     name: 'bytes',
