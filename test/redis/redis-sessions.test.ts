@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { type StoredChatMessage, createServer, installChat, type ReferenceServer, type ServerSession } from '../../server';
+import { createServer, installChat, type ReferenceServer, type ServerSession } from '../../server';
 import type { ChatStore } from '../../server/chat/store';
 import { createRedisChatStore } from '../../server/redis/chat-store';
 import { createRedisSessionStore } from '../../server/redis/session-store';
@@ -13,6 +13,7 @@ import { describeWithRedis, redisServerPerSuite } from '../support/redis-suite';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { Changes, holds, waitFor } from '../support/wait';
+import { wireIds } from '../support/chat-wire';
 
 /*
  * Sessions shared by several server processes through a real Redis (issue 8, phase 2): a client whose connection
@@ -164,7 +165,7 @@ describeWithRedis('sessions across server processes on Redis', () => {
     clients.push({ manager, channel: chat.channel, got: [], until: () => Promise.resolve() });
     const wire: number[] = [];
     const bodies: string[] = [];
-    chat.channel.subscribe('room/lobby/message', (payload) => void wire.push((payload as StoredChatMessage).id));
+    wireIds(chat.channel, 'lobby', wire);
     const seen: string[] = [];
     let wanted = 0;
     let done: () => void = () => undefined;

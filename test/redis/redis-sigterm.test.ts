@@ -8,6 +8,7 @@ import { describeWithRedis, redisServerPerSuite } from '../support/redis-suite';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { Changes, holds, waitFor } from '../support/wait';
+import { wireIds } from '../support/chat-wire';
 
 /*
  * A deploy: SIGTERM to the built server (`--redis`) holding chat sessions while their clients talk. The closing process
@@ -45,7 +46,7 @@ async function talker(name: string, url: string): Promise<Talker> {
   const resyncs: unknown[] = [];
   const refused: string[] = [];
   const changes = new Changes();
-  chat.channel.subscribe(`room/${ROOM}/message`, (payload) => wire.push((payload as ChatMessage).id));
+  wireIds(chat.channel, ROOM, wire);
   chat.channel.on('resync', (event) => void resyncs.push(event));
   chat.onMessage(ROOM, (message) => {
     received.push(message);
