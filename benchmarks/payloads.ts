@@ -43,6 +43,12 @@ export const GAME_STATE_10 = Object.freeze({
 export const CHAT_LINE = Object.freeze({ id: 1700000000000917, ts: 1700000123456, from: 'p1a2b3c.17', body: '今晚八点老地方集合', mid: 'm-917' });
 
 /**
+ * The same line as the chat module sends it to a session that asked for small ids (PROTOCOL.md section 6): `n`, the
+ * id's distance from the room's epoch, in place of `id`; 917 messages since the room opened on its server process.
+ */
+export const CHAT_LINE_SMALL_IDS = Object.freeze({ n: 917, ts: CHAT_LINE.ts, from: CHAT_LINE.from, body: CHAT_LINE.body, mid: CHAT_LINE.mid });
+
+/**
  * The topics of the bytes suite, the same for every contender (MQTT topics, socket.io events, Colyseus types). The
  * echo servers echo `input` and `state` to the sender and send `chat` to every client connected (a room of all).
  */

@@ -7,12 +7,14 @@
  * full run's.
  *
  * Every contender carries the same payloads on the same topics (payloads.ts: GAME_INPUT, GAME_STATE_10, CHAT_LINE on
- * WIRE_TOPICS). Chat lines go the reliable way where the contender has one (multisocket `sendReliable`, MQTT QoS 1).
+ * WIRE_TOPICS), but multisocket's chat line is as the chat module sends it to the chat preset (CHAT_LINE_SMALL_IDS:
+ * the same fields, `n` in place of the 16-digit `id`). Chat lines go the reliable way where the contender has one
+ * (multisocket `sendReliable`, MQTT QoS 1).
  */
 import type { BytesRun, Frames } from './clients/bytes-client';
 import type { EchoKind } from './echo-kinds';
 import { atMost, median } from './measure';
-import { CHAT_LINE, GAME_INPUT, GAME_STATE_10, WIRE_TOPICS } from './payloads';
+import { CHAT_LINE, CHAT_LINE_SMALL_IDS, GAME_INPUT, GAME_STATE_10, WIRE_TOPICS } from './payloads';
 import { type ScriptMessage, type ScriptProcess, startScript } from './script-process';
 import type { Suite, SuiteRow, SuiteTable } from './types';
 
@@ -29,18 +31,20 @@ interface WireContender {
   /** How it sends game messages, and chat lines. */
   readonly kind: EchoKind;
   readonly chatKind: EchoKind;
+  /** The chat line as it carries it: CHAT_LINE, or for multisocket the chat module's small ids. */
+  readonly chatLine: object;
   /** What its heartbeat is, for the note. */
   readonly heartbeat: string;
 }
 
 /** multisocket first: the ratios compare it with the smallest of the others. */
 const CONTENDERS: readonly WireContender[] = [
-  { label: 'multisocket', server: 'multisocket', serverArgs: [], kind: 'multisocket', chatKind: 'multisocket-reliable', heartbeat: 'PING/PONG, client every 15 s' },
-  { label: 'raw ws + @msgpack/msgpack', server: 'raw-ws', serverArgs: [], kind: 'raw-ws', chatKind: 'raw-ws', heartbeat: 'none of its own; WebSocket ping/pong if added' },
-  { label: 'socket.io (default JSON parser)', server: 'socket-io', serverArgs: [], kind: 'socket.io', chatKind: 'socket.io', heartbeat: 'ping/pong, server every 25 s' },
-  { label: 'socket.io (socket.io-msgpack-parser)', server: 'socket-io', serverArgs: ['--parser=msgpack'], kind: 'socket.io-msgpack', chatKind: 'socket.io-msgpack', heartbeat: 'ping/pong, server every 25 s' },
-  { label: 'MQTT 3.1.1 over WebSocket (mqtt, aedes)', server: 'mqtt', serverArgs: [], kind: 'mqtt', chatKind: 'mqtt-qos1', heartbeat: 'PINGREQ/PINGRESP, client every 60 s' },
-  { label: 'Colyseus 0.16 room messages', server: 'colyseus', serverArgs: [], kind: 'colyseus', chatKind: 'colyseus', heartbeat: 'WebSocket ping/pong, server every 3 s' },
+  { label: 'multisocket', server: 'multisocket', serverArgs: [], kind: 'multisocket', chatKind: 'multisocket-reliable', chatLine: CHAT_LINE_SMALL_IDS, heartbeat: 'PING/PONG, client every 15 s' },
+  { label: 'raw ws + @msgpack/msgpack', server: 'raw-ws', serverArgs: [], kind: 'raw-ws', chatKind: 'raw-ws', chatLine: CHAT_LINE, heartbeat: 'none of its own; WebSocket ping/pong if added' },
+  { label: 'socket.io (default JSON parser)', server: 'socket-io', serverArgs: [], kind: 'socket.io', chatKind: 'socket.io', chatLine: CHAT_LINE, heartbeat: 'ping/pong, server every 25 s' },
+  { label: 'socket.io (socket.io-msgpack-parser)', server: 'socket-io', serverArgs: ['--parser=msgpack'], kind: 'socket.io-msgpack', chatKind: 'socket.io-msgpack', chatLine: CHAT_LINE, heartbeat: 'ping/pong, server every 25 s' },
+  { label: 'MQTT 3.1.1 over WebSocket (mqtt, aedes)', server: 'mqtt', serverArgs: [], kind: 'mqtt', chatKind: 'mqtt-qos1', chatLine: CHAT_LINE, heartbeat: 'PINGREQ/PINGRESP, client every 60 s' },
+  { label: 'Colyseus 0.16 room messages', server: 'colyseus', serverArgs: [], kind: 'colyseus', chatKind: 'colyseus', chatLine: CHAT_LINE, heartbeat: 'WebSocket ping/pong, server every 3 s' },
 ];
 
 const COLUMNS = ['game input (sent)', 'game state, 10 players (received)', 'chat line (received, acks included)', 'heartbeat (both ways)'] as const;
@@ -79,8 +83,8 @@ async function measure(contender: WireContender, count: number): Promise<{ cells
   });
   const chat = await withClient(contender, contender.chatKind, undefined, async (client) => {
     // A warm-up of 32 lines, then the mean over the lines: acknowledgements that cover several lines are shared out.
-    await run(client, { exchange: { topic: WIRE_TOPICS.chat, payload: CHAT_LINE, count: 32, from: 'other' } });
-    const lines = await run(client, { exchange: { topic: WIRE_TOPICS.chat, payload: CHAT_LINE, count: 2 * count, from: 'other' } });
+    await run(client, { exchange: { topic: WIRE_TOPICS.chat, payload: contender.chatLine, count: 32, from: 'other' } });
+    const lines = await run(client, { exchange: { topic: WIRE_TOPICS.chat, payload: contender.chatLine, count: 2 * count, from: 'other' } });
     return { total: mean(lines.map((w) => sum(w.up) + sum(w.down))), acks: mean(lines.map((w) => sum(w.up))) };
   });
   const heartbeat = await withClient(contender, contender.kind, HEARTBEAT_MS, async (client) => {
@@ -92,7 +96,7 @@ async function measure(contender: WireContender, count: number): Promise<{ cells
     notes: [
       `${game.inputFrames} WebSocket frame(s) per game input`,
       '',
-      `chat line: ${chat.acks.toFixed(1)} B of it sent (acknowledgements)`,
+      `chat line${contender.chatLine === CHAT_LINE ? '' : ' with small ids'}: ${chat.acks.toFixed(1)} B of it sent (acknowledgements)`,
       `heartbeat: ${contender.heartbeat}`,
     ],
   };
