@@ -1,6 +1,6 @@
 /*
- * The peer of the end-to-end suites: socket.io 4 on the websocket transport only, answering an `echo` event with the
- * same payload. `--parser=msgpack` uses socket.io-msgpack-parser; otherwise socket.io's default (JSON) parser.
+ * The peer of the end-to-end suites: socket.io 4 on the websocket transport only, answering an `echo` event (and the
+ * bytes suite's events; its chat event to every client) with the same payload. `--parser=msgpack` uses socket.io-msgpack-parser; otherwise socket.io's default (JSON) parser.
  * `--ping=MS` sets its `pingInterval` (default 25 s). Usage: node socket-io.js [--parser=msgpack] [--ping=MS] (says ready with its url; exits when stdin closes).
  */
 import { createServer } from 'node:http';
