@@ -50,7 +50,7 @@ describe('the optional peers', () => {
   it("require('multisocket/server/redis') gives the Redis factories SCALING.md shows", () => {
     const result = node([], `const r = require('multisocket/server/redis'); console.log(Object.keys(r).sort().join(' '))`);
     expect(result.stderr).toBe('');
-    expect(result.stdout.trim()).toBe('createRedisChatStore createRedisGameBroker createRedisSessionStore');
+    expect(result.stdout.trim()).toBe('clusterClientOptions createClusterClient createRedisChatStore createRedisGameBroker createRedisSessionStore redisClientOptions');
   });
 
   it("require('multisocket/server/redis') without ioredis throws one error naming the package to install", () => {
