@@ -128,6 +128,12 @@ module.exports = {
       { path: '^server/(chat|game|redis)/' },
     ),
     forbid(
+      'server-http-is-the-edge',
+      'server/http (listeners, TLS, health endpoints) is handed what it serves: it knows nothing of connections, sessions or the features.',
+      { path: '^server/http/' },
+      { path: '^server/(core|sessions|chat|game|redis|metrics)/' },
+    ),
+    forbid(
       'server-is-not-tooling',
       'The shipped server imports nothing from tests, scripts, benchmarks or the emulator.',
       { path: '^server/' },

@@ -8,9 +8,13 @@ import type { SharedSessionStore } from '../sessions/store';
 import { ServerState } from './state';
 import { defaultRateLimit, type RateLimitOptions } from './abuse';
 import type { Authenticate } from './handshake';
+import { DEPLOY_OPTION_NAMES, type DeployOptions, resolveDeployOptions } from '../http/options';
 
-/** Options of {@link createServer}; every field is optional and its default is given here. */
-export interface ServerOptions {
+/**
+ * Options of {@link createServer}; every field is optional and its default is given here. How it is deployed (an
+ * attached `server`, `tls`, `adminPort`, `metrics`) is {@link DeployOptions}.
+ */
+export interface ServerOptions extends DeployOptions {
   /** Interface to listen on. Default `127.0.0.1`. */
   host: string;
   /** Port to listen on; 0 picks a free one. Default 8787. */
@@ -95,7 +99,7 @@ export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'lim
 const SERVER_OPTION_NAMES = Object.keys({
   host: 1, port: 1, heartbeatMs: 1, heartbeatGraceMs: 1, helloTimeoutMs: 1, requestTimeoutMs: 1, closeTimeoutMs: 1,
   limits: 1, maxPayload: 1, maxBatchBytes: 1, maxBufferedBytes: 1, rateLimit: 1, maxConnectionsPerAddress: 1, clock: 1,
-  authenticate: 1, resumeWindowMs: 1, reliable: 1, state: 1, sessionStore: 1,
+  authenticate: 1, resumeWindowMs: 1, reliable: 1, state: 1, sessionStore: 1, ...DEPLOY_OPTION_NAMES,
 } satisfies Record<keyof ServerOptions, 1>);
 
 /**
@@ -109,6 +113,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const maxPayload = options.maxPayload ?? limits.maxFrameBytes;
   const resolved: ResolvedServerOptions = {
+    ...resolveDeployOptions(options),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8787,
     heartbeatMs,

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
 import type { Clock } from '../../src/time/clock';
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
@@ -17,15 +16,12 @@ import { Handlers } from './handlers';
 import type { SessionView } from '../sessions/kept';
 import { Sessions } from '../sessions/sessions';
 import type { ServerState } from './state';
+import { type EndpointAddress, HttpEndpoint } from '../http/endpoint';
+import { healthRoutes } from '../http/health';
 import type { PushHandler, RequestHandler, ServerRequestOptions, SendReliableOptions, ServerConnection, ServerSession } from './types';
 
-/** Where a listening server can be reached. */
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-  /** `ws://host:port`, ready for a client. */
-  readonly url: string;
-}
+/** Where a listening server can be reached: host, port, its `ws://` or `wss://` URL (with `path`), the admin port. */
+export type ListenAddress = EndpointAddress;
 
 /**
  * The Node reference server for protocol v1: handshake, heartbeat deadlines, topic routing of PUSH, REQUEST and
@@ -48,7 +44,7 @@ export class ReferenceServer {
   private readonly host: ConnectionHost;
   private readonly registry: Sessions;
   private readonly perAddress: AddressLimiter;
-  private wss: WebSocketServer | undefined;
+  private endpoint: HttpEndpoint | undefined;
   private listening: ListenAddress | undefined;
   private closing: Promise<void> | undefined;
   private nextId = 1;
@@ -126,55 +122,48 @@ export class ReferenceServer {
   }
 
   /**
-   * Starts listening on `host`:`port` (port 0 picks a free port).
+   * Starts listening on `host`:`port` (port 0 picks a free port), with TLS when `tls` is given, or attaches to the
+   * `server` option (resolving once that server listens); opens `adminPort` too.
    * @throws {UsageError} (as a rejection) when called twice or after `close()`; rejects with the socket error too.
    */
-  listen(): Promise<ListenAddress> {
-    if (this.wss || this.closing) {
-      return Promise.reject(new UsageError(UsageErrorCode.InvalidArgument, 'listen() may be called once, before close()'));
+  async listen(): Promise<ListenAddress> {
+    if (this.endpoint || this.closing) throw new UsageError(UsageErrorCode.InvalidArgument, 'listen() may be called once, before close()');
+    const options = this.options;
+    const endpoint = (this.endpoint = new HttpEndpoint({
+      ...options,
+      admit: (req) => this.admitAddress(req),
+      accept: (ws, req) => this.accept(ws, req),
+      routes: healthRoutes({
+        notAccepting: () => (this.closing ? 'draining' : this.listening ? undefined : 'not listening yet'),
+        store: options.sessionStore,
+        readyTimeoutMs: options.readyTimeoutMs,
+        clock: options.clock,
+        metrics: undefined,
+      }),
+    }));
+    try {
+      this.listening = await endpoint.listen();
+    } catch (error) {
+      this.endpoint = undefined;
+      throw error;
     }
-    const { host, port, maxPayload } = this.options;
-    return new Promise((resolve, reject) => {
-      const wss = new WebSocketServer({
-        host,
-        port,
-        maxPayload,
-        clientTracking: false,
-        perMessageDeflate: false,
-        // Refused before the upgrade, so a client over its address's share costs no WebSocket state at all.
-        verifyClient: (info, done) => done(this.admitAddress(info.req), 429, 'Too Many Connections'),
-      });
-      this.wss = wss;
-      const failed = (err: Error): void => {
-        this.wss = undefined;
-        wss.close();
-        reject(err);
-      };
-      wss.once('error', failed);
-      wss.once('listening', () => {
-        wss.off('error', failed);
-        wss.on('error', (error) => this.emitter.emit('error', { error }));
-        const bound = (wss.address() as AddressInfo).port;
-        const hostPart = host.includes(':') ? `[${host}]` : host;
-        this.listening = { host, port: bound, url: `ws://${hostPart}:${bound}` };
-        resolve(this.listening);
-      });
-      wss.on('connection', (ws, req) => this.accept(ws, req));
-    });
+    return this.listening;
   }
 
   /**
-   * Stops accepting, sends every client BYE `code` and waits until each socket and the listener are closed; every
-   * timer the server holds is released by then, and its state may be given to a new server. Idempotent: later calls
-   * return the same promise.
+   * Stops accepting, sends every client BYE `code` and waits until each socket and the listener are closed (the admin
+   * port last: its `/readyz` answers 503 all along); every timer the server holds is released by then, and its state
+   * may be given to a new server. An attached `server` is left listening. Idempotent: later calls return the same
+   * promise.
    * @throws {UsageError} `invalid_close_code` (synchronously) for a code other than 1000 or 3000–4999.
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return this.closing;
-    const { wss, sockets, registry, emitter } = this;
-    const { closed, start } = closeServer({ wss, sockets, registry, state: this.options.state, emitter, holder: this }, options);
+    const { endpoint, sockets, registry, emitter } = this;
+    const stopListening = () => endpoint?.stop() ?? Promise.resolve();
+    const { closed, start } = closeServer({ stopListening, sockets, registry, state: this.options.state, emitter, holder: this }, options);
     // Before any listener runs, so that one calling close() again gets this same promise.
-    this.closing = closed;
+    this.closing = closed.then(() => endpoint?.closeAdmin());
     start();
     return this.closing;
   }
