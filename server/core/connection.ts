@@ -18,6 +18,7 @@ import { SilenceDeadline } from './silence';
 import { SocketReader } from './reader';
 import { checkDuration, type ResolvedServerOptions } from './options';
 import { SocketWriter } from './writer';
+import type { Traffic } from './traffic';
 import type { Handlers } from './handlers';
 import type { SessionLink } from '../sessions/link';
 import type { Session } from '../sessions/session';
@@ -31,8 +32,13 @@ export interface ConnectionHost {
   readonly handlers: Handlers;
   readonly events: Emitter<ServerEventMap>;
   readonly sessions: Sessions;
-  /** The handshake succeeded and WELCOME (with any retransmitted frames after it) is queued. */
-  opened(connection: Connection, session: Session, resumed: boolean): void;
+  /** Counts every message and frame in and out (the metrics read it). */
+  readonly traffic: Traffic;
+  /**
+   * The handshake succeeded and WELCOME (with any retransmitted frames after it) is queued; `resync` when the client
+   * asked to resume a session that was not held any more.
+   */
+  opened(connection: Connection, session: Session, resumed: boolean, resync: boolean): void;
   /** The socket is gone; `welcomed` says whether `opened` was called for it. */
   closed(connection: Connection, code: number, reason: string, welcomed: boolean): void;
 }
@@ -66,10 +72,10 @@ export class Connection implements SessionLink {
     this.reader = new SocketReader(codec, options, {
       limited: (limit) => this.limitExceeded(limit),
       protocolError: (error) => this.protocolError(error, CloseCode.ProtocolError),
-    });
+    }, host.traffic);
     this.writer = new SocketWriter(ws, codec, options, () => {
       if (!this.ending()) this.limitExceeded('maxBufferedBytes', 'slow consumer: send buffer over maxBufferedBytes');
-    });
+    }, host.traffic);
     this.silence = new SilenceDeadline(options.clock, options, () => this.shutdown(CloseCode.HeartbeatTimeout, 'heartbeat timeout'));
     const sessions = host.sessions;
     const fetch = sessions.shared ? (ask: ResumeRequest, channel: string) => sessions.fetch(ask, channel) : undefined;
@@ -216,7 +222,7 @@ export class Connection implements SessionLink {
     // What the client lacks goes right after WELCOME, in order, before anything new can be queued.
     for (const message of missing) this.writer.add(message.frame);
     this.silence.extend();
-    this.host.opened(this, session, resumed);
+    this.host.opened(this, session, resumed, resume !== undefined && !resumed);
   }
 
   private protocolError(error: ProtocolError, closeCode: number): void {

@@ -18,6 +18,10 @@ import { Sessions } from '../sessions/sessions';
 import type { ServerState } from './state';
 import { type EndpointAddress, HttpEndpoint } from '../http/endpoint';
 import { healthRoutes } from '../http/health';
+import { Traffic } from './traffic';
+import type { Registry } from 'prom-client';
+import type { MetricsOption } from '../http/options';
+import type { ServerMetrics } from '../metrics/metrics';
 import type { PushHandler, RequestHandler, ServerRequestOptions, SendReliableOptions, ServerConnection, ServerSession } from './types';
 
 /** Where a listening server can be reached: host, port, its `ws://` or `wss://` URL (with `path`), the admin port. */
@@ -44,6 +48,8 @@ export class ReferenceServer {
   private readonly host: ConnectionHost;
   private readonly registry: Sessions;
   private readonly perAddress: AddressLimiter;
+  private readonly traffic = new Traffic();
+  private readonly meters: ServerMetrics | undefined;
   private endpoint: HttpEndpoint | undefined;
   private listening: ListenAddress | undefined;
   private closing: Promise<void> | undefined;
@@ -64,6 +70,7 @@ export class ReferenceServer {
     });
     this.events = this.emitter;
     this.perAddress = new AddressLimiter(this.options.maxConnectionsPerAddress);
+    this.meters = this.options.metrics === false ? undefined : createMetrics(this.emitter, this.traffic, () => this.registry.values(), this.options.metrics);
     // Claimed before anything is adopted from it: two live servers must never share sessions.
     this.options.state.claim(this);
     this.registry = new Sessions(this.options, this.emitter);
@@ -73,9 +80,10 @@ export class ReferenceServer {
       handlers: this.handlers,
       events: this.emitter,
       sessions: this.registry,
-      opened: (connection, session, resumed) => {
+      traffic: this.traffic,
+      opened: (connection, session, resumed, resync) => {
         this.open.set(connection.id, connection);
-        this.emitter.emit('connection', { connection, session, resumed });
+        this.emitter.emit('connection', { connection, session, resumed, resync });
       },
       closed: (connection, code, reason, welcomed) => {
         this.sockets.delete(connection);
@@ -116,6 +124,14 @@ export class ReferenceServer {
     return this.options.resumeWindowMs;
   }
 
+  /**
+   * The prom-client registry of the server's metrics (the `metrics` option), for an application that serves them
+   * itself (an attached `server`); undefined without the option.
+   */
+  get metrics(): Registry | undefined {
+    return this.meters?.registry;
+  }
+
   /** Where the server listens, once `listen()` resolved. */
   get address(): ListenAddress | undefined {
     return this.listening;
@@ -138,7 +154,7 @@ export class ReferenceServer {
         store: options.sessionStore,
         readyTimeoutMs: options.readyTimeoutMs,
         clock: options.clock,
-        metrics: undefined,
+        metrics: this.meters?.scrape,
       }),
     }));
     try {
@@ -163,7 +179,7 @@ export class ReferenceServer {
     const stopListening = () => endpoint?.stop() ?? Promise.resolve();
     const { closed, start } = closeServer({ stopListening, sockets, registry, state: this.options.state, emitter, holder: this }, options);
     // Before any listener runs, so that one calling close() again gets this same promise.
-    this.closing = closed.then(() => endpoint?.closeAdmin());
+    this.closing = closed.then(() => endpoint?.closeAdmin()).then(() => this.meters?.stop());
     start();
     return this.closing;
   }
@@ -254,4 +270,14 @@ export class ReferenceServer {
  */
 export function createServer(options: Readonly<Partial<ServerOptions>> = {}): ReferenceServer {
   return new ReferenceServer(options);
+}
+
+/**
+ * The server's metrics, loaded only now: prom-client is an optional peer that a server without metrics never needs
+ * (resolveServerOptions has already checked that it is installed).
+ */
+function createMetrics(events: Emitter<ServerEventMap>, traffic: Traffic, sessions: () => Iterable<{ readonly channel: string }>, option: Exclude<MetricsOption, false>): ServerMetrics {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load of the optional peer, synchronous for the constructor
+  const { createServerMetrics } = require('../metrics/metrics') as typeof import('../metrics/metrics');
+  return createServerMetrics({ events, traffic, sessions }, option === true ? undefined : option.registry);
 }
