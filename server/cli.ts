@@ -4,6 +4,8 @@ import { CloseCode } from '../src/codes';
 import { systemClock } from '../src/time/clock';
 import { ServerError, ServerErrorCode } from './core/errors';
 import { exitOnStopSignals, SHUTDOWN_DEADLINE_MS } from './shutdown';
+import { DEPLOY_ARGS, DEPLOY_USAGE, DeployArgError, deployFromArgs } from './http/cli-options';
+import type { DeployOptions } from './http/options';
 
 /*
  * `multisocket-server` (package.json `bin`; `npm run serve` in this repository): the reference server with the chat and game modules and a few demo handlers, for trying a client
@@ -31,14 +33,17 @@ interface CliOptions {
   readonly host: string;
   readonly port: number;
   readonly redis: string | undefined;
+  /** TLS, the admin port and the metrics (server/http/cli-options.ts). */
+  readonly deploy: Partial<DeployOptions>;
 }
 
-const USAGE = `usage: multisocket-server [--port N] [--host ADDRESS] [--redis URL]
+const USAGE = `usage: multisocket-server [--port N] [--host ADDRESS] [--redis URL] [--tls-cert FILE --tls-key FILE] [--admin-port N] [--metrics]
   --port N      the port, 0 for any free one (default: PORT, else 8787)
   --host ADDR   the address to listen on (default: HOST, else 127.0.0.1)
   --redis URL   chat rooms, sessions and the game world on Redis (default: REDIS_URL, else in memory);
                 needs the ioredis package (npm install ioredis)
-Environment: PORT (default 8787), HOST (default 127.0.0.1), REDIS_URL, REDIS_PREFIX (default "default").
+${DEPLOY_USAGE}
+Environment: PORT (default 8787), HOST (default 127.0.0.1), REDIS_URL, REDIS_PREFIX (default "default"), ADMIN_PORT.
 SIGTERM or SIGINT: every client gets BYE 4000 (come back later), sessions are written to Redis, exit 0; exit 1 if
 that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
 
@@ -51,7 +56,7 @@ that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
 function parseCli(argv: readonly string[]): CliOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
-    options: { port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...DEPLOY_ARGS },
     strict: true,
   });
   if (values.help) return 'help';
@@ -59,6 +64,7 @@ function parseCli(argv: readonly string[]): CliOptions | 'help' {
     host: values.host || process.env.HOST || '127.0.0.1',
     port: values.port === undefined ? portOf('PORT', process.env.PORT) : portOf('--port', values.port),
     redis: values.redis || process.env.REDIS_URL || undefined,
+    deploy: deployFromArgs(values, process.env),
   };
 }
 
@@ -68,7 +74,7 @@ function argsOrExit(argv: readonly string[]): CliOptions {
     parsed = parseCli(argv);
   } catch (error) {
     const parseError = error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
-    if (!parseError && !(error instanceof PortError)) throw error;
+    if (!parseError && !(error instanceof PortError) && !(error instanceof DeployArgError)) throw error;
     logError(`multisocket server: ${error.message.split('\n')[0]} (--help lists the options)`);
     process.exit(2);
   }
@@ -120,7 +126,7 @@ async function main(): Promise<void> {
     broker.on('available', () => log('redis game broker available again'));
     broker.on('error', ({ error }) => logError('! redis game broker', error));
   }
-  const server = createServer({ host: options.host, port: options.port, sessionStore });
+  const server = await loadOrExit(async () => createServer({ host: options.host, port: options.port, sessionStore, ...options.deploy }), '--metrics');
 
   installChat(server, { store });
   installGame(server, { broker });
@@ -143,7 +149,8 @@ async function main(): Promise<void> {
   server.events.on('error', ({ error, connection }) => logError(`! ${connection?.id ?? 'server'}`, error));
 
   const address = await server.listen();
-  log(`multisocket reference server listening on ${address.url}`);
+  const admin = address.adminPort === undefined ? '' : ` (/healthz, /readyz${server.metrics ? ', /metrics' : ''} on admin port ${address.adminPort})`;
+  log(`multisocket reference server listening on ${address.url}${admin}`);
 
   exitOnStopSignals(
     { on: (signal, listener) => process.on(signal, listener), exit: (code) => process.exit(code), log, logError, clock: systemClock },

@@ -88,7 +88,7 @@ export function resolveDeployOptions(options: Readonly<Partial<DeployOptions & {
   } else if (typeof metrics !== 'boolean') {
     invalid('metrics', String(metrics));
   }
-  if (metrics !== false) requirePeer('prom-client', 'the metrics option of createServer');
+  if (metrics !== false) requirePeer('prom-client', 'createServer({metrics})');
   return { server, path, tls, adminPort, readyTimeoutMs, metrics };
 }
 

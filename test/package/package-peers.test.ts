@@ -56,7 +56,7 @@ describe('the optional peers', () => {
        try { createServer({ port: 0, metrics: true }); } catch (error) { console.log(error.code, error.message); }`,
     );
     expect(result.stderr).toBe('');
-    expect(result.stdout.trim()).toBe('missing_package the metrics option of createServer needs the "prom-client" package, which is not installed: npm install prom-client');
+    expect(result.stdout.trim()).toBe('missing_package createServer({metrics}) needs the "prom-client" package, which is not installed: npm install prom-client');
   });
 
   it("require('multisocket/server/redis') gives the Redis factories SCALING.md shows", () => {

@@ -58,10 +58,10 @@ export class ProtocolClient {
     });
   }
 
-  /** Opens a socket to `url` and resolves once it is open. */
-  static connect(url: string, limits: Partial<CodecLimits> = {}): Promise<ProtocolClient> {
+  /** Opens a socket to `url` (with `ws`'s `options`: a `ca` for `wss://`) and resolves once it is open. */
+  static connect(url: string, limits: Partial<CodecLimits> = {}, options: WebSocket.ClientOptions = {}): Promise<ProtocolClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, options);
       const client = new ProtocolClient(ws, limits);
       ws.once('open', () => resolve(client));
       ws.once('error', reject);
