@@ -5,10 +5,12 @@ import { UsageError } from '../../src/errors';
 import { opName } from '../../src/wire/protocol';
 import type { EventSource, ServerEventMap } from '../core/events';
 import type { Traffic } from '../core/traffic';
+import { measureRedisCommands } from './redis';
 
 /*
  * The server's Prometheus metrics (prom-client). Nothing here runs per frame: connection counts follow the server's
- * own events, traffic is read from its counters at scrape time, sessions are counted at scrape time. Names follow
+ * own events, traffic is read from its counters at scrape time, sessions are counted at scrape time, Redis commands
+ * are timed from ioredis' tracing channel (./redis.ts). Names follow
  * Prometheus' conventions: `multisocket_` prefix, `_total` for counters, base units (`_seconds`, `_bytes`).
  */
 
@@ -25,7 +27,7 @@ export interface ServerMetrics {
   readonly registry: Registry;
   /** The text exposition and its content type, for `/metrics`. */
   scrape(): Promise<{ contentType: string; body: string }>;
-  /** Stops the event-loop monitor and the event listeners (the metrics keep their last values). */
+  /** Stops the event-loop monitor, the Redis measure and the event listeners (the metrics keep their last values). */
   stop(): void;
 }
 
@@ -87,6 +89,7 @@ export function createServerMetrics(source: MetricsSource, registry: Registry = 
     },
   });
   const undo = [
+    measureRedisCommands(registers),
     events.on('connection', ({ connection, resumed, resync }) => {
       connections.inc({ channel: connection.channel });
       if (resumed) resumes.inc({ channel: connection.channel });
