@@ -179,7 +179,7 @@ export class ReferenceServer {
     const stopListening = () => endpoint?.stop() ?? Promise.resolve();
     const { closed, start } = closeServer({ stopListening, sockets, registry, state: this.options.state, emitter, holder: this }, options);
     // Before any listener runs, so that one calling close() again gets this same promise.
-    this.closing = closed.then(() => endpoint?.closeAdmin()).then(() => this.meters?.stop());
+    this.closing = closed.then(() => endpoint?.finish()).then(() => this.meters?.stop());
     start();
     return this.closing;
   }

@@ -42,6 +42,7 @@ export class HttpEndpoint {
   private readonly wss: WebSocketServer;
   private readonly owned: boolean;
   private admin: HttpServer | undefined;
+  private stopped = false;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => this.upgraded(req, socket, head);
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => this.requested(req, res);
 
@@ -76,7 +77,8 @@ export class HttpEndpoint {
       }
     } catch (error) {
       // A port taken: let go of everything, so that nothing half-started outlives the rejection.
-      await Promise.all([this.stop(), this.closeAdmin()]);
+      await this.stop();
+      await this.finish();
       throw error;
     }
     const bound = this.http.address() as AddressInfo;
@@ -92,25 +94,30 @@ export class HttpEndpoint {
   }
 
   /**
-   * Stops taking upgrades (and, on a port of its own, new connections); settles once its own listener closed. An
-   * attached server is left running, with its other listeners.
+   * Stops taking upgrades (each one on our path is answered 503 from now on) and, on a port of its own, new
+   * connections; settles once its own listener closed. An attached server is left running.
    */
   stop(): Promise<void> {
-    this.http.off('upgrade', this.onUpgrade);
+    this.stopped = true;
     if (!this.owned) return Promise.resolve();
-    this.http.off('request', this.onRequest).off('request', notFound);
     return closed(this.http);
   }
 
-  /** Closes the admin port (last, so that `/readyz` answers 503 through the whole drain). */
-  closeAdmin(): Promise<void> {
+  /**
+   * Lets go of the attached server (its other listeners keep it) and closes the admin port, last, so that `/readyz`
+   * answers 503 through the whole drain.
+   */
+  finish(): Promise<void> {
+    this.http.off('upgrade', this.onUpgrade).off('request', this.onRequest).off('request', notFound);
     return this.admin ? closed(this.admin) : Promise.resolve();
   }
 
   private upgraded(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const { path } = this.options;
     if (path === undefined || pathOf(req) === path) {
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.options.accept(ws, req));
+      // Draining: a clear answer to come back later (elsewhere), never a socket left hanging.
+      if (this.stopped) socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
+      else this.wss.handleUpgrade(req, socket, head, (ws) => this.options.accept(ws, req));
     } else if (this.owned) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     }

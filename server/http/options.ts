@@ -28,7 +28,8 @@ export interface DeployOptions {
   /**
    * An `http` or `https` server of the application to attach to instead of listening on `host`:`port`: the server
    * takes the WebSocket upgrades on `path` and leaves every other request and upgrade to its owner; `close()` never
-   * closes it. Default: none, the server listens on a port of its own.
+   * closes it. `host` then names the interface of `adminPort` alone, and `port` and `tls` are refused (the server
+   * has its own). Default: none, the server listens on a port of its own.
    */
   server: HttpServer | undefined;
   /**
@@ -70,7 +71,7 @@ export function resolveDeployOptions(options: Readonly<Partial<DeployOptions & {
   if (server !== undefined) {
     if (typeof server !== 'object' || server === null || typeof server.on !== 'function' || typeof server.address !== 'function') invalid('server', 'not an http or https server');
     if (path === undefined) invalid('path', 'required with server (the path the WebSocket upgrades come on)');
-    for (const own of ['host', 'port', 'tls'] as const) {
+    for (const own of ['port', 'tls'] as const) {
       if (options[own] !== undefined) invalid(own, `not with server (the attached server has its own ${own === 'tls' ? 'TLS' : own})`);
     }
   }

@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 import { createServer, type ReferenceServer } from '../../server';
 import { Op } from '../../src/wire/protocol';
 import { httpGet, upgradeRefusal } from '../support/http-get';
+import { ManualClock } from '../support/manual-clock';
 import { ProtocolClient } from '../support/protocol-client';
 
 /*
@@ -71,6 +72,33 @@ describe('attached to an existing http server ({ server, path })', () => {
     expect(app.listening).toBe(true);
     await expect(httpGet(`http://127.0.0.1:${address.port}/after`)).resolves.toMatchObject({ status: 200, body: 'app says /after' });
     expect(app.listenerCount('upgrade')).toBe(1);
+  });
+
+  it('an admin port beside it, on host, serves the health endpoints the application server does not', async () => {
+    const withAdmin = createServer({ server: app, path: '/ms', host: '127.0.0.1', adminPort: 0 });
+    try {
+      const { adminPort } = await withAdmin.listen();
+      await expect(httpGet(`http://127.0.0.1:${adminPort}/healthz`)).resolves.toMatchObject({ status: 200, body: 'ok\n' });
+    } finally {
+      await withAdmin.close();
+    }
+    expect(app.listening).toBe(true);
+  });
+
+  it('while it drains, an upgrade on its path is answered 503, and the application keeps serving', async () => {
+    const clock = new ManualClock();
+    const draining = createServer({ server: app, path: '/drain', clock, closeTimeoutMs: 1_000 });
+    const address = await draining.listen();
+    // A client that stops reading never answers the close: the drain lasts until closeTimeoutMs on the clock.
+    const stuck = await connect(address.url);
+    await stuck.hello();
+    stuck.pause();
+    const closed = draining.close();
+    await expect(upgradeRefusal(`http://127.0.0.1:${address.port}/drain`)).resolves.toBe(503);
+    await expect(httpGet(`http://127.0.0.1:${address.port}/still`)).resolves.toMatchObject({ status: 200, body: 'app says /still' });
+    clock.advance(1_000);
+    await closed;
+    stuck.resume();
   });
 
   it('listen() before the application listens waits for it', async () => {
