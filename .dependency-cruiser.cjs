@@ -2,7 +2,7 @@
 // cannot drift from the code.
 //
 // Inside src/, from the bottom up (a layer imports only layers below it):
-//   base       codes.ts, errors.ts, defaults.ts, emitter.ts
+//   base       codes.ts, errors.ts, failures.ts, defaults.ts, emitter.ts
 //   time       src/time/       clock, timers, backoff, deadlines
 //   wire       src/wire/       msgpack, frames, the codec, batching
 //   edges      src/transport/, src/routing/, src/reliable/   (siblings: none imports another)
@@ -12,7 +12,7 @@
 
 /** The layers of src/ from the bottom up, each as a path regex for its files. */
 const LAYERS = [
-  ['base', '^src/(codes|errors|defaults|emitter)\\.ts$'],
+  ['base', '^src/(codes|errors|failures|defaults|emitter)\\.ts$'],
   ['time', '^src/time/'],
   ['wire', '^src/wire/'],
   ['edges', '^src/(transport|routing|reliable)/'],

@@ -45,6 +45,11 @@ export interface WxEmulatorOptions {
    * connects over plain TCP (tests that are not about TLS).
    */
   trustedCertificates: readonly string[] | undefined;
+  /**
+   * The console's socket domain list: hosts a `wss://` URL may name (any port, as WeChat allows for wss domains).
+   * Others are refused with `url not in domain list`. Default: every host, as devtools with domain checks off.
+   */
+  domains: readonly string[] | undefined;
 }
 
 /** Creates a {@link WxEmulator}. */
@@ -68,7 +73,10 @@ export class WxEmulator {
   private readonly clock: Clock;
   private readonly suspendAfterMs: number;
   private readonly networkType: string;
+  private readonly domains: ReadonlySet<string> | undefined;
   private readonly host: TaskHost;
+  /** A refusal the platform gives every connect for now (see {@link WxEmulator.refuseConnects}). */
+  private forcedRefusal: string | undefined;
   private nextId = 1;
   private hiddenNow = false;
   private suspendedNow = false;
@@ -81,6 +89,7 @@ export class WxEmulator {
     this.clock = options.clock ?? systemClock;
     this.suspendAfterMs = options.suspendAfterMs ?? 5000;
     this.networkType = options.networkType ?? 'wifi';
+    this.domains = options.domains ? new Set(options.domains.map((domain) => domain.toLowerCase())) : undefined;
     this.host = {
       clock: this.clock,
       trustedCertificates: options.trustedCertificates,
@@ -199,11 +208,21 @@ export class WxEmulator {
     await Promise.all([...this.emulated.values()].map((emulated) => emulated.dispose()));
   }
 
+  /**
+   * Refuses every connect with `errMsg` until called with undefined: the platform failures the emulator does not
+   * reproduce from real conditions (another platform's wording, a certificate a device rejects, an OS network error).
+   */
+  refuseConnects(errMsg: string | undefined): void {
+    this.forcedRefusal = errMsg;
+  }
+
   private refusalFor(url: string, id: number): string | undefined {
+    if (this.forcedRefusal !== undefined) return this.forcedRefusal;
     if (this.suspendedNow) return `createSocketTask:fail ${SUSPENDED}`;
     if (!this.networkUp) return 'createSocketTask:fail network is down';
     if (/^ws:\/\//i.test(url) && !this.devMode) return 'createSocketTask:fail url not in domain list';
     if (!/^wss?:\/\//i.test(url)) return `createSocketTask:fail invalid url "${url}"`;
+    if (this.domains && !this.domains.has(hostOf(url))) return 'createSocketTask:fail url not in domain list';
     if (this.liveTasks >= this.maxSockets) return `createSocketTask:fail wcwss taskID=${id} exceed max concurrent count`;
     return undefined;
   }
@@ -226,7 +245,8 @@ export class WxEmulator {
     }
   }
 
-  private later(fn: () => void): void {
+  /** Runs `fn` on a later turn, as the native bridge delivers every callback (released by `dispose`). */
+  later(fn: () => void): void {
     const handle = setImmediate(() => {
       this.immediates.delete(handle);
       fn();
@@ -248,4 +268,9 @@ export class WxEmulator {
   private fire(kind: string, result: unknown): void {
     for (const cb of [...(this.lifecycle.get(kind) ?? [])]) this.call(cb as Callback<unknown>, result);
   }
+}
+
+/** The host name of a ws(s) URL, lower-case, without port or brackets. */
+function hostOf(url: string): string {
+  return new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
 }

@@ -3,6 +3,8 @@
  *
  * - dist/multisocket.min.js: the runtime (src/, with its own msgpack codec) and the presets (channels/), no dependency,
  *   in one minified CommonJS file, which a mini-game copies into its project and `require`s.
+ * - dist/multisocket.global.js: the same content as a plain script (an IIFE) that defines the global `multisocket`,
+ *   for engines that load plugin scripts without a module system (Cocos Creator plugin scripts, LayaAir libraries).
  * - dist/miniprogram/: that same file as index.js (and channels.js), the folder package.json's `miniprogram` field
  *   names, which WeChat DevTools' "build npm" copies as is into miniprogram_npm/multisocket/.
  * - dist/esm/: the runtime and the presets as ES modules, one file per source file, for bundlers (H5 builds), which
@@ -40,14 +42,24 @@ export const WEB_ONLY_EXPORTS: readonly string[] = ['webSocketTransport', 'ensur
 /** The runtime's values the device bundle exports: src/index.ts's, but {@link WEB_ONLY_EXPORTS}. */
 export const DEVICE_EXPORTS: readonly string[] = [
   'CHANNEL_OPTION_NAMES', 'Channel', 'ChannelState', 'CloseCode', 'ConnectionManager', 'DisconnectedError', 'DisconnectedErrorCode', 'Emitter',
-  'FrameCodec', 'ListenerError', 'ListenerErrorCode', 'MultisocketError', 'Op', 'PROTOCOL_VERSION', 'ProtocolError',
+  'FailureCause', 'FrameCodec', 'ListenerError', 'ListenerErrorCode', 'MultisocketError', 'Op', 'PLATFORM_FAILURES', 'PROTOCOL_VERSION', 'ProtocolError',
   'ProtocolErrorCode', 'QueueFullError', 'QueueFullErrorCode', 'RemoteError', 'StateReason', 'SubscriberError',
   'SubscriberErrorCode', 'TimeoutError', 'TimeoutErrorCode', 'Timer', 'TransportError', 'TransportErrorCode',
-  'UsageError', 'UsageErrorCode', 'backoffDelay', 'checkOptionNames', 'isTerminalCloseCode', 'systemClock', 'wxLifecycle', 'wxTransport',
+  'UsageError', 'UsageErrorCode', 'alipayTransport', 'backoffDelay', 'checkOptionNames', 'diagnoseFailure', 'isTerminalCloseCode', 'systemClock', 'wxLifecycle', 'wxTransport',
 ];
 
 /** Where the bundle lands, relative to the package root. */
 export const BUNDLE_FILE = join('dist', 'multisocket.min.js');
+
+/**
+ * Where the global build lands, relative to the package root: the one-file bundle's content as an ES2017 script that
+ * defines {@link GLOBAL_NAME}. The size ceiling (scripts/size.ts) measures {@link BUNDLE_FILE} only: this is the same
+ * code in another wrapper, which a game ships instead of it, never beside it.
+ */
+export const GLOBAL_BUNDLE_FILE = join('dist', 'multisocket.global.js');
+
+/** The global the global build defines. */
+export const GLOBAL_NAME = 'multisocket';
 
 /** What would need code generation from strings, which devices forbid. */
 const CODEGEN = /\beval\s*\(|\bFunction\s*\(/g;
@@ -88,6 +100,14 @@ export function singleFileOptions(root: string): BuildOptions {
   };
 }
 
+/** Writes `code` to `file` (relative to `root`). @throws {Error} when it would generate code from strings. */
+function writeBundle(root: string, file: string, code: string): void {
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  const codegen = findCodegen(code);
+  if (codegen.length > 0) throw new Error(`${file} would generate code from strings: ${codegen.join(' | ')}`);
+  writeFileSync(join(root, file), code);
+}
+
 /**
  * Writes dist/multisocket.min.js and dist/miniprogram/.
  * @throws {Error} when the output would generate code from strings.
@@ -95,11 +115,7 @@ export function singleFileOptions(root: string): BuildOptions {
 export async function buildSingleFile(root: string): Promise<Metafile | undefined> {
   const result = await build({ ...singleFileOptions(root), metafile: true, write: false });
   const file = join(root, BUNDLE_FILE);
-  const code = await shrink((result.outputFiles[0] as { text: string }).text);
-  mkdirSync(join(root, 'dist'), { recursive: true });
-  writeFileSync(file, code);
-  const codegen = findCodegen(code);
-  if (codegen.length > 0) throw new Error(`${BUNDLE_FILE} would generate code from strings: ${codegen.join(' | ')}`);
+  writeBundle(root, BUNDLE_FILE, await shrink((result.outputFiles[0] as { text: string }).text));
   const mini = join(root, 'dist', 'miniprogram');
   mkdirSync(mini, { recursive: true });
   copyFileSync(file, join(mini, 'index.js'));
@@ -109,16 +125,27 @@ export async function buildSingleFile(root: string): Promise<Metafile | undefine
 }
 
 /**
+ * Writes dist/multisocket.global.js: the one-file bundle's options and minifier passes, as an IIFE whose result is the
+ * top-level `var multisocket` (a global when the engine runs the file as a plain script).
+ * @throws {Error} when the output would generate code from strings.
+ */
+export async function buildGlobal(root: string): Promise<void> {
+  const result = await build({ ...singleFileOptions(root), format: 'iife', globalName: GLOBAL_NAME, write: false });
+  writeBundle(root, GLOBAL_BUNDLE_FILE, await shrink((result.outputFiles[0] as { text: string }).text, { keepTopLevel: true }));
+}
+
+/**
  * A second minifier pass over esbuild's output: terser's compressor (two passes) and its frequency-ordered names take
  * about 3% more off the gzipped file. Safe transforms only (no `unsafe*` option), the same syntax level, the banner
- * kept.
+ * kept. `keepTopLevel` (default false) keeps top-level names and statements, as the global build's `var` must stay.
  */
-export async function shrink(code: string): Promise<string> {
+export async function shrink(code: string, options: { keepTopLevel?: boolean } = {}): Promise<string> {
+  const toplevel = !options.keepTopLevel;
   const result = await minify(code, {
     ecma: 2017,
-    toplevel: true,
+    toplevel,
     compress: { passes: 2 },
-    mangle: { toplevel: true },
+    mangle: { toplevel },
     format: { ascii_only: true, comments: /^!/ },
   });
   if (result.code === undefined) throw new Error('terser returned no code');
@@ -179,9 +206,11 @@ export async function buildEsm(root: string): Promise<void> {
 async function main(): Promise<void> {
   const root = packageRoot();
   await buildSingleFile(root);
+  await buildGlobal(root);
   await buildEsm(root);
   const bytes = readFileSync(join(root, BUNDLE_FILE)).byteLength;
-  process.stdout.write(`bundle: dist/multisocket.min.js (${bytes} bytes), dist/miniprogram/, dist/esm/\n`);
+  const globalBytes = readFileSync(join(root, GLOBAL_BUNDLE_FILE)).byteLength;
+  process.stdout.write(`bundle: dist/multisocket.min.js (${bytes} bytes), dist/multisocket.global.js (${globalBytes} bytes), dist/miniprogram/, dist/esm/\n`);
 }
 
 if (require.main === module) {

@@ -22,6 +22,8 @@ const BUNDLE_LINE_ITEMS: readonly (readonly [bytes: number, paysFor: string])[] 
   [1_469, 'eventemitter3 under the Emitter and the channel split by concept (issue 14)'],
   [1_024, 'refusals of what would fail silently: Map/Set/built-in payloads, unknown option names (issue 16)'],
   [512, 'a server that does not speak the protocol ends the channel with a ProtocolError naming the URL (issue 16)'],
+  [1_152, "the platforms' failure table: a cause, a hint and the messages seen, on every TransportError (issue 19)"],
+  [768, "Alipay's transport (multiple: true, its error form, base64 binary both ways) and Taro's promised SocketTask (issue 19)"],
 ];
 export const BUNDLE_BUDGET_GZIP_BYTES = BUNDLE_LINE_ITEMS.reduce((sum, [bytes]) => sum + bytes, 0);
 

@@ -2,10 +2,12 @@
 import { format, parseArgs } from 'node:util';
 import { CloseCode } from '../src/codes';
 import { systemClock } from '../src/time/clock';
+import { UsageError } from '../src/errors';
 import { ServerError, ServerErrorCode } from './core/errors';
+import { DEPLOY_ARGS, DEPLOY_USAGE, type DeployOptions, deployOptions } from './cli-deploy';
 import { exitOnStopSignals, SHUTDOWN_DEADLINE_MS } from './shutdown';
-import { DEPLOY_ARGS, DEPLOY_USAGE, DeployArgError, deployFromArgs } from './http/cli-options';
-import type { DeployOptions } from './http/options';
+import { HTTP_ARGS, HTTP_USAGE, HttpArgError, httpFromArgs } from './http/cli-options';
+import type { HttpOptions } from './http/options';
 
 /*
  * `multisocket-server` (package.json `bin`; `npm run serve` in this repository): the reference server with the chat and game modules and a few demo handlers, for trying a client
@@ -33,19 +35,22 @@ interface CliOptions {
   readonly host: string;
   readonly port: number;
   readonly redis: string | undefined;
+  readonly deploy: DeployOptions;
   /** TLS, the admin port and the metrics (server/http/cli-options.ts). */
-  readonly deploy: Partial<DeployOptions>;
+  readonly http: Partial<HttpOptions>;
 }
 
-const USAGE = `usage: multisocket-server [--port N] [--host ADDRESS] [--redis URL] [--tls-cert FILE --tls-key FILE] [--admin-port N] [--metrics]
+const USAGE = `usage: multisocket-server [--port N] [--host ADDRESS] [--redis URL] [--trust-proxy LIST] [--allow-origin URL]
+                          [--allow-appid ID] [--retry-ms N] [--tls-cert FILE --tls-key FILE] [--admin-port N] [--metrics]
   --port N      the port, 0 for any free one (default: PORT, else 8787)
   --host ADDR   the address to listen on (default: HOST, else 127.0.0.1)
   --redis URL   chat rooms, sessions and the game world on Redis (default: REDIS_URL, else in memory);
                 needs the ioredis package (npm install ioredis)
 ${DEPLOY_USAGE}
+${HTTP_USAGE}
 Environment: PORT (default 8787), HOST (default 127.0.0.1), REDIS_URL, REDIS_PREFIX (default "default"), ADMIN_PORT.
-SIGTERM or SIGINT: every client gets BYE 4000 (come back later), sessions are written to Redis, exit 0; exit 1 if
-that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
+SIGTERM or SIGINT: every client gets BYE 4000 (come back within --retry-ms), sessions are written to Redis, exit 0;
+exit 1 if that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
 
 /**
  * Where to listen and the Redis URL (`--redis <url>` or `--redis=<url>`, else REDIS_URL; undefined for the in-memory
@@ -56,7 +61,7 @@ that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
 function parseCli(argv: readonly string[]): CliOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
-    options: { port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...DEPLOY_ARGS },
+    options: { port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...DEPLOY_ARGS, ...HTTP_ARGS },
     strict: true,
   });
   if (values.help) return 'help';
@@ -64,7 +69,8 @@ function parseCli(argv: readonly string[]): CliOptions | 'help' {
     host: values.host || process.env.HOST || '127.0.0.1',
     port: values.port === undefined ? portOf('PORT', process.env.PORT) : portOf('--port', values.port),
     redis: values.redis || process.env.REDIS_URL || undefined,
-    deploy: deployFromArgs(values, process.env),
+    deploy: deployOptions(values),
+    http: httpFromArgs(values, process.env),
   };
 }
 
@@ -74,7 +80,7 @@ function argsOrExit(argv: readonly string[]): CliOptions {
     parsed = parseCli(argv);
   } catch (error) {
     const parseError = error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
-    if (!parseError && !(error instanceof PortError) && !(error instanceof DeployArgError)) throw error;
+    if (!parseError && !(error instanceof PortError) && !(error instanceof UsageError) && !(error instanceof HttpArgError)) throw error;
     logError(`multisocket server: ${error.message.split('\n')[0]} (--help lists the options)`);
     process.exit(2);
   }
@@ -126,7 +132,7 @@ async function main(): Promise<void> {
     broker.on('available', () => log('redis game broker available again'));
     broker.on('error', ({ error }) => logError('! redis game broker', error));
   }
-  const server = await loadOrExit(async () => createServer({ host: options.host, port: options.port, sessionStore, ...options.deploy }), '--metrics');
+  const server = await loadOrExit(async () => createServer({ host: options.host, port: options.port, sessionStore, ...options.deploy.server, ...options.http }), '--metrics');
 
   installChat(server, { store });
   installGame(server, { broker });
@@ -157,7 +163,7 @@ async function main(): Promise<void> {
     // 4000 rather than 1000: clients should come back once the server is restarted. The server writes its sessions
     // to the session store while it closes, so the stores close after it.
     async () => {
-      await server.close({ code: CloseCode.ServerRestart, reason: 'server restarting' });
+      await server.close({ code: CloseCode.ServerRestart, reason: 'server restarting', retryMs: options.deploy.retryMs });
       await Promise.all([store?.close(), sessionStore?.close(), broker?.close()]);
     },
   );

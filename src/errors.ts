@@ -8,6 +8,7 @@ import {
   type TransportErrorCode,
   type UsageErrorCode,
 } from './codes';
+import { diagnoseFailure, type FailureCause } from './failures';
 
 /** What was thrown, as text: an Error's message, anything else as a string. */
 export function describeError(err: unknown): string {
@@ -40,11 +41,25 @@ export class UsageError extends MultisocketError {
   }
 }
 
-/** The platform refused a socket operation or the socket failed; `errMsg` is the platform's own text. */
+/**
+ * The platform refused a socket operation or the socket failed; `errMsg` is the platform's own text. When that text (or
+ * the message) is one of the platforms' known failures, `cause` names it and `hint` says what to change, and the
+ * message ends with the hint (the table is `PLATFORM_FAILURES`, in the README too).
+ */
 export class TransportError extends MultisocketError {
   declare readonly code: TransportErrorCode;
+  /** The known failure behind this error, when the platform's message tells it; undefined otherwise. */
+  declare readonly cause?: FailureCause;
+  /** One line on what to change, with {@link TransportError.cause}. */
+  readonly hint?: string;
   constructor(code: TransportErrorCode, message: string, readonly errMsg?: string) {
-    super(code, message);
+    const failure = diagnoseFailure(errMsg) ?? diagnoseFailure(message);
+    super(code, failure ? `${message} (${failure.hint})` : message);
+    if (failure) {
+      // An own property, as Error's `cause` is; a string here, the stable name of the failure.
+      Object.defineProperty(this, 'cause', { value: failure.cause, enumerable: true, configurable: true, writable: false });
+      this.hint = failure.hint;
+    }
   }
 }
 

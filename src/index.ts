@@ -29,6 +29,17 @@ export {
   type WxTransportOptions,
 } from './transport/wx';
 export {
+  alipayTransport,
+  type AlipayBinaryForm,
+  type AlipayCallbackResult,
+  type AlipayCallbacks,
+  type AlipayConnectSocketOption,
+  type AlipayMessageResult,
+  type AlipaySocketApi,
+  type AlipaySocketTask,
+  type AlipayTransportOptions,
+} from './transport/alipay';
+export {
   type WebSocketEventLike,
   type WebSocketLike,
   type WebSocketLikeCtor,
@@ -86,3 +97,4 @@ export {
   TransportError,
   UsageError,
 } from './errors';
+export { diagnoseFailure, FailureCause, PLATFORM_FAILURES, type PlatformFailure } from './failures';

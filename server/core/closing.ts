@@ -1,6 +1,7 @@
 import { CloseCode } from '../../src/codes';
 import { checkCloseOption } from '../../src/transport/types';
 import { clampReason } from './close-reason';
+import { checkDuration } from './options';
 import type { Connection } from './connection';
 import type { Emitter, ServerEventMap } from './events';
 import type { Sessions } from '../sessions/sessions';
@@ -18,6 +19,13 @@ export interface CloseOptions {
    * when the server was given a `state` (from `createMemoryState()`), false otherwise.
    */
   keepSessions?: boolean;
+  /**
+   * Retry hint sent in every BYE (PROTOCOL.md section 3, Closing): each client reconnects after a random delay below
+   * it, in place of its own backoff, so that a fleet comes back spread over this window. A few hundred ms suits a
+   * rolling restart behind a proxy with other live processes; the length of a restart suits a single process.
+   * Default: none (clients use their backoff).
+   */
+  retryMs?: number;
 }
 
 /** What a closing server hands over: everything that must be closed, and the state it gives back. */
@@ -37,12 +45,14 @@ export interface ClosingServer {
  * A server's close, in two steps: `closed` settles once the listener and every socket are closed, the sessions left
  * in a shared store wrote what it lacked, and the state is released; `start()` then emits `close` and sends every
  * client BYE. The server keeps `closed` before it calls `start()`, so that a listener calling `close()` again gets it.
- * @throws {UsageError} `invalid_close_code` for a code other than 1000 or 3000–4999.
+ * @throws {UsageError} `invalid_close_code` for a code other than 1000 or 3000–4999; `invalid_option` for a bad
+ * `retryMs`.
  */
 export function closeServer(server: ClosingServer, options: CloseOptions): { closed: Promise<void>; start(): void } {
   const code = options.code ?? CloseCode.Normal;
   checkCloseOption({ code });
   const reason = clampReason(options.reason ?? 'server closing');
+  if (options.retryMs !== undefined) checkDuration('retryMs', options.retryMs, 0);
   const { registry, state } = server;
   const listenerClosed = server.stopListening();
   const sockets = [...server.sockets];
@@ -56,7 +66,7 @@ export function closeServer(server: ClosingServer, options: CloseOptions): { clo
     server.emitter.emit('close', { code, reason });
     // Sessions waiting for a resume end (or are kept) now; attached ones as their connections close.
     registry.close(keep);
-    for (const connection of sockets) connection.shutdown(code, reason);
+    for (const connection of sockets) connection.shutdown(code, reason, options.retryMs);
   };
   return { closed, start };
 }

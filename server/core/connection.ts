@@ -144,10 +144,13 @@ export class Connection implements SessionLink {
     this.shutdown(code, clampReason(String(reason)));
   }
 
-  /** Sends BYE `code` (after anything still queued) and closes; a no-op once closing. `reason` must already fit. */
-  shutdown(code: number, reason: string): void {
+  /**
+   * Sends BYE `code` (after anything still queued), with the retry hint `retryMs` if given, and closes; a no-op once
+   * closing. `reason` must already fit.
+   */
+  shutdown(code: number, reason: string, retryMs?: number): void {
     if (!this.beginClose(code, reason)) return;
-    this.writer.send([Op.Bye, code, reason]);
+    this.writer.send(retryMs === undefined ? [Op.Bye, code, reason] : [Op.Bye, code, reason, retryMs]);
     this.writer.flush();
     this.ws.close(code, reason);
   }

@@ -8,13 +8,15 @@ import type { SharedSessionStore } from '../sessions/store';
 import { ServerState } from './state';
 import { defaultRateLimit, type RateLimitOptions } from './abuse';
 import type { Authenticate } from './handshake';
-import { DEPLOY_OPTION_NAMES, type DeployOptions, resolveDeployOptions } from '../http/options';
+import { HTTP_OPTION_NAMES, type HttpOptions, resolveHttpOptions } from '../http/options';
+import { TrustedProxies } from './forwarded';
+import { type AllowedOrigins, OriginPolicy } from './origin';
 
 /**
  * Options of {@link createServer}; every field is optional and its default is given here. How it is deployed (an
- * attached `server`, `tls`, `adminPort`, `metrics`) is {@link DeployOptions}.
+ * attached `server`, `tls`, `adminPort`, `metrics`) is {@link HttpOptions}.
  */
-export interface ServerOptions extends DeployOptions {
+export interface ServerOptions extends HttpOptions {
   /** Interface to listen on. Default `127.0.0.1`. */
   host: string;
   /** Port to listen on; 0 picks a free one. Default 8787. */
@@ -55,7 +57,7 @@ export interface ServerOptions extends DeployOptions {
   rateLimit: Partial<RateLimitOptions> | false;
   /**
    * Most sockets one remote address may hold at once; one more is refused at the upgrade with HTTP 429 (and the
-   * `limited` event). Behind a reverse proxy every client shares the proxy's address: raise it, or pass `Infinity`.
+   * `limited` event). Behind a reverse proxy, list it in `trustProxy` so that each client counts by its own address.
    * Default 1,000.
    */
   maxConnectionsPerAddress: number;
@@ -86,10 +88,26 @@ export interface ServerOptions extends DeployOptions {
    * none, sessions live in `state` only.
    */
   sessionStore: SharedSessionStore | undefined;
+  /**
+   * Addresses of the reverse proxies in front of the server (IPs and CIDR ranges, e.g. `['127.0.0.1', '10.0.0.0/8']`):
+   * from them, the client's address (for `maxConnectionsPerAddress`, `remoteAddress` and the `limited` event) is the
+   * rightmost `X-Forwarded-For` hop that is not one of them; from anyone else the header is ignored. Default `[]`: the
+   * socket's own address, whatever the headers say. There is no "trust everyone": any client could then pick its own
+   * address, and with it its own share of `maxConnectionsPerAddress`.
+   */
+  trustProxy: readonly string[];
+  /**
+   * The pages allowed to connect: browser `origins` and WeChat `appIds` (from the platform's fixed `Referer`); any other
+   * upgrade, or one with neither header, is refused with HTTP 403. Not authentication (see `authenticate`). Default:
+   * every page and client allowed.
+   */
+  allowedOrigins: Readonly<AllowedOrigins> | undefined;
 }
 
 /** {@link ServerOptions} with every default filled in, once, when the server is created. */
-export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'limits' | 'reliable' | 'rateLimit'>> {
+export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'limits' | 'reliable' | 'rateLimit' | 'trustProxy' | 'allowedOrigins'>> {
+  readonly trustProxy: TrustedProxies;
+  readonly allowedOrigins: OriginPolicy | undefined;
   readonly limits: Readonly<CodecLimits>;
   readonly reliable: Readonly<ReliableOptions>;
   readonly rateLimit: Readonly<RateLimitOptions> | false;
@@ -99,7 +117,7 @@ export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'lim
 const SERVER_OPTION_NAMES = Object.keys({
   host: 1, port: 1, heartbeatMs: 1, heartbeatGraceMs: 1, helloTimeoutMs: 1, requestTimeoutMs: 1, closeTimeoutMs: 1,
   limits: 1, maxPayload: 1, maxBatchBytes: 1, maxBufferedBytes: 1, rateLimit: 1, maxConnectionsPerAddress: 1, clock: 1,
-  authenticate: 1, resumeWindowMs: 1, reliable: 1, state: 1, sessionStore: 1, ...DEPLOY_OPTION_NAMES,
+  authenticate: 1, resumeWindowMs: 1, reliable: 1, state: 1, sessionStore: 1, trustProxy: 1, allowedOrigins: 1, ...HTTP_OPTION_NAMES,
 } satisfies Record<keyof ServerOptions, 1>);
 
 /**
@@ -113,7 +131,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const maxPayload = options.maxPayload ?? limits.maxFrameBytes;
   const resolved: ResolvedServerOptions = {
-    ...resolveDeployOptions(options),
+    ...resolveHttpOptions(options),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8787,
     heartbeatMs,
@@ -133,6 +151,8 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
     reliable: resolveReliable(options.reliable),
     state: options.state ?? new ServerState(false),
     sessionStore: options.sessionStore,
+    trustProxy: new TrustedProxies(options.trustProxy ?? []),
+    allowedOrigins: options.allowedOrigins === undefined ? undefined : new OriginPolicy(options.allowedOrigins),
   };
   if (typeof resolved.host !== 'string' || resolved.host.length === 0) invalid('host', resolved.host);
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) invalid('port', resolved.port);

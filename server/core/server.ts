@@ -147,7 +147,8 @@ export class ReferenceServer {
     const options = this.options;
     const endpoint = (this.endpoint = new HttpEndpoint({
       ...options,
-      admit: (req) => this.admitAddress(req),
+      // A page not allowed (403) or a client over its address's share (429) costs no WebSocket state.
+      admit: (req) => (this.options.allowedOrigins?.refusal(req.headers) !== undefined ? [403, 'Forbidden'] : this.admitAddress(req) ? undefined : [429, 'Too Many Connections']),
       accept: (ws, req) => this.accept(ws, req),
       routes: healthRoutes({
         notAccepting: () => (this.closing ? 'draining' : this.listening ? undefined : 'not listening yet'),
@@ -171,7 +172,8 @@ export class ReferenceServer {
    * port last: its `/readyz` answers 503 all along); every timer the server holds is released by then, and its state
    * may be given to a new server. An attached `server` is left listening. Idempotent: later calls return the same
    * promise.
-   * @throws {UsageError} `invalid_close_code` (synchronously) for a code other than 1000 or 3000–4999.
+   * @throws {UsageError} (synchronously) `invalid_close_code` for a code other than 1000 or 3000–4999, `invalid_option`
+   * for a bad `retryMs`.
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return this.closing;
@@ -247,8 +249,13 @@ export class ReferenceServer {
     return this.delivery.broadcastReliable(targets, topic, payload);
   }
 
+  /** The client's address: the socket's, or what a trusted proxy says it is (`trustProxy`). */
+  private clientAddress(req: IncomingMessage): string {
+    return this.options.trustProxy.clientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for']);
+  }
+
   private admitAddress(req: IncomingMessage): boolean {
-    const remoteAddress = req.socket.remoteAddress ?? '';
+    const remoteAddress = this.clientAddress(req);
     if (this.perAddress.admit(remoteAddress, req.socket)) return true;
     this.emitter.emit('limited', { limit: 'maxConnectionsPerAddress', remoteAddress });
     return false;
@@ -259,7 +266,7 @@ export class ReferenceServer {
       ws.terminate();
       return;
     }
-    const connection = new Connection(ws, `c${this.nextId++}`, req.socket.remoteAddress ?? '', this.host);
+    const connection = new Connection(ws, `c${this.nextId++}`, this.clientAddress(req), this.host);
     this.sockets.add(connection);
   }
 }

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer, Server as HttpsServer } from 'node:h
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { DeployOptions } from './options';
+import type { HttpOptions } from './options';
 
 /*
  * Where the WebSocket upgrades come from: an HTTP(S) server of the multisocket server's own on `host`:`port`, or one
@@ -25,12 +25,12 @@ export interface EndpointAddress {
 }
 
 /** What an endpoint needs: the deploy options, where to listen, who is admitted and who takes a new socket. */
-export interface EndpointOptions extends Readonly<DeployOptions> {
+export interface EndpointOptions extends Readonly<HttpOptions> {
   readonly host: string;
   readonly port: number;
   readonly maxPayload: number;
-  /** Whether an upgrade is let in; a refusal answers HTTP 429 before any WebSocket state exists. */
-  admit(req: IncomingMessage): boolean;
+  /** Why an upgrade is refused (HTTP status and text, answered before any WebSocket state exists), or undefined. */
+  admit(req: IncomingMessage): readonly [status: number, message: string] | undefined;
   /** Takes a new WebSocket. */
   accept(ws: WebSocket, req: IncomingMessage): void;
   readonly routes: RequestRoutes;
@@ -54,8 +54,11 @@ export class HttpEndpoint {
       maxPayload: options.maxPayload,
       clientTracking: false,
       perMessageDeflate: false,
-      // Refused before the upgrade, so a client over its address's share costs no WebSocket state at all.
-      verifyClient: (info, done) => done(options.admit(info.req), 429, 'Too Many Connections'),
+      verifyClient: (info, done) => {
+        const refusal = options.admit(info.req);
+        if (refusal) done(false, ...refusal);
+        else done(true);
+      },
     });
   }
 

@@ -24,7 +24,7 @@ const TLS_OPTION_NAMES = Object.keys({
 export type MetricsOption = boolean | { readonly registry: Registry };
 
 /** How a server is deployed: its own port or an existing HTTP(S) server, TLS, health and metrics endpoints. */
-export interface DeployOptions {
+export interface HttpOptions {
   /**
    * An `http` or `https` server of the application to attach to instead of listening on `host`:`port`: the server
    * takes the WebSocket upgrades on `path` and leaves every other request and upgrade to its owner; `close()` never
@@ -54,17 +54,17 @@ export interface DeployOptions {
   metrics: MetricsOption;
 }
 
-/** Every key of {@link DeployOptions}, for the server's list of option names. */
-export const DEPLOY_OPTION_NAMES = {
+/** Every key of {@link HttpOptions}, for the server's list of option names. */
+export const HTTP_OPTION_NAMES = {
   server: 1, path: 1, tls: 1, adminPort: 1, readyTimeoutMs: 1, metrics: 1,
-} satisfies Record<keyof DeployOptions, 1>;
+} satisfies Record<keyof HttpOptions, 1>;
 
 /**
  * Fills in the deploy defaults and checks them against each other and against `host`/`port`.
  * @throws {UsageError} `invalid_option` naming the option; {@link ServerError} `missing_package` for `metrics` without
  * `prom-client`.
  */
-export function resolveDeployOptions(options: Readonly<Partial<DeployOptions & { host: string; port: number }>>): Readonly<DeployOptions> {
+export function resolveHttpOptions(options: Readonly<Partial<HttpOptions & { host: string; port: number }>>): Readonly<HttpOptions> {
   const { server, path, tls, adminPort } = options;
   const readyTimeoutMs = options.readyTimeoutMs ?? 1_000;
   const metrics = options.metrics ?? false;

@@ -15,7 +15,8 @@ import { ChannelState } from './state';
 /** What the receiver reports to the channel's lifecycle: the frames and failures that end a handshake or a connection. */
 export interface ReceivedEvents {
   welcome(welcome: Welcome): void;
-  bye(code: number, reason: string): void;
+  /** `retryMs`: the server's retry hint, if it gave one. */
+  bye(code: number, reason: string, retryMs: number | undefined): void;
   /** Drops the connection for a protocol violation; the channel reconnects. */
   lost(error: MultisocketError): void;
 }
@@ -103,7 +104,7 @@ export class Receiver {
   private handle(frame: Frame): void {
     if (this.context.status.state === ChannelState.Handshaking) {
       if (frame[0] === Op.Welcome) this.lifecycle.welcome(frame[1]);
-      else if (frame[0] === Op.Bye) this.lifecycle.bye(frame[1], frame[2]);
+      else if (frame[0] === Op.Bye) this.lifecycle.bye(frame[1], frame[2], frame[3]);
       else this.unexpected(frame, true);
       return;
     }
@@ -145,7 +146,7 @@ export class Receiver {
         this.session.acknowledged(frame[1]);
         return;
       case Op.Bye:
-        this.lifecycle.bye(frame[1], frame[2]);
+        this.lifecycle.bye(frame[1], frame[2], frame[3]);
         return;
       default:
         this.unexpected(frame, false);

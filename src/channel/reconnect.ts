@@ -1,4 +1,4 @@
-import { backoffDelay } from '../time/backoff';
+import { backoffDelay, hintedDelay } from '../time/backoff';
 import type { Clock } from '../time/clock';
 import { Timer } from '../time/timer';
 import type { Emitter } from '../emitter';
@@ -57,11 +57,13 @@ export class Reconnect {
 
   /**
    * Whether to try again after a lost connection, and after how long: undefined to give up (`maxAttempts` reached, or
-   * `shouldReconnect` said no or threw, which is reported as an `error`). Counts the attempt.
+   * `shouldReconnect` said no or threw, which is reported as an `error`). Counts the attempt. A server's retry hint
+   * (`retryMs` of its BYE) takes the backoff's place for this attempt.
    */
-  next(info: Omit<ReconnectInfo, 'attempt'>): { attempt: number; delayMs: number } | undefined {
+  next(info: Omit<ReconnectInfo, 'attempt'>, retryMs?: number): { attempt: number; delayMs: number } | undefined {
     if (!this.allowed({ attempt: this.attempt, ...info })) return undefined;
-    const delayMs = backoffDelay(this.attempt, this.options.reconnect, this.options.random);
+    const { reconnect, random } = this.options;
+    const delayMs = retryMs === undefined ? backoffDelay(this.attempt, reconnect, random) : hintedDelay(retryMs, reconnect, random);
     return { attempt: ++this.attempt, delayMs };
   }
 

@@ -131,7 +131,7 @@ export class StateMachine {
   /** What the receiver reports: the handshake's answer, a BYE, or a protocol violation that drops the connection. */
   private readonly received: ReceivedEvents = {
     welcome: (welcome) => this.welcome(welcome),
-    bye: (code, reason) => this.bye(code, reason),
+    bye: (code, reason, retryMs) => this.bye(code, reason, retryMs),
     lost: (error) => (this.context.status.state === ChannelState.Handshaking ? this.wrongServer(error) : this.lost(StateReason.ProtocolError, { error })),
   };
 
@@ -214,13 +214,13 @@ export class StateMachine {
     }
   }
 
-  private bye(code: number, reason: string): void {
+  private bye(code: number, reason: string, retryMs: number | undefined): void {
     if (isTerminalCloseCode(code)) this.terminate(code, reason);
-    else this.lost(StateReason.Bye, { code, closeReason: reason });
+    else this.lost(StateReason.Bye, { code, closeReason: reason, retryMs });
   }
 
   /** The connection was lost (`reason`, a {@link StateReason}): reconnect after backoff, give up, or end for good. */
-  lost(reason: string, info: { code?: number; closeReason?: string; error?: Error }): void {
+  lost(reason: string, info: { code?: number; closeReason?: string; error?: Error; retryMs?: number | undefined }): void {
     const status = this.context.status;
     if (status.down()) return;
     const { code, closeReason } = info;
@@ -237,7 +237,7 @@ export class StateMachine {
     if (error) this.context.events.emit('error', error as MultisocketError);
     // Any listener above may have closed or suspended the channel.
     if (status.down()) return;
-    const next = this.reconnect.next({ reason, code, error });
+    const next = this.reconnect.next({ reason, code, error }, info.retryMs);
     if (!next) {
       this.finalize(StateReason.GaveUp);
       return;

@@ -21,8 +21,21 @@ export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ baseMs:
  */
 export function backoffDelay(attempt: number, options: Readonly<BackoffOptions>, random: () => number): number {
   const cap = Math.min(options.maxMs, options.baseMs * Math.pow(options.factor, Math.max(0, attempt)));
+  return jittered(Number.isFinite(cap) ? cap : options.maxMs, random);
+}
+
+/**
+ * The delay before a reconnect the server sent a retry hint for (BYE `retryMs`: "come back within this many ms"):
+ * `random() * min(retryMs, maxMs)`. Jittered as the backoff is, so that a fleet told to come back at once (a rolling
+ * restart behind a proxy) still spreads its reconnects over the window; never longer than the client's own `maxMs`.
+ */
+export function hintedDelay(retryMs: number, options: Readonly<BackoffOptions>, random: () => number): number {
+  return jittered(Math.min(options.maxMs, Math.max(0, retryMs)), random);
+}
+
+function jittered(cap: number, random: () => number): number {
   const r = random();
   // A random source outside [0, 1) must not produce a negative or over-cap delay.
   const jitter = r >= 0 && r < 1 ? r : 0.5;
-  return Math.floor(jitter * (Number.isFinite(cap) ? cap : options.maxMs));
+  return Math.floor(jitter * cap);
 }

@@ -15,6 +15,9 @@ import { TransportErrorCode, UsageErrorCode } from '../codes';
 import { checkOptionNames } from '../defaults';
 import { UsageError } from '../errors';
 import { isSocketLimitError } from './errors';
+import { toConnectSocketOption, type WxConnectSocketOption } from './wx-option';
+
+export type { WxConnectSocketOption } from './wx-option';
 import {
   ABNORMAL_CLOSE_CODE,
   checkCloseOption,
@@ -28,11 +31,7 @@ import {
   type SocketOpenResult,
   type SocketSendOption,
   type Transport,
-  type TransportConnectOptions,
 } from './types';
-
-/** The platform's longest (and default) connect timeout, ms. */
-const WX_MAX_CONNECT_TIMEOUT_MS = 60_000;
 
 /** Options of {@link wxTransport}. */
 export interface WxTransportOptions {
@@ -40,17 +39,6 @@ export interface WxTransportOptions {
   allowInsecure: boolean;
   /** The transport's name in messages and stats. Default `'wx'`. */
   name: string;
-}
-
-/** What {@link wxTransport} passes to `connectSocket`: the shared subset of wx, tt, qq, swan and uni. */
-export interface WxConnectSocketOption {
-  url: string;
-  header?: Record<string, string>;
-  protocols?: string[];
-  timeout?: number;
-  tcpNoDelay?: boolean;
-  success?: (result: SocketCallbackResult) => void;
-  fail?: (result: SocketCallbackResult) => void;
 }
 
 /** `onClose`'s argument on every platform: ByteDance's `tt` sends `code` as a string. */
@@ -64,9 +52,12 @@ export interface WxSocketTask extends Omit<SocketLike, 'onClose'> {
   onClose(listener: (result: WxSocketCloseResult) => void): void;
 }
 
-/** Any object with a wx-shaped `connectSocket`: `wx`, `tt`, `qq`, `swan`, `uni` (a real `WechatMinigame.Wx` fits). */
+/**
+ * Any object with a wx-shaped `connectSocket`: `wx`, `tt`, `qq`, `swan`, `uni` (a real `WechatMinigame.Wx` fits), and
+ * Taro, whose `Taro.connectSocket` returns a Promise of the SocketTask.
+ */
 export interface WxSocketApi {
-  connectSocket(option: WxConnectSocketOption): WxSocketTask;
+  connectSocket(option: WxConnectSocketOption): WxSocketTask | PromiseLike<WxSocketTask>;
 }
 
 const NOT_CONNECTED = 'sendSocketMessage:fail WebSocket is not connected';
@@ -97,45 +88,15 @@ export function wxErrorCode(errMsg: string): TransportErrorCode {
   return TransportErrorCode.SocketError;
 }
 
-function toConnectSocketOption(options: TransportConnectOptions, allowInsecure: boolean): WxConnectSocketOption {
-  const { url, header, protocols, timeoutMs, tcpNoDelay } = options;
-  if (/^ws:\/\//i.test(url)) {
-    if (!allowInsecure) {
-      throw new UsageError(
-        UsageErrorCode.InsecureUrl,
-        `refusing insecure URL ${url}: devices accept only wss:// (allowInsecure: true is for devtools or a LAN server)`,
-      );
-    }
-  } else if (!/^wss:\/\//i.test(url)) {
-    throw new UsageError(UsageErrorCode.InvalidArgument, `not a WebSocket URL: ${url}`);
-  }
-  const option: WxConnectSocketOption = { url };
-  if (header) {
-    for (const key of Object.keys(header)) {
-      if (key.toLowerCase() === 'referer') {
-        throw new UsageError(UsageErrorCode.ForbiddenHeader, `header ${key} cannot be set: the platform fixes the Referer`);
-      }
-    }
-    option.header = Object.assign({}, header);
-  }
-  if (protocols) option.protocols = [...protocols];
-  if (timeoutMs !== undefined) {
-    if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-      throw new UsageError(UsageErrorCode.InvalidOption, `timeoutMs must be a positive number, got ${timeoutMs}`);
-    }
-    option.timeout = Math.min(timeoutMs, WX_MAX_CONNECT_TIMEOUT_MS);
-  }
-  if (tcpNoDelay !== undefined) option.tcpNoDelay = tcpNoDelay;
-  return option;
-}
-
 function closeCodeOf(code: number | string | undefined): number {
   const value = typeof code === 'string' ? Number(code) : code;
   return typeof value === 'number' && Number.isInteger(value) ? value : ABNORMAL_CLOSE_CODE;
 }
 
 class WxSocket extends ListenedSocket implements SocketLike {
-  private readonly task: WxSocketTask | undefined;
+  private task: WxSocketTask | undefined;
+  /** Taro's promised SocketTask has not arrived yet. */
+  private awaiting = false;
   private opened = false;
   /** A close asked for before `onOpen`, which the platform ignores: replayed right after it opens. */
   private closeAfterOpen: SocketCloseOption | undefined;
@@ -144,7 +105,7 @@ class WxSocket extends ListenedSocket implements SocketLike {
 
   constructor(api: WxSocketApi, option: WxConnectSocketOption) {
     super();
-    let task: WxSocketTask | undefined;
+    let task: WxSocketTask | PromiseLike<WxSocketTask> | undefined;
     try {
       // `option` is this socket's own. uni-app returns a Promise instead of a task unless a callback is passed, so one
       // always is.
@@ -154,12 +115,32 @@ class WxSocket extends ListenedSocket implements SocketLike {
     } catch (err) {
       this.refuse(`connectSocket:fail ${describeError(err)}`);
     }
+    if (task && typeof (task as PromiseLike<WxSocketTask>).then === 'function') this.await(task as PromiseLike<WxSocketTask>);
+    else this.adopt(task as WxSocketTask | undefined);
+  }
+
+  private adopt(task: WxSocketTask | undefined): void {
     if (task && typeof task.onOpen === 'function') {
       this.task = task;
       this.listen(task);
     } else {
       this.refuse('connectSocket:fail the platform returned no SocketTask');
     }
+  }
+
+  /** Taro: the task arrives later; a close asked for meanwhile is replayed when it opens, as before `onOpen`. */
+  private await(promised: PromiseLike<WxSocketTask>): void {
+    this.awaiting = true;
+    promised.then(
+      (task) => {
+        this.awaiting = false;
+        if (this.refusal === undefined) this.adopt(task);
+      },
+      (err: unknown) => {
+        this.awaiting = false;
+        this.refuse(`connectSocket:fail ${describeError(err)}`);
+      },
+    );
   }
 
   send(option: SocketSendOption): void {
@@ -183,6 +164,7 @@ class WxSocket extends ListenedSocket implements SocketLike {
   close(option: SocketCloseOption = {}): void {
     checkCloseOption(option);
     const task = this.task;
+    if (!task && this.awaiting && !this.events.isClosed) this.closeAfterOpen = { code: option.code, reason: option.reason };
     if (!task || this.events.isClosed) {
       defer(() => {
         this.events.protect(option.success)({ errMsg: 'closeSocket:ok' });

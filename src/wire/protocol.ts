@@ -62,7 +62,8 @@ type ReplyFrame = readonly [typeof Op.Reply, number, unknown];
 type FailFrame = readonly [typeof Op.Fail, number, string, string];
 type ReliableFrame = readonly [typeof Op.Reliable, number, string, unknown];
 type AckFrame = readonly [typeof Op.Ack, number];
-type ByeFrame = readonly [typeof Op.Bye, number, string];
+/** `retryMs`, when present, is the server's retry hint (PROTOCOL.md section 3, Closing). */
+type ByeFrame = readonly [typeof Op.Bye, number, string, number?];
 
 export type Frame =
   | HelloFrame
@@ -129,7 +130,8 @@ export function validateFrame(value: unknown): Frame {
       `unknown opcode ${typeof op === 'number' ? op : describe(op)}`,
     );
   }
-  if (value.length !== ARITY[op]) throw bad(op, `expected ${ARITY[op]} elements, got ${value.length}`);
+  // BYE alone has an optional last element, its retry hint.
+  if (value.length !== ARITY[op] && !(op === Op.Bye && value.length === 4)) throw bad(op, `expected ${ARITY[op]} elements, got ${value.length}`);
   switch (op) {
     case Op.Hello: {
       const body: unknown = value[1];
@@ -180,6 +182,7 @@ export function validateFrame(value: unknown): Frame {
     case Op.Bye:
       checkUint(op, value[1], 'code');
       checkString(op, value[2], 'reason');
+      if (value.length === 4) checkUint(op, value[3], 'retryMs');
       break;
   }
   return value as unknown as Frame;

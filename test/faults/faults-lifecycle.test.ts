@@ -73,7 +73,7 @@ describe.each(TRANSPORT_KINDS)('background and network faults over %s', (kind) =
     return dead;
   };
   /** The platform's cut, 5 s after hiding: the emulator's own, or (no platform) the proxy resetting the connection. */
-  const platformCut = () => (kind === 'wx' ? platformClock.advance(5000) : proxy.reset());
+  const platformCut = () => (kind !== 'websocket' ? platformClock.advance(5000) : proxy.reset());
 
   it.each(['shown first', 'frozen timers first'])(
     "hidden past the platform's 5 s cut while the runtime's timers are frozen, then back (%s): resumed, nothing lost or doubled",
@@ -85,7 +85,7 @@ describe.each(TRANSPORT_KINDS)('background and network faults over %s', (kind) =
       h.hide();
       platformCut(); // the runtime's hideGraceMs timer never ran: its clock is frozen
       const r = await cut;
-      if (kind === 'wx') expect([r.code, r.closeReason]).toEqual([1000, 'interrupted']);
+      if (kind !== 'websocket') expect([r.code, r.closeReason]).toEqual([1000, 'interrupted']);
       exchange(); // while away
       const connects = h.sockets;
       if (order === 'shown first') {
@@ -134,7 +134,7 @@ describe.each(TRANSPORT_KINDS)('background and network faults over %s', (kind) =
     h.hide();
     h.clock.advance(3000); // the grace ends: suspended without spending attempts
     await suspended;
-    if (kind === 'wx') platformClock.advance(5000);
+    if (kind !== 'websocket') platformClock.advance(5000);
     proxy.pass();
     const connects = h.sockets;
     h.networkDown();

@@ -1,5 +1,5 @@
 import { type ChatChannel, chatChannel, type ChatMessage } from '../../channels';
-import { backoffDelay } from '../../src/time/backoff';
+import { backoffDelay, hintedDelay } from '../../src/time/backoff';
 import WebSocket from 'ws';
 import { ConnectionManager } from '../../src/manager';
 import { webSocketTransport } from '../../src/transport/websocket';
@@ -32,7 +32,7 @@ describe.each(TRANSPORT_KINDS)('the server process killed and started again on t
     h = await startHarness(kind);
     server = await startServerProcess();
     manager = new ConnectionManager({ transport: h.transport, lifecycle: h.lifecycle, clock: h.clock, random: seededRandom(11) });
-    const url = `${kind === 'wx' ? 'wss' : 'ws'}://127.0.0.1:${server.port}/chat`;
+    const url = `${kind !== 'websocket' ? 'wss' : 'ws'}://127.0.0.1:${server.port}/chat`;
     chat = chatChannel({ manager, url, reconnect: RECONNECT });
     received = [];
     resyncs = [];
@@ -133,7 +133,8 @@ describe.each(TRANSPORT_KINDS)('the server process killed and started again on t
     const attempts = [first];
     while (h.clock.now() - started < 125_000) {
       const r = attempts[attempts.length - 1] as typeof first;
-      expect(r.delayMs).toBe(backoffDelay(r.attempt - 1, RECONNECT, replay));
+      // The first follows the BYE's retry hint (the command's default, 1 s), the others the backoff.
+      expect(r.delayMs).toBe(r === first ? hintedDelay(1_000, RECONNECT, replay) : backoffDelay(r.attempt - 1, RECONNECT, replay));
       expect(r.delayMs).toBeLessThan(RECONNECT.maxMs);
       const again = next(chat.channel, 'reconnecting');
       h.clock.advance(r.delayMs);

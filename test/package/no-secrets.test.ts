@@ -105,7 +105,7 @@ describe.each(TRANSPORT_KINDS)('no secret leaks over %s', (kind) => {
     const good = make('chat', TOKEN);
     const refused = make('refused', REFUSED);
     const throws = make('throws', THROWN);
-    const timesOut = make('late', TOKEN, kind === 'wx' ? silent.secureUrl : silent.url);
+    const timesOut = make('late', TOKEN, kind !== 'websocket' ? silent.secureUrl : silent.url);
     const channels = [good, refused, throws, timesOut];
     const logs = channels.map(recordChannel);
     try {

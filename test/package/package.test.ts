@@ -25,7 +25,8 @@ describe('the packed tarball', () => {
     const shipped = new Set(project.files.map((f) => f.path.split('/').slice(0, f.path.startsWith('dist/') ? 2 : 1).join('/')));
     expect([...shipped].sort()).toEqual([
       'CHANGELOG.md', 'LICENSE', 'PROTOCOL.md', 'README.md',
-      'dist/channels', 'dist/esm', 'dist/miniprogram', 'dist/multisocket.min.js', 'dist/server', 'dist/src',
+      'dist/channels', 'dist/esm', 'dist/miniprogram', 'dist/multisocket.global.js', 'dist/multisocket.min.js', 'dist/server',
+      'dist/src',
       'package.json',
     ]);
     expect(project.files.filter((f) => f.path.endsWith('.map'))).toEqual([]);
@@ -49,9 +50,10 @@ describe('the packed tarball', () => {
         const code = readFileSync(join(project.packageDir, f.path), 'utf8');
         return topLevelEffects(code, f.path.startsWith('dist/esm/') ? 'module' : 'script').length > 0;
       })
-      // The bundle files are minified CommonJS wrappers (`module.exports = ...` after helpers): judged by the ESM build
-      // they are made from, which a bundler would take instead.
-      .filter((f) => !f.path.startsWith('dist/miniprogram/') && f.path !== 'dist/multisocket.min.js')
+      // The bundle files are minified CommonJS wrappers (`module.exports = ...` after helpers) and the global build a
+      // plain script that defines `multisocket`: judged by the ESM build they are made from, which a bundler would take
+      // instead (no bundler imports a file that no `exports` condition names).
+      .filter((f) => !f.path.startsWith('dist/miniprogram/') && !/^dist\/multisocket\.(min|global)\.js$/.test(f.path))
       .map((f) => `./${f.path}`);
     const declared = project.manifest.sideEffects === false ? [] : project.manifest.sideEffects;
     expect(declared).toEqual(acting.sort());

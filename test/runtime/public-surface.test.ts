@@ -25,11 +25,13 @@ describe('the public surface (src/index.ts)', () => {
   // A new export is a promise to every application: add it here on purpose, or reach it by path.
   it('exports exactly the names an application uses', () => {
     expect(exportedNames()).toEqual([
+      'AlipayBinaryForm', 'AlipayCallbackResult', 'AlipayCallbacks', 'AlipayConnectSocketOption', 'AlipayMessageResult',
+      'AlipaySocketApi', 'AlipaySocketTask', 'AlipayTransportOptions',
       'BackoffOptions', 'CHANNEL_OPTION_NAMES', 'Channel', 'ChannelEvents', 'ChannelOptions', 'ChannelState', 'ChannelStats', 'Clock',
       'CloseCode', 'CodecLimits', 'ConnectionManager', 'DisconnectedError', 'DisconnectedErrorCode', 'DropReason',
-      'Emitter', 'Frame', 'FrameCodec', 'HeartbeatOptions', 'Lifecycle', 'ListenerError', 'ListenerErrorCode',
+      'Emitter', 'FailureCause', 'Frame', 'FrameCodec', 'HeartbeatOptions', 'Lifecycle', 'ListenerError', 'ListenerErrorCode',
       'ManagerOptions', 'MessageKind', 'MessageMeta', 'MultisocketError', 'Op', 'OpenOptions', 'OutboxOptions',
-      'OutboxPolicy', 'OverflowPolicy', 'PROTOCOL_VERSION', 'ProtocolError', 'ProtocolErrorCode', 'QueueFullError',
+      'OutboxPolicy', 'OverflowPolicy', 'PLATFORM_FAILURES', 'PROTOCOL_VERSION', 'PlatformFailure', 'ProtocolError', 'ProtocolErrorCode', 'QueueFullError',
       'QueueFullErrorCode', 'ReconnectInfo', 'ReconnectOptions', 'ReliableOptions', 'RemoteError', 'RequestOptions',
       'SendOptions', 'SocketCallbackResult', 'SocketCloseOption', 'SocketCloseResult', 'SocketLike',
       'SocketMessageResult', 'SocketOpenResult', 'SocketSendOption', 'StateReason', 'Subscriber', 'SubscriberError',
@@ -37,7 +39,7 @@ describe('the public surface (src/index.ts)', () => {
       'TransportConnectOptions', 'TransportError', 'TransportErrorCode', 'UsageError', 'UsageErrorCode', 'Utf8Decoder',
       'Utf8Encoder', 'WaitForOptions', 'WebSocketEventLike', 'WebSocketLike', 'WebSocketLikeCtor',
       'WebSocketTransportOptions', 'WireData', 'WxConnectSocketOption', 'WxLifecycleApi', 'WxSocketApi',
-      'WxSocketCloseResult', 'WxSocketTask', 'WxTransportOptions', 'backoffDelay', 'checkOptionNames', 'ensureTextCodec',
+      'WxSocketCloseResult', 'WxSocketTask', 'WxTransportOptions', 'alipayTransport', 'backoffDelay', 'checkOptionNames', 'diagnoseFailure', 'ensureTextCodec',
       'isTerminalCloseCode', 'systemClock', 'webSocketTransport', 'wxLifecycle', 'wxTransport',
     ]);
   });

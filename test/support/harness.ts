@@ -5,12 +5,17 @@ import { wxLifecycle } from '../../src/transport/lifecycle';
 import type { Transport } from '../../src/transport/types';
 import { webSocketTransport } from '../../src/transport/websocket';
 import { wxTransport } from '../../src/transport/wx';
+import { alipayTransport } from '../../src/transport/alipay';
+import { createMyEmulator } from '../../emulator/my-emulator';
 import { ManualClock } from './manual-clock';
 import { createWxEmulator, type WxEmulator, type WxEmulatorOptions } from './wx-emulator';
 
-/** The two ways the runtime reaches a socket; every integration test runs on both. */
-export type TransportKind = 'wx' | 'websocket';
-export const TRANSPORT_KINDS: TransportKind[] = ['wx', 'websocket'];
+/**
+ * The ways the runtime reaches a socket; every integration test runs on each: WeChat's SocketTask (the wx emulator),
+ * a standard WebSocket, and Alipay's `my` in its older shape (base64 binary, nested messages) over the wx emulator.
+ */
+export type TransportKind = 'wx' | 'websocket' | 'my';
+export const TRANSPORT_KINDS: TransportKind[] = ['wx', 'websocket', 'my'];
 
 /** A lifecycle a test drives by hand, for transports that have no platform lifecycle (browsers, Node). */
 export class ManualLifecycle implements Lifecycle {
@@ -82,16 +87,17 @@ export async function startHarness(
   const clock = new ManualClock();
   const server = createServer({ port: 0, ...serverOptions });
   const address = await server.listen();
-  if (kind === 'wx') {
+  if (kind === 'wx' || kind === 'my') {
     const emulator = createWxEmulator({ clock, ...emulatorOptions });
+    const my = createMyEmulator(emulator, { binary: 'base64', nested: true });
     return {
       kind,
       server,
       clock,
       emulator,
-      transport: wxTransport(emulator),
+      transport: kind === 'wx' ? wxTransport(emulator) : alipayTransport(my, { binary: 'base64' }),
       url: `wss://127.0.0.1:${address.port}/ws`,
-      lifecycle: wxLifecycle(emulator),
+      lifecycle: wxLifecycle(kind === 'wx' ? emulator : my),
       silence: () => emulator.blackhole(),
       drop: () => emulator.dropConnection(),
       get sockets() {

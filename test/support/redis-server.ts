@@ -32,7 +32,7 @@ export interface RedisServer {
 }
 
 /** A free TCP port on 127.0.0.1 (asked of the OS with port 0, then released for redis-server to take). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

@@ -12,6 +12,7 @@ import { httpGet } from '../support/http-get';
 import { ProtocolClient } from '../support/protocol-client';
 import { makeCertificates } from '../support/tls-certs';
 import { type ServerProcess, spawnListening } from '../support/server-process';
+import { closeUpgrades, upgrade } from '../support/upgrade';
 
 // `multisocket-server`, the package's bin: the BUILT dist/server/cli.js (npm test builds first), run as a user would.
 
@@ -32,7 +33,7 @@ describe('the multisocket-server command', () => {
     const result = run(['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^usage: multisocket-server /);
-    for (const option of ['--port', '--host', '--redis', '--tls-cert', '--tls-key', '--tls-ca', '--admin-port', '--metrics', 'ADMIN_PORT']) expect(result.stdout).toContain(option);
+    for (const option of ['--port', '--host', '--redis', '--trust-proxy', '--allow-origin', '--allow-appid', '--retry-ms', '--tls-cert', '--tls-key', '--tls-ca', '--admin-port', '--metrics', 'ADMIN_PORT']) expect(result.stdout).toContain(option);
   });
 
   it.each([
@@ -41,6 +42,11 @@ describe('the multisocket-server command', () => {
     [['--port=70000'], {}, /^multisocket server: --port must be an integer 0–65535, got "70000"/],
     [[], { PORT: 'abc' }, /^multisocket server: PORT must be an integer 0–65535, got "abc"/],
     [['--redis'], {}, /^multisocket server: .*--redis/],
+    [['--trust-proxy', '127.0.0.1,localhost'], {}, /^multisocket server: option trustProxy is invalid: "localhost"/],
+    [['--allow-origin', 'play.example.com'], {}, /^multisocket server: option allowedOrigins.origins is invalid: play.example.com/],
+    [['--allow-appid', 'wx 1'], {}, /^multisocket server: option allowedOrigins.appIds is invalid: wx 1/],
+    [['--retry-ms=-5'], {}, /^multisocket server: --retry-ms must be a whole number of ms, got "-5"/],
+    [['--retry-ms', '1.5'], {}, /^multisocket server: --retry-ms must be a whole number of ms, got "1.5"/],
     [['--tls-cert', 'cert.pem'], {}, /^multisocket server: --tls-cert and --tls-key go together \(got only --tls-cert\)/],
     [['--tls-cert', 'no-such.pem', '--tls-key', 'no-such.key'], {}, /^multisocket server: --tls-cert no-such.pem cannot be read: ENOENT/],
     [['--tls-ca', 'ca.pem'], {}, /^multisocket server: --tls-ca needs --tls-cert and --tls-key/],
@@ -105,7 +111,33 @@ describe('the multisocket-server command', () => {
     expect(await server.kill(signal)).toBe(0);
     for (const { bye, close } of await Promise.all(byes)) {
       expect(bye[1]).toBe(CloseCode.ServerRestart);
+      expect(bye[3]).toBe(1_000); // the retry hint's default
       expect(close.code).toBe(CloseCode.ServerRestart);
+    }
+  });
+
+  it('--retry-ms sets the retry hint of the BYE 4000 sent on SIGTERM', async () => {
+    const server = await spawnListening([CLI, '--port', '0', '--retry-ms', '250'], process.env);
+    const client = await ProtocolClient.connect(`${server.url}/chat`);
+    await client.hello({ channel: 'chat' });
+    const bye = client.nextMatching((frame) => frame[0] === Op.Bye);
+    expect(await server.kill('SIGTERM')).toBe(0);
+    expect(await bye).toEqual([Op.Bye, CloseCode.ServerRestart, 'server restarting', 250]);
+  });
+
+  it('--allow-appid and --allow-origin admit those pages only: anything else is refused with 403', async () => {
+    const server = await spawnListening([CLI, '--port', '0', '--allow-appid', 'wx0123456789abcdef', '--allow-origin', 'https://a.example,https://b.example'], process.env);
+    const upgrades = [
+      await upgrade(`${server.url}/chat`, { Referer: 'https://servicewechat.com/wx0123456789abcdef/3/page-frame.html' }),
+      await upgrade(`${server.url}/chat`, { Origin: 'https://b.example' }),
+      await upgrade(`${server.url}/chat`, { Origin: 'https://c.example' }),
+      await upgrade(`${server.url}/chat`),
+    ];
+    try {
+      expect(upgrades.map((u) => u.status)).toEqual([101, 101, 403, 403]);
+    } finally {
+      await closeUpgrades(upgrades);
+      await server.kill('SIGKILL');
     }
   });
 });

@@ -13,7 +13,7 @@ describe.each(TRANSPORT_KINDS)('connect timeout and giving up over %s', (kind) =
     channels.push(channel);
     return channel;
   };
-  const silentUrl = () => (kind === 'wx' ? silent.secureUrl : silent.url);
+  const silentUrl = () => (kind !== 'websocket' ? silent.secureUrl : silent.url);
 
   beforeEach(async () => {
     h = await startHarness(kind);

@@ -80,6 +80,27 @@ describe.each(TRANSPORT_KINDS)('heartbeat, reconnect and terminal codes over %s'
     expect(delays).toEqual([50, 900, 1000, 2970, 0]);
   });
 
+  it('BYE 4000 with a retry hint: the client comes back within the hint instead of its backoff', async () => {
+    const channel = make({ random: () => 0.5, reconnect: { baseMs: 2000, maxMs: 3000 } });
+    channel.connect();
+    await reach(channel, 'open');
+    const lost = next(channel, 'reconnecting');
+    await h.server.close({ code: 4000, reason: 'restarting', retryMs: 400 });
+    // 0.5 of the hint, where the backoff would have waited 0.5 of baseMs (1000).
+    expect(await lost).toMatchObject({ attempt: 1, code: 4000, delayMs: 200 });
+    const again = next(channel, 'reconnecting');
+    h.clock.advance(200); // the attempt fails (nothing listens): the backoff takes over, 0.5 × min(3000, 2000 × 2)
+    expect(await again).toMatchObject({ attempt: 2, delayMs: 1500 });
+  });
+
+  it('a bad retry hint is refused by close() before anything is sent', async () => {
+    const channel = make();
+    channel.connect();
+    await reach(channel, 'open');
+    expect(() => h.server.close({ code: 4000, retryMs: -1 })).toThrow('option retryMs is invalid: -1');
+    expect(channel.state).toBe('open');
+  });
+
   it('attempts reset only after the connection stayed open minStableMs', async () => {
     const channel = make({ reconnect: { minStableMs: 5000 } });
     channel.connect();

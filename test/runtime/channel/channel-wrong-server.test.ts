@@ -18,7 +18,7 @@ describe.each(TRANSPORT_KINDS)('a server that does not speak the protocol, over 
   });
 
   it('ends the channel with a ProtocolError naming the URL and the likely cause, without retrying', async () => {
-    const url = kind === 'wx' ? echo.secureUrl : echo.url;
+    const url = kind !== 'websocket' ? echo.secureUrl : echo.url;
     const channel = make({ url });
     const errors: MultisocketError[] = [];
     channel.on('error', (e) => errors.push(e));

@@ -1,5 +1,5 @@
 import { peakShare } from '../../../benchmarks/measure';
-import { backoffDelay, DEFAULT_BACKOFF } from '../../../src/time/backoff';
+import { backoffDelay, DEFAULT_BACKOFF, hintedDelay } from '../../../src/time/backoff';
 import { seededRandom } from '../../support/random';
 
 describe('full-jitter exponential backoff', () => {
@@ -19,6 +19,13 @@ describe('full-jitter exponential backoff', () => {
       expect(backoffDelay(attempt, DEFAULT_BACKOFF, () => 0)).toBe(0);
       expect(backoffDelay(attempt, DEFAULT_BACKOFF, () => 0.999999)).toBeLessThan(cap);
     }
+  });
+
+  it("a server's retry hint is the jitter window instead of the backoff's, capped at maxMs", () => {
+    expect([0, 0.5, 0.999].map((r) => hintedDelay(400, DEFAULT_BACKOFF, () => r))).toEqual([0, 200, 399]);
+    expect(hintedDelay(0, DEFAULT_BACKOFF, () => 0.5)).toBe(0);
+    // A hint past the client's own cap (a server asking for an hour) waits no longer than maxMs.
+    expect(hintedDelay(3_600_000, DEFAULT_BACKOFF, () => 0.5)).toBe(15_000);
   });
 
   it('survives a broken random source (NaN, negative, >= 1) without a negative or over-cap delay', () => {

@@ -117,6 +117,10 @@ describe('malformed input gives a ProtocolError with a stable code', () => {
     expect(protocolCode(() => codec.decode(raw([Op.Push, 't'])))).toBe('bad_frame');
     expect(protocolCode(() => codec.decode(raw([Op.Ack, 1, 2])))).toBe('bad_frame');
   });
+  it('BYE alone may carry one more element, its retry hint', () => {
+    expect(codec.decode(raw([Op.Bye, 4000, 'restarting', 500]))).toEqual([[Op.Bye, 4000, 'restarting', 500]]);
+    expect(protocolCode(() => codec.decode(raw([Op.Push, 't', 1, 500])))).toBe('bad_frame');
+  });
 
   const wrongTypes: [string, unknown[]][] = [
     ['HELLO body not a map', [Op.Hello, [1]]],
@@ -140,6 +144,9 @@ describe('malformed input gives a ProtocolError with a stable code', () => {
     ['ACK seq a map', [Op.Ack, {}]],
     ['BYE reason a number', [Op.Bye, 4000, 1]],
     ['BYE code a string', [Op.Bye, '4000', 'x']],
+    ['BYE retryMs negative', [Op.Bye, 4000, 'x', -1]],
+    ['BYE retryMs a string', [Op.Bye, 4000, 'x', '500']],
+    ['BYE with five elements', [Op.Bye, 4000, 'x', 500, 1]],
   ];
   it.each(wrongTypes)('%s', (_name, frame) => {
     expect(protocolCode(() => codec.decode(raw(frame)))).toBe('bad_frame');
