@@ -8,7 +8,7 @@ import type { SharedSessionStore } from '../sessions/store';
 import { ServerState } from './state';
 import { defaultRateLimit, type RateLimitOptions } from './abuse';
 import type { Authenticate } from './handshake';
-import { HTTP_OPTION_NAMES, type HttpOptions, resolveHttpOptions } from '../http/options';
+import { type HttpOptions, resolveHttpOptions } from '../http/options';
 import { TrustedProxies } from './forwarded';
 import { type AllowedOrigins, OriginPolicy } from './origin';
 
@@ -117,7 +117,8 @@ export interface ResolvedServerOptions extends Readonly<Omit<ServerOptions, 'lim
 const SERVER_OPTION_NAMES = Object.keys({
   host: 1, port: 1, heartbeatMs: 1, heartbeatGraceMs: 1, helloTimeoutMs: 1, requestTimeoutMs: 1, closeTimeoutMs: 1,
   limits: 1, maxPayload: 1, maxBatchBytes: 1, maxBufferedBytes: 1, rateLimit: 1, maxConnectionsPerAddress: 1, clock: 1,
-  authenticate: 1, resumeWindowMs: 1, reliable: 1, state: 1, sessionStore: 1, trustProxy: 1, allowedOrigins: 1, ...HTTP_OPTION_NAMES,
+  authenticate: 1, resumeWindowMs: 1, reliable: 1, state: 1, sessionStore: 1, trustProxy: 1, allowedOrigins: 1,
+  server: 1, path: 1, tls: 1, adminPort: 1, readyTimeoutMs: 1, metrics: 1,
 } satisfies Record<keyof ServerOptions, 1>);
 
 /**

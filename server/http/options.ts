@@ -54,11 +54,6 @@ export interface HttpOptions {
   metrics: MetricsOption;
 }
 
-/** Every key of {@link HttpOptions}, for the server's list of option names. */
-export const HTTP_OPTION_NAMES = {
-  server: 1, path: 1, tls: 1, adminPort: 1, readyTimeoutMs: 1, metrics: 1,
-} satisfies Record<keyof HttpOptions, 1>;
-
 /**
  * Fills in the deploy defaults and checks them against each other and against `host`/`port`.
  * @throws {UsageError} `invalid_option` naming the option; {@link ServerError} `missing_package` for `metrics` without

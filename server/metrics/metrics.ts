@@ -31,9 +31,6 @@ export interface ServerMetrics {
   stop(): void;
 }
 
-/** The ops by name, for the `op` label. */
-const OPS = Array.from({ length: 11 }, (_, op) => opName(op));
-
 /**
  * Registers the server's metrics in `registry` (default: a registry of its own).
  * @throws {UsageError} `invalid_option` when `registry` already holds multisocket metrics (another server's).
@@ -126,7 +123,7 @@ function trafficCounter(registers: Registry[], name: string, help: string, count
     collect() {
       this.reset();
       counts.forEach((count, op) => {
-        if (count > 0) this.inc({ op: OPS[op] ?? String(op) }, count);
+        if (count > 0) this.inc({ op: opName(op) }, count);
       });
     },
   });
