@@ -129,6 +129,20 @@ describe('on a port of its own with a path', () => {
   });
 });
 
+describe('a port already taken', () => {
+  it('listen() rejects with the socket error, and close() still resolves', async () => {
+    const first = createServer({ port: 0 });
+    const { port } = await first.listen();
+    const second = createServer({ port, adminPort: 0 });
+    try {
+      await expect(second.listen()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      await expect(second.close()).resolves.toBeUndefined();
+    } finally {
+      await first.close();
+    }
+  });
+});
+
 describe('deploy options', () => {
   const app = createHttpServer();
   it.each([

@@ -1,3 +1,5 @@
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { createServer, type ReferenceServer } from '../../server';
 import { Channel } from '../../src/channel/channel';
@@ -91,3 +93,25 @@ async function closeChannel(channel: Channel): Promise<void> {
   channel.close();
   await closed;
 }
+
+describe('attached to an https server', () => {
+  it("serves wss:// on the application's TLS port and path", async () => {
+    const app = createHttpsServer({ cert: certs.cert, key: certs.key }, (_req, res) => res.end('app'));
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const server = createServer({ server: app, path: '/rt' });
+    server.handle('add', (payload) => (payload as number[]).reduce((a, b) => a + b, 0));
+    try {
+      const { url } = await server.listen();
+      expect(url).toBe(`wss://127.0.0.1:${(app.address() as AddressInfo).port}/rt`);
+      const client = new Channel('chat', { url, transport: webSocketTransport(trusting(certs.ca)) });
+      client.connect();
+      await reach(client, 'open');
+      await expect(client.request('add', [4, 5])).resolves.toBe(9);
+      await closeChannel(client);
+      expect(app.listening).toBe(true);
+    } finally {
+      await server.close();
+      await new Promise<void>((resolve) => app.close(() => resolve()));
+    }
+  });
+});
