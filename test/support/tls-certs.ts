@@ -18,11 +18,21 @@ export interface TestCertificates {
   readonly key: string;
 }
 
-/** Makes a fresh CA and a certificate for 127.0.0.1 / localhost signed by it (RSA 2048, valid one day). */
+/**
+ * Makes a fresh CA and a certificate for 127.0.0.1 / localhost signed by it (RSA 2048, valid one day).
+ * @throws naming openssl and how to install it when it is missing, or the failing step with openssl's stderr.
+ */
 export function makeCertificates(): TestCertificates {
   const openssl = process.env.OPENSSL || 'openssl';
   const dir = mkdtempSync(join(tmpdir(), 'multisocket-tls-'));
-  const run = (...args: string[]): void => void execFileSync(openssl, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const run = (...args: string[]): void => {
+    try {
+      execFileSync(openssl, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (error) {
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new Error(missing ? `the TLS tests need ${openssl} (apt-get install openssl, or set OPENSSL)` : `${openssl} ${args[0]} failed: ${String((error as { stderr?: unknown }).stderr ?? error)}`);
+    }
+  };
   try {
     run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=multisocket test CA');
     run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
