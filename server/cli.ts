@@ -13,8 +13,9 @@ import type { HttpOptions } from './http/options';
  * `multisocket-server` (package.json `bin`; `npm run serve` in this repository): the reference server with the chat and game modules and a few demo handlers, for trying a client
  * by hand. `--port` and `--host` (else PORT, default 8787, and HOST, default 127.0.0.1). `--redis <url>` (or REDIS_URL)
  * puts the chat rooms and the sessions on Redis and makes the game one world across processes, so that several
- * processes on several ports form one service whose clients resume on any of them (SCALING.md); REDIS_PREFIX (default
- * `default`) names that service's keys and channels.
+ * processes on several ports form one service whose clients resume on any of them (SCALING.md); `--redis-cluster
+ * host:port,...` (or REDIS_CLUSTER) does it on a Redis Cluster. REDIS_PREFIX (default `default`) names that service's
+ * keys and channels.
  */
 
 // Through the streams rather than `console`: src/host.d.ts narrows the global console type to `warn` alone.
@@ -31,24 +32,48 @@ function portOf(source: string, value: string | undefined): number {
   return port;
 }
 
+/** Where Redis is: a URL, or the nodes a Redis Cluster client starts from. */
+type RedisAt = { readonly url: string } | { readonly cluster: readonly { host: string; port: number }[] };
+
 interface CliOptions {
   readonly host: string;
   readonly port: number;
-  readonly redis: string | undefined;
+  readonly redis: RedisAt | undefined;
   readonly deploy: DeployOptions;
   /** TLS, the admin port and the metrics (server/http/cli-options.ts). */
   readonly http: Partial<HttpOptions>;
 }
 
-const USAGE = `usage: multisocket-server [--port N] [--host ADDRESS] [--redis URL] [--trust-proxy LIST] [--allow-origin URL]
-                          [--allow-appid ID] [--retry-ms N] [--tls-cert FILE --tls-key FILE] [--admin-port N] [--metrics]
+/** A bad option value, as parseArgs reports its own: one line, exit 2. */
+function badValue(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+}
+
+/** `--redis` or REDIS_URL, else `--redis-cluster` or REDIS_CLUSTER (`host:port,host:port`), not both. */
+function redisAt(url: string | undefined, cluster: string | undefined): RedisAt | undefined {
+  if (url && cluster) throw badValue('give --redis (REDIS_URL) or --redis-cluster (REDIS_CLUSTER), not both');
+  if (!cluster) return url ? { url } : undefined;
+  return {
+    cluster: cluster.split(',').map((node) => {
+      const [, host, port] = /^\s*([^\s:]+):(\d{1,5})\s*$/.exec(node) ?? [];
+      if (!host || !(Number(port) >= 1 && Number(port) <= 65535)) throw badValue(`--redis-cluster needs host:port[,host:port...], got "${cluster}"`);
+      return { host, port: Number(port) };
+    }),
+  };
+}
+
+const USAGE = `usage: multisocket-server [--port N] [--host ADDRESS] [--redis URL | --redis-cluster HOST:PORT,...]
+                          [--trust-proxy LIST] [--allow-origin URL] [--allow-appid ID] [--retry-ms N]
+                          [--tls-cert FILE --tls-key FILE] [--admin-port N] [--metrics]
   --port N      the port, 0 for any free one (default: PORT, else 8787)
   --host ADDR   the address to listen on (default: HOST, else 127.0.0.1)
   --redis URL   chat rooms, sessions and the game world on Redis (default: REDIS_URL, else in memory);
                 needs the ioredis package (npm install ioredis)
+  --redis-cluster HOST:PORT,...  the same on a Redis Cluster, from these nodes (default: REDIS_CLUSTER)
 ${DEPLOY_USAGE}
 ${HTTP_USAGE}
-Environment: PORT (default 8787), HOST (default 127.0.0.1), REDIS_URL, REDIS_PREFIX (default "default"), ADMIN_PORT.
+Environment: PORT (default 8787), HOST (default 127.0.0.1), REDIS_URL, REDIS_CLUSTER, REDIS_PREFIX (default "default"),
+ADMIN_PORT.
 SIGTERM or SIGINT: every client gets BYE 4000 (come back within --retry-ms), sessions are written to Redis, exit 0;
 exit 1 if that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
 
@@ -61,14 +86,14 @@ exit 1 if that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
 function parseCli(argv: readonly string[]): CliOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
-    options: { port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...DEPLOY_ARGS, ...HTTP_ARGS },
+    options: { port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, 'redis-cluster': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...DEPLOY_ARGS, ...HTTP_ARGS },
     strict: true,
   });
   if (values.help) return 'help';
   return {
     host: values.host || process.env.HOST || '127.0.0.1',
     port: values.port === undefined ? portOf('PORT', process.env.PORT) : portOf('--port', values.port),
-    redis: values.redis || process.env.REDIS_URL || undefined,
+    redis: redisAt(values.redis || process.env.REDIS_URL, values['redis-cluster'] || process.env.REDIS_CLUSTER),
     deploy: deployOptions(values),
     http: httpFromArgs(values, process.env),
   };
@@ -105,24 +130,27 @@ async function loadOrExit<T>(load: () => Promise<T>, wanted: string): Promise<T>
   }
 }
 
-/** The chat store, the session store and the game broker on the Redis at `url`. */
-async function openRedis(url: string, prefix: string | undefined) {
-  const redis = await loadOrExit(() => import('./redis'), '--redis');
+/** The chat store, the session store and the game broker on Redis; on a Cluster, one client shared, quit by `quit`. */
+async function openRedis(at: RedisAt, prefix: string | undefined) {
+  const redis = await loadOrExit(() => import('./redis'), 'url' in at ? '--redis' : '--redis-cluster');
+  const client = 'url' in at ? undefined : redis.createClusterClient(at.cluster);
+  const target = client ? { client } : { url: (at as { url: string }).url };
   return {
-    store: await redis.createRedisChatStore({ url, prefix }),
-    sessionStore: await redis.createRedisSessionStore({ url, prefix }),
-    broker: await redis.createRedisGameBroker({ url, prefix }),
+    store: await redis.createRedisChatStore({ ...target, prefix }),
+    sessionStore: await redis.createRedisSessionStore({ ...target, prefix }),
+    broker: await redis.createRedisGameBroker({ ...target, prefix }),
+    quit: async () => void (await client?.quit()),
+    shown: 'url' in at ? at.url.replace(/\/\/[^@/]*@/, '//***@') : `cluster ${at.cluster.map((n) => `${n.host}:${n.port}`).join(',')}`,
   };
 }
 
 async function main(): Promise<void> {
   const options = argsOrExit(process.argv.slice(2));
-  const url = options.redis;
   // Loaded only now, and Redis only when asked for: the in-memory server needs nothing beyond `ws`.
   const { createServer, installChat, installGame } = await loadOrExit(() => import('./index'), 'the server');
-  const { store, sessionStore, broker } = url === undefined ? {} : await openRedis(url, process.env.REDIS_PREFIX || undefined);
-  if (store && url !== undefined) {
-    log(`chat rooms, sessions and the game world on redis ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
+  const { store, sessionStore, broker, quit, shown } = options.redis === undefined ? {} : await openRedis(options.redis, process.env.REDIS_PREFIX || undefined);
+  if (store) {
+    log(`chat rooms, sessions and the game world on redis ${shown}`);
     store.on('unavailable', ({ error }) => logError(`! redis unavailable: ${error.message}; chat/say is refused "unavailable" until it returns`));
     store.on('available', () => log('redis available again'));
     store.on('error', ({ error }) => logError('! redis', error));
@@ -165,6 +193,7 @@ async function main(): Promise<void> {
     async () => {
       await server.close({ code: CloseCode.ServerRestart, reason: 'server restarting', retryMs: options.deploy.retryMs });
       await Promise.all([store?.close(), sessionStore?.close(), broker?.close()]);
+      await quit?.();
     },
   );
 }

@@ -8,7 +8,8 @@ import { DEFAULT_ROOM_TTL_MS } from '../chat/options';
 import { type StoredChatMessage, midConflict, type RoomLimits } from '../chat/room';
 import type { Appended, ChatDraft, ChatStore, ChatStoreEvents, HistoryPage, PresenceEntry, PresenceMode, PresencePage, RoomListener } from '../chat/store';
 import { ChatError, ChatErrorCode } from '../core/errors';
-import { Availability, checkedPrefix, opened, RedisLink, type RedisLinkOptions } from './link';
+import { Availability, checkedOptions, opened, RedisLink, type RedisLinkOptions } from './link';
+import type { RedisTarget } from './client';
 import { PRESENCE_SCRIPTS, type PresenceCommands, presenceKeys } from './presence';
 
 /*
@@ -96,7 +97,7 @@ const KEEP = `
 for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
 `;
 
-/** Options of {@link createRedisChatStore}; every field but `url` is optional. */
+/** Options of {@link createRedisChatStore}; every field but `url` (or `client`) is optional. */
 export interface RedisChatStoreOptions extends RedisLinkOptions {
   /** Namespace of the keys and channels: processes with the same one form one service. Default `default`. */
   prefix: string;
@@ -121,7 +122,7 @@ interface AppendCommand {
  * @throws {UsageError} `invalid_option` naming a bad option.
  * @throws {ChatError} (as a rejection) `unavailable` when Redis cannot be reached within `connectTimeoutMs`.
  */
-export async function createRedisChatStore(options: Readonly<Partial<RedisChatStoreOptions>> & { url: string }): Promise<ChatStore> {
+export async function createRedisChatStore(options: Readonly<Partial<RedisChatStoreOptions>> & RedisTarget): Promise<ChatStore> {
   return opened<ChatStore>(new RedisChatStore(options), options.connectTimeoutMs);
 }
 
@@ -135,18 +136,19 @@ class RedisChatStore implements ChatStore {
   private readonly encoder = new MsgpackEncoder({ maxDepth: 64 });
   private readonly decoder = new MsgpackDecoder({ ...DEFAULT_CODEC_LIMITS, maxDepth: 66 });
 
-  constructor(options: Readonly<Partial<RedisChatStoreOptions>> & { url: string }) {
-    this.prefix = checkedPrefix(options, invalid);
+  constructor(options: Readonly<Partial<RedisChatStoreOptions>> & RedisTarget) {
+    const { target, prefix } = checkedOptions(options, invalid);
+    this.prefix = prefix;
     this.ttlMs = options.roomTtlMs ?? DEFAULT_ROOM_TTL_MS;
     if (!Number.isSafeInteger(this.ttlMs) || this.ttlMs < 1000) invalid('roomTtlMs', String(this.ttlMs));
     // Fail fast rather than queue: a say the store cannot take must be refused now, while the client still holds it.
-    this.link = new RedisLink(options.url);
+    this.link = new RedisLink(target);
     const commands = this.link.commands;
     commands.defineCommand('chatAppend', { numberOfKeys: 5, lua: APPEND });
     commands.defineCommand('chatOpen', { numberOfKeys: 3, lua: OPEN });
     commands.defineCommand('chatKeep', { numberOfKeys: 5, lua: KEEP });
     for (const [name, script] of Object.entries(PRESENCE_SCRIPTS)) commands.defineCommand(name, script);
-    this.link.subscriber.on('messageBuffer', (channel: Buffer, entry: Buffer) => this.deliver(channel.toString(), entry));
+    this.link.listen(this.link.subscriber, 'messageBuffer', (channel: Buffer, entry: Buffer) => this.deliver(channel.toString(), entry));
     this.availability = new Availability(this.link, this.events);
   }
 

@@ -6,7 +6,8 @@ import { MsgpackDecoder } from '../../src/wire/msgpack/decoder';
 import { MsgpackEncoder } from '../../src/wire/msgpack/encoder';
 import { ServerError, ServerErrorCode } from '../core/errors';
 import type { GameBroker, GameBrokerEvents, PlayerPosition, WorldUpdate } from '../game/broker';
-import { Availability, checkedPrefix, opened, RedisLink, type RedisLinkOptions } from './link';
+import type { RedisTarget } from './client';
+import { Availability, checkedOptions, opened, RedisLink, type RedisLinkOptions } from './link';
 
 /*
  * The game world's updates on Redis pub/sub (SCALING.md, "The game across processes"): one channel per service,
@@ -17,7 +18,7 @@ import { Availability, checkedPrefix, opened, RedisLink, type RedisLinkOptions }
  * re-established) is simply superseded by the next one.
  */
 
-/** Options of {@link createRedisGameBroker}; every field but `url` is optional. */
+/** Options of {@link createRedisGameBroker}; every field but `url` (or `client`) is optional. */
 export interface RedisGameBrokerOptions extends RedisLinkOptions {
   /** Namespace of the channel: processes with the same one share one world. Default `default`. */
   prefix: string;
@@ -30,7 +31,7 @@ export interface RedisGameBrokerOptions extends RedisLinkOptions {
  * @throws {UsageError} `invalid_option` naming a bad option.
  * @throws {ServerError} (as a rejection) `store_unavailable` when Redis cannot be reached within `connectTimeoutMs`.
  */
-export async function createRedisGameBroker(options: Readonly<Partial<RedisGameBrokerOptions>> & { url: string }): Promise<GameBroker> {
+export async function createRedisGameBroker(options: Readonly<Partial<RedisGameBrokerOptions>> & RedisTarget): Promise<GameBroker> {
   return opened<GameBroker>(new RedisGameBroker(options), options.connectTimeoutMs);
 }
 
@@ -44,16 +45,17 @@ class RedisGameBroker implements GameBroker {
   private readonly decoder = new MsgpackDecoder({ ...DEFAULT_CODEC_LIMITS, maxDepth: 4 });
   private closed = false;
 
-  constructor(options: Readonly<Partial<RedisGameBrokerOptions>> & { url: string }) {
-    this.channel = `ms:${checkedPrefix(options, invalid)}:game:world`;
+  constructor(options: Readonly<Partial<RedisGameBrokerOptions>> & RedisTarget) {
+    const { target, prefix } = checkedOptions(options, invalid);
+    this.channel = `ms:${prefix}:game:world`;
     // Fail fast rather than queue: a position sent late is worse than none, the next tick has a newer one.
-    this.link = new RedisLink(options.url);
-    this.link.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+    this.link = new RedisLink(target);
+    this.link.listen(this.link.subscriber, 'messageBuffer', (channel: Buffer, message: Buffer) => {
       if (channel.toString() === this.channel) this.deliver(message);
     });
     this.availability = new Availability(this.link, this.events);
     // Publishing is fire and forget: no failed command tells of a dropped connection, so its close does.
-    for (const redis of this.link.connections) redis.on('close', () => this.availability.lost(new Error('connection to redis closed')));
+    for (const redis of this.link.connections) this.link.listen(redis, 'close', () => this.availability.lost(new Error('connection to redis closed')));
   }
 
   /** Resolves once both connections are ready and the world channel subscribed. */

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Clock, TimerHandle } from '../../src/time/clock';
 import { Repeater } from '../../src/time/repeater';
 import type { ReleaseSession } from '../sessions/store';
+import type { RedisClient } from './client';
+import type { RedisLink } from './link';
 
 /*
  * How a session moves between live processes on Redis (SCALING.md, "Handoff"): the process that wants a session asks
@@ -62,11 +63,17 @@ export class SessionHandoff {
   private readonly beats: Repeater;
   private closed = false;
 
-  constructor(private readonly commands: Redis, private readonly subscriber: Redis, private readonly options: SessionHandoffOptions) {
+  private readonly commands: RedisClient;
+  private readonly subscriber: RedisClient;
+
+  /** Listens on `link`'s connections (the link takes the listeners off as it closes). */
+  constructor(link: RedisLink, private readonly options: SessionHandoffOptions) {
+    this.commands = link.commands;
+    this.subscriber = link.subscriber;
     this.beats = new Repeater(options.clock, Math.max(1, Math.floor(options.livenessTtlMs / 3)), () => this.writeLiveness());
-    subscriber.on('message', (_channel: string, text: string) => this.heard(text));
+    link.listen(this.subscriber, 'message', (_channel: string, text: string) => this.heard(text));
     // Back from an outage: say at once that this process is alive, before anyone judges it dead.
-    commands.on('ready', () => this.beat());
+    link.listen(this.commands, 'ready', () => this.beat());
   }
 
   /** Starts the liveness key and listens for requests; both connections are ready. */

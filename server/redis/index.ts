@@ -12,3 +12,5 @@ export type { RedisSessionStoreOptions } from './session-store';
 export { createRedisGameBroker } from './game-broker';
 export type { RedisGameBrokerOptions } from './game-broker';
 export type { RedisLinkOptions } from './link';
+export { clusterClientOptions, createClusterClient, redisClientOptions } from './client';
+export type { RedisClient, RedisTarget } from './client';

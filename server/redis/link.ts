@@ -1,5 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
 import type { Emitter } from '../../src/emitter';
+import { ServerError, ServerErrorCode } from '../core/errors';
+import { checkedTarget, connectPair, type RedisClient, type RedisTarget } from './client';
 
 /*
  * What the server's Redis stores and broker (chat store, session store, game broker) share about their connections:
@@ -7,24 +8,28 @@ import type { Emitter } from '../../src/emitter';
  * and back, how they let go.
  */
 
-/** The options every Redis store and broker takes besides its own. */
+/**
+ * The option every Redis store and broker takes besides its own and its `RedisTarget` (`url` or `client`, in
+ * server/redis/client.ts).
+ */
 export interface RedisLinkOptions {
-  /** `redis://[user:password@]host:port[/db]`. */
-  url: string;
   /** How long opening the store or broker waits for Redis, ms. Default 10,000. */
   connectTimeoutMs: number;
 }
 
 /**
- * `options.prefix` (default `default`) once it and `options.url` are valid: a `redis://` or `rediss://` URL, and a
- * prefix that is not empty and holds no `{` or `}` (they would break the keys' hash tags).
+ * The target (`url` or `client`) and `options.prefix` (default `default`) once they are valid: see
+ * {@link checkedTarget}, and a prefix that is not empty and holds no `{` or `}` (they would break the keys' hash tags).
  * @throws whatever `invalid` throws, given the name of the bad option and the bad value.
  */
-export function checkedPrefix(options: { readonly url: unknown; readonly prefix?: string | undefined }, invalid: (name: string, shown: string) => never): string {
-  if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) invalid('url', String(options.url));
+export function checkedOptions(
+  options: { readonly url?: unknown; readonly client?: unknown; readonly prefix?: string | undefined },
+  invalid: (name: string, shown: string) => never,
+): { target: RedisTarget; prefix: string } {
+  const target = checkedTarget(options, invalid);
   const prefix = options.prefix ?? 'default';
   if (prefix.length === 0 || /[{}]/.test(prefix)) invalid('prefix', prefix);
-  return prefix;
+  return { target, prefix };
 }
 
 /**
@@ -47,53 +52,57 @@ interface Opening {
   close(): Promise<void>;
 }
 
-/**
- * The connection options of every Redis store and broker of the server: fail fast and never resend, so that what
- * Redis cannot take now is refused now (the caller still holds it) and never runs later behind its back; reconnect by
- * itself (50 ms x attempt, at most 1 s).
- */
-const FAIL_FAST: Readonly<RedisOptions> = Object.freeze({
-  // 0, not 1: with 1, a command in flight when the link drops is never settled if the first reconnect succeeds
-  // (ioredis swaps its command queue); with 0 every command in flight is rejected as the connection closes.
-  maxRetriesPerRequest: 0,
-  enableOfflineQueue: false,
-  // A command cut by a lost connection was refused to its caller: it must not run later behind its back.
-  autoResendUnfulfilledCommands: false,
-  // quitAll() falls back to disconnect() on a connection that cannot quit (Redis away): ioredis then waits this long
-  // for a stream that has often closed already, on a timer nothing clears, which kept the process alive 2 s.
-  disconnectTimeout: 100,
-  retryStrategy: (times: number) => Math.min(50 * times, 1000),
-});
-
-/** A command connection and a subscriber connection to `url`, with {@link FAIL_FAST}. */
-function connectPair(url: string): { commands: Redis; subscriber: Redis } {
-  return { commands: new Redis(url, FAIL_FAST), subscriber: new Redis(url, { ...FAIL_FAST, autoResubscribe: true }) };
-}
+/** A listener of a connection's events. */
+type Listener = Parameters<RedisClient['on']>[1];
 
 /**
- * The two connections of a store or broker, one for commands and one subscribed, with {@link FAIL_FAST}: the wait
- * for Redis at start and one close for both. `Commands` types the scripts the owner defines on `commands`.
+ * The two connections of a store or broker, one for commands and one subscribed: the wait for Redis at start, the
+ * listeners put on them, and one close for both. `Commands` types the scripts the owner defines on `commands`.
  */
 export class RedisLink<Commands extends object = object> {
-  readonly commands: Redis & Commands;
-  readonly subscriber: Redis;
+  private readonly commandConnection: RedisClient & Commands;
+  readonly subscriber: RedisClient;
+  /** False for an injected client: its owner quits it. */
+  private readonly owned: boolean;
+  /** Every listener put on a connection through {@link listen}, taken off at {@link close}. */
+  private readonly listeners: [RedisClient, string, Listener][] = [];
   /** The first {@link close}, which every later one answers with. */
   private closing: Promise<void> | undefined;
 
-  constructor(url: string) {
-    const { commands, subscriber } = connectPair(url);
-    this.commands = commands as Redis & Commands;
+  constructor(target: RedisTarget) {
+    const { commands, subscriber, owned } = connectPair(target);
+    this.commandConnection = commands as RedisClient & Commands;
     this.subscriber = subscriber;
+    this.owned = owned;
+  }
+
+  /**
+   * The command connection.
+   * @throws {ServerError} `store_unavailable` once {@link close} was called: an injected client stays open, and a
+   * closed store must not go on writing through it.
+   */
+  get commands(): RedisClient & Commands {
+    if (this.closing) throw new ServerError(ServerErrorCode.StoreUnavailable, 'the redis store is closed');
+    return this.commandConnection;
   }
 
   /** Both connections. */
-  get connections(): readonly [Redis, Redis] {
-    return [this.commands, this.subscriber];
+  get connections(): readonly [RedisClient, RedisClient] {
+    return [this.commandConnection, this.subscriber];
   }
 
   /** True while both connections are ready. */
   get ready(): boolean {
-    return this.commands.status === 'ready' && this.subscriber.status === 'ready';
+    return this.commandConnection.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  /**
+   * Listens to `event` of `connection` until {@link close}: an injected client outlives the store, and must not keep
+   * the store's listeners (nor the store, through them).
+   */
+  listen(connection: RedisClient, event: string, listener: Listener): void {
+    connection.on(event, listener);
+    this.listeners.push([connection, event, listener]);
   }
 
   /**
@@ -105,14 +114,15 @@ export class RedisLink<Commands extends object = object> {
   }
 
   /**
-   * Runs `release` (what the owner lets go of first), then quits both connections. Once: a second quit() rejects,
-   * and the disconnect() it would fall back to arms a timer that outlives the caller, so every later call answers
-   * the first one (and runs nothing).
+   * Runs `release` (what the owner lets go of first), takes its listeners off, then quits the subscriber, and the
+   * command connection unless it was injected. Once: a second quit() rejects, and the disconnect() it would fall back
+   * to arms a timer that outlives the caller, so every later call answers the first one (and runs nothing).
    */
   close(release?: () => unknown): Promise<void> {
     this.closing ??= (async () => {
       await release?.();
-      await quitAll(this.connections);
+      for (const [connection, event, listener] of this.listeners.splice(0)) connection.off(event, listener);
+      await quitAll(this.owned ? this.connections : [this.subscriber]);
     })();
     return this.closing;
   }
@@ -137,8 +147,8 @@ export class Availability {
     private readonly events: Emitter<AvailabilityEvents>,
   ) {
     for (const redis of link.connections) {
-      redis.on('error', (error: Error) => this.lost(error));
-      redis.on('ready', () => this.found());
+      link.listen(redis, 'error', (error: Error) => this.lost(error));
+      link.listen(redis, 'ready', () => this.found());
     }
   }
 
@@ -164,8 +174,8 @@ export class Availability {
 /**
  * Resolves once every connection is ready and `then` is done; rejects with `late()` after `timeoutMs`.
  */
-async function allReady(connections: readonly Redis[], timeoutMs: number, late: () => Error, then?: () => Promise<unknown>): Promise<void> {
-  const one = (redis: Redis) => (redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve())));
+async function allReady(connections: readonly RedisClient[], timeoutMs: number, late: () => Error, then?: () => Promise<unknown>): Promise<void> {
+  const one = (redis: RedisClient) => (redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve())));
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(late()), timeoutMs);
@@ -181,6 +191,6 @@ async function allReady(connections: readonly Redis[], timeoutMs: number, late: 
 }
 
 /** Quits every connection, falling back to disconnect() for one that cannot quit (Redis away). Call it once. */
-async function quitAll(connections: readonly Redis[]): Promise<void> {
+async function quitAll(connections: readonly RedisClient[]): Promise<void> {
   await Promise.all(connections.map((redis) => redis.quit().catch(() => redis.disconnect())));
 }

@@ -4,7 +4,8 @@ import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
 import { ChatError, ChatErrorCode } from '../core/errors';
 import { LOST_SESSION_MEMORY_MS } from '../sessions/lost';
-import { checkedPrefix, opened, RedisLink, type RedisLinkOptions } from './link';
+import { checkedOptions, opened, RedisLink, type RedisLinkOptions } from './link';
+import type { RedisTarget } from './client';
 import { SessionHandoff } from './handoff';
 import type { EndedSession, ReleaseSession, SessionWrite, SharedSessionStore, StoredFrame, TakenSession } from '../sessions/store';
 
@@ -127,7 +128,7 @@ export interface RedisSessionStoreOptions extends RedisLinkOptions {
  * @throws {UsageError} `invalid_option` for a bad option.
  * @throws {ChatError} (as a rejection) `unavailable` when Redis cannot be reached within `connectTimeoutMs`.
  */
-export async function createRedisSessionStore(options: Readonly<Partial<RedisSessionStoreOptions>> & { url: string }): Promise<SharedSessionStore> {
+export async function createRedisSessionStore(options: Readonly<Partial<RedisSessionStoreOptions>> & RedisTarget): Promise<SharedSessionStore> {
   return opened<SharedSessionStore>(new RedisSessionStore(options), options.connectTimeoutMs);
 }
 
@@ -138,8 +139,9 @@ class RedisSessionStore implements SharedSessionStore {
   private readonly link: RedisLink<SessionCommands>;
   private readonly handoff: SessionHandoff;
 
-  constructor(options: Readonly<Partial<RedisSessionStoreOptions>> & { url: string }) {
-    this.prefix = checkedPrefix(options, invalid);
+  constructor(options: Readonly<Partial<RedisSessionStoreOptions>> & RedisTarget) {
+    const { target, prefix } = checkedOptions(options, invalid);
+    this.prefix = prefix;
     this.memoryMs = options.lostSessionMemoryMs ?? LOST_SESSION_MEMORY_MS;
     const livenessTtlMs = options.livenessTtlMs ?? 5_000;
     const handoffTimeoutMs = options.handoffTimeoutMs ?? 2_000;
@@ -149,21 +151,22 @@ class RedisSessionStore implements SharedSessionStore {
     checkMs('handoffTimeoutMs', handoffTimeoutMs, 1);
     if (!clock || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') invalid('clock', typeof clock);
     // Fail fast and never resend: a write cut by a lost connection must not land later, after newer ones.
-    this.link = new RedisLink(options.url);
+    this.link = new RedisLink(target);
     const commands = this.link.commands;
     commands.defineCommand('sessionWrite', { numberOfKeys: 3, lua: WRITE });
     commands.defineCommand('sessionTake', { numberOfKeys: 3, lua: TAKE });
     commands.defineCommand('sessionRemove', { numberOfKeys: 3, lua: REMOVE });
     // Failures surface on each command (the session's journal reacts); the connections reconnect by themselves.
-    for (const redis of this.link.connections) redis.on('error', () => undefined);
+    for (const redis of this.link.connections) this.link.listen(redis, 'error', () => undefined);
     const askEveryMs = Math.max(10, Math.min(100, Math.floor(handoffTimeoutMs / 4)));
-    this.handoff = new SessionHandoff(commands, this.link.subscriber, { prefix: this.prefix, owner: this.owner, livenessTtlMs, handoffTimeoutMs, askEveryMs, clock });
+    this.handoff = new SessionHandoff(this.link, { prefix: this.prefix, owner: this.owner, livenessTtlMs, handoffTimeoutMs, askEveryMs, clock });
   }
 
   onAvailable(listener: () => void): () => void {
     // 'ready' comes once per (re)connection; the first one came before the store was handed out.
-    this.link.commands.on('ready', listener);
-    return () => void this.link.commands.off('ready', listener);
+    // Through the link, so that an injected client does not keep it past close().
+    this.link.listen(this.link.commands, 'ready', listener);
+    return () => void this.link.connections[0].off('ready', listener);
   }
 
   /** Resolves once both connections are ready and this process is known to be alive. */

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { createServer, installChat, type ReferenceServer } from '../../server';
 import type { ChatStore } from '../../server/chat/store';
@@ -7,8 +6,7 @@ import { ConnectionManager, RemoteError, webSocketTransport } from '../../src';
 import { type ChatChannel, chatChannel, type ChatMessage } from '../../channels';
 import { closeAndWait, reach } from '../support/channel-helpers';
 import { ManualLifecycle } from '../support/harness';
-import { type RedisServer, startRedisServer } from '../support/redis-server';
-import { describeWithRedis } from '../support/redis-suite';
+import { describeOnRedisBackends } from '../support/redis-backends';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { Changes, holds, waitFor } from '../support/wait';
@@ -16,7 +14,8 @@ import { Changes, holds, waitFor } from '../support/wait';
 /*
  * Chat rooms shared by several server processes through a real Redis (issue 8, phase 1): ids, history, dedupe and
  * fan-out. Sessions stay per process, so a client moved to another process starts a new session and the chat preset
- * recovers the room from the shared history.
+ * recovers the room from the shared history. Run on a single Redis, a three-master Cluster and behind a Sentinel (issue
+ * 18); the outage tests on the single Redis only.
  */
 
 const ROOM = 'lobby';
@@ -65,8 +64,7 @@ function expectOnceInOrder(client: Client, bodies: string[]): void {
   for (const id of client.wire) expect(ids).toContain(id);
 }
 
-describeWithRedis('chat rooms across server processes on Redis', () => {
-  let redis: RedisServer;
+describeOnRedisBackends('chat rooms across server processes', (backend, singleOnly) => {
   let prefix = 0;
   const servers: ReferenceServer[] = [];
   const stores: ChatStore[] = [];
@@ -74,22 +72,16 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
   const processes: ServerProcess[] = [];
   const proxies: FaultProxy[] = [];
 
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
   /** Whether a test stopped Redis and has not started it again: the next test must not inherit that. */
   let redisStopped = false;
   const stopRedis = async () => {
     redisStopped = true;
-    await redis.stop();
+    await backend.server.stop();
   };
   const startRedis = async () => {
-    await redis.start();
+    await backend.server.start();
     redisStopped = false;
   };
-  afterAll(async () => {
-    await redis.close();
-  });
   beforeEach(() => {
     prefix++;
   });
@@ -104,7 +96,7 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
 
   /** One server process's worth: its own server and its own Redis connections, on a port of its own. */
   const startNode = async (historySize = 1000): Promise<{ server: ReferenceServer; store: ChatStore; url: string }> => {
-    const store = await createRedisChatStore({ url: redis.url, prefix: `t${prefix}` });
+    const store = await createRedisChatStore({ ...backend.target(), prefix: `t${prefix}` });
     stores.push(store);
     const server = createServer({ port: 0 });
     servers.push(server);
@@ -201,9 +193,9 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
     expect((await b.chat.history(ROOM)).map((m) => [m.mid, m.body])).toEqual([['1', 'from a'], [expect.any(String), 'marker']]);
   });
 
-  it('works with the built server (npm run serve -- --redis) as one of the processes', async () => {
+  it('works with the built server (npm run serve -- --redis, or --redis-cluster) as one of the processes', async () => {
     const one = await startNode();
-    const child = await startServerProcess(0, { REDIS_URL: redis.url, REDIS_PREFIX: `t${prefix}` });
+    const child = await startServerProcess(0, { ...backend.env(), REDIS_PREFIX: `t${prefix}` });
     processes.push(child);
     const [a, b] = [await client(one.url), await client(child.url)];
     await Promise.all([a.chat.say(ROOM, 'from-in-process'), b.chat.say(ROOM, 'from-child')]);
@@ -236,7 +228,7 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
   });
 
   it('a process killed (SIGKILL) during traffic: its clients go on on another process, nothing stored is lost or repeated', async () => {
-    const child = await startServerProcess(0, { REDIS_URL: redis.url, REDIS_PREFIX: `t${prefix}` });
+    const child = await startServerProcess(0, { ...backend.env(), REDIS_PREFIX: `t${prefix}` });
     processes.push(child);
     const two = await startNode();
     const proxy = await startFaultProxy({ targetPort: child.port });
@@ -258,7 +250,7 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
     expectOnceInOrder(witness, bodies);
   });
 
-  it('while Redis is away a say is refused "unavailable" and nothing is half-stored; the preset retries it until Redis returns', async () => {
+  singleOnly('while Redis is away a say is refused "unavailable" and nothing is half-stored; the preset retries it until Redis returns', async () => {
     const [one, two] = [await startNode(), await startNode()];
     // A mid-range jitter: the retries back off (a random source of 0 would send them again at once).
     const [a, b] = [await client(one.url, () => 0.5), await client(two.url)];
@@ -305,7 +297,7 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
     expect((await b.chat.history(ROOM)).map((m) => m.body)).toEqual(['before', 'while-down', 'after']);
   });
 
-  it('a say refused "unavailable" for longer than sayRetry.limitMs rejects with that RemoteError', async () => {
+  singleOnly('a say refused "unavailable" for longer than sayRetry.limitMs rejects with that RemoteError', async () => {
     const one = await startNode();
     const manager = new ConnectionManager({ transport: webSocketTransport(WebSocket), lifecycle: new ManualLifecycle(), random: () => 0.5 });
     const chat = chatChannel({ manager, url: `${one.url}/chat`, sayRetry: { baseMs: 20, maxMs: 20, limitMs: 30 } });
@@ -343,7 +335,7 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
   });
 
   it("a room's keys last roomTtlMs (default 24 hours) after its last message, and again after each presence write", async () => {
-    const direct = new Redis(redis.url);
+    const direct = backend.peek();
     const limits = { historySize: 10, dedupeSize: 10 };
     const draft = { ts: 1, from: 'p', body: 'b', mid: 'm1' };
     const ttls = (k: string) => Promise.all(['id', 'history', 'evicted', 'mids', 'midlog'].map((suffix) => direct.pttl(`${k}:${suffix}`)));
@@ -354,7 +346,7 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
         expect(ttl).toBeGreaterThan(23 * 3600_000);
         expect(ttl).toBeLessThanOrEqual(24 * 3600_000);
       }
-      const store = await createRedisChatStore({ url: redis.url, prefix: `t${prefix}`, roomTtlMs: 60_000 });
+      const store = await createRedisChatStore({ ...backend.target(), prefix: `t${prefix}`, roomTtlMs: 60_000 });
       stores.push(store);
       const k = `ms:t${prefix}:room:{set}`;
       await store.append('set', draft, 'digest', limits);
@@ -378,7 +370,7 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
     const joinedBase = ((await b.chat.channel.request('chat/join', { room: ROOM })) as { lastId: number }).lastId;
     expect(joinedBase).toBe(before[2]?.id);
     // What roomTtlMs does to an idle room, done at once: every key of the room's messages gone.
-    const direct = new Redis(redis.url);
+    const direct = backend.peek();
     try {
       const k = `ms:t${prefix}:room:{${ROOM}}`;
       expect(await direct.del(`${k}:id`, `${k}:history`, `${k}:evicted`, `${k}:mids`, `${k}:midlog`)).toBe(5);
@@ -395,4 +387,4 @@ describeWithRedis('chat rooms across server processes on Redis', () => {
     expect(reply.messages.map((m) => m.body)).toEqual(['new']);
     expect(reply.evictedUpTo).toBe(after.id - 1);
   });
-});
+}, { kinds: ['single Redis', 'Redis Cluster', 'Redis Sentinel'] });

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { type InstallChatOptions, createServer, installChat, type ReferenceServer, type SessionEndReason } from '../../server';
 import type { ChatStore } from '../../server/chat/store';
@@ -10,14 +9,15 @@ import { next, reach } from '../support/channel-helpers';
 import { ManualLifecycle } from '../support/harness';
 import { ManualClock } from '../support/manual-clock';
 import { nextEvent } from '../support/protocol-client';
-import { type RedisServer, startRedisServer } from '../support/redis-server';
-import { describeWithRedis } from '../support/redis-suite';
+import type { RedisClient } from '../../server/redis/client';
+import { describeOnRedisBackends } from '../support/redis-backends';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 
 /*
  * Room presence shared by several server processes through a real Redis (issue 8): `chat/presence` lists the members
  * of every process; a leave, a session moved to another process and a process that dies without a word each leave
- * exactly the right entries behind.
+ * exactly the right entries behind. Run on a single Redis and a three-master Cluster (issue 18); the tests that stop
+ * Redis or cut one process's link to it, on the single Redis only.
  */
 
 const ROOM = 'lobby';
@@ -44,10 +44,9 @@ interface Presence {
   count: number;
 }
 
-describeWithRedis('room presence across server processes on Redis', () => {
-  let redis: RedisServer;
+describeOnRedisBackends('room presence across server processes', (backend, singleOnly) => {
   /** A plain connection of the test's own, to look at the keys. */
-  let peek: Redis;
+  let peek: RedisClient;
   let prefix = 0;
   let redisStopped = false;
   const servers: ReferenceServer[] = [];
@@ -56,24 +55,17 @@ describeWithRedis('room presence across server processes on Redis', () => {
   const proxies: FaultProxy[] = [];
   const key = (suffix: string) => `ms:p${prefix}:room:{${ROOM}}:${suffix}`;
 
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    // A short disconnectTimeout: still reconnecting after a test restarted Redis, its disconnect() would otherwise arm a
-    // 2 s ioredis timer on a stream that has closed already, which keeps the jest worker from exiting.
-    peek = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, disconnectTimeout: 50 });
+  beforeAll(() => {
+    // Quit by describeOnRedisBackends after the suite.
+    peek = backend.peek();
     peek.on('error', () => undefined);
-    await peek.connect();
-  });
-  afterAll(async () => {
-    peek.disconnect();
-    await redis.close();
   });
   beforeEach(() => {
     prefix++;
   });
   afterEach(async () => {
     if (redisStopped) {
-      await redis.start();
+      await backend.server.start();
       redisStopped = false;
     }
     for (const c of clients.splice(0)) {
@@ -92,9 +84,9 @@ describeWithRedis('room presence across server processes on Redis', () => {
    * `chatVia`: a proxy to Redis for the chat store (to cut it off).
    */
   const startNode = async (chat: Partial<InstallChatOptions> = {}, clock?: ManualClock, chatVia?: FaultProxy, sessions = true): Promise<Node> => {
-    const sessionStore = await createRedisSessionStore({ url: redis.url, prefix: `p${prefix}` });
+    const sessionStore = await createRedisSessionStore({ ...backend.target(), prefix: `p${prefix}` });
     stores.push(sessionStore);
-    const store = await createRedisChatStore({ url: chatVia ? `redis://127.0.0.1:${chatVia.port}` : redis.url, prefix: `p${prefix}` });
+    const store = await createRedisChatStore({ ...(chatVia ? { url: `redis://127.0.0.1:${chatVia.port}` } : backend.target()), prefix: `p${prefix}` });
     stores.push(store);
     const server = createServer({ port: 0, ...(sessions ? { sessionStore } : {}), ...(clock ? { clock } : {}) });
     servers.push(server);
@@ -124,7 +116,7 @@ describeWithRedis('room presence across server processes on Redis', () => {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   };
   /** A proxy to `targetPort` (Redis by default), closed after the test. */
-  const proxy = async (targetPort = redis.port) => {
+  const proxy = async (targetPort = backend.server.port) => {
     const p = await startFaultProxy({ targetPort });
     proxies.push(p);
     return p;
@@ -231,7 +223,7 @@ describeWithRedis('room presence across server processes on Redis', () => {
     expect(await peek.zscore(key('left'), moving.id)).toBeNull();
   });
 
-  it('a session that left on process 2 is not listed again by the copy process 1 kept while cut from Redis', async () => {
+  singleOnly('a session that left on process 2 is not listed again by the copy process 1 kept while cut from Redis', async () => {
     const chatLink = await proxy();
     const [one, two] = [await startNode({}, undefined, chatLink), await startNode()];
     const balancer = await proxy(one.port);
@@ -362,17 +354,17 @@ describeWithRedis('room presence across server processes on Redis', () => {
     expect((await entry(a.id)).owner).toBe('a-newer-copy');
   });
 
-  it('while Redis is away chat/presence fails "unavailable"; once it is back the members are listed again', async () => {
+  singleOnly('while Redis is away chat/presence fails "unavailable"; once it is back the members are listed again', async () => {
     const one = await startNode();
     const a = await connect(one);
     await join(a);
     const down = new Promise<void>((resolve) => one.store.on('unavailable', () => resolve()));
     redisStopped = true;
-    await redis.stop();
+    await backend.server.stop();
     await down;
     await expect(presence(a)).rejects.toMatchObject({ code: 'unavailable' });
     const up = new Promise<void>((resolve) => one.store.on('available', () => resolve()));
-    await redis.start();
+    await backend.server.start();
     redisStopped = false;
     await up;
     expect(await presence(a)).toEqual({ room: ROOM, members: [a.id], count: 1 });

@@ -45,10 +45,11 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts redis-server on a free port of 127.0.0.1 in a fresh temp dir; `durable: false` writes nothing to disk.
+ * Starts redis-server on a free port of 127.0.0.1 in a fresh temp dir; `durable: false` writes nothing to disk; `args`
+ * adds to its command line (`--cluster-enabled yes`, say; a relative file name there is in its temp dir).
  * @throws (rejects) when redis-server is not installed, or does not say it is ready within 10 s.
  */
-export async function startRedisServer(options: { durable?: boolean } = {}): Promise<RedisServer> {
+export async function startRedisServer(options: { durable?: boolean; args?: readonly string[] } = {}): Promise<RedisServer> {
   const binary = redisServerBinary();
   if (!binary) throw new Error('redis-server is not installed (apt-get install redis-server, or set REDIS_SERVER)');
   const persistence = options.durable === false ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always'];
@@ -59,7 +60,7 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
 
   const start = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence];
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence, ...(options.args ?? [])];
       const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;
       exited = new Promise((done) => proc.once('exit', () => done()));

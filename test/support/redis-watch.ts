@@ -1,10 +1,10 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { Changes, holds, waitFor } from './wait';
 
 /*
  * Watches a test Redis through keyspace notifications, so that a test waits for the event that matters (a key
  * expired, a key deleted) instead of sleeping: `CONFIG SET notify-keyspace-events` then a subscription to the key-event
- * channels of db 0.
+ * channels of db 0. On a Cluster every master is watched (a key's events come from the node that holds its slot).
  */
 
 /** A key event: `expired`, `del`, ... and the key it happened to. */
@@ -15,8 +15,8 @@ interface KeyEvent {
 
 /** A connection that records key events and answers plain commands (`redis`). */
 export interface RedisWatch {
-  /** For reading keys (TTL, fields) in assertions. */
-  readonly redis: Redis;
+  /** For reading keys (TTL, fields) in assertions: a `Cluster` client when given several nodes. */
+  readonly redis: Redis | Cluster;
   /** Every key event seen so far, in order. */
   readonly seen: readonly KeyEvent[];
   /** Resolves with the first event `event` on `key` (one already seen counts); rejects after `timeoutMs`. */
@@ -24,19 +24,25 @@ export interface RedisWatch {
   close(): Promise<void>;
 }
 
-/** Turns key-event notifications on (generic and expiry events) and starts recording them. */
-export async function watchRedis(url: string): Promise<RedisWatch> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  const subscriber = new Redis(url, { maxRetriesPerRequest: 1 });
-  await redis.config('SET', 'notify-keyspace-events', 'Egx');
+/**
+ * Turns key-event notifications on (generic and expiry events) and starts recording them: on the Redis at `url`, or on
+ * every node of a Cluster (`redis://host:port` of each master).
+ */
+export async function watchRedis(url: string | readonly string[]): Promise<RedisWatch> {
+  const urls = typeof url === 'string' ? [url] : url;
+  const redis = urls.length === 1 ? new Redis(urls[0] as string, { maxRetriesPerRequest: 1 }) : new Cluster(urls.map((u) => ({ host: new URL(u).hostname, port: Number(new URL(u).port) })));
+  const subscribers = urls.map((u) => new Redis(u, { maxRetriesPerRequest: 1 }));
   const seen: KeyEvent[] = [];
   const changes = new Changes();
   let closed = false;
-  subscriber.on('pmessage', (_pattern: string, channel: string, key: string) => {
-    seen.push({ event: channel.slice(channel.lastIndexOf(':') + 1), key });
-    changes.notify();
-  });
-  await subscriber.psubscribe('__keyevent@0__:*');
+  for (const subscriber of subscribers) {
+    await subscriber.config('SET', 'notify-keyspace-events', 'Egx');
+    subscriber.on('pmessage', (_pattern: string, channel: string, key: string) => {
+      seen.push({ event: channel.slice(channel.lastIndexOf(':') + 1), key });
+      changes.notify();
+    });
+    await subscriber.psubscribe('__keyevent@0__:*');
+  }
   return {
     redis,
     seen,
@@ -48,7 +54,7 @@ export async function watchRedis(url: string): Promise<RedisWatch> {
     close: async () => {
       closed = true;
       changes.notify();
-      await Promise.all([redis.quit(), subscriber.quit()]);
+      await Promise.all([redis.quit(), ...subscribers.map((subscriber) => subscriber.quit())]);
     },
   };
 }

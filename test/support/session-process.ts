@@ -18,7 +18,8 @@ export interface SessionProcess extends ServerProcess {
 }
 
 /**
- * Bundles and starts a session node with `env` (REDIS_URL, REDIS_PREFIX, RESUME_WINDOW_MS, LIVENESS_TTL_MS).
+ * Bundles and starts a session node with `env` (REDIS_URL or REDIS_CLUSTER, REDIS_PREFIX, RESUME_WINDOW_MS,
+ * LIVENESS_TTL_MS).
  * @throws (rejects) if it exits, or prints no address within 10 s.
  */
 export async function startSessionProcess(env: Readonly<Record<string, string>>): Promise<SessionProcess> {

@@ -33,7 +33,7 @@ describe('the multisocket-server command', () => {
     const result = run(['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^usage: multisocket-server /);
-    for (const option of ['--port', '--host', '--redis', '--trust-proxy', '--allow-origin', '--allow-appid', '--retry-ms', '--tls-cert', '--tls-key', '--tls-ca', '--admin-port', '--metrics', 'ADMIN_PORT']) expect(result.stdout).toContain(option);
+    for (const option of ['--port', '--host', '--redis', '--redis-cluster', 'REDIS_CLUSTER', '--trust-proxy', '--allow-origin', '--allow-appid', '--retry-ms', '--tls-cert', '--tls-key', '--tls-ca', '--admin-port', '--metrics', 'ADMIN_PORT']) expect(result.stdout).toContain(option);
   });
 
   it.each([
@@ -47,6 +47,11 @@ describe('the multisocket-server command', () => {
     [['--allow-appid', 'wx 1'], {}, /^multisocket server: option allowedOrigins.appIds is invalid: wx 1/],
     [['--retry-ms=-5'], {}, /^multisocket server: --retry-ms must be a whole number of ms, got "-5"/],
     [['--retry-ms', '1.5'], {}, /^multisocket server: --retry-ms must be a whole number of ms, got "1.5"/],
+    [['--redis-cluster', '127.0.0.1'], {}, /^multisocket server: --redis-cluster needs host:port\[,host:port\.\.\.\], got "127\.0\.0\.1"/],
+    [['--redis-cluster=a:1,b:70000'], {}, /^multisocket server: --redis-cluster needs host:port.*got "a:1,b:70000"/],
+    [['--redis-cluster', 'a:1,,b:2'], {}, /^multisocket server: --redis-cluster needs host:port/],
+    [[], { REDIS_CLUSTER: 'a:0' }, /^multisocket server: --redis-cluster needs host:port.*got "a:0"/],
+    [['--redis', 'redis://a:1', '--redis-cluster', 'a:1'], {}, /^multisocket server: give --redis \(REDIS_URL\) or --redis-cluster \(REDIS_CLUSTER\), not both/],
     [['--tls-cert', 'cert.pem'], {}, /^multisocket server: --tls-cert and --tls-key go together \(got only --tls-cert\)/],
     [['--tls-cert', 'no-such.pem', '--tls-key', 'no-such.key'], {}, /^multisocket server: --tls-cert no-such.pem cannot be read: ENOENT/],
     [['--tls-ca', 'ca.pem'], {}, /^multisocket server: --tls-ca needs --tls-cert and --tls-key/],
