@@ -150,6 +150,7 @@ export class ReferenceServer {
       // A page not allowed (403) or a client over its address's share (429) costs no WebSocket state.
       admit: (req) => (this.options.allowedOrigins?.refusal(req.headers) !== undefined ? [403, 'Forbidden'] : this.admitAddress(req) ? undefined : [429, 'Too Many Connections']),
       accept: (ws, req) => this.accept(ws, req),
+      failed: (error) => this.emitter.emit('error', { error }),
       routes: healthRoutes({
         notAccepting: () => (this.closing ? 'draining' : this.listening ? undefined : 'not listening yet'),
         store: options.sessionStore,

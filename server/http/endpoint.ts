@@ -33,6 +33,8 @@ export interface EndpointOptions extends Readonly<HttpOptions> {
   admit(req: IncomingMessage): readonly [status: number, message: string] | undefined;
   /** Takes a new WebSocket. */
   accept(ws: WebSocket, req: IncomingMessage): void;
+  /** A listener failed once listening (the server's `error` event). */
+  failed(error: Error): void;
   readonly routes: RequestRoutes;
 }
 
@@ -84,6 +86,9 @@ export class HttpEndpoint {
       await this.finish();
       throw error;
     }
+    // Once listening, a listener's own error is reported, never thrown at the process.
+    if (this.owned) this.http.on('error', this.options.failed);
+    this.admin?.on('error', this.options.failed);
     const bound = this.http.address() as AddressInfo;
     const boundHost = this.owned ? host : bound.address;
     const hostPart = boundHost.includes(':') ? `[${boundHost}]` : boundHost;
