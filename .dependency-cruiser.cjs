@@ -128,6 +128,24 @@ module.exports = {
       { path: '^server/(chat|game|redis)/' },
     ),
     forbid(
+      'server-http-is-the-edge',
+      'server/http (listeners, TLS, health endpoints) is handed what it serves: it knows nothing of connections, sessions or the features.',
+      { path: '^server/http/' },
+      { path: '^server/(core|sessions|chat|game|redis|metrics)/' },
+    ),
+    forbid(
+      'server-metrics-read-the-core',
+      'server/metrics reads what the core counts and emits: it knows nothing of the features, Redis or the listeners.',
+      { path: '^server/metrics/' },
+      { path: '^server/(sessions|chat|game|redis|http)/' },
+    ),
+    forbid(
+      'prom-client-only-in-metrics',
+      'prom-client is an optional peer: only server/metrics loads it (types elsewhere), and only when the metrics option asks.',
+      { path: '^server/', pathNot: '^server/metrics/' },
+      { path: 'node_modules/prom-client/', dependencyTypesNot: ['type-only'] },
+    ),
+    forbid(
       'server-is-not-tooling',
       'The shipped server imports nothing from tests, scripts, benchmarks or the emulator.',
       { path: '^server/' },
