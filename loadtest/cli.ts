@@ -52,8 +52,20 @@ function liveLine(point: Point, target: number, tty: boolean): string {
   return `\r\x1b[2K[${'#'.repeat(done)}${'.'.repeat(BAR - done)}] ${text}`;
 }
 
+/** The players run on `ws`, an optional peer of the package: without it, one line that says what to install. */
+function requireWs(): void {
+  try {
+    require.resolve('ws');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
+    process.stderr.write(`${COMMAND}: the players need the "ws" package, which is not installed: npm install ws\n`);
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   const options = commandLineOrExit(COMMAND, USAGE, () => parseLoadOptions(process.argv.slice(2)));
+  requireWs();
   const own = options.url === undefined ? await referenceServer() : undefined;
   const url = options.url ?? (own as { url: string }).url;
   const run = new Run();

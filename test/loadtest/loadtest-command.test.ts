@@ -1,5 +1,6 @@
 import { type CountingServer, LOADTEST_CLI, runLoadtest, runLoadtestSync, startCountingServer } from '../support/loadtest-run';
 import { readFileSync } from 'node:fs';
+import { hidingPackages } from '../support/hidden-packages';
 import type { Summary } from '../../loadtest/summary';
 import { createServer, type ReferenceServer, type ServerSession } from '../../server';
 
@@ -34,6 +35,12 @@ describe('the multisocket-loadtest command', () => {
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stdout).toBe('');
+  });
+
+  it('without ws says to install it, in one line, and exits 1', () => {
+    const result = runLoadtestSync(['--players', '1'], hidingPackages(['ws']));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('multisocket-loadtest: the players need the "ws" package, which is not installed: npm install ws\n');
   });
 
   describe('against a reference server', () => {

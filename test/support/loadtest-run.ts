@@ -33,9 +33,9 @@ export function runLoadtest(args: readonly string[], timeoutMs = 60_000): Promis
   );
 }
 
-/** The same, for a run that ends at once (--help, a bad command line). */
-export function runLoadtestSync(args: readonly string[]): LoadRun {
-  const result = spawnSync(process.execPath, [LOADTEST_CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+/** The same, for a run that ends at once (--help, a bad command line); `nodeArgs` go before the script. */
+export function runLoadtestSync(args: readonly string[], nodeArgs: readonly string[] = []): LoadRun {
+  const result = spawnSync(process.execPath, [...nodeArgs, LOADTEST_CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
