@@ -108,6 +108,9 @@ async function main(): Promise<void> {
         resolve();
       });
       worker.on('error', reject);
+      worker.on('exit', (code) => {
+        if (!done.has(worker)) reject(new Error(`a worker exited (code ${code}) before its players were counted`));
+      });
       return worker;
     });
     const stopAfterMs = (options.players / options.ramp + options.duration) * 1000 + 100;

@@ -37,6 +37,16 @@ describe('the multisocket-loadtest command', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('without --url starts the reference server on 127.0.0.1 and loads it', async () => {
+    const result = await runLoadtest(['--players', '6', '--ramp', '20', '--duration', '1', '--room-size', '3', '--chat-rate', '2', '--json']);
+    expect(result.status).toBe(0);
+    const summary = JSON.parse(result.stdout) as Summary;
+    expect(summary.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
+    expect(summary.players).toEqual({ target: 6, peakConnected: 6 });
+    expect(summary.chat.said).toBeGreaterThan(0);
+    expect(summary.chat).toMatchObject({ lost: 0, duplicated: 0 });
+  });
+
   it('without ws says to install it, in one line, and exits 1', () => {
     const result = runLoadtestSync(['--players', '1'], hidingPackages(['ws']));
     expect(result.status).toBe(1);
