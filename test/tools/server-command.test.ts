@@ -25,7 +25,7 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeArgs: rea
 
 describe('the multisocket-server command', () => {
   it('is package.json\'s bin, a node script', () => {
-    expect(manifest.bin).toEqual({ 'multisocket-server': 'dist/server/cli.js' });
+    expect(manifest.bin).toEqual({ 'multisocket-server': 'dist/server/cli.js', 'multisocket-loadtest': 'dist/loadtest/cli.js' });
     expect(readFileSync(CLI, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 
