@@ -1,6 +1,7 @@
 import { ProtocolErrorCode } from '../../codes';
 import { describeError, ProtocolError } from '../../errors';
 import type { CodecLimits } from '../limits';
+import { type HostDecoder, hostText } from '../host-text';
 import { MsgpackExt } from './ext';
 import { readUtf8 } from './utf8';
 
@@ -9,6 +10,8 @@ const TWO_32 = 0x100000000;
 /** Keys of up to this many bytes are cached, in this many slots (a power of two): at most 64 short strings held. */
 const MAX_CACHED_KEY = 16;
 const KEY_SLOTS = 64;
+/** Strings of more bytes than this go to the host's TextDecoder, when there is one. */
+const HOST_STRING_BYTES = 64;
 
 /**
  * Decodes a whole WebSocket message (msgpack values back to back, each a frame, so each an array) in one pass, checking
@@ -37,8 +40,18 @@ export class MsgpackDecoder {
   /** Code units of the string being decoded, reused. */
   private readonly units: number[] = [];
   private readonly keys: (string | undefined)[] = [];
+  private readonly textDecoder: HostDecoder | undefined;
 
-  constructor(private readonly limits: Readonly<CodecLimits>) {}
+  /**
+   * @param textDecoder The host's `TextDecoder` (made with `ignoreBOM: true`), for strings over 64 bytes. Default: the
+   * host's own, found now ({@link hostText}); `null` decodes every string in JavaScript.
+   */
+  constructor(
+    private readonly limits: Readonly<CodecLimits>,
+    textDecoder?: HostDecoder | null,
+  ) {
+    this.textDecoder = textDecoder === undefined ? hostText().decoder : (textDecoder ?? undefined);
+  }
 
   /**
    * Decodes every value of `bytes`, all or nothing.
@@ -181,6 +194,7 @@ export class MsgpackDecoder {
 
   private str(n: number): string {
     const start = this.take(n, 'string bytes', this.limits.maxStringBytes);
+    if (n > HOST_STRING_BYTES && this.textDecoder) return this.textDecoder.decode(this.bytes.subarray(start, this.pos));
     return readUtf8(this.bytes, start, this.pos, this.units);
   }
 

@@ -1,19 +1,27 @@
 import { UsageErrorCode } from '../../codes';
 import { UsageError } from '../../errors';
 import { MsgpackExt, timestampExt } from './ext';
-import { describeKey, Refusal, refusalOf, within } from './refusal';
+import { describeKey, mapSize, Refusal, refusalOf, within } from './refusal';
+import { type HostEncoder, hostText } from '../host-text';
 import { writeUtf8 } from '../utf8';
 
 /** Options of {@link MsgpackEncoder}. */
 export interface MsgpackEncoderOptions {
   /** Deepest nesting of arrays and maps, a top-level array counting as 1 (the decoder's rule, so both agree). */
   maxDepth: number;
+  /**
+   * The host's `TextEncoder`, for strings longer than 32 UTF-16 units (shorter ones are quicker in JavaScript). Default:
+   * the host's own, found when the encoder is made ({@link hostText}); `null` encodes every string in JavaScript.
+   */
+  textEncoder?: HostEncoder | null;
 }
 
 const INITIAL_BYTES = 2048;
 /** After a larger value the buffer shrinks back to this, so one big frame does not pin its size for the encoder's life. */
 const KEPT_BYTES = 64 * 1024;
 const TWO_32 = 0x100000000;
+/** Strings of more UTF-16 units than this go to the host's TextEncoder, when there is one. */
+const HOST_STRING_UNITS = 32;
 
 /**
  * Encodes values to msgpack, byte for byte as @msgpack/msgpack's `new Encoder({ ignoreUndefined: true })` does for
@@ -33,9 +41,11 @@ export class MsgpackEncoder {
   private pos = 0;
   private busy = false;
   private readonly maxDepth: number;
+  private readonly textEncoder: HostEncoder | undefined;
 
   constructor(options: Readonly<MsgpackEncoderOptions>) {
     this.maxDepth = options.maxDepth;
+    this.textEncoder = options.textEncoder === undefined ? hostText().encoder : (options.textEncoder ?? undefined);
   }
 
   /**
@@ -46,7 +56,7 @@ export class MsgpackEncoder {
    */
   encodeSharedRef(value: unknown): Uint8Array {
     // Called again from inside an encode (a getter that encodes): the shared buffer is in use, so use another.
-    if (this.busy) return new MsgpackEncoder({ maxDepth: this.maxDepth }).encodeSharedRef(value);
+    if (this.busy) return new MsgpackEncoder({ maxDepth: this.maxDepth, textEncoder: this.textEncoder ?? null }).encodeSharedRef(value);
     if (this.bytes.length > KEPT_BYTES) this.grow(KEPT_BYTES, 0);
     this.pos = 0;
     this.busy = true;
@@ -112,13 +122,17 @@ export class MsgpackEncoder {
     const guess = headerBytes(n);
     const start = at + guess;
     let pos = start;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      bytes[pos++] = c;
+    if (n > HOST_STRING_UNITS && this.textEncoder) {
+      pos += this.textEncoder.encodeInto(s, bytes.subarray(start)).written;
+    } else {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        bytes[pos++] = c;
+      }
+      if (i < n) pos = writeUtf8(s, i, bytes, pos);
     }
-    if (i < n) pos = writeUtf8(s, i, bytes, pos);
     const length = pos - start;
     const header = headerBytes(length);
     if (header !== guess) {
@@ -169,20 +183,7 @@ export class MsgpackEncoder {
    */
   private entries(map: Map<unknown, unknown>, depth: number): void {
     this.deeper(depth);
-    const names = new Set<string>();
-    let size = 0;
-    for (const [key, item] of map) {
-      const step = `[${describeKey(key)}]`;
-      if (typeof key !== 'string' && typeof key !== 'number') {
-        throw within(new Refusal(`a Map key must be a string or a number (it arrives as a property name), got a ${key === null ? 'null' : typeof key}`), step);
-      }
-      const name = String(key);
-      if (name === '__proto__') throw within(new Refusal('the Map key "__proto__" cannot be a property name'), step);
-      if (names.has(name)) throw within(new Refusal(`two Map keys name the property "${name}"`), step);
-      names.add(name);
-      if (item !== undefined) size++;
-    }
-    this.header(size, 0x80, 16, 0, 0xde);
+    this.header(mapSize(map), 0x80, 16, 0, 0xde);
     for (const [key, item] of map) {
       if (item === undefined) continue;
       try {
