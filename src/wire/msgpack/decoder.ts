@@ -99,7 +99,7 @@ export class MsgpackDecoder {
     if (b >= 0xe0) return b - 0x100;
     if (b < 0x90) return this.map(b & 0x0f, depth);
     if (b < 0xa0) return this.array(b & 0x0f, depth);
-    if (b < 0xc0) return this.str(b & 0x1f);
+    if (b < 0xc0) return (b & 0x1f) <= MAX_CACHED_KEY ? this.cachedKey(b & 0x1f) : this.str(b & 0x1f);
     // 0xc0 to 0xdf, in runs that share a decoding.
     if (b <= 0xc3) {
       if (b === 0xc1) throw malformed(`byte 0xc1 at ${at} is never used in msgpack`);
