@@ -22,7 +22,7 @@ const BUNDLE_LINE_ITEMS: readonly (readonly [bytes: number, paysFor: string])[] 
   [1_469, 'eventemitter3 under the Emitter and the channel split by concept (issue 14)'],
   [1_024, 'refusals of what would fail silently: Map/Set/built-in payloads, unknown option names (issue 16)'],
   [512, 'a server that does not speak the protocol ends the channel with a ProtocolError naming the URL (issue 16)'],
-  [640, "the codec near msgpackr's speed: the host's TextEncoder/TextDecoder for long strings, one-pass maps, a byte-keyed string cache (issue 17)"],
+  [768, "the codec near msgpackr's speed: the host's TextEncoder/TextDecoder for long strings, one-pass maps, key and short-string caches (issue 17)"],
 ];
 export const BUNDLE_BUDGET_GZIP_BYTES = BUNDLE_LINE_ITEMS.reduce((sum, [bytes]) => sum + bytes, 0);
 

@@ -4,7 +4,7 @@ import { MsgpackExt, timestampExt } from './ext';
 import { describeKey, mapSize, Refusal, refusalOf, within } from './refusal';
 import { type HostEncoder, hostText } from '../host-text';
 import { writeUtf8 } from '../utf8';
-import { ByteWriter, TWO_32 } from './writer';
+import { ByteWriter, mapHeaderBytes, TWO_32 } from './writer';
 
 /** Options of {@link MsgpackEncoder}. */
 export interface MsgpackEncoderOptions {
@@ -39,6 +39,8 @@ export class MsgpackEncoder extends ByteWriter {
   private busy = false;
   private readonly maxDepth: number;
   private readonly textEncoder: HostEncoder | undefined;
+  /** Map keys of up to 16 units as encoded, copied on a repeat; emptied when it holds 64, so it stays small. */
+  private readonly keys = new Map<string, Uint8Array>();
 
   constructor(options: Readonly<MsgpackEncoderOptions>) {
     super(INITIAL_BYTES);
@@ -228,7 +230,7 @@ export class MsgpackEncoder extends ByteWriter {
         if (item === undefined) continue;
         // A decoder refuses it (it would set the object's prototype), so the peer would drop the whole message.
         if (key === '__proto__') throw new Refusal('the key "__proto__" cannot be a property name');
-        this.string(key);
+        this.key(key);
         this.value(item, depth + 1);
         size++;
       }
@@ -238,13 +240,23 @@ export class MsgpackEncoder extends ByteWriter {
     if (size !== n) this.resize(at, mapHeaderBytes(n), size);
   }
 
-  /** Rewrites the map header at `at` (`was` bytes long) for `size` entries, moving the entries if its width changes. */
-  private resize(at: number, was: number, size: number): void {
-    const end = this.pos;
-    this.pos = at;
-    this.header(size, 0x80, 16, 0, 0xde);
-    if (this.pos !== at + was) this.bytes.copyWithin(this.pos, at + was, end);
-    this.pos = end - (at + was - this.pos);
+  /** A map key: as a string, copied from `keys` when it was encoded before. */
+  private key(key: string): void {
+    // Shorter keys are quicker converted than looked up.
+    if (key.length < 4) return this.string(key);
+    const encoded = this.keys.get(key);
+    if (encoded === undefined) {
+      const at = this.pos;
+      this.string(key);
+      if (key.length > 16) return;
+      if (this.keys.size >= 64) this.keys.clear();
+      this.keys.set(key, this.bytes.slice(at, this.pos));
+    } else {
+      // value() made room for 16 bytes; a key's header and up to 16 units of UTF-8 may need 49.
+      if (this.pos + encoded.length > this.bytes.length) this.room(encoded.length);
+      this.bytes.set(encoded, this.pos);
+      this.pos += encoded.length;
+    }
   }
 
   /** A raw run of bytes already in msgpack form (a timestamp ext); the room for it was made. */
@@ -275,11 +287,6 @@ export class MsgpackEncoder extends ByteWriter {
     if (depth >= this.maxDepth) throw new Refusal(`nesting depth exceeds maxDepth ${this.maxDepth}`);
   }
 
-}
-
-/** Header bytes of a map of `size` entries: fixmap, map 16, map 32. */
-function mapHeaderBytes(size: number): number {
-  return size < 16 ? 1 : size < 0x10000 ? 3 : 5;
 }
 
 /** Header bytes of a string of `length` UTF-8 bytes: fixstr, str 8, str 16, str 32. */

@@ -56,4 +56,18 @@ export class ByteWriter {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer);
   }
+
+  /** Rewrites the map header at `at` (`was` bytes long) for `size` entries, moving the entries if its width changes. */
+  protected resize(at: number, was: number, size: number): void {
+    const end = this.pos;
+    this.pos = at;
+    this.header(size, 0x80, 16, 0, 0xde);
+    if (this.pos !== at + was) this.bytes.copyWithin(this.pos, at + was, end);
+    this.pos = end - (at + was - this.pos);
+  }
+}
+
+/** Header bytes of a map of `size` entries: fixmap, map 16, map 32. */
+export function mapHeaderBytes(size: number): number {
+  return size < 16 ? 1 : size < 0x10000 ? 3 : 5;
 }
