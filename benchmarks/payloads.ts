@@ -1,6 +1,7 @@
 /*
  * The payloads every suite shares, so the codec figures and the end-to-end figures describe the same messages.
  */
+import { Buffer } from 'node:buffer';
 
 /** A game state snapshot of about 100 bytes in msgpack: what a game channel pushes 20 times a second. */
 export const GAME_STATE = Object.freeze({
