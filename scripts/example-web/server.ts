@@ -2,8 +2,9 @@ import { readFileSync } from 'fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
 import { join } from 'path';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { DemoServers } from '../demo/servers';
+import { packageAsEsm } from '../package-as-esm';
 import { packageRoot } from '../package-root';
 import { type Relay, startRelay } from './relay';
 
@@ -33,18 +34,6 @@ export interface ExampleWeb {
   close(): Promise<void>;
 }
 
-/** `import 'multisocket'` and `'multisocket/channels'` in the page resolve to this package's ES module build. */
-function thisPackage(root: string): Plugin {
-  return {
-    name: 'multisocket-esm',
-    setup(pluginBuild) {
-      pluginBuild.onResolve({ filter: /^multisocket(\/channels)?$/ }, (args) => ({
-        path: join(root, 'dist', 'esm', args.path === 'multisocket' ? 'src' : 'channels', 'index.js'),
-      }));
-    },
-  };
-}
-
 /** The page's script, bundled once at start. */
 async function pageScript(root: string): Promise<string> {
   const result = await build({
@@ -55,7 +44,7 @@ async function pageScript(root: string): Promise<string> {
     target: 'es2017',
     write: false,
     logLevel: 'warning',
-    plugins: [thisPackage(root)],
+    plugins: [packageAsEsm(root)],
   });
   return (result.outputFiles[0] as { text: string }).text;
 }
