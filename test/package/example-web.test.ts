@@ -179,6 +179,11 @@ describe('examples/minigame/web: two tabs, two dots, one chat, three faults', ()
     expect((await b.locator('#field').screenshot()).equals(shot)).toBe(false);
     expect(await a.textContent('#panel [data-channel="game"] .reconnects')).not.toBe('0');
     expect(await a.textContent('#panel [data-channel="game"] .state')).toBe('open');
+    for (const channel of ['game', 'chat']) {
+      const rtt = `#panel [data-channel="${channel}"] .rtt`;
+      await a.waitForSelector(`${rtt}:has-text("ms")`, { timeout: 10_000 });
+      expect(await a.textContent(rtt)).toMatch(/^\d+ ms$/);
+    }
 
     // A last line from each: anything duplicated would have come before it, in order.
     await sayFrom(a, 'a: last');
