@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 
-// Headless Chromium for the tests that run a page (the runtime in a browser, the load test's HTML report).
+// Headless Chromium for the tests that run a page (the runtime in a browser, the H5 example, the load test's HTML report).
 
 /** Debian's chromium (npm test installs it: scripts/provision.js), or CHROMIUM_PATH. */
 function chromiumPath(): string {
