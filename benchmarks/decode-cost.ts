@@ -28,9 +28,11 @@ function collector(): () => void {
 
 /** An honest PUSH of game states, as close to `size` bytes as whole states allow. */
 function honestMessage(codec: FrameCodec, size: number): Uint8Array {
-  const one = codec.encode([Op.Push, 't', [GAME_STATE]]).byteLength;
-  const count = Math.max(1, Math.floor(size / (one - 7)));
-  return new Uint8Array(codec.encode([Op.Push, 'game/state', Array.from({ length: count }, () => GAME_STATE)]));
+  // What one more game state adds, measured; the PUSH's own bytes (op, topic, the array's header: under 32) stay inside.
+  const frame = (count: number) => codec.encode([Op.Push, 'game/state', Array.from({ length: count }, () => GAME_STATE)]);
+  const each = frame(2).byteLength - frame(1).byteLength;
+  const count = Math.max(1, Math.floor((size - 32) / each));
+  return new Uint8Array(frame(count));
 }
 
 /** The bomb as issue 15 measured it: 31 array32 headers of 99,999 elements under a PUSH, then nils. */

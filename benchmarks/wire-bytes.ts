@@ -54,7 +54,8 @@ const mean = (values: readonly number[]): number => sum(values) / values.length;
 
 /** Starts a server and one bytes client on it; runs `use`; stops both. */
 async function withClient<T>(contender: WireContender, kind: EchoKind, heartbeatMs: number | undefined, use: (client: ScriptProcess) => Promise<T>): Promise<T> {
-  const pingArgs = heartbeatMs === undefined ? [] : [`--ping=${heartbeatMs}`];
+  // The servers that send the heartbeat get its interval; multisocket's is the client's PING (the client's argument).
+  const pingArgs = heartbeatMs === undefined || contender.server === 'multisocket' ? [] : [`--ping=${heartbeatMs}`];
   const server = startScript(`servers/${contender.server}`, [...contender.serverArgs, ...pingArgs]);
   let client: ScriptProcess | undefined;
   try {
