@@ -187,8 +187,9 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
       return settle(store.append(key, draft, digest, o), (appended) => {
         const said = (): void => answer(session, { mid, room, id: appended.id, ts: appended.ts });
         // The sender hears chat/said after its message was handed to the members.
-        if (!appended.fresh || target.closed || target.last >= appended.id) said();
-        else target.waiters.push({ id: appended.id, answer: said });
+        if (!appended.fresh || target.closed || target.last >= appended.id) return said();
+        // The handler is done once it answered: a session that leaves the process meanwhile waits for it (Session.hold).
+        return new Promise<void>((resolve) => target.waiters.push({ id: appended.id, answer: () => resolve(said()) }));
       }, refused);
     } catch (err) {
       refused(err);
@@ -276,9 +277,9 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
  * `next(value)` at once when the store answered at once (the in-memory store: a say is then answered in its own turn),
  * else once it settles; a failure either way goes to `failed`.
  */
-function settle<T>(value: T | Promise<T>, next: (value: T) => void, failed: (err: unknown) => void): void | Promise<void> {
+function settle<T>(value: T | Promise<T>, next: (value: T) => void | Promise<void>, failed: (err: unknown) => void): void | Promise<void> {
   if (value instanceof Promise) return value.then(next, failed);
-  next(value);
+  return next(value);
 }
 
 const KEPT = Symbol('chat rooms');
