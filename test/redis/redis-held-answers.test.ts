@@ -1,5 +1,7 @@
 import WebSocket from 'ws';
-import { createServer, type ReferenceServer, type SessionEndEvent } from '../../server';
+import { createServer, installChat, type ReferenceServer, type SessionEndEvent } from '../../server';
+import type { ChatStore } from '../../server/chat/store';
+import { createRedisChatStore } from '../../server/redis/chat-store';
 import { createRedisSessionStore } from '../../server/redis/session-store';
 import type { SharedSessionStore } from '../../server/sessions/store';
 import { type Channel, ConnectionManager, webSocketTransport } from '../../src';
@@ -8,6 +10,7 @@ import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { ManualLifecycle } from '../support/harness';
 import type { RedisServer } from '../support/redis-server';
 import { describeWithRedis, redisServerPerSuite } from '../support/redis-suite';
+import { ROOM, type Talker, talker } from '../support/talkers';
 import { Changes, holds, waitFor } from '../support/wait';
 
 /*
@@ -53,13 +56,17 @@ describeWithRedis('answers produced while a session moves to another process', (
   const servers: ReferenceServer[] = [];
   const stores: SharedSessionStore[] = [];
   const clients: Client[] = [];
+  const talkers: Talker[] = [];
   const proxies: FaultProxy[] = [];
+  const chatStores: ChatStore[] = [];
   redisServerPerSuite((r) => (redis = r), {}, () => void prefix++);
   afterEach(async () => {
     await closeClients(clients.splice(0));
+    await closeClients(talkers.splice(0).map((t) => ({ channel: t.chat.channel, manager: t.manager })));
     await Promise.all(servers.splice(0).map((s) => s.close()));
     await Promise.all(proxies.splice(0).map((p) => p.close()));
     await Promise.all(stores.splice(0).map((s) => s.close()));
+    await Promise.all(chatStores.splice(0).map((s) => s.close()));
   });
 
   /**
@@ -97,8 +104,17 @@ describeWithRedis('answers produced while a session moves to another process', (
     server.on('echo', (payload, ctx) => void ctx.session.sendReliable('echo', payload));
     const ends: SessionEndEvent[] = [];
     server.events.on('sessionEnd', (event) => void ends.push(event));
+    const chat = await createRedisChatStore({ url: redis.url, prefix: `held${prefix}` });
+    chatStores.push(chat);
+    const appending = gate();
+    // The chat's store, with each append held until `held` opens: the say's `chat/said` comes after the move began.
+    const append: ChatStore['append'] = (...args) => {
+      appending.open();
+      return held.then(() => chat.append(...args));
+    };
+    installChat(server, { store: new Proxy(chat, { get: (target, key) => (key === 'append' ? append : (Reflect.get(target, key) as unknown)) }) });
     const { port } = await server.listen();
-    return { server, port, asked: asked.opened, ends };
+    return { server, port, asked: asked.opened, appending: appending.opened, ends };
   };
 
   /** A client through a relay to `port`, whose `ask` 1 the handler there has begun and whose ACK it got. */
@@ -146,6 +162,30 @@ describeWithRedis('answers produced while a session moves to another process', (
     expect((await resumed).resumed).toBe(true);
     await expectAnswered(client);
     expect(one.ends.map((e) => e.reason)).toEqual(['server_closed']);
+  });
+
+  it("a chat say whose append is in flight when its session is handed over is answered: its chat/said goes with the session", async () => {
+    const held = gate();
+    const one = await startNode(held.opened, held.open);
+    const two = await startNode(Promise.resolve());
+    const balancer = await startFaultProxy({ targetPort: one.port });
+    proxies.push(balancer);
+    const t = await talker('a', `ws://127.0.0.1:${balancer.port}`);
+    talkers.push(t);
+    const said = t.chat.say(ROOM, 'a-0');
+    await one.appending;
+    balancer.retarget(two.port);
+    const resumed = next(t.chat.channel, 'open');
+    balancer.reset();
+    expect((await resumed).resumed).toBe(true);
+    // Answered (not refused, not left pending), with the id of the line every member got.
+    await t.until(1);
+    const answer = await waitFor<unknown>('the say answered', (done) => {
+      said.then(done, done);
+      return () => undefined;
+    });
+    expect(answer).toEqual(expect.objectContaining({ id: t.received[0]?.id }));
+    expect(one.ends.map((e) => e.reason)).toEqual(['moved']);
   });
 
   it('a handler that never answers holds a handoff back only for a bounded time: the session still moves', async () => {
