@@ -118,12 +118,23 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
     const shown = presence.show(key, session);
     try {
       await Promise.all([target.opened, shown]);
+      if (!own) await caughtUp(target);
     } catch (err) {
       if (!wasMember) void leave(session, target);
       throw err;
     }
     if (target.members.has(session)) noteRoom(session, key, target.last);
     return { room, lastId: target.last };
+  };
+
+  /**
+   * Resolves once `room` here has handed out every message the store held when asked: a join's `lastId` is then never
+   * behind what another process delivered (a re-joining client would take a lower one for ids that went back).
+   */
+  const caughtUp = async (room: LocalRoom): Promise<void> => {
+    const newest = (await store.page(room.key, Infinity, 1)).messages[0];
+    if (!newest || room.closed || room.last >= newest.id) return;
+    await new Promise<void>((resolve) => room.waiters.push({ id: newest.id, answer: resolve }));
   };
 
   /**
@@ -186,9 +197,8 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
       const draft = { ts: Math.floor(server.clock.now()), from: o.from(session), body, mid };
       return settle(store.append(key, draft, digest, o), (appended) => {
         const said = (): void => answer(session, { mid, room, id: appended.id, ts: appended.ts });
-        // The sender hears chat/said after its message was handed to the members.
+        // chat/said once the line was handed to the members; the handler is done once it answered (see Session.hold).
         if (!appended.fresh || target.closed || target.last >= appended.id) return said();
-        // The handler is done once it answered: a session that leaves the process meanwhile waits for it (Session.hold).
         return new Promise<void>((resolve) => target.waiters.push({ id: appended.id, answer: () => resolve(said()) }));
       }, refused);
     } catch (err) {
