@@ -60,7 +60,7 @@ module.exports = {
       'src-is-the-runtime',
       'src/ runs inside a mini-game: it imports nothing from the Node side, the presets or the tooling.',
       { path: '^src/' },
-      { path: '^(server|channels|emulator|test|scripts|benchmarks)/' },
+      { path: '^(server|channels|loadtest|emulator|test|scripts|benchmarks)/' },
     ),
     forbid(
       'src-no-node',
@@ -110,7 +110,7 @@ module.exports = {
       'channels-are-runtime-code',
       'channels/ runs inside a mini-game too: nothing of the server, the tooling, Node, ws or ioredis.',
       { path: '^channels/' },
-      { path: ['^(server|emulator|test|scripts|benchmarks)/', 'node_modules/(ws|ioredis)/'] },
+      { path: ['^(server|loadtest|emulator|test|scripts|benchmarks)/', 'node_modules/(ws|ioredis)/'] },
     ),
     forbid('channels-no-node', undefined, { path: '^channels/' }, { dependencyTypes: ['core'] }),
 
@@ -128,10 +128,43 @@ module.exports = {
       { path: '^server/(chat|game|redis)/' },
     ),
     forbid(
+      'server-http-is-the-edge',
+      'server/http (listeners, TLS, health endpoints) is handed what it serves: it knows nothing of connections, sessions or the features.',
+      { path: '^server/http/' },
+      { path: '^server/(core|sessions|chat|game|redis|metrics)/' },
+    ),
+    forbid(
+      'server-metrics-read-the-core',
+      'server/metrics reads what the core counts and emits: it knows nothing of the features, Redis or the listeners.',
+      { path: '^server/metrics/' },
+      { path: '^server/(sessions|chat|game|redis|http)/' },
+    ),
+    forbid(
+      'prom-client-only-in-metrics',
+      'prom-client is an optional peer: only server/metrics loads it (types elsewhere), and only when the metrics option asks.',
+      { path: '^server/', pathNot: '^server/metrics/' },
+      { path: 'node_modules/prom-client/', dependencyTypesNot: ['type-only'] },
+    ),
+    forbid(
       'server-is-not-tooling',
       'The shipped server imports nothing from tests, scripts, benchmarks or the emulator.',
       { path: '^server/' },
-      { path: '^(test|scripts|benchmarks|emulator)/' },
+      { path: '^(test|scripts|benchmarks|emulator|loadtest)/' },
+    ),
+
+    // The load generator ships (multisocket-loadtest): its players are what an application writes, so it reaches the
+    // runtime and the presets only through their public entries; of the tooling, only the two helpers it shares.
+    forbid(
+      'loadtest-uses-the-public-entries',
+      'loadtest/ drives the runtime as an application does: src/index.ts, channels/index.ts and server/index.ts only.',
+      { path: '^loadtest/' },
+      { path: ['^src/', '^channels/', '^server/'], pathNot: ['^src/index\\.ts$', '^channels/index\\.ts$', '^server/index\\.ts$'] },
+    ),
+    forbid(
+      'loadtest-ships-without-the-tooling',
+      'loadtest/ ships: of scripts/ and benchmarks/ it may use only the command-line reader and the quantile, which the package carries for it.',
+      { path: '^loadtest/' },
+      { path: ['^(test|emulator)/', '^(scripts|benchmarks)/'], pathNot: ['^scripts/command-line\\.ts$', '^benchmarks/measure\\.ts$'] },
     ),
   ],
   options: {

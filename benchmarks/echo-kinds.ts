@@ -5,7 +5,25 @@
 import type { ScriptMessage } from './script-process';
 
 /** One way of doing the echo workload. */
-export type EchoKind = 'raw-ws' | 'multisocket' | 'multisocket-batched' | 'socket.io' | 'socket.io-msgpack';
+export type EchoKind = 'raw-ws' | 'multisocket' | 'multisocket-batched' | 'socket.io' | 'socket.io-msgpack' | 'mqtt' | 'colyseus' | 'multisocket-reliable' | 'mqtt-qos1';
+
+/** An open client: `send` one echo request (default: the ~100 B game state on `echo`), `close` when done. */
+export interface EchoConnection {
+  send(topic?: string, payload?: unknown): void;
+  /** WebSocket messages sent so far, where the client counts them. */
+  messagesSent?(): number;
+  close(): Promise<void>;
+}
+
+/** What a client is told while it connects. */
+export interface EchoLink {
+  /** Called with each echo's payload. */
+  readonly onEcho: (payload: unknown) => void;
+  /** Called if the connection drops once open (a benchmark that silently reconnects would measure the wrong thing). */
+  readonly onLost: (why: string) => void;
+  /** The client's heartbeat interval where the client sends it (multisocket PING, MQTT PINGREQ); default theirs. */
+  readonly heartbeatMs?: number;
+}
 
 /** What the parent needs to know about a contender. */
 export interface EchoContender {
@@ -24,6 +42,10 @@ export const ECHO_CONTENDERS: readonly EchoContender[] = [
   { kind: 'multisocket-batched', label: 'multisocket channel, automatic batching (default)', server: 'multisocket', serverArgs: [] },
   { kind: 'socket.io', label: 'socket.io, websocket only, default parser', server: 'socket-io', serverArgs: [] },
   { kind: 'socket.io-msgpack', label: 'socket.io, websocket only, msgpack parser', server: 'socket-io', serverArgs: ['--parser=msgpack'] },
+  { kind: 'mqtt', label: 'MQTT over WebSocket, QoS 0 (mqtt client, aedes broker)', server: 'mqtt', serverArgs: [] },
+  { kind: 'colyseus', label: 'Colyseus 0.16 room messages', server: 'colyseus', serverArgs: [] },
+  { kind: 'multisocket-reliable', label: 'multisocket channel, sendReliable (batching on, RELIABLE back)', server: 'multisocket', serverArgs: [] },
+  { kind: 'mqtt-qos1', label: 'MQTT over WebSocket, QoS 1 (PUBACK both ways)', server: 'mqtt', serverArgs: [] },
 ];
 
 /** Parent -> client process: one round of the workload (the client answers `{type: 'result', ...RoundResult}`). */

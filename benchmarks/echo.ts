@@ -1,6 +1,7 @@
 /*
  * Suites 2, 3 and 4, end to end: the same echo workload through a raw `ws` client and server (the baseline), a
- * multisocket channel with batching off and on, and socket.io with its two parsers. Each contender has its own server
+ * multisocket channel with batching off and on, socket.io with its two parsers, MQTT over WebSocket (QoS 0) and
+ * Colyseus room messages; and the reliable pair, `sendReliable` against MQTT QoS 1. Each contender has its own server
  * process and its own client process on 127.0.0.1; the parent only orchestrates. Rounds interleave the contenders
  * (the starting one rotates), and every ratio is the median of per-round ratios, so a noisy neighbour moves both
  * sides of a ratio at once.
@@ -145,18 +146,33 @@ export const suite: Suite = async ({ quick }) => {
   const batchedVsRawWs = pairedRatio(batched, raw);
   const vsSocketIo = pairedRatio(batched, sioBest);
   const vsSocketIoUnbatched = pairedRatio(unbatched, sioBest);
+  // The other protocols (issue 17): MQTT QoS 0 and Colyseus against send, MQTT QoS 1 against sendReliable.
+  const mqtt = rates[index('mqtt')] as number[];
+  const colyseus = rates[index('colyseus')] as number[];
+  const peers = {
+    batchedVsMqtt: pairedRatio(batched, mqtt),
+    unbatchedVsMqtt: pairedRatio(unbatched, mqtt),
+    batchedVsColyseus: pairedRatio(batched, colyseus),
+    unbatchedVsColyseus: pairedRatio(unbatched, colyseus),
+    reliableVsMqttQos1: pairedRatio(rates[index('multisocket-reliable')] as number[], rates[index('mqtt-qos1')] as number[]),
+  };
   const latRates = lat.map((results) => results.map(rate));
   const e2eLatencyVsRawWs = pairedRatio(latRates[index('multisocket')] as number[], latRates[index('raw-ws')] as number[]);
   return {
     name: 'echo',
     title: `End to end echo (client -> server -> client, ~100 B game state, ${WINDOW} in flight, up to ${BURST} sent per turn; separate processes on 127.0.0.1)`,
     rows,
-    ratios: { e2eVsRawWs, batchedVsRawWs, vsSocketIo, vsSocketIoUnbatched, e2eLatencyVsRawWs },
+    ratios: { e2eVsRawWs, batchedVsRawWs, vsSocketIo, vsSocketIoUnbatched, ...peers, e2eLatencyVsRawWs },
     goals: {
       e2eVsRawWs: atLeast(e2eVsRawWs, 0.8),
       batchedVsRawWs: atLeast(batchedVsRawWs, 2),
       vsSocketIo: atLeast(vsSocketIo, 1.5),
       vsSocketIoUnbatched: atLeast(vsSocketIoUnbatched, 1),
+      batchedVsMqtt: atLeast(peers.batchedVsMqtt, 2),
+      unbatchedVsMqtt: atLeast(peers.unbatchedVsMqtt, 1),
+      batchedVsColyseus: atLeast(peers.batchedVsColyseus, 2),
+      unbatchedVsColyseus: atLeast(peers.unbatchedVsColyseus, 1),
+      reliableVsMqttQos1: atLeast(peers.reliableVsMqttQos1, 2),
     },
     rounds,
   };

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandLineOrExit, readCommandLine } from '../scripts/command-line';
 import { formatNumber, type Machine } from './report';
-import type { SuiteResult } from './types';
+import type { SuiteResult, SuiteTable } from './types';
 
 interface Report {
   machine: Machine;
@@ -24,7 +24,17 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
 
-/** The report as Markdown: the machine, one table per suite, then every tracked ratio against its goal. */
+/** A suite's grid: a row per contender, a column per figure, each cell with the unit. */
+function gridOf(table: SuiteTable): string[] {
+  return [
+    `| | ${table.columns.map(cell).join(' | ')} |`,
+    `|---|${table.columns.map(() => '---:').join('|')}|`,
+    ...table.rows.map((row) => `| ${cell(row.label)} | ${row.cells.map((value) => `${Number.isInteger(value) ? value : value.toFixed(1)} ${table.unit}`).join(' | ')} |`),
+    ...(table.notes && table.notes.length > 0 ? ['', ...table.notes.map((note) => `- ${note}`)] : []),
+  ];
+}
+
+/** The report as Markdown: the machine, one table per suite (or its grid), then every tracked ratio against its goal. */
 export function toMarkdown(report: Report): string {
   const m = report.machine;
   const out: string[] = [
@@ -39,6 +49,10 @@ export function toMarkdown(report: Report): string {
     out.push(`| \`${key}\` | ${value === undefined ? 'missing' : formatNumber(value)} | ${cell(goal.text)} | ${goal.met ? 'met' : '**not met**'} |`);
   }
   for (const suite of report.suites) {
+    if (suite.table) {
+      out.push('', `**${cell(suite.title)}**`, '', ...gridOf(suite.table));
+      continue;
+    }
     out.push('', `**${cell(suite.title)}** (${suite.rounds} rounds)`, '', '| figure | median | unit | min–max | note |', '|---|---:|---|---|---|');
     for (const row of suite.rows) {
       const spread = row.min !== undefined && row.max !== undefined ? `${formatNumber(row.min)}–${formatNumber(row.max)}` : '';

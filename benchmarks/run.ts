@@ -13,6 +13,7 @@ import { commandLineOrExit, OptionError, readCommandLine } from '../scripts/comm
 import { renderChart, type ChartBar } from './chart';
 import { suite as codec } from './codec';
 import { suite as decodeCost } from './decode-cost';
+import { suite as bytes } from './wire-bytes';
 import { suite as echo } from './echo';
 import { suite as fanout } from './fanout';
 import { suite as gameChat } from './game-chat';
@@ -36,6 +37,7 @@ const SUITES: ReadonlyArray<readonly [name: string, suite: Suite]> = [
   ['reconnect-first-frame', reconnectFirstFrame],
   ['fanout', fanout],
   ['scale', scale],
+  ['bytes', bytes],
 ];
 
 const USAGE = `usage: node dist/benchmarks/run.js [--quick] [--only=SUITE,...] [--out=DIR]

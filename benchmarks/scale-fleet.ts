@@ -37,7 +37,7 @@ interface Connected extends ScriptMessage {
 /** Starts a server of `kind` (heartbeat every `heartbeatMs`, or its default) and the client processes. */
 export async function startFleet(kind: ScaleKind, heartbeatMs: number | undefined): Promise<Fleet> {
   const script = kind === 'socketio' ? 'servers/socket-io' : 'servers/multisocket';
-  const flag = heartbeatMs === undefined ? [] : [kind === 'socketio' ? `--ping-interval-ms=${heartbeatMs}` : `--heartbeat-ms=${heartbeatMs}`];
+  const flag = heartbeatMs === undefined ? [] : [kind === 'socketio' ? `--ping=${heartbeatMs}` : `--heartbeat-ms=${heartbeatMs}`];
   const server = startScript(script, flag, ['--expose-gc'], { openFiles: OPEN_FILES });
   const clients: ScriptProcess[] = [];
   try {

@@ -24,6 +24,15 @@ export interface SuiteRow {
   readonly note?: string;
 }
 
+/** A suite's figures as one grid (rows by columns, one unit), where that reads better than a list of rows. */
+export interface SuiteTable {
+  readonly unit: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly { readonly label: string; readonly cells: readonly number[] }[];
+  /** Lines printed under the grid (what a reader needs to read a row right). */
+  readonly notes?: readonly string[];
+}
+
 /** What a suite returns. */
 export interface SuiteResult {
   /** Stable key, e.g. "codec". */
@@ -35,6 +44,8 @@ export interface SuiteResult {
   readonly ratios: Readonly<Record<string, number>>;
   /** The goal of each ratio, as text and as a check, e.g. `{ codecVsFloor: { text: '>= 0.9', met: true } }`. */
   readonly goals: Readonly<Record<string, { readonly text: string; readonly met: boolean }>>;
+  /** The same figures as a grid, for BENCHMARKS.md (markdown.ts prints it instead of `rows`). */
+  readonly table?: SuiteTable;
   /** Number of measured rounds (after warm-up). */
   readonly rounds: number;
 }

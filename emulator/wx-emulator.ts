@@ -14,7 +14,8 @@ export type { EmulatedSocketTask, EmulatorConnectOption } from './wx-socket-task
  * A thin `wx` over REAL `ws` client sockets, reproducing the platform behaviour described in the shared PLATFORM.md. It never
  * answers by itself: every open, message and close comes from a real server on 127.0.0.1. Choices where the platform
  * is only reported, not documented:
- * - `wss://` URLs connect over plain TCP (tests have no TLS); `ws://` is refused unless `devMode`.
+ * - `wss://` URLs connect over plain TCP unless `trustedCertificates` is given (then over TLS, verified against it as a
+ *   device verifies against its trust store); `ws://` is refused unless `devMode`.
  * - Every refused call (limit, domain list, suspended, network down) fires the call's `fail`, then the task's
  *   `onError` and `onClose` (code 1006).
  * - `dropConnection` destroys the TCP connection: the task sees `onClose` with code 1006 and no `onError` (what
@@ -37,6 +38,13 @@ export interface WxEmulatorOptions {
   suspendAfterMs: number;
   /** What `getNetworkType` reports while connected. Default `'wifi'`. */
   networkType: string;
+  /**
+   * The device's trust store: PEM certificates of the CAs it trusts. Given, `wss://` runs real TLS and a server whose
+   * certificate no CA of it signed is refused (onError naming the certificate problem, then onClose 1006), as on a
+   * phone, where only CAs of its store are trusted and verification cannot be turned off. Default: none, and `wss://`
+   * connects over plain TCP (tests that are not about TLS).
+   */
+  trustedCertificates: readonly string[] | undefined;
   /**
    * The console's socket domain list: hosts a `wss://` URL may name (any port, as WeChat allows for wss domains).
    * Others are refused with `url not in domain list`. Default: every host, as devtools with domain checks off.
@@ -84,6 +92,7 @@ export class WxEmulator {
     this.domains = options.domains ? new Set(options.domains.map((domain) => domain.toLowerCase())) : undefined;
     this.host = {
       clock: this.clock,
+      trustedCertificates: options.trustedCertificates,
       isSuspended: () => this.suspendedNow,
       later: (fn) => this.later(fn),
       call: (callback, result) => this.call(callback, result),

@@ -35,6 +35,8 @@ export interface EmulatedSocketTask {
 /** What a task needs from the emulator that owns it. */
 export interface TaskHost {
   readonly clock: Clock;
+  /** The device's trust store (PEM CA certificates) for `wss://`; undefined: `wss://` goes over plain TCP. */
+  readonly trustedCertificates: readonly string[] | undefined;
   isSuspended(): boolean;
   /** Runs `fn` on a later turn, as the native bridge delivers every callback. */
   later(fn: () => void): void;
@@ -76,7 +78,11 @@ export class EmulatedTask {
     };
   }
 
-  /** Opens the real connection (`wss` over plain TCP), with the platform's fixed Referer and connect timeout. */
+  /**
+   * Opens the real connection, with the platform's fixed Referer and connect timeout: `wss` over TLS verified against
+   * the emulated device's trust store when it has one (a device never connects to a certificate it does not trust:
+   * there is no way to turn verification off), else over plain TCP.
+   */
   connect(option: EmulatorConnectOption): void {
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(option.header ?? {})) {
@@ -85,9 +91,12 @@ export class EmulatedTask {
     headers.Referer = REFERER;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(option.url.replace(/^wss:/i, 'ws:'), option.protocols ?? [], {
+      const trusted = this.host.trustedCertificates;
+      const tls = trusted !== undefined && /^wss:/i.test(option.url);
+      ws = new WebSocket(tls ? option.url : option.url.replace(/^wss:/i, 'ws:'), option.protocols ?? [], {
         headers,
         perMessageDeflate: option.perMessageDeflate ?? false,
+        ...(tls ? { ca: [...trusted], rejectUnauthorized: true } : {}),
       });
     } catch (err) {
       return this.refuse(option, `createSocketTask:fail ${err instanceof Error ? err.message : String(err)}`);

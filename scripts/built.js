@@ -1,4 +1,4 @@
-// `npm start` and `npm run serve` run a command of dist/ in this process, building first only when dist/ is older than
+// `npm start`, `npm run serve` and `npm run loadtest` run a command of dist/ in this process, building first only when dist/ is older than
 // the sources; the build's last step writes the stamp they compare against. Plain JavaScript: it runs before any build.
 //   node scripts/built.js stamp                    records that dist/ is built from the sources as they are now
 //   node scripts/built.js run <file> [args...]     builds if stale (its output on stderr), then runs <file> with args
@@ -10,7 +10,7 @@ const fs = require('fs');
 const path = require('path');
 
 /** What the build reads: the .ts files of tsconfig.build.json's folders, and the files that configure it. */
-const SOURCE_DIRS = ['src', 'channels', 'server', 'emulator', 'scripts', 'benchmarks'];
+const SOURCE_DIRS = ['src', 'channels', 'server', 'loadtest', 'emulator', 'scripts', 'benchmarks'];
 const SOURCE_FILES = ['package.json', 'tsconfig.base.json', 'tsconfig.build.json'];
 const STAMP = path.join('dist', '.build-stamp.json');
 

@@ -27,6 +27,7 @@ const BUNDLE_LINE_ITEMS: readonly (readonly [bytes: number, paysFor: string])[] 
   [256, 'why a channel is not open (the error on reconnecting, lastError), and a close that races a send keeps its code (issue 16)'],
   [256, 'early frames: what waited in the outbox leaves right behind HELLO after a reconnect (issue 17)'],
   [128, "a BYE's retry hint: the next attempt within it instead of after the backoff (issue 18)"],
+  [768, "the codec near msgpackr's speed: the host's TextEncoder/TextDecoder for long strings, one-pass maps, key and short-string caches (issue 17)"],
 ];
 export const BUNDLE_BUDGET_GZIP_BYTES = BUNDLE_LINE_ITEMS.reduce((sum, [bytes]) => sum + bytes, 0);
 

@@ -6,6 +6,8 @@ import { UsageError } from '../src/errors';
 import { ServerError, ServerErrorCode } from './core/errors';
 import { DEPLOY_ARGS, DEPLOY_USAGE, type DeployOptions, deployOptions } from './cli-deploy';
 import { exitOnStopSignals, SHUTDOWN_DEADLINE_MS } from './shutdown';
+import { HTTP_ARGS, HTTP_USAGE, HttpArgError, httpFromArgs } from './http/cli-options';
+import type { HttpOptions } from './http/options';
 
 /*
  * `multisocket-server` (package.json `bin`; `npm run serve` in this repository): the reference server with the chat and game modules and a few demo handlers, for trying a client
@@ -38,6 +40,8 @@ interface CliOptions {
   readonly port: number;
   readonly redis: RedisAt | undefined;
   readonly deploy: DeployOptions;
+  /** TLS, the admin port and the metrics (server/http/cli-options.ts). */
+  readonly http: Partial<HttpOptions>;
 }
 
 /** A bad option value, as parseArgs reports its own: one line, exit 2. */
@@ -60,13 +64,16 @@ function redisAt(url: string | undefined, cluster: string | undefined): RedisAt 
 
 const USAGE = `usage: multisocket-server [--port N] [--host ADDRESS] [--redis URL | --redis-cluster HOST:PORT,...]
                           [--trust-proxy LIST] [--allow-origin URL] [--allow-appid ID] [--retry-ms N]
+                          [--tls-cert FILE --tls-key FILE] [--admin-port N] [--metrics]
   --port N      the port, 0 for any free one (default: PORT, else 8787)
   --host ADDR   the address to listen on (default: HOST, else 127.0.0.1)
   --redis URL   chat rooms, sessions and the game world on Redis (default: REDIS_URL, else in memory);
                 needs the ioredis package (npm install ioredis)
   --redis-cluster HOST:PORT,...  the same on a Redis Cluster, from these nodes (default: REDIS_CLUSTER)
 ${DEPLOY_USAGE}
-Environment: PORT (default 8787), HOST (default 127.0.0.1), REDIS_URL, REDIS_CLUSTER, REDIS_PREFIX (default "default").
+${HTTP_USAGE}
+Environment: PORT (default 8787), HOST (default 127.0.0.1), REDIS_URL, REDIS_CLUSTER, REDIS_PREFIX (default "default"),
+ADMIN_PORT.
 SIGTERM or SIGINT: every client gets BYE 4000 (come back within --retry-ms), sessions are written to Redis, exit 0;
 exit 1 if that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
 
@@ -79,7 +86,7 @@ exit 1 if that takes more than ${SHUTDOWN_DEADLINE_MS / 1000} s.`;
 function parseCli(argv: readonly string[]): CliOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
-    options: { port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, 'redis-cluster': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...DEPLOY_ARGS },
+    options: { port: { type: 'string' }, host: { type: 'string' }, redis: { type: 'string' }, 'redis-cluster': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...DEPLOY_ARGS, ...HTTP_ARGS },
     strict: true,
   });
   if (values.help) return 'help';
@@ -88,6 +95,7 @@ function parseCli(argv: readonly string[]): CliOptions | 'help' {
     port: values.port === undefined ? portOf('PORT', process.env.PORT) : portOf('--port', values.port),
     redis: redisAt(values.redis || process.env.REDIS_URL, values['redis-cluster'] || process.env.REDIS_CLUSTER),
     deploy: deployOptions(values),
+    http: httpFromArgs(values, process.env),
   };
 }
 
@@ -97,7 +105,7 @@ function argsOrExit(argv: readonly string[]): CliOptions {
     parsed = parseCli(argv);
   } catch (error) {
     const parseError = error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
-    if (!parseError && !(error instanceof PortError) && !(error instanceof UsageError)) throw error;
+    if (!parseError && !(error instanceof PortError) && !(error instanceof UsageError) && !(error instanceof HttpArgError)) throw error;
     logError(`multisocket server: ${error.message.split('\n')[0]} (--help lists the options)`);
     process.exit(2);
   }
@@ -152,7 +160,7 @@ async function main(): Promise<void> {
     broker.on('available', () => log('redis game broker available again'));
     broker.on('error', ({ error }) => logError('! redis game broker', error));
   }
-  const server = createServer({ host: options.host, port: options.port, sessionStore, ...options.deploy.server });
+  const server = await loadOrExit(async () => createServer({ host: options.host, port: options.port, sessionStore, ...options.deploy.server, ...options.http }), '--metrics');
 
   installChat(server, { store });
   installGame(server, { broker });
@@ -175,7 +183,8 @@ async function main(): Promise<void> {
   server.events.on('error', ({ error, connection }) => logError(`! ${connection?.id ?? 'server'}`, error));
 
   const address = await server.listen();
-  log(`multisocket reference server listening on ${address.url}`);
+  const admin = address.adminPort === undefined ? '' : ` (/healthz, /readyz${server.metrics ? ', /metrics' : ''} on admin port ${address.adminPort})`;
+  log(`multisocket reference server listening on ${address.url}${admin}`);
 
   exitOnStopSignals(
     { on: (signal, listener) => process.on(signal, listener), exit: (code) => process.exit(code), log, logError, clock: systemClock },

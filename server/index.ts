@@ -11,6 +11,7 @@ export type { ListenAddress } from './core/server';
 export type { CloseOptions } from './core/closing';
 export type { Authenticate, AuthResult } from './core/handshake';
 export type { ServerOptions } from './core/options';
+export type { HttpOptions, MetricsOption, TlsOptions } from './http/options';
 export type { LimitName, RateLimitOptions } from './core/abuse';
 export type { AllowedOrigins } from './core/origin';
 export { ConnectionState } from './core/types';

@@ -6,10 +6,10 @@
  * Usage: echo-client.js <kind> <url>
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { EchoKind, EchoRound, RoundResult } from '../echo-kinds';
+import type { EchoConnection, EchoKind, EchoRound, RoundResult } from '../echo-kinds';
 import { GAME_STATE } from '../payloads';
 import { answerParent, failOnError } from '../script-process';
-import { connect, type EchoConnection } from './connect';
+import { connect } from './connect';
 
 failOnError('echo client');
 
@@ -70,15 +70,13 @@ function round(connection: EchoConnection, window: number, burst: number, durati
 
 async function main(): Promise<void> {
   const [kind, url] = process.argv.slice(2) as [EchoKind, string];
-  const connection = await connect(
-    kind,
-    url,
-    (payload) => onEcho(payload),
-    (why) => {
+  const connection = await connect(kind, url, {
+    onEcho: (payload) => onEcho(payload),
+    onLost: (why) => {
       process.stderr.write(`echo client ${kind}: ${why}\n`);
       process.exit(1);
     },
-  );
+  });
   // One echo first, compared with what was sent: a contender that echoes something else is no contender.
   const first = await new Promise<unknown>((resolve) => {
     onEcho = resolve;

@@ -4,6 +4,7 @@
  * measures the server process itself), and exits when its stdin closes (the parent closed it, or the parent died),
  * after closing its listener.
  */
+import { parseArgs } from 'node:util';
 import { listenToParent, preciseNow, tellParent } from '../script-process';
 
 /** A server process's own figures, as the scale suite reads them. */
@@ -35,6 +36,17 @@ async function usage(collect: boolean): Promise<ServerUsage> {
   const { heapUsed, rss, external } = process.memoryUsage();
   const cpu = process.cpuUsage();
   return { type: 'usage', heapUsed, rss, external, cpuUs: cpu.user + cpu.system, at: preciseNow() };
+}
+
+/**
+ * `--ping=MS`: how often a server whose protocol has the server send the heartbeat (socket.io, Colyseus, a raw `ws`
+ * ping) sends it; undefined (their defaults, none for raw ws) without it. The bytes suite sets it to see heartbeats.
+ */
+export function pingIntervalArg(): number | undefined {
+  const { values } = parseArgs({ options: { ping: { type: 'string' } }, strict: false });
+  const ms = typeof values.ping === 'string' ? Number(values.ping) : undefined;
+  if (ms !== undefined && !(ms > 0)) throw new Error(`--ping=${String(values.ping)} is not a positive number of ms`);
+  return ms;
 }
 
 /** Says `ready` with the url of `port` on 127.0.0.1, then runs `close` and exits once stdin ends. */

@@ -1,12 +1,14 @@
 /*
  * The multisocket reference server for the end-to-end suites: `createServer` with its defaults (flood limits and the
- * per-address cap off), one PUSH handler that pushes the payload back on the same topic, and a room for the scale
- * suite's fan-out: REQUEST `join` adds the connection, PUSH `fanout` sends its payload to every member as PUSH `room`
- * (encoded once, as socket.io's `to(room).emit`).
+ * per-address cap off), one handler per echo topic that sends the payload back on the same topic (a PUSH for a PUSH, a
+ * RELIABLE for a RELIABLE; the bytes suite's chat topic to everyone), and a room for the scale suite's fan-out: REQUEST
+ * `join` adds the connection, PUSH `fanout` sends its payload to every member as PUSH `room` (encoded once, as
+ * socket.io's `to(room).emit`).
  * Usage: node multisocket.js [--heartbeat-ms=N] (says ready with its url; exits when stdin closes).
  */
 import { createServer } from '../../server';
 import { readCommandLine } from '../../scripts/command-line';
+import { ECHO_TOPICS, toEveryone } from '../payloads';
 import { serveUntilStdinEnds } from './lifetime';
 
 const line = readCommandLine(process.argv.slice(2), { 'heartbeat-ms': { type: 'string' } });
@@ -22,9 +24,16 @@ const server = createServer({
   // A given heartbeat tolerates silence as long as socket.io's pingTimeout (20 s) past it: the same slack for both.
   ...(heartbeatMs === undefined ? {} : { heartbeatMs: Number(heartbeatMs), heartbeatGraceMs: 20_000 }),
 });
-server.on('echo', (payload, ctx) => {
-  ctx.connection.push('echo', payload);
-});
+// A RELIABLE is answered with a RELIABLE (the reliable contender), a PUSH with a PUSH.
+for (const topic of ECHO_TOPICS) {
+  const everyone = toEveryone(topic);
+  server.on(topic, (payload, ctx) => {
+    for (const connection of everyone ? server.connections.values() : [ctx.connection]) {
+      if (ctx.kind === 'reliable') connection.sendReliable(topic, payload);
+      else connection.push(topic, payload);
+    }
+  });
+}
 const room = new Set<string>();
 server.handle('join', (_payload, { connection }) => {
   room.add(connection.id);

@@ -1,30 +1,34 @@
 /*
- * The peer of the end-to-end suites: socket.io 4 on the websocket transport only, answering an `echo` event with the
- * same payload; for the scale suite's fan-out, `join` (with an ack) puts the socket in a room and `fanout` sends its
- * payload to the room as `room` with `io.to(room).emit`. `--parser=msgpack` uses socket.io-msgpack-parser; otherwise
- * socket.io's default (JSON) parser. `--ping-interval-ms=N` sets engine.io's heartbeat (default 25,000).
- * Usage: node socket-io.js [--parser=msgpack] [--ping-interval-ms=N] (says ready with its url; exits when stdin closes).
+ * The peer of the end-to-end suites: socket.io 4 on the websocket transport only, answering an `echo` event (and the
+ * bytes suite's events; its chat event to every client) with the same payload; for the scale suite's fan-out, `join`
+ * (with an ack) puts the socket in a room and `fanout` sends its payload to the room as `room` with
+ * `io.to(room).emit`. `--parser=msgpack` uses socket.io-msgpack-parser; otherwise socket.io's default (JSON) parser.
+ * `--ping=MS` sets its `pingInterval` (default 25 s).
+ * Usage: node socket-io.js [--parser=msgpack] [--ping=MS] (says ready with its url; exits when stdin closes).
  */
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { Server, type ServerOptions } from 'socket.io';
 import * as msgpackParser from 'socket.io-msgpack-parser';
-import { readCommandLine } from '../../scripts/command-line';
-import { serveUntilStdinEnds } from './lifetime';
+import { ECHO_TOPICS, toEveryone } from '../payloads';
+import { pingIntervalArg, serveUntilStdinEnds } from './lifetime';
 
-const line = readCommandLine(process.argv.slice(2), { parser: { type: 'string' }, 'ping-interval-ms': { type: 'string' } });
-const values = line === 'help' ? {} : line.values;
 const options: Partial<ServerOptions> = { transports: ['websocket'], serveClient: false, perMessageDeflate: false };
-if (values.parser === 'msgpack') options.parser = msgpackParser;
-if (values['ping-interval-ms'] !== undefined) options.pingInterval = Number(values['ping-interval-ms']);
+if (process.argv.includes('--parser=msgpack')) options.parser = msgpackParser;
+const pingMs = pingIntervalArg();
+if (pingMs !== undefined) options.pingInterval = pingMs;
 
 const ROOM = 'scale';
 const http = createServer();
 const io = new Server(http, options);
 io.on('connection', (socket) => {
-  socket.on('echo', (payload: unknown) => {
-    socket.emit('echo', payload);
-  });
+  for (const topic of ECHO_TOPICS) {
+    const everyone = toEveryone(topic);
+    socket.on(topic, (payload: unknown) => {
+      if (everyone) io.emit(topic, payload);
+      else socket.emit(topic, payload);
+    });
+  }
   socket.on('join', (ack: unknown) => {
     void socket.join(ROOM);
     if (typeof ack === 'function') (ack as (ok: boolean) => void)(true);

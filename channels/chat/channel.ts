@@ -53,6 +53,15 @@ export function chatChannel(options: ChatOptions): ChatChannel {
   const rejoining = new Set<string>();
   const key = roomKey;
   const MAX_BUFFERED = 10_000;
+  /**
+   * Each room's epoch, by key, from the server's RELIABLE `chat/epoch` (before any message that counts from it): a
+   * message with `n` has the id `epoch + n` (PROTOCOL.md section 6, small ids). A message with `id` carries it whole.
+   */
+  const epochs = new Map<string, number>();
+  channel.subscribe('chat/epoch', (payload) => {
+    const { room, epoch } = (payload || {}) as { room?: unknown; epoch?: unknown };
+    if ((typeof room === 'string' || typeof room === 'number') && typeof epoch === 'number') epochs.set(String(room), epoch);
+  });
 
   const deliver = (message: ChatMessage) => {
     const k = key(message.room);
@@ -78,7 +87,8 @@ export function chatChannel(options: ChatOptions): ChatChannel {
         break;
       }
     }
-    const message: ChatMessage = Object.assign({}, raw, { room: roomId });
+    const { n, ...rest } = (raw || {}) as Omit<ChatMessage, 'room'> & { n?: unknown };
+    const message: ChatMessage = Object.assign(rest, { room: roomId }, typeof n === 'number' ? { id: (epochs.get(room) || 0) + n } : {});
     const pending = recovering.get(key(roomId));
     if (pending && pending.buffer.length < MAX_BUFFERED) pending.buffer.push(message);
     else deliver(message);
@@ -120,7 +130,9 @@ export function chatChannel(options: ChatOptions): ChatChannel {
     const k = key(room);
     joining.add(k);
     try {
-      return await channel.request('chat/join', { room }, { timeoutMs: requestTimeoutMs });
+      // `ids: 'small'`: the room's messages count from an epoch (a few bytes for the id instead of 9); a server that
+      // does not know it sends whole ids, which work as before.
+      return await channel.request('chat/join', { room, ids: 'small' }, { timeoutMs: requestTimeoutMs });
     } finally {
       joining.delete(k);
       says.release(room);

@@ -8,7 +8,7 @@ import { keptMemoryStore } from './memory-store';
 import { type InstallChatOptions, resolveChatOptions } from './options';
 import { bodyDigest, checkSay, field, historyPage, keyOf } from './payload';
 import { PresenceKeeper } from './presence-keeper';
-import { type LocalRoom, noteRoom, RoomFeed, roomTables, type RoomTables } from './rooms';
+import { type LocalRoom, noteRoom, RoomFeed, roomTables, type RoomTables, SMALL_IDS_NOTE } from './rooms';
 
 /*
  * The chat module: rooms over reliable delivery, built from the server's public API, over a chat store that gives ids
@@ -105,6 +105,7 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
     if (rejoining.size > 0) await settled(session);
     const room = field(payload, 'room');
     const key = keyOf(room);
+    if (field(payload, 'ids') === 'small') feed.countFromEpochs(session);
     let target = rooms.get(key);
     const wasMember = target !== undefined && target.members.has(session);
     if (!target || !wasMember) {
@@ -124,7 +125,7 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
       throw err;
     }
     if (target.members.has(session)) noteRoom(session, key, target.last);
-    return { room, lastId: target.last };
+    return tables.small.has(session) ? { room, lastId: target.last, epoch: target.epoch } : { room, lastId: target.last };
   };
 
   /**
@@ -146,11 +147,12 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
     let last = after;
     try {
       await target.opened;
+      feed.announce(target, [session]);
       // Bounded: each round fetches up to the newest id handed here, which only moves while we await.
       for (let round = 0; round < 100 && !target.closed && !session.ended && target.last > last; round++) {
         for (const message of await store.range(key, last, target.last + 1)) {
           if (message.id <= last || session.ended) continue;
-          session.sendReliable(target.topic, message, { ifFull: 'end-session' });
+          feed.sendTo(session, target, message);
           last = message.id;
         }
       }
@@ -246,6 +248,7 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
     }),
     server.events.on('connection', ({ session, resumed }) => {
       if (!resumed || !(session instanceof Session)) return;
+      if (session.takeRestoredNotes(SMALL_IDS_NOTE.slice(0, SMALL_IDS_NOTE.indexOf(':') + 1))) feed.countFromEpochs(session);
       const notes = session.takeRestoredNotes('room:');
       if (!notes) return;
       const all: Promise<void>[] = [];
@@ -259,6 +262,7 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
       // lives on keeps its rooms: only this copy leaves them, and the notes it goes with re-join them where it resumes.
       const moved = livesOn || reason === 'server_closed';
       for (const room of [...(joined.get(session) ?? [])]) void leave(session, room, moved, livesOn);
+      tables.small.delete(session);
     }),
     // Sessions end after this (and leave their rooms); no renewal is due once the server has closed.
     server.events.on('close', () => presence.stop()),

@@ -21,6 +21,12 @@ export interface LocalRoom {
   last: number;
   /** Settles once the subscription is in place and `last` known. */
   opened: Promise<void>;
+  /**
+   * The id small ids count from here: `last` when the room opened here, then fixed. Members that asked for small ids
+   * (`chat/join` `{ids: 'small'}`) get it in a RELIABLE `chat/epoch` before any message, and each message's id as `n`,
+   * its distance from the epoch.
+   */
+  epoch: number | undefined;
   /** Arrivals (and the id each names before it) held while the room opens or fetches a gap, so that order holds. */
   held: { message: StoredChatMessage; after: number }[] | undefined;
   /** `chat/said` answers waiting until their message has been handed to the members (the sender among them). */
@@ -32,10 +38,21 @@ export interface LocalRoom {
 export interface RoomTables {
   readonly rooms: Map<string, LocalRoom>;
   readonly joined: Map<ServerSession, Set<LocalRoom>>;
+  /** The sessions that asked for small ids (PROTOCOL.md section 6). */
+  readonly small: Set<ServerSession>;
 }
 
 export function roomTables(): RoomTables {
-  return { rooms: new Map(), joined: new Map() };
+  return { rooms: new Map(), joined: new Map(), small: new Set() };
+}
+
+/** The note that carries a session's wish for small ids to the process it moves to. */
+export const SMALL_IDS_NOTE = 'chat-ids:small';
+
+/** The message as a member that asked for small ids gets it: `n` (the id minus the room's epoch) instead of `id`. */
+function smallIds(message: StoredChatMessage, epoch: number): Omit<StoredChatMessage, 'id'> & { n: number } {
+  const { id, ...rest } = message;
+  return { n: id - epoch, ...rest };
 }
 
 /**
@@ -60,7 +77,7 @@ export class RoomFeed {
   open(key: string): LocalRoom {
     const open = this.tables.rooms.get(key);
     if (open) return open;
-    const room: LocalRoom = { key, topic: `room/${key}/message`, members: new Set(), last: 0, opened: Promise.resolve(), held: [], waiters: [], closed: false };
+    const room: LocalRoom = { key, topic: `room/${key}/message`, members: new Set(), last: 0, opened: Promise.resolve(), epoch: undefined, held: [], waiters: [], closed: false };
     this.tables.rooms.set(key, room);
     this.listen(room);
     return room;
@@ -72,6 +89,11 @@ export class RoomFeed {
     room.opened = this.store.subscribe(room.key, (message, after) => this.arrive(room, message, after)).then(
       (last) => {
         room.last = Math.max(room.last, last);
+        // Fixed once: members here already count from it (a kept room that a new server's chat listens to again).
+        if (room.epoch === undefined) {
+          room.epoch = room.last;
+          this.announce(room, room.members);
+        }
         const held = this.takeHeld(room);
         for (const { message, after } of held) this.arriveOver(room, message, after);
       },
@@ -90,9 +112,38 @@ export class RoomFeed {
     if (this.tables.rooms.size === 0) this.idle();
   }
 
+  /**
+   * Sends the room's epoch to those of `sessions` that asked for small ids: before any message of the room (a member
+   * added before the room opened gets it when it opens). Again for a session that has it already: it is the same.
+   */
+  announce(room: LocalRoom, sessions: Iterable<ServerSession>): void {
+    if (room.epoch === undefined || this.tables.small.size === 0) return;
+    for (const session of sessions) {
+      if (this.tables.small.has(session)) session.sendReliable('chat/epoch', { room: room.key, epoch: room.epoch }, { ifFull: 'end-session' });
+    }
+  }
+
+  /**
+   * `session` asked for small ids (or came from a process where it had): from now on, for the session's life, its
+   * rooms' messages reach it with `n`, each room's epoch first (now, for the rooms it is in already).
+   */
+  countFromEpochs(session: ServerSession): void {
+    if (this.tables.small.has(session)) return;
+    this.tables.small.add(session);
+    if (session instanceof Session) session.note(SMALL_IDS_NOTE, '1');
+    for (const room of this.tables.joined.get(session) ?? []) this.announce(room, [session]);
+  }
+
+  /** Sends one message of `room` to `session` alone (a re-join's catch-up), as that session counts ids. */
+  sendTo(session: ServerSession, room: LocalRoom, message: StoredChatMessage): void {
+    const asked = room.epoch !== undefined && this.tables.small.has(session);
+    session.sendReliable(room.topic, asked ? smallIds(message, room.epoch as number) : message, { ifFull: 'end-session' });
+  }
+
   /** Makes `session` a member of `room` here. */
   add(session: ServerSession, room: LocalRoom): void {
     const mine = this.tables.joined.get(session) ?? new Set<LocalRoom>();
+    if (!room.members.has(session)) this.announce(room, [session]);
     room.members.add(session);
     mine.add(room);
     this.tables.joined.set(session, mine);
@@ -181,7 +232,15 @@ export class RoomFeed {
   /** @throws {UsageError} when no frame can carry `message` (over maxFrameBytes): nothing was sent. */
   private hand(room: LocalRoom, message: StoredChatMessage): void {
     try {
-      this.server.broadcastReliable(room.members, room.topic, message);
+      const small = this.tables.small;
+      if (small.size === 0 || room.epoch === undefined) this.server.broadcastReliable(room.members, room.topic, message);
+      else {
+        // Two encodings at most: one for the members that count from the epoch, one for the others.
+        const [asked, others] = [[] as ServerSession[], [] as ServerSession[]];
+        for (const member of room.members) (small.has(member) ? asked : others).push(member);
+        if (others.length > 0) this.server.broadcastReliable(others, room.topic, message);
+        if (asked.length > 0) this.server.broadcastReliable(asked, room.topic, smallIds(message, room.epoch));
+      }
       room.last = message.id;
       // noteRoom for every member, with the note's key and value built once per message rather than per member.
       const note = `room:${room.key}`;

@@ -1,4 +1,3 @@
-import type { WebSocketServer } from 'ws';
 import { CloseCode } from '../../src/codes';
 import { checkCloseOption } from '../../src/transport/types';
 import { clampReason } from './close-reason';
@@ -31,8 +30,8 @@ export interface CloseOptions {
 
 /** What a closing server hands over: everything that must be closed, and the state it gives back. */
 export interface ClosingServer {
-  /** The listener, if `listen()` was called. */
-  readonly wss: WebSocketServer | undefined;
+  /** Stops taking new clients and settles once the listener is closed (at once if `listen()` was never called). */
+  stopListening(): Promise<void>;
   /** Every socket, handshaking ones included. */
   readonly sockets: Iterable<Connection>;
   readonly registry: Sessions;
@@ -54,8 +53,8 @@ export function closeServer(server: ClosingServer, options: CloseOptions): { clo
   checkCloseOption({ code });
   const reason = clampReason(options.reason ?? 'server closing');
   if (options.retryMs !== undefined) checkDuration('retryMs', options.retryMs, 0);
-  const { wss, registry, state } = server;
-  const listenerClosed = new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
+  const { registry, state } = server;
+  const listenerClosed = server.stopListening();
   const sockets = [...server.sockets];
   const keep = options.keepSessions ?? state.shared;
   // Sessions left in a shared store write what it lacks before the close is over (attached ones end as their

@@ -1,6 +1,5 @@
 import { inspect } from 'node:util';
 import type { RawData, WebSocket } from 'ws';
-import type { FrameCodec } from '../../src/wire/codec';
 import { CloseCode } from '../../src/codes';
 import { asError, type ProtocolError } from '../../src/errors';
 import { type Frame, type Hello, Op } from '../../src/wire/protocol';
@@ -10,34 +9,18 @@ import { wsRefusal } from './admission';
 import { clampReason } from './close-reason';
 import { checkCloseOption } from '../../src/transport/types';
 import { ServerError, ServerErrorCode } from './errors';
-import type { Emitter, ServerEventMap } from './events';
 import { Exit } from './exit';
 import { Exchange } from './exchange';
 import { Handshake, versionError, welcomeFor } from './handshake';
 import { SilenceDeadline } from './silence';
 import { SocketReader } from './reader';
 import { checkDuration, type ResolvedServerOptions } from './options';
+import type { ConnectionHost } from './host';
 import { SocketWriter } from './writer';
-import type { Handlers } from './handlers';
 import type { SessionLink } from '../sessions/link';
 import type { Session } from '../sessions/session';
 import type { ResumeRequest } from '../sessions/kept';
-import type { Sessions } from '../sessions/sessions';
 import { ConnectionState, type ServerRequestOptions, type SendReliableOptions } from './types';
-
-/** What a connection needs from the server that owns it. */
-export interface ConnectionHost {
-  readonly options: ResolvedServerOptions;
-  readonly handlers: Handlers;
-  readonly events: Emitter<ServerEventMap>;
-  readonly sessions: Sessions;
-  /** The codec of every connection: a decode ends before a handler runs, an encoded frame is copied into its batch. */
-  readonly codec: FrameCodec;
-  /** The handshake succeeded and WELCOME (with any retransmitted frames after it) is queued. */
-  opened(connection: Connection, session: Session, resumed: boolean): void;
-  /** The socket is gone; `welcomed` says whether `opened` was called for it. */
-  closed(connection: Connection, code: number, reason: string, welcomed: boolean): void;
-}
 
 /**
  * One client socket and its protocol state machine (the transition table is on {@link ConnectionState}): admission of
@@ -61,17 +44,17 @@ export class Connection implements SessionLink {
   private readonly silence: SilenceDeadline;
   private readonly exit: Exit;
 
-  constructor(private readonly ws: WebSocket, readonly id: string, readonly remoteAddress: string, private readonly host: ConnectionHost) {
+  constructor(private readonly ws: WebSocket, readonly id: string, readonly remoteAddress: string, private readonly host: ConnectionHost<Connection>) {
     const options = (this.options = host.options);
     this.exit = new Exit(options.clock, ws);
     const codec = host.codec;
     this.reader = new SocketReader(codec, options, {
       limited: (limit) => this.limitExceeded(limit),
       protocolError: (error) => this.protocolError(error, CloseCode.ProtocolError),
-    });
+    }, host.traffic);
     this.writer = new SocketWriter(ws, codec, options, () => {
       if (!this.ending()) this.limitExceeded('maxBufferedBytes', 'slow consumer: send buffer over maxBufferedBytes');
-    });
+    }, host.traffic);
     this.silence = new SilenceDeadline(options.clock, options, () => this.shutdown(CloseCode.HeartbeatTimeout, 'heartbeat timeout'));
     const sessions = host.sessions;
     const fetch = sessions.shared ? (ask: ResumeRequest, channel: string) => sessions.fetch(ask, channel) : undefined;
@@ -226,7 +209,7 @@ export class Connection implements SessionLink {
     // What the client lacks goes right after WELCOME, in order, before anything new can be queued.
     for (const message of missing) this.writer.add(message.frame);
     this.silence.extend();
-    this.host.opened(this, session, resumed);
+    this.host.opened(this, session, resumed, resume !== undefined && !resumed);
     for (const frame of early) if (!this.ending()) this.handle(frame);
   }
 

@@ -9,6 +9,11 @@ export interface ConnectionEvent {
   readonly session: ServerSession;
   /** True when the client resumed a session the server still held (WELCOME `resumed`). */
   readonly resumed: boolean;
+  /**
+   * True when the client asked to resume a session the server no longer held (its window passed, or it was lost): it
+   * got a new one, and its `resync` event tells it to reload what it missed.
+   */
+  readonly resync: boolean;
 }
 
 /** One valid WebSocket message arrived: how many frames it carried and its size (for metrics and tests). */

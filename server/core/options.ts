@@ -8,11 +8,15 @@ import type { SharedSessionStore } from '../sessions/store';
 import { ServerState } from './state';
 import { defaultRateLimit, type RateLimitOptions } from './abuse';
 import type { Authenticate } from './handshake';
+import { type HttpOptions, resolveHttpOptions } from '../http/options';
 import { TrustedProxies } from './forwarded';
 import { type AllowedOrigins, OriginPolicy } from './origin';
 
-/** Options of {@link createServer}; every field is optional and its default is given here. */
-export interface ServerOptions {
+/**
+ * Options of {@link createServer}; every field is optional and its default is given here. How it is deployed (an
+ * attached `server`, `tls`, `adminPort`, `metrics`) is {@link HttpOptions}.
+ */
+export interface ServerOptions extends HttpOptions {
   /** Interface to listen on. Default `127.0.0.1`. */
   host: string;
   /** Port to listen on; 0 picks a free one. Default 8787. */
@@ -123,6 +127,7 @@ const SERVER_OPTION_NAMES = Object.keys({
   limits: 1, maxPayload: 1, maxBatchBytes: 1, maxBufferedBytes: 1, rateLimit: 1, maxConnectionsPerAddress: 1, clock: 1,
   maxEarlyBytes: 1,
   authenticate: 1, resumeWindowMs: 1, reliable: 1, state: 1, sessionStore: 1, trustProxy: 1, allowedOrigins: 1,
+  server: 1, path: 1, tls: 1, adminPort: 1, readyTimeoutMs: 1, metrics: 1,
 } satisfies Record<keyof ServerOptions, 1>);
 
 /**
@@ -136,6 +141,7 @@ export function resolveServerOptions(options: Readonly<Partial<ServerOptions>> =
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const maxPayload = options.maxPayload ?? limits.maxFrameBytes;
   const resolved: ResolvedServerOptions = {
+    ...resolveHttpOptions(options),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8787,
     heartbeatMs,

@@ -6,6 +6,7 @@ import type { Frame } from '../../src/wire/protocol';
 import { FloodGuard, type LimitName } from './abuse';
 import { admit, admitSequenced } from './admission';
 import type { ResolvedServerOptions } from './options';
+import type { Traffic } from './traffic';
 import type { ConnectionState } from './types';
 
 /** Where a reader reports a message it refuses: its connection, which closes. */
@@ -28,6 +29,7 @@ export class SocketReader {
     private readonly codec: FrameCodec,
     options: Pick<ResolvedServerOptions, 'rateLimit' | 'clock' | 'maxEarlyBytes'>,
     private readonly refused: ReadRefusal,
+    private readonly traffic: Traffic,
   ) {
     this.flood = options.rateLimit ? new FloodGuard(options.rateLimit, options.clock) : undefined;
     this.early = options.maxEarlyBytes > 0;
@@ -52,6 +54,7 @@ export class SocketReader {
       this.refused.protocolError(asProtocolError(err));
       return undefined;
     }
+    this.traffic.received(frames, bytes.byteLength);
     return frames;
   }
 }

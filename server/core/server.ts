@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
 import type { Clock } from '../../src/time/clock';
 import { UsageErrorCode } from '../../src/codes';
 import { UsageError } from '../../src/errors';
@@ -9,7 +8,8 @@ import { FrameCodec } from '../../src/wire/codec';
 import type { CodecLimits } from '../../src/wire/limits';
 import { AddressLimiter } from './abuse';
 import { type CloseOptions, closeServer } from './closing';
-import { Connection, type ConnectionHost } from './connection';
+import { Connection } from './connection';
+import type { ConnectionHost } from './host';
 import { Delivery } from './delivery';
 import { ServerError, ServerErrorCode } from './errors';
 import { Emitter, type EventSource, type ServerEventMap } from './events';
@@ -18,15 +18,16 @@ import { Handlers } from './handlers';
 import type { SessionView } from '../sessions/kept';
 import { Sessions } from '../sessions/sessions';
 import type { ServerState } from './state';
+import { type EndpointAddress, HttpEndpoint } from '../http/endpoint';
+import { healthRoutes } from '../http/health';
+import { Traffic } from './traffic';
+import type { Registry } from 'prom-client';
+import type { MetricsOption } from '../http/options';
+import type { ServerMetrics } from '../metrics/metrics';
 import type { PushHandler, RequestHandler, ServerRequestOptions, SendReliableOptions, ServerConnection, ServerSession } from './types';
 
-/** Where a listening server can be reached. */
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-  /** `ws://host:port`, ready for a client. */
-  readonly url: string;
-}
+/** Where a listening server can be reached: host, port, its `ws://` or `wss://` URL (with `path`), the admin port. */
+export type ListenAddress = EndpointAddress;
 
 /**
  * The Node reference server for protocol v1: handshake, heartbeat deadlines, topic routing of PUSH, REQUEST and
@@ -46,10 +47,12 @@ export class ReferenceServer {
   private readonly sockets = new Set<Connection>();
   private readonly open = new Map<string, Connection>();
   private readonly delivery: Delivery;
-  private readonly host: ConnectionHost;
+  private readonly host: ConnectionHost<Connection>;
   private readonly registry: Sessions;
   private readonly perAddress: AddressLimiter;
-  private wss: WebSocketServer | undefined;
+  private readonly traffic = new Traffic();
+  private readonly meters: ServerMetrics | undefined;
+  private endpoint: HttpEndpoint | undefined;
   private listening: ListenAddress | undefined;
   private closing: Promise<void> | undefined;
   private nextId = 1;
@@ -69,6 +72,7 @@ export class ReferenceServer {
     });
     this.events = this.emitter;
     this.perAddress = new AddressLimiter(this.options.maxConnectionsPerAddress);
+    this.meters = this.options.metrics === false ? undefined : createMetrics(this.emitter, this.traffic, () => this.registry.values(), this.options.metrics);
     // Claimed before anything is adopted from it: two live servers must never share sessions.
     this.options.state.claim(this);
     this.registry = new Sessions(this.options, this.emitter);
@@ -79,9 +83,10 @@ export class ReferenceServer {
       events: this.emitter,
       sessions: this.registry,
       codec: new FrameCodec(this.options.limits),
-      opened: (connection, session, resumed) => {
+      traffic: this.traffic,
+      opened: (connection, session, resumed, resync) => {
         this.open.set(connection.id, connection);
-        this.emitter.emit('connection', { connection, session, resumed });
+        this.emitter.emit('connection', { connection, session, resumed, resync });
       },
       closed: (connection, code, reason, welcomed) => {
         this.sockets.delete(connection);
@@ -122,65 +127,65 @@ export class ReferenceServer {
     return this.options.resumeWindowMs;
   }
 
+  /**
+   * The prom-client registry of the server's metrics (the `metrics` option), for an application that serves them
+   * itself (an attached `server`); undefined without the option.
+   */
+  get metrics(): Registry | undefined {
+    return this.meters?.registry;
+  }
+
   /** Where the server listens, once `listen()` resolved. */
   get address(): ListenAddress | undefined {
     return this.listening;
   }
 
   /**
-   * Starts listening on `host`:`port` (port 0 picks a free port).
+   * Starts listening on `host`:`port` (port 0 picks a free port), with TLS when `tls` is given, or attaches to the
+   * `server` option (resolving once that server listens); opens `adminPort` too.
    * @throws {UsageError} (as a rejection) when called twice or after `close()`; rejects with the socket error too.
    */
-  listen(): Promise<ListenAddress> {
-    if (this.wss || this.closing) {
-      return Promise.reject(new UsageError(UsageErrorCode.InvalidArgument, 'listen() may be called once, before close()'));
+  async listen(): Promise<ListenAddress> {
+    if (this.endpoint || this.closing) throw new UsageError(UsageErrorCode.InvalidArgument, 'listen() may be called once, before close()');
+    const options = this.options;
+    const endpoint = (this.endpoint = new HttpEndpoint({
+      ...options,
+      // A page not allowed (403) or a client over its address's share (429) costs no WebSocket state.
+      admit: (req) => (this.options.allowedOrigins?.refusal(req.headers) !== undefined ? [403, 'Forbidden'] : this.admitAddress(req) ? undefined : [429, 'Too Many Connections']),
+      accept: (ws, req) => this.accept(ws, req),
+      failed: (error) => this.emitter.emit('error', { error }),
+      routes: healthRoutes({
+        notAccepting: () => (this.closing ? 'draining' : this.listening ? undefined : 'not listening yet'),
+        store: options.sessionStore,
+        readyTimeoutMs: options.readyTimeoutMs,
+        clock: options.clock,
+        metrics: this.meters?.scrape,
+      }),
+    }));
+    try {
+      this.listening = await endpoint.listen();
+    } catch (error) {
+      this.endpoint = undefined;
+      throw error;
     }
-    const { host, port, maxPayload } = this.options;
-    return new Promise((resolve, reject) => {
-      const wss = new WebSocketServer({
-        host,
-        port,
-        maxPayload,
-        clientTracking: false,
-        perMessageDeflate: false,
-        // Refused before the upgrade, so a page not allowed or a client over its address's share costs no WebSocket state.
-        verifyClient: (info, done) => {
-          if (this.options.allowedOrigins?.refusal(info.req.headers) !== undefined) done(false, 403, 'Forbidden');
-          else done(this.admitAddress(info.req), 429, 'Too Many Connections');
-        },
-      });
-      this.wss = wss;
-      const failed = (err: Error): void => {
-        this.wss = undefined;
-        wss.close();
-        reject(err);
-      };
-      wss.once('error', failed);
-      wss.once('listening', () => {
-        wss.off('error', failed);
-        wss.on('error', (error) => this.emitter.emit('error', { error }));
-        const bound = (wss.address() as AddressInfo).port;
-        const hostPart = host.includes(':') ? `[${host}]` : host;
-        this.listening = { host, port: bound, url: `ws://${hostPart}:${bound}` };
-        resolve(this.listening);
-      });
-      wss.on('connection', (ws, req) => this.accept(ws, req));
-    });
+    return this.listening;
   }
 
   /**
-   * Stops accepting, sends every client BYE `code` and waits until each socket and the listener are closed; every
-   * timer the server holds is released by then, and its state may be given to a new server. Idempotent: later calls
-   * return the same promise.
+   * Stops accepting, sends every client BYE `code` and waits until each socket and the listener are closed (the admin
+   * port last: its `/readyz` answers 503 all along); every timer the server holds is released by then, and its state
+   * may be given to a new server. An attached `server` is left listening. Idempotent: later calls return the same
+   * promise.
    * @throws {UsageError} (synchronously) `invalid_close_code` for a code other than 1000 or 3000–4999, `invalid_option`
    * for a bad `retryMs`.
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return this.closing;
-    const { wss, sockets, registry, emitter } = this;
-    const { closed, start } = closeServer({ wss, sockets, registry, state: this.options.state, emitter, holder: this }, options);
+    const { endpoint, sockets, registry, emitter } = this;
+    const stopListening = () => endpoint?.stop() ?? Promise.resolve();
+    const { closed, start } = closeServer({ stopListening, sockets, registry, state: this.options.state, emitter, holder: this }, options);
     // Before any listener runs, so that one calling close() again gets this same promise.
-    this.closing = closed;
+    this.closing = closed.then(() => endpoint?.finish()).then(() => this.meters?.stop());
     start();
     return this.closing;
   }
@@ -276,4 +281,14 @@ export class ReferenceServer {
  */
 export function createServer(options: Readonly<Partial<ServerOptions>> = {}): ReferenceServer {
   return new ReferenceServer(options);
+}
+
+/**
+ * The server's metrics, loaded only now: prom-client is an optional peer that a server without metrics never needs
+ * (resolveServerOptions has already checked that it is installed).
+ */
+function createMetrics(events: Emitter<ServerEventMap>, traffic: Traffic, sessions: () => Iterable<{ readonly channel: string }>, option: Exclude<MetricsOption, false>): ServerMetrics {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load of the optional peer, synchronous for the constructor
+  const { createServerMetrics } = require('../metrics/metrics') as typeof import('../metrics/metrics');
+  return createServerMetrics({ events, traffic, sessions }, option === true ? undefined : option.registry);
 }

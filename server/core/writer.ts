@@ -3,6 +3,7 @@ import { Batcher, type EndOfTurn } from '../../src/wire/batcher';
 import type { FrameCodec } from '../../src/wire/codec';
 import type { Frame } from '../../src/wire/protocol';
 import type { ResolvedServerOptions } from './options';
+import type { Traffic } from './traffic';
 
 /** A connection's frames of one turn go out after the socket's I/O callbacks: replies to a burst share a message. */
 const afterIo: EndOfTurn = (run) => {
@@ -23,9 +24,11 @@ export class SocketWriter {
     private readonly codec: FrameCodec,
     options: Pick<ResolvedServerOptions, 'clock' | 'limits' | 'maxBatchBytes' | 'maxBufferedBytes'>,
     overflow: () => void,
+    private readonly traffic: Traffic,
   ) {
     const write = (message: ArrayBuffer): void => {
       ws.send(message);
+      traffic.messageSent(message.byteLength);
       // A client that stops reading would otherwise make this buffer, and the server's memory, grow without bound.
       if (ws.bufferedAmount > options.maxBufferedBytes) overflow();
     };
@@ -37,11 +40,13 @@ export class SocketWriter {
   /** Encodes `frame` and queues it for this turn's message. */
   send(frame: Frame): void {
     this.batcher.add(this.codec.encodeShared(frame));
+    this.traffic.frameSent(frame[0]);
   }
 
   /** Queues a frame already encoded (a broadcast, a numbered RELIABLE); it is copied, so the caller may reuse it. */
   add(encoded: Uint8Array): void {
     this.batcher.add(encoded);
+    this.traffic.encodedSent(encoded);
   }
 
   /** Sends what is queued now, as one message, instead of at the end of the turn. */

@@ -229,6 +229,11 @@ class RedisSessionStore implements SharedSessionStore {
     return this.handoff.serve(release);
   }
 
+  /** Resolves once Redis answers a PING; rejects at once while the connection is down (nothing is queued). */
+  ping(): Promise<unknown> {
+    return this.link.commands.ping();
+  }
+
   /** Idempotent: a second call gets the first one's promise. */
   close(): Promise<void> {
     return this.link.close(() => this.handoff.close());

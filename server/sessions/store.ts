@@ -100,5 +100,7 @@ export interface SharedSessionStore {
    * are sent then); returns the undo.
    */
   onAvailable?(listener: () => void): () => void;
+  /** Resolves once the store answers a round trip (Redis: PING), rejects when it cannot be reached; `/readyz` asks it. */
+  ping?(): Promise<unknown>;
   close(): Promise<void>;
 }

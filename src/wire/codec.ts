@@ -90,7 +90,8 @@ export class FrameCodec {
  * @throws {UsageError} as {@link FrameCodec.encodeShared}.
  */
 export function encodeOnce(frame: Frame, limits: Readonly<CodecLimits>): ArrayBuffer {
-  return checkSize(new MsgpackEncoder({ maxDepth: limits.maxDepth }).encodeSharedRef(frame), limits).slice().buffer;
+  // A small frame: the host's TextEncoder would not pay for finding it.
+  return checkSize(new MsgpackEncoder({ maxDepth: limits.maxDepth, textEncoder: null }).encodeSharedRef(frame), limits).slice().buffer;
 }
 
 function checkSize(bytes: Uint8Array, limits: Readonly<CodecLimits>): Uint8Array {

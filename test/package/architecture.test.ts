@@ -39,7 +39,7 @@ describe('ARCHITECTURE.md', () => {
   });
 
   it('every file and folder it names exists', () => {
-    const paths = code.filter((c) => /^(src|server|channels|emulator|scripts|benchmarks|test)\//.test(c) && !c.includes(':') && !c.includes('<'));
+    const paths = code.filter((c) => /^(src|server|channels|loadtest|emulator|scripts|benchmarks|test)\//.test(c) && !c.includes(':') && !c.includes('<'));
     expect(paths.length).toBeGreaterThan(10);
     const missing = paths.filter((p) => !existsSync(join(ROOT, p)));
     expect(missing).toEqual([]);

@@ -1,44 +1,21 @@
 import { ROOT } from '../support/paths';
-import { existsSync } from 'fs';
 import { createServer as createHttpServer, type Server } from 'http';
-import { delimiter, join } from 'path';
+import { join } from 'path';
 import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { createServer, installChat, installGame, type ReferenceServer } from '../../server';
 import { type Channel, ConnectionManager, webSocketTransport } from '../../src';
 import { type ChatChannel, type ChatMessage, chatChannel } from '../../channels';
 import type { BrowserPage } from '../support/browser-page';
 import { reach } from '../support/channel-helpers';
+import { launchChromium } from '../support/chromium';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 
 // The runtime in a browser, as an H5 build of a game runs it: a page bundled from test/support/browser-page.ts with
 // `webSocketTransport(WebSocket)`, served on 127.0.0.1, in headless Chromium driven by playwright-core. The page
 // reaches the reference server through a TCP relay, so the test can cut its connections like a dying server.
 
-/** Debian's chromium (npm test installs it: scripts/provision.js), or CHROMIUM_PATH. */
-function chromiumPath(): string {
-  const configured = process.env.CHROMIUM_PATH;
-  if (configured) return configured;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    for (const name of ['chromium', 'chromium-browser']) {
-      if (dir && existsSync(join(dir, name))) return join(dir, name);
-    }
-  }
-  throw new Error("Chromium not found on PATH: install Debian's chromium (npm test does when it can) or set CHROMIUM_PATH");
-}
-
-// Chromium's own background traffic is refused on a closed network, so everything that would start it is off.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const ROOM = 11;
 
@@ -96,7 +73,7 @@ describe('the runtime in headless Chromium (webSocketTransport on the browser We
     const { port } = await server.listen();
     proxy = await startFaultProxy({ targetPort: port });
     http = await serve(await pageScript());
-    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));

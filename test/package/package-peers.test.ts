@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { hidingPackages } from '../support/hidden-packages';
 import { ROOT } from '../support/paths';
 
-// `ws` and `ioredis` are optional peers: a client-only install has neither, a server without Redis has no ioredis.
+// `ws`, `ioredis` and `prom-client` are optional peers: a client-only install has none, a server without Redis has no
+// ioredis, a server without metrics no prom-client.
 // These run the BUILT package (npm test builds first) in a fresh Node that cannot find the packages named.
 
 function node(hidden: readonly string[], code: string) {
@@ -15,7 +16,7 @@ const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 
 describe('the optional peers', () => {
   it('are peers, optional, and no dependency of a client-only install', () => {
-    for (const name of ['ws', 'ioredis']) {
+    for (const name of ['ws', 'ioredis', 'prom-client']) {
       expect(manifest.dependencies?.[name]).toBeUndefined();
       expect(manifest.peerDependencies?.[name]).toEqual(expect.any(String));
       expect(manifest.peerDependenciesMeta?.[name]).toEqual({ optional: true });
@@ -47,10 +48,21 @@ describe('the optional peers', () => {
     expect(result.stdout.trim()).toBe('function function');
   });
 
+  it("a server without metrics needs no prom-client; createServer({ metrics: true }) without it throws naming the package", () => {
+    const result = node(
+      ['prom-client'],
+      `const { createServer } = require('multisocket/server');
+       createServer({ port: 0 });
+       try { createServer({ port: 0, metrics: true }); } catch (error) { console.log(error.code, error.message); }`,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('missing_package createServer({metrics}) needs the "prom-client" package, which is not installed: npm install prom-client');
+  });
+
   it("require('multisocket/server/redis') gives the Redis factories SCALING.md shows", () => {
     const result = node([], `const r = require('multisocket/server/redis'); console.log(Object.keys(r).sort().join(' '))`);
     expect(result.stderr).toBe('');
-    expect(result.stdout.trim()).toBe('createRedisChatStore createRedisGameBroker createRedisSessionStore');
+    expect(result.stdout.trim()).toBe('clusterClientOptions createClusterClient createRedisChatStore createRedisGameBroker createRedisSessionStore redisClientOptions');
   });
 
   it("require('multisocket/server/redis') without ioredis throws one error naming the package to install", () => {

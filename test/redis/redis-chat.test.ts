@@ -10,6 +10,7 @@ import { describeOnRedisBackends } from '../support/redis-backends';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { Changes, holds, waitFor } from '../support/wait';
+import { wireIds } from '../support/chat-wire';
 
 /*
  * Chat rooms shared by several server processes through a real Redis (issue 8, phase 1): ids, history, dedupe and
@@ -36,7 +37,7 @@ async function connect(url: string, random: () => number = () => 0): Promise<Cli
   const chat = chatChannel({ manager, url: `${url}/chat`, reconnect: { baseMs: 10, maxMs: 50 } });
   const received: ChatMessage[] = [];
   const wire: number[] = [];
-  chat.channel.subscribe(`room/${ROOM}/message`, (payload) => wire.push((payload as ChatMessage).id));
+  wireIds(chat.channel, ROOM, wire);
   const changes = new Changes();
   chat.onMessage(ROOM, (message) => {
     received.push(message);

@@ -56,8 +56,8 @@ function matches(pattern: unknown, actual: unknown, bound: Map<string, unknown>)
   return Object.is(pattern, actual);
 }
 
-it('PROTOCOL.md has a resume and a chat transcript', () => {
-  expect(transcripts.map(([name]) => name).sort()).toEqual(['chat', 'resume']);
+it('PROTOCOL.md has a chat, a resume and a small-ids transcript', () => {
+  expect(transcripts.map(([name]) => name).sort()).toEqual(['chat', 'resume', 'small-ids']);
 });
 
 describe.each(transcripts)('transcript %s', (_name, lines) => {

@@ -33,6 +33,8 @@ export class ProtocolClient {
   readonly codec: FrameCodec;
   /** Every frame received so far, in order. */
   readonly received: Received[] = [];
+  /** Bytes of every message received so far (what the server wrote to this socket). */
+  receivedBytes = 0;
   /** Resolves when the socket has closed. */
   readonly closed: Promise<CloseInfo>;
   private readonly queue: Frame[] = [];
@@ -56,10 +58,10 @@ export class ProtocolClient {
     });
   }
 
-  /** Opens a socket to `url` and resolves once it is open. */
-  static connect(url: string, limits: Partial<CodecLimits> = {}): Promise<ProtocolClient> {
+  /** Opens a socket to `url` (with `ws`'s `options`: a `ca` for `wss://`) and resolves once it is open. */
+  static connect(url: string, limits: Partial<CodecLimits> = {}, options: WebSocket.ClientOptions = {}): Promise<ProtocolClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, options);
       const client = new ProtocolClient(ws, limits);
       ws.once('open', () => resolve(client));
       ws.once('error', reject);
@@ -129,6 +131,11 @@ export class ProtocolClient {
     return { bye, close: await this.closed };
   }
 
+  /** WebSocket messages received so far. */
+  get receivedMessages(): number {
+    return this.messages;
+  }
+
   /** Frames received and not yet taken by `next`. */
   get queued(): number {
     return this.queue.length;
@@ -147,6 +154,7 @@ export class ProtocolClient {
 
   private receive(data: WebSocket.RawData, isBinary: boolean): void {
     const message = this.messages++;
+    this.receivedBytes += isBinary ? (data as ArrayBuffer).byteLength : Buffer.byteLength(data.toString());
     let frames: Frame[];
     try {
       frames = this.codec.decode(isBinary ? (data as ArrayBuffer) : data.toString());

@@ -26,7 +26,7 @@ export function startServerProcess(port = 0, env: Readonly<Record<string, string
 }
 
 /**
- * Runs `node <args>` with `env` and resolves once it prints `listening on ws://127.0.0.1:<port>`; `line` is the rest of
+ * Runs `node <args>` with `env` and resolves once it prints `listening on ws://127.0.0.1:<port>` (or `wss://`); `line` is the rest of
  * that line (a test server may say more there, e.g. its owner token).
  * @throws (rejects) if the process exits or prints no address within 10 s.
  */
@@ -47,18 +47,18 @@ export function spawnListening(args: readonly string[], env: NodeJS.ProcessEnv):
     child.stdout?.on('data', (chunk: Buffer) => {
       if (listening) return;
       output += chunk.toString();
-      const match = /listening on ws:\/\/127\.0\.0\.1:(\d+)(.*)\n/.exec(output);
+      const match = /listening on (wss?):\/\/127\.0\.0\.1:(\d+)(.*)\n/.exec(output);
       if (!match) return;
       listening = true;
       output = '';
       clearTimeout(timer);
-      const bound = Number(match[1]);
+      const bound = Number(match[2]);
       resolve({
         port: bound,
-        url: `ws://127.0.0.1:${bound}`,
+        url: `${match[1]}://127.0.0.1:${bound}`,
         pid: child.pid as number,
         exited,
-        line: match[2] ?? '',
+        line: match[3] ?? '',
         kill: (signal) => {
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);
           return exited;

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { type ChatChannel, chatChannel, type ChatMessage, type Said } from '../../channels';
 import { ConnectionManager, type ReconnectOptions, RemoteError, webSocketTransport } from '../../src';
 import { reach } from './channel-helpers';
+import { wireIds } from './chat-wire';
 import { ManualLifecycle } from './harness';
 import { Changes, holds, waitFor } from './wait';
 
@@ -44,7 +45,7 @@ export async function talker(name: string, url: string, reconnect: Partial<Recon
   const resyncs: unknown[] = [];
   const refused: string[] = [];
   const changes = new Changes();
-  chat.channel.subscribe(`room/${ROOM}/message`, (payload) => wire.push((payload as ChatMessage).id));
+  wireIds(chat.channel, ROOM, wire);
   chat.channel.on('resync', (event) => void resyncs.push(event));
   chat.onMessage(ROOM, (message) => {
     received.push(message);

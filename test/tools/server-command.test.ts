@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { listSources, readStamp, staleness } from '../../scripts/built';
@@ -7,7 +8,9 @@ import { CloseCode } from '../../src/codes';
 import { Op } from '../../src/wire/protocol';
 import { hidingPackages } from '../support/hidden-packages';
 import { ROOT } from '../support/paths';
+import { httpGet } from '../support/http-get';
 import { ProtocolClient } from '../support/protocol-client';
+import { makeCertificates } from '../support/tls-certs';
 import { type ServerProcess, spawnListening } from '../support/server-process';
 import { closeUpgrades, upgrade } from '../support/upgrade';
 
@@ -22,7 +25,7 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeArgs: rea
 
 describe('the multisocket-server command', () => {
   it('is package.json\'s bin, a node script', () => {
-    expect(manifest.bin).toEqual({ 'multisocket-server': 'dist/server/cli.js' });
+    expect(manifest.bin).toEqual({ 'multisocket-server': 'dist/server/cli.js', 'multisocket-loadtest': 'dist/loadtest/cli.js' });
     expect(readFileSync(CLI, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 
@@ -30,7 +33,7 @@ describe('the multisocket-server command', () => {
     const result = run(['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^usage: multisocket-server /);
-    for (const option of ['--port', '--host', '--redis', '--redis-cluster', 'REDIS_CLUSTER', '--trust-proxy', '--allow-origin', '--allow-appid', '--retry-ms']) expect(result.stdout).toContain(option);
+    for (const option of ['--port', '--host', '--redis', '--redis-cluster', 'REDIS_CLUSTER', '--trust-proxy', '--allow-origin', '--allow-appid', '--retry-ms', '--tls-cert', '--tls-key', '--tls-ca', '--admin-port', '--metrics', 'ADMIN_PORT']) expect(result.stdout).toContain(option);
   });
 
   it.each([
@@ -49,6 +52,11 @@ describe('the multisocket-server command', () => {
     [['--redis-cluster', 'a:1,,b:2'], {}, /^multisocket server: --redis-cluster needs host:port/],
     [[], { REDIS_CLUSTER: 'a:0' }, /^multisocket server: --redis-cluster needs host:port.*got "a:0"/],
     [['--redis', 'redis://a:1', '--redis-cluster', 'a:1'], {}, /^multisocket server: give --redis \(REDIS_URL\) or --redis-cluster \(REDIS_CLUSTER\), not both/],
+    [['--tls-cert', 'cert.pem'], {}, /^multisocket server: --tls-cert and --tls-key go together \(got only --tls-cert\)/],
+    [['--tls-cert', 'no-such.pem', '--tls-key', 'no-such.key'], {}, /^multisocket server: --tls-cert no-such.pem cannot be read: ENOENT/],
+    [['--tls-ca', 'ca.pem'], {}, /^multisocket server: --tls-ca needs --tls-cert and --tls-key/],
+    [['--admin-port', 'abc'], {}, /^multisocket server: --admin-port must be an integer 0–65535, got "abc"/],
+    [[], { ADMIN_PORT: '99999' }, /^multisocket server: ADMIN_PORT must be an integer 0–65535, got "99999"/],
   ])('%j with %j prints one line and exits 2', (args, env, message) => {
     const result = run(args, env);
     expect(result.status).toBe(2);
@@ -62,6 +70,36 @@ describe('the multisocket-server command', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toBe('multisocket server: --redis needs the "ioredis" package, which is not installed: npm install ioredis\n');
     expect(result.stdout).toBe('');
+  });
+
+  it('--metrics without prom-client says to install it, in one line, and exits 1', () => {
+    const result = run(['--port', '0', '--metrics'], {}, hidingPackages(['prom-client']));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('multisocket server: --metrics needs the "prom-client" package, which is not installed: npm install prom-client\n');
+  });
+
+  it('--tls-cert, --tls-key, --admin-port and --metrics: wss:// for clients, health and metrics on the admin port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'multisocket-cli-tls-'));
+    const certs = makeCertificates();
+    writeFileSync(join(dir, 'cert.pem'), certs.cert);
+    writeFileSync(join(dir, 'key.pem'), certs.key);
+    const server = await spawnListening(
+      [CLI, '--port', '0', '--host', '127.0.0.1', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem'), '--admin-port', '0', '--metrics'],
+      { ...process.env, PORT: '', ADMIN_PORT: '' },
+    );
+    try {
+      expect(server.url).toMatch(/^wss:\/\//);
+      const adminPort = Number(/on admin port (\d+)/.exec(server.line)?.[1]);
+      const client = await ProtocolClient.connect(`${server.url}/chat`, {}, { ca: certs.ca });
+      await client.hello({ channel: 'chat' });
+      await expect(httpGet(`http://127.0.0.1:${adminPort}/readyz`)).resolves.toMatchObject({ status: 200, body: 'ready\n' });
+      const metrics = await httpGet(`http://127.0.0.1:${adminPort}/metrics`);
+      expect(metrics.body).toMatch(/^multisocket_connections\{channel="chat"\} 1$/m);
+      await client.close();
+    } finally {
+      await server.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('without ws says to install it, in one line, and exits 1', () => {

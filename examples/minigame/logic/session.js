@@ -20,8 +20,13 @@ const PENDING_MS = 1000;
  * Connects a player.
  * @param {object} options
  * @param {object} options.multisocket the library: `require('./multisocket.min.js')` (runtime and presets in one file)
- * @param {object} options.wx the platform: `wx` in a mini-game
- * @param {string} options.url the server, e.g. `ws://127.0.0.1:8787`; the channels connect to `/game` and `/chat`
+ * @param {object} [options.wx] the platform: `wx` in a mini-game (its transport and lifecycle)
+ * @param {object} [options.transport] instead of `wx`: another transport, e.g. `webSocketTransport(WebSocket)` in a page
+ * @param {object} [options.lifecycle] with `transport`: the app's hide/show, if the page has one (default none)
+ * @param {string} [options.url] the server, e.g. `ws://127.0.0.1:8787`; the channels connect to `/game` and `/chat`
+ * @param {string} [options.gameUrl] the game channel's URL, default `${url}/game`
+ * @param {string} [options.chatUrl] the chat channel's URL, default `${url}/chat`
+ * @param {object} [options.heartbeat] the channels' heartbeat options, default the presets'
  * @param {boolean} [options.allowInsecure] accept `ws://` (WeChat Developer Tools with domain checks off, or a LAN server)
  * @param {string|number} [options.room] the chat room, default `lobby`
  */
@@ -29,12 +34,15 @@ function createSession(options) {
   const lib = options.multisocket;
   const wx = options.wx;
   const room = options.room === undefined ? ROOM : options.room;
-  const manager = new lib.ConnectionManager({
-    transport: lib.wxTransport(wx, { allowInsecure: options.allowInsecure === true }),
-    lifecycle: lib.wxLifecycle(wx),
-  });
-  const game = lib.gameChannel({ manager, url: `${options.url}/game` });
-  const chat = lib.chatChannel({ manager, url: `${options.url}/chat` });
+  const manager = new lib.ConnectionManager(
+    options.transport
+      ? { transport: options.transport, lifecycle: options.lifecycle }
+      : { transport: lib.wxTransport(wx, { allowInsecure: options.allowInsecure === true }), lifecycle: lib.wxLifecycle(wx) },
+  );
+  // Only what was given: an option passed as undefined would replace the preset's default.
+  const tuned = options.heartbeat ? { heartbeat: options.heartbeat } : {};
+  const game = lib.gameChannel(Object.assign({ manager, url: options.gameUrl || `${options.url}/game` }, tuned));
+  const chat = lib.chatChannel(Object.assign({ manager, url: options.chatUrl || `${options.url}/chat` }, tuned));
 
   const listeners = { state: new Set(), chat: new Set(), status: new Set() };
   const emit = (kind, value) => listeners[kind].forEach((fn) => fn(value));
@@ -128,6 +136,8 @@ function createSession(options) {
     /** Each channel state change: `{ channel, state }`. Returns the undo. */
     onStatus: (fn) => on('status', fn),
     status: () => ({ game: game.channel.state, chat: chat.channel.state }),
+    /** Each channel's `stats()` (state, rtt, reconnects, ...), by channel. */
+    stats: () => ({ game: game.channel.stats(), chat: chat.channel.stats() }),
     /** Closes both channels; resolves once both are closed. */
     close() {
       const closed = [game.channel, chat.channel].map(

@@ -1,14 +1,20 @@
 import { ProtocolErrorCode } from '../../codes';
 import { describeError, ProtocolError } from '../../errors';
 import type { CodecLimits } from '../limits';
+import { type HostDecoder, hostText } from '../host-text';
 import { MsgpackExt } from './ext';
 import { readUtf8 } from './utf8';
 
 const EMPTY = new Uint8Array(0);
 const TWO_32 = 0x100000000;
-/** Keys of up to this many bytes are cached, in this many slots (a power of two): at most 64 short strings held. */
+/**
+ * Keys and short strings (topics) of up to this many bytes are cached, in this many slots (a power of two): at most 64
+ * strings of 16 bytes held, with their bytes, so a repeat costs one byte comparison and no new string.
+ */
 const MAX_CACHED_KEY = 16;
 const KEY_SLOTS = 64;
+/** Strings of more bytes than this go to the host's TextDecoder, when there is one. */
+const HOST_STRING_BYTES = 64;
 
 /**
  * Decodes a whole WebSocket message (msgpack values back to back, each a frame, so each an array) in one pass, checking
@@ -36,9 +42,18 @@ export class MsgpackDecoder {
   private readonly scratchBytes = new Uint8Array(this.scratch.buffer);
   /** Code units of the string being decoded, reused. */
   private readonly units: number[] = [];
+  /** The cached short strings; per slot in `keyBytes`, the string's UTF-8 length, then its bytes. */
   private readonly keys: (string | undefined)[] = [];
+  private readonly keyBytes = new Uint8Array(KEY_SLOTS * (MAX_CACHED_KEY + 1));
+  private readonly textDecoder: HostDecoder | undefined;
 
-  constructor(private readonly limits: Readonly<CodecLimits>) {}
+  /**
+   * @param textDecoder The host's `TextDecoder` (made with `ignoreBOM: true`), for strings over 64 bytes. Default: the
+   * host's own, found now ({@link hostText}); `null` decodes every string in JavaScript.
+   */
+  constructor(private readonly limits: Readonly<CodecLimits>, textDecoder?: HostDecoder | null) {
+    this.textDecoder = textDecoder === undefined ? hostText().decoder : (textDecoder ?? undefined);
+  }
 
   /**
    * Decodes every value of `bytes`, all or nothing.
@@ -84,7 +99,7 @@ export class MsgpackDecoder {
     if (b >= 0xe0) return b - 0x100;
     if (b < 0x90) return this.map(b & 0x0f, depth);
     if (b < 0xa0) return this.array(b & 0x0f, depth);
-    if (b < 0xc0) return this.str(b & 0x1f);
+    if (b < 0xc0) return (b & 0x1f) <= MAX_CACHED_KEY ? this.cachedKey(b & 0x1f) : this.str(b & 0x1f);
     // 0xc0 to 0xdf, in runs that share a decoding.
     if (b <= 0xc3) {
       if (b === 0xc1) throw malformed(`byte 0xc1 at ${at} is never used in msgpack`);
@@ -160,27 +175,34 @@ export class MsgpackDecoder {
     return key;
   }
 
-  /** A short key, from the cache when the same bytes were a key before: no new string, no re-hashing by the engine. */
+  /**
+   * A short string, from the cache when the same bytes came before: no new string, no re-hashing by the engine. The
+   * slot comes from the length and three bytes (first, middle, last), so finding it costs the same for any length.
+   */
   private cachedKey(n: number): string {
     const start = this.take(n, 'string bytes', this.limits.maxStringBytes);
+    if (n === 0) return '';
     const bytes = this.bytes;
-    let hash = n;
-    for (let i = start; i < this.pos; i++) hash = (hash * 31 + (bytes[i] as number)) | 0;
-    const slot = hash & (KEY_SLOTS - 1);
-    const cached = this.keys[slot];
-    if (cached !== undefined && cached.length === n) {
+    const held = this.keyBytes;
+    const slot =
+      ((bytes[start] as number) * 11 + (bytes[start + n - 1] as number) * 9 + (bytes[start + (n >> 1)] as number) * 5 + n * 3) & (KEY_SLOTS - 1);
+    const base = slot * (MAX_CACHED_KEY + 1);
+    if (held[base] === n) {
       let i = 0;
-      while (i < n && cached.charCodeAt(i) === bytes[start + i]) i++;
-      if (i === n) return cached;
+      while (i < n && held[base + 1 + i] === bytes[start + i]) i++;
+      if (i === n) return this.keys[slot] as string;
     }
     const key = readUtf8(bytes, start, this.pos, this.units);
-    // Only a key of as many chars as bytes can be compared char by byte (ASCII; or U+FFFDs, which never match a byte).
-    if (key.length === n) this.keys[slot] = key;
+    this.keys[slot] = key;
+    held[base] = n;
+    for (let i = 0; i < n; i++) held[base + 1 + i] = bytes[start + i] as number;
     return key;
   }
 
   private str(n: number): string {
+    if (n <= MAX_CACHED_KEY) return this.cachedKey(n);
     const start = this.take(n, 'string bytes', this.limits.maxStringBytes);
+    if (n > HOST_STRING_BYTES && this.textDecoder) return this.textDecoder.decode(this.bytes.subarray(start, this.pos));
     return readUtf8(this.bytes, start, this.pos, this.units);
   }
 

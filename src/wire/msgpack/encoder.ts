@@ -1,19 +1,27 @@
 import { UsageErrorCode } from '../../codes';
 import { UsageError } from '../../errors';
 import { MsgpackExt, timestampExt } from './ext';
-import { describeKey, Refusal, refusalOf, within } from './refusal';
+import { describeKey, mapSize, Refusal, refusalOf, within } from './refusal';
+import { type HostEncoder, hostText } from '../host-text';
 import { writeUtf8 } from '../utf8';
+import { ByteWriter, mapHeaderBytes, TWO_32 } from './writer';
 
 /** Options of {@link MsgpackEncoder}. */
 export interface MsgpackEncoderOptions {
   /** Deepest nesting of arrays and maps, a top-level array counting as 1 (the decoder's rule, so both agree). */
   maxDepth: number;
+  /**
+   * The host's `TextEncoder`, for strings longer than 32 UTF-16 units (shorter ones are quicker in JavaScript). Default:
+   * the host's own, found when the encoder is made ({@link hostText}); `null` encodes every string in JavaScript.
+   */
+  textEncoder?: HostEncoder | null;
 }
 
 const INITIAL_BYTES = 2048;
 /** After a larger value the buffer shrinks back to this, so one big frame does not pin its size for the encoder's life. */
 const KEPT_BYTES = 64 * 1024;
-const TWO_32 = 0x100000000;
+/** Strings of more UTF-16 units than this go to the host's TextEncoder, when there is one. */
+const HOST_STRING_UNITS = 32;
 
 /**
  * Encodes values to msgpack, byte for byte as @msgpack/msgpack's `new Encoder({ ignoreUndefined: true })` does for
@@ -27,15 +35,17 @@ const TWO_32 = 0x100000000;
  * object whose data is not in its own fields (RegExp, Error, Promise, WeakMap, a boxed primitive) or a key
  * `__proto__` (which a decoder refuses) is refused, where msgpack writes a map that loses it.
  */
-export class MsgpackEncoder {
-  private bytes = new Uint8Array(INITIAL_BYTES);
-  private view = new DataView(this.bytes.buffer);
-  private pos = 0;
+export class MsgpackEncoder extends ByteWriter {
   private busy = false;
   private readonly maxDepth: number;
+  private readonly textEncoder: HostEncoder | undefined;
+  /** Map keys of up to 16 units as encoded, copied on a repeat; emptied when it holds 64, so it stays small. */
+  private readonly keys = new Map<string, Uint8Array>();
 
   constructor(options: Readonly<MsgpackEncoderOptions>) {
+    super(INITIAL_BYTES);
     this.maxDepth = options.maxDepth;
+    this.textEncoder = options.textEncoder === undefined ? hostText().encoder : (options.textEncoder ?? undefined);
   }
 
   /**
@@ -46,7 +56,7 @@ export class MsgpackEncoder {
    */
   encodeSharedRef(value: unknown): Uint8Array {
     // Called again from inside an encode (a getter that encodes): the shared buffer is in use, so use another.
-    if (this.busy) return new MsgpackEncoder({ maxDepth: this.maxDepth }).encodeSharedRef(value);
+    if (this.busy) return new MsgpackEncoder({ maxDepth: this.maxDepth, textEncoder: this.textEncoder ?? null }).encodeSharedRef(value);
     if (this.bytes.length > KEPT_BYTES) this.grow(KEPT_BYTES, 0);
     this.pos = 0;
     this.busy = true;
@@ -65,7 +75,7 @@ export class MsgpackEncoder {
 
   private value(value: unknown, depth: number): void {
     // Room for any scalar, header or timestamp; strings, binaries and exts make room for their own bytes.
-    this.room(16);
+    if (this.pos + 16 > this.bytes.length) this.room(16);
     switch (typeof value) {
       case 'number':
         return this.number(value);
@@ -83,7 +93,10 @@ export class MsgpackEncoder {
   }
 
   private number(n: number): void {
-    if (!Number.isSafeInteger(n)) {
+    if (n >= 0 && n < 0x80 && (n | 0) === n) {
+      // A positive fixint, the commonest number, in one store (-0 included: it is written as 0).
+      this.bytes[this.pos++] = n;
+    } else if (!Number.isSafeInteger(n)) {
       this.bytes[this.pos] = 0xcb;
       this.view.setFloat64(this.pos + 1, n);
       this.pos += 9;
@@ -106,19 +119,34 @@ export class MsgpackEncoder {
    */
   private string(s: string): void {
     const n = s.length;
-    this.room(5 + 3 * n);
+    if (this.pos + 5 + 3 * n > this.bytes.length) this.room(5 + 3 * n);
     const bytes = this.bytes;
     const at = this.pos;
+    if (n < 32) {
+      // A fixstr if ASCII (keys and topics nearly always are): no header to size, nothing to move.
+      let i = 0;
+      let c = 0;
+      while (i < n && (c = s.charCodeAt(i)) < 0x80) bytes[at + 1 + i++] = c;
+      if (i === n) {
+        bytes[at] = 0xa0 | n;
+        this.pos = at + 1 + n;
+        return;
+      }
+    }
     const guess = headerBytes(n);
     const start = at + guess;
     let pos = start;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      bytes[pos++] = c;
+    if (n > HOST_STRING_UNITS && this.textEncoder) {
+      pos += this.textEncoder.encodeInto(s, bytes.subarray(start)).written;
+    } else {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        bytes[pos++] = c;
+      }
+      if (i < n) pos = writeUtf8(s, i, bytes, pos);
     }
-    if (i < n) pos = writeUtf8(s, i, bytes, pos);
     const length = pos - start;
     const header = headerBytes(length);
     if (header !== guess) {
@@ -130,15 +158,15 @@ export class MsgpackEncoder {
   }
 
   private object(value: object, depth: number): void {
-    if (Array.isArray(value)) this.array(value, depth);
+    if (Array.isArray(value)) return this.array(value, depth);
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) this.map(value as Record<string, unknown>, depth);
     else if (value instanceof Date) this.raw(timestampExt(value.getTime()));
     else if (ArrayBuffer.isView(value)) this.bin(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
     else if (value instanceof ArrayBuffer) this.bin(new Uint8Array(value));
     else if (value instanceof MsgpackExt) this.ext(value.type, value.data);
     else {
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto === Object.prototype || proto === null) this.map(value as Record<string, unknown>, depth);
-      else if (value instanceof Map) this.entries(value, depth);
+      if (value instanceof Map) this.entries(value, depth);
       else if (value instanceof Set) this.array([...(value as Set<unknown>)], depth);
       else {
         // A class instance is its own enumerable fields, as JSON.stringify sees it; a built-in that keeps its data
@@ -151,7 +179,7 @@ export class MsgpackEncoder {
   }
 
   private array(array: readonly unknown[], depth: number): void {
-    this.deeper(depth);
+    if (depth >= this.maxDepth) this.deeper(depth);
     const n = array.length;
     this.header(n, 0x90, 16, 0, 0xdc);
     let i = 0;
@@ -169,20 +197,7 @@ export class MsgpackEncoder {
    */
   private entries(map: Map<unknown, unknown>, depth: number): void {
     this.deeper(depth);
-    const names = new Set<string>();
-    let size = 0;
-    for (const [key, item] of map) {
-      const step = `[${describeKey(key)}]`;
-      if (typeof key !== 'string' && typeof key !== 'number') {
-        throw within(new Refusal(`a Map key must be a string or a number (it arrives as a property name), got a ${key === null ? 'null' : typeof key}`), step);
-      }
-      const name = String(key);
-      if (name === '__proto__') throw within(new Refusal('the Map key "__proto__" cannot be a property name'), step);
-      if (names.has(name)) throw within(new Refusal(`two Map keys name the property "${name}"`), step);
-      names.add(name);
-      if (item !== undefined) size++;
-    }
-    this.header(size, 0x80, 16, 0, 0xde);
+    this.header(mapSize(map), 0x80, 16, 0, 0xde);
     for (const [key, item] of map) {
       if (item === undefined) continue;
       try {
@@ -196,26 +211,51 @@ export class MsgpackEncoder {
     }
   }
 
+  /**
+   * One pass, each value read once: the header counts every key, and is rewritten (the entries moved up when it
+   * shrinks) if some values were `undefined` and left out.
+   */
   private map(map: Record<string, unknown>, depth: number): void {
-    this.deeper(depth);
+    if (depth >= this.maxDepth) this.deeper(depth);
     const keys = Object.keys(map);
+    const n = keys.length;
+    const at = this.pos;
+    this.header(n, 0x80, 16, 0, 0xde);
+    let size = 0;
     let key = '';
     try {
-      // Counted first, reading each value twice, as @msgpack/msgpack does (a getter runs twice there too).
-      let size = 0;
-      for (let i = 0; i < keys.length; i++) if (map[(key = keys[i] as string)] !== undefined) size++;
-      this.header(size, 0x80, 16, 0, 0xde);
-      for (let i = 0; i < keys.length; i++) {
+      for (let i = 0; i < n; i++) {
         key = keys[i] as string;
         const item = map[key];
         if (item === undefined) continue;
         // A decoder refuses it (it would set the object's prototype), so the peer would drop the whole message.
         if (key === '__proto__') throw new Refusal('the key "__proto__" cannot be a property name');
-        this.string(key);
+        this.key(key);
         this.value(item, depth + 1);
+        size++;
       }
     } catch (err) {
       throw within(err, /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+    }
+    if (size !== n) this.resize(at, mapHeaderBytes(n), size);
+  }
+
+  /** A map key: as a string, copied from `keys` when it was encoded before. */
+  private key(key: string): void {
+    // Shorter keys are quicker converted than looked up.
+    if (key.length < 4) return this.string(key);
+    const encoded = this.keys.get(key);
+    if (encoded === undefined) {
+      const at = this.pos;
+      this.string(key);
+      if (key.length > 16) return;
+      if (this.keys.size >= 64) this.keys.clear();
+      this.keys.set(key, this.bytes.slice(at, this.pos));
+    } else {
+      // value() made room for 16 bytes; a key's header and up to 16 units of UTF-8 may need 49.
+      if (this.pos + encoded.length > this.bytes.length) this.room(encoded.length);
+      this.bytes.set(encoded, this.pos);
+      this.pos += encoded.length;
     }
   }
 
@@ -247,47 +287,6 @@ export class MsgpackEncoder {
     if (depth >= this.maxDepth) throw new Refusal(`nesting depth exceeds maxDepth ${this.maxDepth}`);
   }
 
-  /** The smallest header for `n`: the fix form below `fixBelow`, else `type8` (when there is one), `type16`, `type16 + 1`. */
-  private header(n: number, fix: number, fixBelow: number, type8: number, type16: number): void {
-    if (n < fixBelow) this.put(fix | n, 0, 0);
-    else if (type8 && n < 0x100) this.put(type8, n, 1);
-    else if (n < 0x10000) this.put(type16, n, 2);
-    else this.put(type16 + 1, n, 4);
-  }
-
-  /** A 64-bit integer (a safe integer beyond 32 bits): high word, then low word. */
-  private int64(type: number, n: number): void {
-    this.put(type, Math.floor(n / TWO_32), 4);
-    this.word(n);
-  }
-
-  /** One type byte, then the low `width` bytes of `value` (0 to 4), big-endian. The room was made. */
-  private put(type: number, value: number, width: number): void {
-    const bytes = this.bytes;
-    let pos = this.pos;
-    bytes[pos++] = type;
-    if (width === 4) bytes[pos++] = value >>> 24;
-    if (width >= 3) bytes[pos++] = value >>> 16;
-    if (width >= 2) bytes[pos++] = value >>> 8;
-    if (width >= 1) bytes[pos++] = value;
-    this.pos = pos;
-  }
-
-  /** The low 32 bits of `value`, big-endian (a Uint8Array keeps each store's low 8 bits). */
-  private word(value: number): void {
-    this.put(value >>> 24, value, 3);
-  }
-
-  private room(n: number): void {
-    if (this.pos + n > this.bytes.length) this.grow(Math.max(this.pos + n, this.bytes.length * 2), this.pos);
-  }
-
-  private grow(size: number, keep: number): void {
-    const bytes = new Uint8Array(size);
-    bytes.set(this.bytes.subarray(0, keep));
-    this.bytes = bytes;
-    this.view = new DataView(bytes.buffer);
-  }
 }
 
 /** Header bytes of a string of `length` UTF-8 bytes: fixstr, str 8, str 16, str 32. */

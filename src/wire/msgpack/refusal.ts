@@ -22,3 +22,24 @@ export function refusalOf(err: unknown): Refusal {
 export function describeKey(key: unknown): string {
   return typeof key === 'string' ? JSON.stringify(key) : typeof key === 'number' ? String(key) : `<${typeof key}>`;
 }
+
+/**
+ * The entries of a `Map` that are encoded (those whose value is not `undefined`), after checking that its keys can be
+ * the property names they arrive as: strings and numbers, never `__proto__`, no two naming the same property.
+ */
+export function mapSize(map: Map<unknown, unknown>): number {
+  const names = new Set<string>();
+  let size = 0;
+  for (const [key, item] of map) {
+    const step = `[${describeKey(key)}]`;
+    if (typeof key !== 'string' && typeof key !== 'number') {
+      throw within(new Refusal(`a Map key must be a string or a number (it arrives as a property name), got a ${key === null ? 'null' : typeof key}`), step);
+    }
+    const name = String(key);
+    if (name === '__proto__') throw within(new Refusal('the Map key "__proto__" cannot be a property name'), step);
+    if (names.has(name)) throw within(new Refusal(`two Map keys name the property "${name}"`), step);
+    names.add(name);
+    if (item !== undefined) size++;
+  }
+  return size;
+}

@@ -17,8 +17,15 @@ import { seededRandom } from '../../support/random';
 //   decodes differently in msgpack's own UTF-8 decoder).
 
 const limits = resolveLimits();
-const ourEncoder = new MsgpackEncoder({ maxDepth: limits.maxDepth });
-const ourDecoder = new MsgpackDecoder(limits);
+/** Our codec as on Node (long strings through the host's TextEncoder and TextDecoder) and as on a device (none). */
+const OURS = [
+  { host: "with the host's TextEncoder/TextDecoder", encoder: new MsgpackEncoder({ maxDepth: limits.maxDepth }), decoder: new MsgpackDecoder(limits) },
+  {
+    host: 'without a host text codec, as on a device',
+    encoder: new MsgpackEncoder({ maxDepth: limits.maxDepth, textEncoder: null }),
+    decoder: new MsgpackDecoder(limits, null),
+  },
+];
 const theirEncoder = new Encoder({ ignoreUndefined: true });
 const theirDecoder = new Decoder();
 
@@ -137,7 +144,7 @@ function hasReplacement(value: unknown): boolean {
   return false;
 }
 
-describe('5,000 random values: our bytes equal @msgpack/msgpack\'s, and both decoders read them alike', () => {
+describe.each(OURS)('5,000 random values: our bytes equal @msgpack/msgpack\'s, and both decoders read them alike ($host)', ({ encoder: ourEncoder, decoder: ourDecoder }) => {
   it('encodes and decodes', () => {
     const rand = seededRandom(20240611);
     let frames = 0;
@@ -198,7 +205,7 @@ function reference(bytes: Uint8Array): unknown[] {
   return values;
 }
 
-describe('5,000 random and mutated byte strings: both decoders agree on accept or refuse', () => {
+describe.each(OURS)('5,000 random and mutated byte strings: both decoders agree on accept or refuse ($host)', ({ encoder: ourEncoder, decoder: ourDecoder }) => {
   it('agrees, and refuses alone only over a limit', () => {
     const rand = seededRandom(7_654_321);
     const valid: Uint8Array[] = [];

@@ -195,6 +195,27 @@ describe('arrays and maps take the smallest header', () => {
     expect(ours(new Point(1, 2))).toBe('82a17801a17902');
   });
 
+  it.each([
+    [16, 1],
+    [17, 2],
+    [65536, 1],
+    [3, 3],
+  ])('a map of %d keys with %d undefined values gets the header of what is written, the entries moved up', (size, missing) => {
+    const value: Record<string, number | undefined> = {};
+    for (let i = 0; i < size; i++) value[`k${i}`] = i < missing ? undefined : i;
+    expect(ours(value)).toBe(theirs(value));
+  });
+
+  it('repeated keys (copied from the encoder\'s key cache) encode as the first time, across its emptying', () => {
+    const keys = ['x', 'tick', 'serverTime', 'lastInput', '名前', 'ключ', 'a'.repeat(16), 'b'.repeat(17)];
+    for (let i = 0; i < 150; i++) keys.push(`key${i}`);
+    const value = Object.fromEntries(keys.map((key, i) => [key, { [key]: i, nested: [{ [key]: 'v' }] }]));
+    const first = ours(value);
+    expect(first).toBe(theirs(value));
+    expect(ours(value)).toBe(first);
+    expect(ours([value, 'x'.repeat(5000), value])).toBe(theirs([value, 'x'.repeat(5000), value]));
+  });
+
 });
 
 describe('a Map is a map and a Set an array, never the empty map @msgpack/msgpack writes', () => {
