@@ -119,12 +119,23 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
     const shown = presence.show(key, session);
     try {
       await Promise.all([target.opened, shown]);
+      if (!own) await caughtUp(target);
     } catch (err) {
       if (!wasMember) void leave(session, target);
       throw err;
     }
     if (target.members.has(session)) noteRoom(session, key, target.last);
     return tables.small.has(session) ? { room, lastId: target.last, epoch: target.epoch } : { room, lastId: target.last };
+  };
+
+  /**
+   * Resolves once `room` here has handed out every message the store held when asked: a join's `lastId` is then never
+   * behind what another process delivered (a re-joining client would take a lower one for ids that went back).
+   */
+  const caughtUp = async (room: LocalRoom): Promise<void> => {
+    const newest = (await store.page(room.key, Infinity, 1)).messages[0];
+    if (!newest || room.closed || room.last >= newest.id) return;
+    await new Promise<void>((resolve) => room.waiters.push({ id: newest.id, answer: resolve }));
   };
 
   /**
@@ -188,9 +199,9 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
       const draft = { ts: Math.floor(server.clock.now()), from: o.from(session), body, mid };
       return settle(store.append(key, draft, digest, o), (appended) => {
         const said = (): void => answer(session, { mid, room, id: appended.id, ts: appended.ts });
-        // The sender hears chat/said after its message was handed to the members.
-        if (!appended.fresh || target.closed || target.last >= appended.id) said();
-        else target.waiters.push({ id: appended.id, answer: said });
+        // chat/said once the line was handed to the members; the handler is done once it answered (see Session.hold).
+        if (!appended.fresh || target.closed || target.last >= appended.id) return said();
+        return new Promise<void>((resolve) => target.waiters.push({ id: appended.id, answer: () => resolve(said()) }));
       }, refused);
     } catch (err) {
       refused(err);
@@ -280,9 +291,9 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
  * `next(value)` at once when the store answered at once (the in-memory store: a say is then answered in its own turn),
  * else once it settles; a failure either way goes to `failed`.
  */
-function settle<T>(value: T | Promise<T>, next: (value: T) => void, failed: (err: unknown) => void): void | Promise<void> {
+function settle<T>(value: T | Promise<T>, next: (value: T) => void | Promise<void>, failed: (err: unknown) => void): void | Promise<void> {
   if (value instanceof Promise) return value.then(next, failed);
-  next(value);
+  return next(value);
 }
 
 const KEPT = Symbol('chat rooms');

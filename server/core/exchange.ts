@@ -109,6 +109,8 @@ export class Exchange {
 
   private dispatch(topic: string, payload: unknown, kind: MessageKind, seq?: number): void {
     const ctx = { connection: this.connection, session: this.session, topic, kind, seq };
-    this.handlers.dispatchPush(payload, ctx, this.handlerFailed);
+    // A handler still running holds its session's departure to another process (bounded), so that its answer goes too.
+    const running = this.handlers.dispatchPush(payload, ctx, this.handlerFailed);
+    if (running) this.session.hold(running);
   }
 }

@@ -81,18 +81,28 @@ export class Handlers {
       .catch((err: unknown) => out.error(handlerError('REQUEST', topic, err)));
   }
 
-  /** Runs every PUSH handler matching `ctx.topic`; a throw or rejection goes to `onError` and the others still run. */
-  dispatchPush(payload: unknown, ctx: HandlerContext, onError: (error: Error) => void): void {
-    if (this.pushes.size === 0) return;
+  /**
+   * Runs every PUSH handler matching `ctx.topic`; a throw or rejection goes to `onError` and the others still run.
+   * Returns what settles once the handlers that returned a promise are done (never rejects), if any did.
+   */
+  dispatchPush(payload: unknown, ctx: HandlerContext, onError: (error: Error) => void): Promise<void> | undefined {
+    if (this.pushes.size === 0) return undefined;
+    let running: Promise<void> | undefined;
     // match() returns a fresh array, so a handler that unsubscribes itself or another does not skip anyone.
     for (const handler of this.pushes.match(ctx.topic)) {
       try {
         const result = handler(payload, ctx);
-        if (isThenable(result)) Promise.resolve(result).catch((err: unknown) => onError(handlerError('PUSH', ctx.topic, err)));
+        if (!isThenable(result)) continue;
+        const done = Promise.resolve(result).then(
+          () => undefined,
+          (err: unknown) => onError(handlerError('PUSH', ctx.topic, err)),
+        );
+        running = running ? Promise.all([running, done]).then(() => undefined) : done;
       } catch (err) {
         onError(handlerError('PUSH', ctx.topic, err));
       }
     }
+    return running;
   }
 }
 

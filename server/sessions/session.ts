@@ -7,6 +7,7 @@ import { validateTopic } from '../../src/routing/topics';
 import { Deadline } from '../../src/time/deadline';
 import { FanOutFrame } from './fan-out-frame';
 import { followingClock } from './following-clock';
+import { Departure } from './departure';
 import { RestorableReceiver, RestorableSender } from './reliable-restore';
 import { RestoredNotes } from './restored-notes';
 import type { SessionJournal } from './journal';
@@ -40,8 +41,8 @@ export class Session implements ServerSession {
   /** Set when sessions are shared through a store: writes go through it and outputs wait for them. */
   private journal: SessionJournal | undefined;
   private restoredNotes: RestoredNotes | undefined;
-  /** Set while another process is being handed the session: {@link enqueue} refuses new frames (false). */
-  private handingOver = false;
+  /** With a shared store: how it leaves this process (waiting for its handlers in flight, then given up). */
+  private readonly departure = new Departure();
 
   constructor(
     readonly id: string,
@@ -55,8 +56,7 @@ export class Session implements ServerSession {
     // Timers run on the current owner's clock, so that a session kept across a server restart follows the new server.
     // No timer is armed while the session changes owner (see park), so no handle crosses from one clock to another.
     const clock = followingClock(() => this.owner.clock);
-    // ACKs go to whichever connection the session is attached to when the timer fires.
-    // With a shared store an ACK leaves only once the `recv` it reports is durable.
+    // ACKs go to the connection attached when the timer fires; with a shared store, once the `recv` they report is durable.
     this.receiver = new RestorableReceiver(clock, owner.reliable, (recv) =>
       this.journal ? this.journal.after(() => this.link?.sendAck(recv)) : this.link?.sendAck(recv),
     );
@@ -89,18 +89,17 @@ export class Session implements ServerSession {
   }
 
   /**
-   * With a shared store: another process asks for this session. Writes what this copy holds and gives the session up
-   * (see {@link SessionJournal.handOver}); true once given up (the session has ended here, `moved`).
+   * With a shared store: another process asks for this session. Once its handlers in flight are done ({@link Departure}),
+   * writes what this copy holds and gives it up ({@link SessionJournal.handOver}); true once given up (ended here, `moved`).
    */
   handOver(): Promise<boolean> {
-    if (!this.journal) return Promise.resolve(true);
-    // From now on nothing new is taken on: the write that gives the session up may already be on its way, and what
-    // came after it would be dropped with this copy. Still ours if the handover fails.
-    this.handingOver = true;
-    return this.journal.handOver().then((given) => {
-      if (!given) this.handingOver = false;
-      return given;
-    });
+    const journal = this.journal;
+    return journal ? this.departure.handOver(this.owner.clock, () => this.isEnded, () => journal.handOver()) : Promise.resolve(true);
+  }
+
+  /** A handler still running (`work` settles when done): its session's departure waits for it (see {@link Departure}). */
+  hold(work: PromiseLike<unknown>): void {
+    if (this.journal && !this.isEnded) this.departure.hold(work);
   }
 
   /** Writes this session through `journal` from now on. */
@@ -230,7 +229,7 @@ export class Session implements ServerSession {
 
   sendReliable(topic: string, payload: unknown, options: SendReliableOptions = {}): boolean {
     validateTopic(topic);
-    if (this.isEnded) return false;
+    if (this.departure.refuses(this.isEnded)) return false;
     const frame = new FanOutFrame(this.owner.codec, topic, payload, this.owner.reliable.maxUnackedBytes);
     try {
       return this.enqueue(frame);
@@ -246,7 +245,7 @@ export class Session implements ServerSession {
    * @throws {QueueFullError} when the buffer has no room (nothing was kept).
    */
   enqueue(frame: FanOutFrame): boolean {
-    if (this.isEnded || this.handingOver) return false;
+    if (this.departure.refuses(this.isEnded)) return false;
     const seq = this.sender.reserve(frame.sizeFor(this.sender.nextSeq));
     const bytes = frame.numbered(seq);
     this.sender.commit(frame.topic, bytes);
@@ -274,14 +273,17 @@ export class Session implements ServerSession {
    */
   releaseToStore(again: () => Promise<boolean>): { link: SessionLink | undefined; stored: Promise<boolean> } {
     this.isEnded = true;
-    const stored = this.journal ? this.journal.finish(again) : Promise.resolve(true);
-    return { link: this.free(), stored };
+    const journal = this.journal;
+    if (!journal) return { link: this.free(), stored: Promise.resolve(true) };
+    // Handlers still running send into the last write (bounded): the sender keeps numbering until it is written.
+    const stored = this.departure.drain(this.owner.clock, () => journal.finish(again)).finally(() => this.sender.reset());
+    return { link: this.free(false), stored };
   }
 
-  private free(): SessionLink | undefined {
+  private free(sender = true): SessionLink | undefined {
     this.expiry.cancel();
     this.receiver.reset();
-    this.sender.reset();
+    if (sender) this.sender.reset();
     const link = this.link;
     this.link = undefined;
     return link;
