@@ -119,23 +119,13 @@ export function installChat(server: ReferenceServer, options: Readonly<Partial<I
     const shown = presence.show(key, session);
     try {
       await Promise.all([target.opened, shown]);
-      if (!own) await caughtUp(target);
+      if (!own) await feed.caughtUp(target);
     } catch (err) {
       if (!wasMember) void leave(session, target);
       throw err;
     }
     if (target.members.has(session)) noteRoom(session, key, target.last);
     return tables.small.has(session) ? { room, lastId: target.last, epoch: target.epoch } : { room, lastId: target.last };
-  };
-
-  /**
-   * Resolves once `room` here has handed out every message the store held when asked: a join's `lastId` is then never
-   * behind what another process delivered (a re-joining client would take a lower one for ids that went back).
-   */
-  const caughtUp = async (room: LocalRoom): Promise<void> => {
-    const newest = (await store.page(room.key, Infinity, 1)).messages[0];
-    if (!newest || room.closed || room.last >= newest.id) return;
-    await new Promise<void>((resolve) => room.waiters.push({ id: newest.id, answer: resolve }));
   };
 
   /**

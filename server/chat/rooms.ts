@@ -73,6 +73,16 @@ export class RoomFeed {
     private readonly idle: () => void,
   ) {}
 
+  /**
+   * Resolves once `room` here has handed out every message the store held when asked: a join's `lastId` is then never
+   * behind what another process delivered (a re-joining client would take a lower one for ids that went back).
+   */
+  async caughtUp(room: LocalRoom): Promise<void> {
+    const newest = (await this.store.page(room.key, Infinity, 1)).messages[0];
+    if (!newest || room.closed || room.last >= newest.id) return;
+    await new Promise<void>((resolve) => room.waiters.push({ id: newest.id, answer: resolve }));
+  }
+
   /** The room `key`, opened (subscribed) now if it is not open here. */
   open(key: string): LocalRoom {
     const open = this.tables.rooms.get(key);
