@@ -4,7 +4,7 @@
  * this same run on this same machine; absolute figures are printed with their spread but never asserted. Exits 0 when
  * every suite ran (met goals or not), 1 when a suite threw.
  *
- * Options: `--quick` (fewer rounds, smaller workloads, same JSON shape, written as latest-quick.json/.svg; under 60 s), `--only=codec,echo` (a subset,
+ * Options: `--quick` (fewer rounds, smaller workloads, same JSON shape, written as latest-quick.json/.svg; under two minutes: 94 s on the 2-core machine), `--only=codec,echo` (a subset,
  * for profiling), `--out=<dir>` (where to write the results; default benchmarks/results in the repository).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -5,7 +5,7 @@
 
 /** Options every suite accepts. */
 interface SuiteOptions {
-  /** Fewer rounds and smaller workloads, for `npm run bench -- --quick` (the whole run under 60 s). */
+  /** Fewer rounds and smaller workloads, for `npm run bench -- --quick` (the whole run under two minutes). */
   readonly quick: boolean;
 }
 
