@@ -130,9 +130,13 @@ describe('examples/minigame/web: two tabs, two dots, one chat, three faults', ()
     const [a, b] = pages as [Page, Page];
     const ids = [await me(a), await me(b)] as [string, string];
     expect(ids[0]).not.toBe(ids[1]);
-    // Each page draws both players.
-    await a.waitForFunction((id) => (globalThis as ExampleWindow).example?.players[id] !== undefined, ids[1]);
-    expect(Object.keys(await players(b)).sort()).toEqual([...ids].sort());
+    // Each page draws both players, once a game state naming both has reached it (each page on its own schedule).
+    const seesBoth = ([x, y]: [string, string]) => {
+      const shown = (globalThis as ExampleWindow).example?.players;
+      return shown?.[x] !== undefined && shown[y] !== undefined;
+    };
+    for (const page of [a, b]) await page.waitForFunction(seesBoth, ids);
+    for (const page of [a, b]) expect(Object.keys(await players(page)).sort()).toEqual([...ids].sort());
 
     // Both start in the middle; a steers right, b down, so that the dots part.
     const before = await a.locator('#field').screenshot();
