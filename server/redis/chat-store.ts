@@ -1,5 +1,5 @@
 import { UsageErrorCode } from '../../src/codes';
-import { UsageError } from '../../src/errors';
+import { asError, UsageError } from '../../src/errors';
 import { DEFAULT_CODEC_LIMITS } from '../../src/wire/limits';
 import { MsgpackDecoder } from '../../src/wire/msgpack/decoder';
 import { MsgpackEncoder } from '../../src/wire/msgpack/encoder';
@@ -251,7 +251,7 @@ class RedisChatStore implements ChatStore {
     try {
       return await fn();
     } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
+      const error = asError(err);
       this.availability.lost(error);
       throw new ChatError(ChatErrorCode.Unavailable, `the chat store is unavailable: ${error.message}`);
     }
@@ -264,7 +264,7 @@ class RedisChatStore implements ChatStore {
     try {
       message = this.decode(entry);
     } catch (err) {
-      this.events.emit('error', { error: err instanceof Error ? err : new Error(String(err)) });
+      this.events.emit('error', { error: asError(err) });
       return;
     }
     try {

@@ -1,5 +1,5 @@
 import { UsageErrorCode } from '../../src/codes';
-import { UsageError } from '../../src/errors';
+import { asError, UsageError } from '../../src/errors';
 import { Emitter } from '../../src/emitter';
 import { DEFAULT_CODEC_LIMITS } from '../../src/wire/limits';
 import { MsgpackDecoder } from '../../src/wire/msgpack/decoder';
@@ -77,7 +77,7 @@ class RedisGameBroker implements GameBroker {
       flat.push(id, p.x, p.y);
     }
     const bytes = Buffer.from(this.encoder.encodeSharedRef([update.owner, update.tick, flat]));
-    publisher.publish(this.channel, bytes).catch((err: unknown) => this.availability.lost(err instanceof Error ? err : new Error(String(err))));
+    publisher.publish(this.channel, bytes).catch((err: unknown) => this.availability.lost(asError(err)));
   }
 
   subscribe(listener: (update: WorldUpdate) => void): () => void {
@@ -102,7 +102,7 @@ class RedisGameBroker implements GameBroker {
     try {
       update = decodeUpdate(this.decoder.decodeAll(message)[0]);
     } catch (err) {
-      this.events.emit('error', { error: err instanceof Error ? err : new Error(String(err)) });
+      this.events.emit('error', { error: asError(err) });
       return;
     }
     for (const listener of this.listeners) listener(update);

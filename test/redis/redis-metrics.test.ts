@@ -7,6 +7,7 @@ import { nextEvent, ProtocolClient } from '../support/protocol-client';
 import type { RedisServer } from '../support/redis-server';
 import { describeWithRedis, redisServerPerSuite } from '../support/redis-suite';
 import { watchRedis } from '../support/redis-watch';
+import { sample } from '../support/prometheus';
 
 /*
  * The metrics that need Redis: command latency and errors (from ioredis' tracing channel, every client of the
@@ -14,18 +15,6 @@ import { watchRedis } from '../support/redis-watch';
  */
 
 jest.setTimeout(30_000);
-
-/** The value of one sample of the Prometheus text `text`, or undefined when it is absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`).sort().join(',');
-  for (const line of text.split('\n')) {
-    const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = (m[2] ?? '').split(',').filter(Boolean).sort().join(',');
-    if (got === wanted) return Number(m[3]);
-  }
-  return undefined;
-}
 
 describeWithRedis('metrics with Redis', () => {
   let redis: RedisServer;

@@ -4,24 +4,13 @@ import { type Frame, Op } from '../../src/wire/protocol';
 import { httpGet } from '../support/http-get';
 import { ManualClock } from '../support/manual-clock';
 import { nextEvent, ProtocolClient } from '../support/protocol-client';
+import { sample } from '../support/prometheus';
 
 /*
  * `/metrics` scraped while real clients talk to the server: every frame, message and byte the clients sent and
  * received is counted exactly, by op; connections and sessions by channel; resumes, resyncs, rate-limited and
  * protocol-error closes as they happen. The metrics live in a registry of the server's own (or the application's).
  */
-
-/** The value of one sample of the Prometheus text `text`, or undefined when it is absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`).sort().join(',');
-  for (const line of text.split('\n')) {
-    const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = (m[2] ?? '').split(',').filter(Boolean).sort().join(',');
-    if (got === wanted) return Number(m[3]);
-  }
-  return undefined;
-}
 
 describe('/metrics', () => {
   let server: ReferenceServer;

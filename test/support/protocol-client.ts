@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import type { EventSource } from '../../server/core/events';
+import { asError } from '../../src/errors';
 import { FrameCodec } from '../../src/wire/codec';
 import type { CodecLimits } from '../../src/wire/limits';
 import { type Frame, type Hello, Op, opName, type Welcome } from '../../src/wire/protocol';
@@ -159,7 +160,7 @@ export class ProtocolClient {
     try {
       frames = this.codec.decode(isBinary ? (data as ArrayBuffer) : data.toString());
     } catch (err) {
-      this.fail(err instanceof Error ? err : new Error(String(err)));
+      this.fail(asError(err));
       return;
     }
     for (const frame of frames) {
